@@ -1,0 +1,55 @@
+# geo_core20: two commands for a new user (see README.md)
+#   make run    set up, fetch and build the data, start the app
+#   make test   set up, fetch and build the data, lint, run every test (incl. real-browser tests)
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+# The offline mirror beside the checkout, when present (else set GEO_CORE20_MIRROR or download).
+MIRROR_DEFAULT := $(shell for d in ../shared/data/raw ../shared/data/derived; do [ -d $$d ] && printf '%s:' "$$(cd $$d && pwd)"; done)
+export GEO_CORE20_MIRROR ?= $(MIRROR_DEFAULT:%:=%)
+
+.PHONY: run test setup data assets lint unit browser bench clean-data
+
+run: setup data
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: setup data lint
+	$(PY) -m pytest -q
+
+setup: $(VENV)/.installed assets chromium
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+assets: $(VENV)/.installed
+	$(PY) -m geo_core20 assets
+
+# Real-browser tests drive Debian's Chromium; never a downloaded browser.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Chromium missing: sudo apt-get install chromium (needed by the browser tests)"; fi; fi
+
+data: $(VENV)/.installed
+	$(PY) -m geo_core20 data fetch
+	$(PY) -m geo_core20 data build
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+unit: setup data
+	$(PY) -m pytest -q -m "not browser"
+
+browser: setup data
+	$(PY) -m pytest -q -m browser
+
+bench: setup data
+	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean-data:
+	rm -rf data/raw data/processed boundaries/raw
