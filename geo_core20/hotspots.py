@@ -211,7 +211,10 @@ def method_note(result: HotspotResult, indicator_label: str = "the indicator",
         f"{result.seed}, two-sided pseudo p-values), then a Benjamini-Hochberg false-discovery-rate "
         f"correction across all {result.n_tested:,} tests. Hot or cold spot at 99/95/90% confidence "
         "means an FDR-adjusted p-value of at most 0.01/0.05/0.10; hot = high values cluster, "
-        "cold = low values cluster.",
+        "cold = low values cluster. With "
+        f"{result.permutations:,} permutations the smallest possible p-value is "
+        f"{2 / (result.permutations + 1):.3f}, so 99% confidence after the correction needs many "
+        "significant LSOAs (or more permutations).",
         "Results depend on the area analysed: LSOAs on its edge have fewer neighbours, and a "
         "cluster is relative to the area's own average.",
     ]

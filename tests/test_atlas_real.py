@@ -120,7 +120,3 @@ def test_summary_cli_matches_core(atlas2025, tmp_path):
     assert csv[0] == ",".join(areas.SUMMARY_COLUMNS)
     assert csv[1].startswith("E92000001,England,32844,")
 
-
-def test_unchanged_rebuild_is_a_noop():
-    path, rebuilt = atlas.build_atlas("2025")
-    assert not rebuilt and path.exists()

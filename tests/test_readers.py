@@ -199,6 +199,7 @@ def test_failed_build_keeps_previous_atlas(cache_copy):
     raw, bnd, out = cache_copy
     path, rebuilt = atlas.build_atlas("2025", raw, bnd, out)
     assert rebuilt
+    assert atlas.build_atlas("2025", raw, bnd, out) == (path, False)  # unchanged inputs: a no-op
     before = path.read_bytes()
     # corrupt the IoD file: a decile of 11
     iod = sources.get("iod2025").dest(raw)
