@@ -233,7 +233,7 @@ def assign_lsoa(lon: np.ndarray | pd.Series, lat: np.ndarray | pd.Series, atlas:
     missed = points[~points["_pos"].isin(hits["_pos"])]
     if len(missed) and snap_metres > 0:
         # only reproject polygons near the missed points (degrees: 0.01 ~ 700-1100 m)
-        near = polygons.sindex.query(missed.geometry.buffer(0.01), predicate="intersects")
+        near = polygons.sindex.query(missed.geometry, predicate="dwithin", distance=0.01)
         candidates = polygons.iloc[np.unique(near[1])] if len(near[1]) else polygons.iloc[:0]
         if len(candidates):
             snapped = gpd.sjoin_nearest(missed.to_crs(schema.CRS_BNG), candidates.to_crs(schema.CRS_BNG),

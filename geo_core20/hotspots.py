@@ -35,6 +35,12 @@ NO_DATA = "No data"
 CLASS_ORDER = (HOT[99], HOT[95], HOT[90], NOT_SIGNIFICANT, COLD[90], COLD[95], COLD[99],
                NO_NEIGHBOURS, NO_DATA)
 """Every label, hottest first; `gi_bin` is +3..-3 for the first seven, NaN for the last two."""
+CLASS_COLOURS = {
+    HOT[99]: "#b2182b", HOT[95]: "#ef8a62", HOT[90]: "#fddbc7", NOT_SIGNIFICANT: "#f7f7f7",
+    COLD[90]: "#d1e5f0", COLD[95]: "#67a9cf", COLD[99]: "#2166ac", NO_NEIGHBOURS: "#525252",
+    NO_DATA: "#bdbdbd",
+}
+"""Diverging red (hot) / blue (cold), as in most hot-spot maps; readable with red-green colour blindness."""
 
 MIN_TESTED = 5  # fewer LSOAs than this cannot give a meaningful local statistic
 

@@ -153,7 +153,8 @@ def install_static(static_dir: Path = STATIC_DIR, *, force: bool = False, quiet:
     still_missing = missing_files(static_dir)
     wrong = {k: v for k, v in installed_versions(static_dir).items() if v != NPM_PACKAGES[k]}
     if still_missing or wrong:
-        raise RuntimeError(f"map assets incomplete after npm install: missing {still_missing}, versions {wrong}")
+        raise RuntimeError(f"map assets incomplete after npm install: missing {still_missing}, "
+                           f"versions {wrong}")
     if not quiet:
         print(f"installed {len(NPM_PACKAGES)} npm packages for map assets into {static_dir}")
     return static_dir
@@ -241,21 +242,46 @@ def _inline_css(css: str, css_path: Path) -> str:
     return _CSS_URL.sub(repl, css)
 
 
+# Map assets only markers/icons/popups need (jQuery is only folium's non-embedded GeoJSON loader).
+ICON_ONLY: frozenset[str] = frozenset({
+    "jquery", "bootstrap", "bootstrap_css", "awesome_markers", "awesome_markers_css",
+    "awesome_markers_font_css", "awesome_rotate_css",
+})
+
+
+def _uses_icons(m: folium.Map) -> bool:
+    def walk(el) -> bool:
+        if isinstance(el, (folium.Marker, folium.Icon, folium.Popup)):
+            return True
+        if isinstance(el, folium.GeoJson) and not el.embed:
+            return True
+        return any(walk(c) for c in getattr(el, "_children", {}).values())
+
+    return walk(m)
+
+
 def standalone_html(m: folium.Map, static_dir: Path = STATIC_DIR) -> str:
     """The map as one HTML document with every local JS/CSS asset inlined.
 
-    Works offline and from a file:// URL. Raises FileNotFoundError when the assets are not
-    installed (run ``python -m geo_core20 assets``).
+    Works offline and from a file:// URL. Assets only icons and popups need are left out
+    of maps that have none (they would add ~2 MB). Raises FileNotFoundError when the
+    assets are not installed (run ``python -m geo_core20 assets``).
     """
     html = m.get_root().render()
     if not is_installed(static_dir):
-        raise FileNotFoundError(f"map assets not installed in {static_dir}: run `python -m geo_core20 assets`")
+        raise FileNotFoundError(f"map assets not installed in {static_dir}: "
+                                "run `python -m geo_core20 assets`")
+    skip = set() if _uses_icons(m) else {local_url(n) for n in ICON_ONLY}
 
     def script(match: re.Match) -> str:
+        if match.group(1) in skip:
+            return ""
         js = _file_for(match.group(1), static_dir).read_text(encoding="utf-8")
         return "<script>" + js.replace("</script", "<\\/script") + "</script>"
 
     def link(match: re.Match) -> str:
+        if match.group(1) in skip:
+            return ""
         path = _file_for(match.group(1), static_dir)
         return "<style>" + _inline_css(path.read_text(encoding="utf-8"), path) + "</style>"
 

@@ -14,17 +14,21 @@ from jinja2 import Template
 from geo_core20.safety import escape_html
 
 LEGEND_CSS = """
-.gc20-legend{background:rgba(255,255,255,.94);padding:6px 9px;border-radius:4px;
-  box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.35 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
-  color:#222;max-width:260px;max-height:60vh;overflow:auto}
-.gc20-legend .gc20-title{font-weight:600;margin-bottom:2px}
-.gc20-legend .gc20-row{display:flex;align-items:center;gap:6px;margin:1px 0}
-.gc20-legend .gc20-swatch{display:inline-block;flex:0 0 18px;height:12px;border:1px solid #888}
+.gc20-legend{background:rgba(255,255,255,.94);padding:5px 8px;border-radius:4px;
+  box-shadow:0 1px 4px rgba(0,0,0,.35);font:11px/1.3 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;
+  color:#222;max-width:230px;max-height:70vh;overflow:auto}
+.gc20-legend summary{cursor:pointer;font-weight:600;list-style-position:inside}
+.gc20-legend .gc20-title{font-weight:600;margin:2px 0}
+.gc20-legend .gc20-row{display:flex;align-items:center;gap:5px;margin:0}
+.gc20-legend .gc20-swatch{display:inline-block;flex:0 0 16px;height:10px;border:1px solid #888}
 .gc20-legend .gc20-core20{background:#fff;border:2px solid #000;box-shadow:0 0 0 2px #fff inset}
 .gc20-legend .gc20-area{background:transparent;border:0;border-top:3px solid #d7191c;height:0}
 .gc20-legend .gc20-count{color:#555}
-.gc20-legend .gc20-note{color:#444;font-size:11px;margin-top:3px}
+.gc20-legend .gc20-note{color:#444;font-size:10.5px;margin-top:3px}
 .leaflet-container{background:#f4f4f2}
+.leaflet-container .leaflet-control-attribution{font-size:10px;line-height:1.3;max-width:60%;
+  background:rgba(255,255,255,.85);white-space:normal}
+.gc20-tooltip th{text-align:left;padding-right:6px;font-weight:600}
 """
 
 
@@ -42,7 +46,7 @@ class LegendControl(MacroElement):
                 var div = L.DomUtil.create('div', 'gc20-legend leaflet-control');
                 div.setAttribute('role', 'region');
                 div.setAttribute('aria-label', 'Map legend');
-                div.innerHTML = {{ this.html_js }};
+                div.innerHTML = '<details open><summary>Legend</summary>' + {{ this.html_js }} + '</details>';
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -56,7 +60,7 @@ class LegendControl(MacroElement):
         super().__init__()
         self._name = "LegendControl"
         # json.dumps makes a safe JS string literal; "</" is broken up so it cannot close <script>
-        self.html_js = json.dumps(html).replace("</", "<\\/")
+        self.html_js = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")
         self.position_js = json.dumps(position)
         self.css = LEGEND_CSS
 
@@ -78,5 +82,5 @@ class Attribution(MacroElement):
     def __init__(self, lines: list[str] | tuple[str, ...], prefix: str = "Leaflet"):
         super().__init__()
         self._name = "Attribution"
-        self.lines_js = [json.dumps(escape_html(t)).replace("</", "<\\/") for t in lines]
+        self.lines_js = [json.dumps(escape_html(t), ensure_ascii=False).replace("</", "<\\/") for t in lines]
         self.prefix_js = json.dumps(escape_html(prefix))

@@ -9,6 +9,7 @@ LSOAs of the vintage, so one colour means the same score range in every area.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -122,7 +123,10 @@ def score_breaks(scores: np.ndarray | pd.Series, k: int = SCORE_CLASSES) -> tupl
     arr = np.asarray(scores, dtype=float)
     sample = _sample_for_breaks(arr)
     k = max(1, min(k, len(np.unique(sample))))
-    bins = mapclassify.FisherJenks(sample, k=k).bins
+    with warnings.catch_warnings():
+        # mapclassify warns that numba would be faster; 700 values take well under a second
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        bins = mapclassify.FisherJenks(sample, k=k).bins
     upper = [round(float(b), 1) for b in bins[:-1]]
     upper.append(float(np.nanmax(arr)))
     return tuple(upper)
@@ -210,11 +214,12 @@ def legend_html(legend: Legend) -> str:
         )
     if legend.area_name:
         rows.append(
-            f'<div class="gc20-row"><span class="gc20-swatch gc20-area"></span>{escape_html(legend.area_name)}'
+            '<div class="gc20-row"><span class="gc20-swatch gc20-area"></span>'
+            f"{escape_html(legend.area_name)}"
             " boundary</div>"
         )
     notes = "".join(f'<div class="gc20-note">{escape_html(n)}</div>' for n in legend.notes)
     counted = any(e.count is not None for e in legend.entries)
-    sub = '<div class="gc20-note">(number of LSOAs in view)</div>' if counted else ""
+    sub = '<div class="gc20-note">(LSOAs in view)</div>' if counted else ""
     return (f'<div class="gc20-title">{escape_html(legend.title)}</div>{sub}'
             f'{"".join(rows)}{notes}')

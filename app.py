@@ -1,0 +1,147 @@
+"""Core20 explorer (home page): pick an area, see where Core20 is, share it.
+
+Run with ``streamlit run app.py``. Thin by design: sidebar widgets -> geo_core20 (areas,
+maps) -> map, numbers and downloads; all caching lives in geo_core20.ui.
+
+This file is also the app's entry point: it lists the pages (this explorer first, then every
+``pages/*.py`` in numeric order, as Streamlit's pages folder would) so that the home page is
+called "Core20 explorer" in the navigation rather than "app".
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo_core20 import schema, ui
+from geo_core20.maps import styles
+from geo_core20.ui import panels
+from geo_core20.ui.state import View
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+MAP_HEIGHT = 620
+
+
+def map_tab(view: View, core20_outline: bool) -> None:
+    shown = ui.view_map_cached(view.vintage, view.level, view.area, view.shade, core20_outline, view.basemap)
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        clicked = ui.show_map(shown, key="explorer_map", height=MAP_HEIGHT)
+    with right:
+        st.subheader("Selected LSOA")
+        table = ui.lsoa_table_cached(view.vintage, view.level, view.area)
+        panels.lsoa_details(view.vintage, clicked, set(table[schema.LSOA_CODE]))
+    st.caption(f"Shaded by {styles.SHADINGS[view.shade]}. {shown.vm.legend.notes[0]} Hover an LSOA for its "
+               "figures; click it for details. The layers button (top right) switches outlines off.")
+
+
+def filter_table(table: pd.DataFrame, text: str, deciles: list[int], core20_only: bool) -> pd.DataFrame:
+    """Rows matching a free-text filter (any text column), IMD deciles and Core20."""
+    shown = table
+    needle = text.strip().lower()
+    if needle:
+        text_cols = [c for c in table.columns
+                     if pd.api.types.is_string_dtype(table[c]) or table[c].dtype == object]
+        hits = table[text_cols].apply(
+            lambda col: col.astype(str).str.lower().str.contains(needle, regex=False))
+        shown = shown[hits.any(axis=1)]
+    if deciles:
+        shown = shown[shown[schema.IMD_DECILE].isin(deciles)]
+    if core20_only:
+        shown = shown[shown[schema.CORE20]]
+    return shown
+
+
+def table_tab(view: View) -> None:
+    table = ui.lsoa_table_cached(view.vintage, view.level, view.area)
+    f1, f2, f3 = st.columns([2, 2, 1])
+    text = f1.text_input("Filter by LSOA, name or place", key="gc20_table_filter",
+                         placeholder="e.g. E01000001 or Sunderland")
+    deciles = f2.multiselect("IMD deciles", list(range(1, 11)), key="gc20_table_deciles",
+                             placeholder="All deciles")
+    core_only = f3.toggle("Core20 only", key="gc20_table_core20")
+    shown = filter_table(table, text, deciles, core_only)
+    st.caption(f"{len(shown):,} of {len(table):,} LSOAs, most deprived first. Click a column header to sort.")
+    st.dataframe(
+        shown, hide_index=True, width="stretch", height=520,
+        column_config={
+            schema.LSOA_CODE: st.column_config.TextColumn("LSOA code"),
+            schema.LSOA_NAME: st.column_config.TextColumn("LSOA name"),
+            schema.IMD_DECILE: st.column_config.NumberColumn("IMD decile"),
+            schema.IMD_RANK: st.column_config.NumberColumn("IMD rank", format="localized"),
+            schema.IMD_SCORE: st.column_config.NumberColumn("IMD score", format="%.1f"),
+            schema.CORE20: st.column_config.CheckboxColumn("Core20"),
+            schema.POPULATION: st.column_config.NumberColumn("Population", format="localized"),
+        },
+    )
+
+
+def downloads(view: View, core20_outline: bool) -> None:
+    st.subheader("Downloads")
+    slug = f"core20_{view.vintage}_{view.level}_{view.area or 'england'}"
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(
+        "LSOAs in view (CSV)", ui.csv_bytes_cached(view.vintage, view.level, view.area),
+        file_name=f"{slug}.csv", mime="text/csv", on_click="ignore", icon=":material/table:",
+        help="One row per LSOA, most deprived first; attribution lines first (pandas: comment='#').")
+    d2.download_button(
+        "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(view.vintage, view.level, view.area),
+        file_name=f"{slug}.geojson", mime="application/geo+json", on_click="ignore",
+        icon=":material/polyline:",
+        help="Full-detail boundaries with the same fields; attribution inside.")
+    d3.download_button(
+        "Interactive map (HTML)",
+        lambda: ui.map_html_cached(view.vintage, view.level, view.area, view.shade, core20_outline,
+                                   view.basemap),
+        file_name=f"{slug}_{view.shade}.html", mime="text/html", on_click="ignore", icon=":material/map:",
+        help="One file that works offline: Leaflet and the data are inside it.")
+
+
+def explorer() -> None:
+    """The Core20 explorer page."""
+    st.sidebar.title("Core20 explorer")
+    view, core20_outline, problems = ui.view_controls()
+    ui.share_link(view)
+    ui.warm_caches(view.vintage)
+
+    area_name = panels.area_title(view.vintage, view.level, view.area)
+    level_label = "" if view.level == "england" else f"{schema.LEVEL_LABEL[view.level]} · "
+    st.title(area_name)
+    st.caption(f"{level_label}{schema.IMD_LABEL[view.vintage]} · Core20 = the most deprived 20% of LSOAs "
+               "in England (national IMD deciles 1-2), never re-ranked locally.")
+    for problem in problems:
+        st.warning(problem, icon=":material/link_off:")
+    panels.headline(view.vintage, view.level, view.area)
+    if not ui.assets_ready():
+        st.error("The map's JavaScript/CSS is not installed, so the map cannot draw. "
+                 "Run `python -m geo_core20 assets` (needs npm) and reload.")
+
+    tabs = st.tabs(["Map", "Table", "Profile and comparison"])
+    with tabs[0]:
+        map_tab(view, core20_outline)
+    with tabs[1]:
+        table_tab(view)
+    with tabs[2]:
+        panels.comparison_table(view.vintage, view.level, view.area)
+        panels.decile_chart(view.vintage, view.level, view.area, area_name)
+    downloads(view, core20_outline)
+    st.divider()
+    panels.attribution(view.vintage)
+
+
+def _page_order(path: Path) -> tuple[int, str]:
+    match = re.match(r"^(\d+)", path.stem)
+    return (int(match.group(1)) if match else 10**6, path.stem)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Core20 explorer", page_icon=ui.page_icon(), layout="wide")
+    pages = [st.Page(explorer, title="Core20 explorer", default=True)]
+    pages += [st.Page(path) for path in sorted(PAGES_DIR.glob("*.py"), key=_page_order)]
+    st.navigation(pages).run()
+
+
+main()

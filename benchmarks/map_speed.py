@@ -1,0 +1,472 @@
+"""Map speed: the national renderer against a plain folium GeoJSON baseline, side by side.
+
+For England, the largest NHS region and the largest ICB (by LSOA count), in one run:
+
+* server: time to build the map and render its HTML in Python (baseline: folium.GeoJson of the
+  full BSC boundaries with a fill per IMD decile and a tooltip; national: the asset built from
+  scratch, then a cached rerun after a change of shading);
+* browser (headless Debian Chromium, fresh profile per run): time from navigation start to
+  all polygons drawn and on screen, and bytes transferred (CDP encodedDataLength, so gzip
+  counts as sent). Standalone pages are served exactly as Streamlit serves the app's static
+  folder (``/app/static/...``), and then the same maps inside a real Streamlit app through
+  streamlit-folium (bytes split into Streamlit's own frontend bundle and the map's bytes);
+* the ratios, the issue-6 goals with PASS/FAIL, and the machine.
+
+    python benchmarks/map_speed.py [--reps 3] [--no-app] [--vintage 2025]
+
+Results are also written to benchmarks/results/map_speed.json (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import folium  # noqa: E402
+from branca.element import MacroElement  # noqa: E402
+from jinja2 import Template  # noqa: E402
+
+from geo_core20 import atlas, schema  # noqa: E402
+from geo_core20.maps import assets, national, styles  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1200, "height": 800}
+MAP_SIZE = (1100, 700)
+GOALS = {"england_s": 1.5, "england_speedup": 6.0, "england_mb": 3.0, "england_bytes_ratio": 5.0,
+         "rerun_s": 0.3, "first_build_s": 3.0, "icb_s": 0.5}
+
+
+class PaintedMarker(MacroElement):
+    """Baseline only: records when the page has painted after the (synchronous) GeoJSON layer."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var n = document.querySelectorAll('path.leaflet-interactive').length;
+            requestAnimationFrame(function () { setTimeout(function () {
+                window.__gc20Paths = n; window.__gc20PaintedAt = Date.now(); }, 0); });
+        })();
+        {% endmacro %}
+    """)
+
+
+# --- maps --------------------------------------------------------------------------------------
+
+def extents(gdf) -> dict[str, tuple[str, list[str] | None]]:
+    """name -> (label, LSOA codes or None for all England)."""
+    out: dict[str, tuple[str, list[str] | None]] = {"england": ("England", None)}
+    for level, col, name_col in (("region", "nhs_region_code", "nhs_region_name"),
+                                 ("icb", "icb_code", "icb_name")):
+        code = gdf[col].value_counts().idxmax()
+        rows = gdf[gdf[col] == code]
+        out[level] = (f"{rows[name_col].iloc[0]} ({code})", rows[schema.LSOA_CODE].tolist())
+    return out
+
+
+def _bare_map(view) -> folium.Map:
+    assets.use_local_assets()
+    minx, miny, maxx, maxy = view.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None,
+                   width=MAP_SIZE[0], height=MAP_SIZE[1])
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def baseline_map(gdf, codes: list[str] | None, shade: str = "imd_decile") -> folium.Map:
+    """The issue's baseline: a plain folium GeoJSON layer of the full BSC boundaries."""
+    view = gdf if codes is None else gdf[gdf[schema.LSOA_CODE].isin(codes)]
+    m = _bare_map(view)
+    classes = styles.classes_for(shade, gdf)
+    frame = view[[schema.LSOA_CODE, schema.LSOA_NAME, shade, "geometry"]].copy()
+    frame["fill"] = classes.colour(frame[shade])
+    folium.GeoJson(
+        frame, name="LSOAs",
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.78,
+                                  "color": "#ffffff", "weight": 0.5},
+        tooltip=folium.GeoJsonTooltip(fields=[schema.LSOA_CODE, schema.LSOA_NAME, shade]),
+    ).add_to(m)
+    m.add_child(PaintedMarker())
+    return m
+
+
+def national_map(gdf, vintage: str, codes: list[str] | None, shade: str = "imd_decile",
+                 static_dir: Path | None = None) -> folium.Map:
+    view = gdf if codes is None else gdf[gdf[schema.LSOA_CODE].isin(codes)]
+    m = _bare_map(view)
+    national.add_national_layer(m, gdf, vintage, shade, True, codes, static_dir=static_dir)
+    return m
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t0, out
+
+
+# --- serving and measuring ----------------------------------------------------------------------
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    pages_dir: Path
+
+    def translate_path(self, path: str) -> str:
+        path = path.split("?", 1)[0]
+        if path.startswith("/app/static/"):
+            return str(assets.STATIC_DIR / path[len("/app/static/"):])
+        return str(self.pages_dir / path.lstrip("/"))
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve(pages_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = type("H", (_Handler,), {"pages_dir": pages_dir})
+    factory = functools.partial(handler, directory=str(pages_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+_DRAWN_JS = """() => {
+    const n = window.geoCore20National;
+    if (n && n.paintedAt) return {at: n.paintedAt, polygons: n.lastDrawnPolygons, errors: n.errors};
+    if (window.__gc20PaintedAt) return {at: window.__gc20PaintedAt, polygons: window.__gc20Paths, errors: []};
+    return null;
+}"""
+
+
+class Meter:
+    """Bytes received by one page (all frames), via the DevTools protocol."""
+
+    def __init__(self, context, page):
+        self.http: dict[str, int] = {}
+        self.urls: dict[str, str] = {}
+        self.ws = 0
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.requestWillBeSent",
+               lambda e: self.urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.loadingFinished",
+               lambda e: self.http.__setitem__(e["requestId"], int(e.get("encodedDataLength", 0))))
+        cdp.on("Network.webSocketFrameReceived",
+               lambda e: setattr(self, "ws", self.ws + len(e["response"].get("payloadData", ""))))
+
+    def split(self) -> dict[str, int]:
+        """Streamlit's own frontend bundle vs everything else (the map and the app's data)."""
+        bundle = sum(n for rid, n in self.http.items() if "/static/" in self.urls.get(rid, "")
+                     and "/app/static/" not in self.urls.get(rid, ""))
+        total = sum(self.http.values()) + self.ws
+        return {"total": total, "streamlit_bundle": bundle, "map": total - bundle}
+
+
+def measure(browser, url: str, timeout_s: float = 180.0, then: str | None = None) -> dict:
+    """Navigate in a fresh profile; seconds from navigation start to painted, and bytes.
+
+    With ``then``, a second page (e.g. another shading) is opened in the same profile
+    afterwards and measured as the warm case.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    meter = Meter(context, page)
+    page.goto(url, wait_until="commit", timeout=int(timeout_s * 1000))
+    origin = page.evaluate("performance.timeOrigin")
+    result = _wait_drawn(page, timeout_s)
+    out = {"s": (result["at"] - origin) / 1000, "polygons": result["polygons"], "errors": result["errors"],
+           **{f"bytes_{k}": v for k, v in meter.split().items()}}
+    if then:
+        page2 = context.new_page()
+        meter2 = Meter(context, page2)
+        page2.goto(then, wait_until="commit")
+        origin2 = page2.evaluate("performance.timeOrigin")
+        r2 = _wait_drawn(page2, timeout_s)
+        out["warm_s"] = (r2["at"] - origin2) / 1000
+        out["warm_bytes"] = meter2.split()["total"]
+    context.close()
+    return out
+
+
+def _wait_drawn(page, timeout_s: float) -> dict:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                got = frame.evaluate(_DRAWN_JS)
+            except Exception:  # noqa: BLE001 - frames come and go while Streamlit mounts
+                got = None
+            if got:
+                return got
+        time.sleep(0.05)
+    raise TimeoutError(f"map not drawn within {timeout_s:.0f} s: {page.url}")
+
+
+def median_of(runs: list[dict]) -> dict:
+    out = dict(runs[0])
+    for key in ("s", "bytes_total", "bytes_streamlit_bundle", "bytes_map", "warm_s", "warm_bytes"):
+        vals = [r[key] for r in runs if key in r]
+        if vals:
+            out[key] = statistics.median(vals)
+    out["runs_s"] = [round(r["s"], 3) for r in runs]
+    return out
+
+
+# --- the Streamlit app -----------------------------------------------------------------------------
+
+APP = r'''
+import sys, time
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+import streamlit as st
+from streamlit_folium import st_folium
+from geo_core20 import atlas
+import map_speed as ms
+
+st.set_page_config(layout="wide")
+vintage = {vintage!r}
+
+@st.cache_resource
+def load():
+    gdf = atlas.load_atlas(vintage)
+    return gdf, ms.extents(gdf)
+
+gdf, ext = load()
+q = st.query_params
+mode, extent, shade = q.get("mode", "national"), q.get("extent", "england"), q.get("shade", "imd_decile")
+codes = ext[extent][1]
+t0 = time.perf_counter()
+m = ms.baseline_map(gdf, codes, shade) if mode == "baseline" else ms.national_map(gdf, vintage, codes, shade)
+st_folium(m, width={w}, height={h}, returned_objects=[], key="map")
+st.caption(f"server {{time.perf_counter() - t0:.3f}} s")
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(tmp: Path, vintage: str) -> tuple[subprocess.Popen, str]:
+    app_dir = tmp / "app"
+    app_dir.mkdir()
+    (app_dir / "static").symlink_to(assets.STATIC_DIR)
+    (app_dir / "bench_app.py").write_text(APP.format(root=str(ROOT), bench=str(Path(__file__).parent),
+                                                     vintage=vintage, w=MAP_SIZE[0], h=MAP_SIZE[1]))
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_dir / "bench_app.py"),
+           "--server.port", str(port), "--server.headless", "true", "--server.enableStaticServing", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--server.maxMessageSize", "1000"]
+    proc = subprocess.Popen(cmd, cwd=app_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    import urllib.request
+
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("streamlit did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        mem = 0
+    import streamlit
+
+    return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "mem_gb": round(mem / 1e6, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "streamlit": streamlit.__version__, "folium": folium.__version__}
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:6.2f} MB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=3, help="browser runs per page (median reported)")
+    ap.add_argument("--no-app", action="store_true", help="skip the measurements inside Streamlit")
+    ap.add_argument("--vintage", default="2025", choices=schema.VINTAGES)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    if not assets.is_installed():
+        print("map assets not installed: run `python -m geo_core20 assets`", file=sys.stderr)
+        return 2
+    vintage = args.vintage
+    gdf = atlas.load_atlas(vintage)
+    ext = extents(gdf)
+    results: dict = {"machine": machine(), "vintage": vintage, "extents": {k: v[0] for k, v in ext.items()},
+                     "server": {}, "standalone": {}, "app": {}}
+
+    # server side ------------------------------------------------------------------------------
+    with tempfile.TemporaryDirectory() as cold:
+        national._FINGERPRINTS.clear()
+        national._CLASSES.clear()
+        first, _ = timed(lambda: national_map(gdf, vintage, None, static_dir=Path(cold)).get_root().render())
+    national.build_national_assets(vintage)  # the app's own static folder (as `data build` does)
+    timed(lambda: national_map(gdf, vintage, None).get_root().render())  # warm the in-process caches
+    rerun, _ = timed(lambda: national_map(gdf, vintage, None, "income_decile").get_root().render())
+    rerun_score, _ = timed(lambda: national_map(gdf, vintage, None, "imd_score").get_root().render())
+    rerun_score, _ = timed(lambda: national_map(gdf, vintage, None, "imd_score").get_root().render())
+    asset = national.current_asset(None, vintage, gdf)
+    results["server"]["national_first_build_s"] = first
+    results["server"]["national_rerun_shading_s"] = rerun
+    results["server"]["national_rerun_score_s"] = rerun_score
+    results["server"]["asset_bytes"] = asset.stat().st_size if asset else None
+
+    tmp = Path(tempfile.mkdtemp(prefix="gc20_map_speed_"))
+    pages = tmp / "pages"
+    pages.mkdir()
+    for key, (_label, codes) in ext.items():
+        t_base, html = timed(lambda codes=codes: baseline_map(gdf, codes).get_root().render())
+        (pages / f"baseline_{key}.html").write_text(html, encoding="utf-8")
+        t_nat, html = timed(lambda codes=codes: national_map(gdf, vintage, codes).get_root().render())
+        (pages / f"national_{key}.html").write_text(html, encoding="utf-8")
+        html2 = national_map(gdf, vintage, codes, "income_decile").get_root().render()
+        (pages / f"national_{key}_income.html").write_text(html2, encoding="utf-8")
+        results["server"][f"baseline_{key}_s"] = t_base
+        results["server"][f"national_{key}_s"] = t_nat
+        results["server"][f"baseline_{key}_page_bytes"] = (pages / f"baseline_{key}.html").stat().st_size
+        results["server"][f"national_{key}_page_bytes"] = (pages / f"national_{key}.html").stat().st_size
+
+    server, base = serve(pages)
+    proc = None
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            results["machine"]["chromium"] = browser.version
+            for key in ext:
+                for mode in ("baseline", "national"):
+                    then = f"{base}/national_{key}_income.html" if mode == "national" else None
+                    slow = mode == "baseline" and key == "england"  # ~10 s a run
+                    reps = max(1, min(args.reps, 2) if slow else args.reps)
+                    runs = [measure(browser, f"{base}/{mode}_{key}.html", then=then) for _ in range(reps)]
+                    results["standalone"][f"{mode}_{key}"] = median_of(runs)
+                    got = results["standalone"][f"{mode}_{key}"]["s"]
+                    print(f"standalone {mode:8s} {key:7s} {got:.3f} s", file=sys.stderr)
+            if not args.no_app:
+                proc, app_url = start_app(tmp, vintage)
+                for key in ext:
+                    for mode in ("baseline", "national"):
+                        url = f"{app_url}/?mode={mode}&extent={key}"
+                        measure(browser, url)  # warm the server (imports, atlas, caches)
+                        then = f"{url}&shade=income_decile" if mode == "national" else None
+                        reps = 1 if mode == "baseline" else max(1, args.reps)
+                        runs = [measure(browser, url, then=then) for _ in range(reps)]
+                        results["app"][f"{mode}_{key}"] = median_of(runs)
+                        print(f"app        {mode:8s} {key:7s} {results['app'][f'{mode}_{key}']['s']:.3f} s",
+                              file=sys.stderr)
+            browser.close()
+    finally:
+        server.shutdown()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    report(results, ext)
+    out = ROOT / "benchmarks" / "results" / "map_speed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(f"\nresults: {out.relative_to(ROOT)}")
+    return 0
+
+
+def report(results: dict, ext: dict) -> None:
+    m, srv = results["machine"], results["server"]
+    print(f"Machine: {m['nproc']} cores, {m['cpu']}, {m['mem_gb']} GB; Chromium {m.get('chromium')}; "
+          f"Python {m['python']}; streamlit {m['streamlit']}; folium {m['folium']}")
+    print(f"Vintage {results['vintage']}; extents: " + "; ".join(f"{k}={v[0]}" for k, v in ext.items()))
+    print(f"National asset: {_mb(srv['asset_bytes'] or 0)} (gzip, served as-is, HTTP-cached by content hash)")
+    print("\nServer (build the map + render its HTML):")
+    print(f"  national first build (asset from scratch): {srv['national_first_build_s']:.2f} s")
+    print(f"  national cached rerun after a shading change: {srv['national_rerun_shading_s']:.3f} s "
+          f"(IMD score shading: {srv['national_rerun_score_s']:.3f} s)")
+    for key in ext:
+        b, n = srv[f"baseline_{key}_s"], srv[f"national_{key}_s"]
+        print(f"  {key:8s} baseline {b:6.2f} s  {_mb(srv[f'baseline_{key}_page_bytes'])} page | "
+              f"national {n:6.3f} s  {_mb(srv[f'national_{key}_page_bytes'])} page | x{b / n:,.0f}")
+    for where in ("standalone", "app"):
+        rows = results[where]
+        if not rows:
+            continue
+        title = ("Browser, standalone pages (served like Streamlit's /app/static)" if where == "standalone"
+                 else "Browser, inside the Streamlit app via streamlit-folium (server warm, browser cold)")
+        print(f"\n{title}: navigation -> all polygons drawn; bytes transferred")
+        for key in ext:
+            b, n = rows.get(f"baseline_{key}"), rows.get(f"national_{key}")
+            if not b or not n:
+                continue
+            extra = ""
+            if where == "app":
+                extra = (f" (map {_mb(n['bytes_map'])} + Streamlit bundle {_mb(n['bytes_streamlit_bundle'])};"
+                         f" baseline map {_mb(b['bytes_map'])})")
+            print(f"  {key:8s} baseline {b['s']:6.2f} s {_mb(b['bytes_total'])} [{b['polygons']} paths] | "
+                  f"national {n['s']:5.2f} s {_mb(n['bytes_total'])} [{n['polygons']} LSOAs] | "
+                  f"x{b['s'] / n['s']:.1f} faster, "
+                  f"x{b['bytes_total'] / max(n['bytes_total'], 1):.1f} fewer bytes{extra}")
+            if "warm_s" in n:
+                print(f"  {'':8s} national, shading changed (new page, same browser): {n['warm_s']:.2f} s, "
+                      f"{_mb(n['warm_bytes'])}; runs {n['runs_s']}")
+    sa = results["standalone"]
+    eb, en = sa["baseline_england"], sa["national_england"]
+    checks = [
+        ("England drawn <= 1.5 s", en["s"] <= GOALS["england_s"], f"{en['s']:.2f} s"),
+        ("England >= 6x faster than baseline", eb["s"] / en["s"] >= GOALS["england_speedup"],
+         f"x{eb['s'] / en['s']:.1f}"),
+        ("England bytes <= 3 MB", en["bytes_total"] <= GOALS["england_mb"] * 1e6, _mb(en["bytes_total"])),
+        ("England >= 5x fewer bytes", eb["bytes_total"] / en["bytes_total"] >= GOALS["england_bytes_ratio"],
+         f"x{eb['bytes_total'] / en['bytes_total']:.1f}"),
+        ("cached rerun after shading change < 0.3 s", srv["national_rerun_shading_s"] < GOALS["rerun_s"],
+         f"{srv['national_rerun_shading_s']:.3f} s"),
+        ("first build < 3 s", srv["national_first_build_s"] < GOALS["first_build_s"],
+         f"{srv['national_first_build_s']:.2f} s"),
+        ("ICB drawn <= 0.5 s", sa["national_icb"]["s"] <= GOALS["icb_s"], f"{sa['national_icb']['s']:.2f} s"),
+    ]
+    if results["app"].get("national_england"):
+        ae = results["app"]["national_england"]
+        checks.append(("in app: England drawn <= 1.5 s", ae["s"] <= GOALS["england_s"], f"{ae['s']:.2f} s"))
+        checks.append(("in app: England map bytes <= 3 MB", ae["bytes_map"] <= GOALS["england_mb"] * 1e6,
+                       _mb(ae["bytes_map"])))
+    print("\nIssue 6 goals (standalone pages unless stated):")
+    for label, ok, value in checks:
+        print(f"  {'PASS' if ok else 'FAIL'}  {label}: {value}")
+    results["goals"] = {label: {"pass": ok, "value": value} for label, ok, value in checks}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

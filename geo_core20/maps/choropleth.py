@@ -1,0 +1,313 @@
+"""Folium building blocks for LSOA maps: base map, LSOA layer, outlines, legend, controls.
+
+``build_lsoa_map`` puts them together for a small extent (an ICB, sub-ICB location or
+local authority): one SVG path per LSOA with a tooltip, which Leaflet draws in well under
+a second for the largest ICB (~1,900 LSOAs). Large extents go through ``maps.view``.
+Every text that reaches HTML is escaped with ``safety.escape_html``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+from jinja2 import Template
+
+from geo_core20 import schema
+from geo_core20.maps import assets, styles
+from geo_core20.maps.elements import Attribution, LegendControl
+from geo_core20.safety import escape_html
+
+COORD_DECIMALS = 5  # ~1 m: far below the 200 m generalisation of the BSC boundaries
+LSOA_CLASS = "gc20-lsoa"  # CSS class on every LSOA path (tests and benchmarks count them)
+
+BASEMAPS: dict[str, str] = {
+    "none": "No basemap (area outlines only; works offline)",
+    "carto_light": "CARTO light (online tiles)",
+    "osm": "OpenStreetMap (online tiles)",
+}
+_TILES = {
+    "osm": dict(tiles="OpenStreetMap", name="OpenStreetMap"),
+    "carto_light": dict(tiles="CartoDB positron", name="CARTO light"),
+}
+
+TOOLTIP_FIELDS: dict[str, str] = {
+    "lsoa_code": "LSOA",
+    "lsoa_name": "Name",
+    "imd_decile": "IMD decile",
+    "imd_rank": "IMD rank",
+    "imd_score": "IMD score",
+    "population": "Population",
+    "core20": "Core20",
+}
+
+
+class BoundedGeoJson(folium.GeoJson):
+    """folium.GeoJson that knows its bounds up front.
+
+    streamlit-folium calls ``get_bounds()`` on every rerun, and folium's version walks every
+    coordinate in Python; a precomputed box keeps reruns (e.g. after a click) cheap.
+    """
+
+    def __init__(self, data: dict, bounds: Sequence[float], **kwargs):
+        super().__init__(data, **kwargs)
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+        self._gc20_bounds = [[miny, minx], [maxy, maxx]]
+
+    def get_bounds(self):  # noqa: D102 - folium API
+        return self._gc20_bounds
+
+
+def round_geometry(geoms: np.ndarray | gpd.GeoSeries, decimals: int = COORD_DECIMALS) -> np.ndarray:
+    """Coordinates rounded to ``decimals`` places (smaller JSON; no visible change)."""
+    arr = np.asarray(geoms.values if isinstance(geoms, gpd.GeoSeries) else geoms)
+    return shapely.transform(arr, lambda c: np.round(c, decimals))
+
+
+def feature_collection(geoms: np.ndarray, properties: pd.DataFrame | None = None,
+                       ids: Sequence[str] | None = None, decimals: int = COORD_DECIMALS) -> dict:
+    """A GeoJSON FeatureCollection dict (GEOS writes the geometry JSON: fast)."""
+    rounded = round_geometry(geoms, decimals)
+    geo_json = shapely.to_geojson(rounded)
+    records = properties.to_dict("records") if properties is not None else [{}] * len(rounded)
+    features = []
+    for i, (g, props) in enumerate(zip(geo_json, records, strict=True)):
+        if g is None:
+            continue
+        feat = {"type": "Feature", "geometry": json.loads(g), "properties": props}
+        if ids is not None:
+            feat["id"] = ids[i]
+        features.append(feat)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def total_bounds(geoms: np.ndarray | gpd.GeoSeries) -> tuple[float, float, float, float]:
+    arr = np.asarray(geoms.values if isinstance(geoms, gpd.GeoSeries) else geoms)
+    b = shapely.total_bounds(arr)
+    return float(b[0]), float(b[1]), float(b[2]), float(b[3])
+
+
+def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequence[str] = (),
+             *, prefer_canvas: bool = False) -> folium.Map:
+    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy), with local assets.
+
+    ``basemap="none"`` draws no tiles (nothing leaves the app); the others are optional
+    online tile layers, attributed as their providers require.
+    """
+    if basemap not in BASEMAPS:
+        raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+    assets.use_local_assets()
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
+                   control_scale=True, prefer_canvas=prefer_canvas, min_zoom=5, max_zoom=18,
+                   zoom_snap=0.25)
+    if basemap != "none":
+        folium.TileLayer(**_TILES[basemap], control=True, overlay=False).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(8, 8))
+    m.add_child(Attribution(attribution))
+    return m
+
+
+def tooltip_frame(view: pd.DataFrame, shade: str, n_lsoas: int | None = None) -> pd.DataFrame:
+    """Tooltip text per LSOA, already escaped and formatted."""
+    out = pd.DataFrame(index=view.index)
+    out["lsoa_code"] = view[schema.LSOA_CODE].map(escape_html)
+    out["lsoa_name"] = view[schema.LSOA_NAME].map(escape_html)
+    out["imd_decile"] = view[schema.IMD_DECILE].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    of = f" of {n_lsoas:,}" if n_lsoas else ""
+    out["imd_rank"] = view[schema.IMD_RANK].map(lambda v: "" if pd.isna(v) else f"{int(v):,}{of}")
+    out["imd_score"] = view[schema.IMD_SCORE].map(lambda v: "" if pd.isna(v) else f"{float(v):.1f}")
+    out["population"] = view[schema.POPULATION].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
+    out["core20"] = np.where(view[schema.CORE20].astype(bool), "Yes (IMD decile 1-2)", "No")
+    if shade not in TOOLTIP_FIELDS:
+        out[shade] = view[shade].map(lambda v: "" if pd.isna(v) else str(int(v)) if styles.is_decile(shade)
+                                     else f"{float(v):.1f}")
+    return out
+
+
+def tooltip_aliases(shade: str) -> dict[str, str]:
+    fields = dict(TOOLTIP_FIELDS)
+    if shade not in fields:
+        fields[shade] = styles.SHADINGS[shade]
+    return fields
+
+
+def add_lsoa_layer(m: folium.Map, view: gpd.GeoDataFrame, shade: str, classes: styles.Classes, *,
+                   n_lsoas: int | None = None, name: str | None = None,
+                   fill_opacity: float = 0.78, edge_weight: float = 0.5) -> folium.GeoJson:
+    """One polygon per LSOA, filled by class, with an escaped tooltip."""
+    fills = classes.colour(view[shade])
+    props = tooltip_frame(view, shade, n_lsoas)
+    data = feature_collection(view.geometry.values, props, ids=list(view[schema.LSOA_CODE]))
+    fill_by_code = dict(zip(view[schema.LSOA_CODE], fills, strict=True))
+
+    def style(feature: dict) -> dict:
+        return {"fillColor": fill_by_code.get(feature["id"], styles.NO_DATA_COLOUR),
+                "fillOpacity": fill_opacity, "color": styles.LSOA_EDGE, "weight": edge_weight}
+
+    aliases = tooltip_aliases(shade)
+    tooltip = folium.GeoJsonTooltip(
+        fields=list(aliases), aliases=[escape_html(a) for a in aliases.values()], sticky=True,
+        style="font:12px system-ui,Arial,sans-serif;", class_name="gc20-tooltip",
+    )
+    layer = BoundedGeoJson(
+        data, total_bounds(view.geometry), name=escape_html(name or f"LSOAs: {styles.SHADINGS[shade]}"),
+        style_function=style, tooltip=tooltip,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#ff7f00", "fillOpacity": 0.9},
+        className=LSOA_CLASS, bubblingMouseEvents=True,
+    )
+    layer.add_to(m)
+    return layer
+
+
+def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, name: str,
+                colour: str, weight: float, halo: str | None = None, dash: str | None = None,
+                show: bool = True, control: bool = True,
+                decimals: int = COORD_DECIMALS) -> folium.FeatureGroup:
+    """A non-interactive outline (optionally on a white halo) in its own toggleable group."""
+    group = folium.FeatureGroup(name=escape_html(name), show=show, control=control)
+    if geom is None or geom.is_empty:
+        group.add_to(m)
+        return group
+    data = feature_collection(np.array([geom]), decimals=decimals)
+    bounds = geom.bounds
+    if halo:
+        BoundedGeoJson(data, bounds, style_function=lambda _f: {"color": halo, "weight": weight + 3,
+                                                                "fill": False, "opacity": 0.95},
+                       interactive=False, control=False).add_to(group)
+    line = {"color": colour, "weight": weight, "fill": False, "opacity": 1.0}
+    if dash:
+        line["dashArray"] = dash
+    BoundedGeoJson(data, bounds, style_function=lambda _f: line, interactive=False,
+                   control=False).add_to(group)
+    group.add_to(m)
+    return group
+
+
+def dissolve(geoms: np.ndarray | gpd.GeoSeries) -> shapely.Geometry:
+    """The union of polygons that tile without overlaps (LSOAs): coverage union, ~100x faster
+    than a general union and free of the slivers simplified polygons leave; general union
+    where the coverage is not clean."""
+    arr = np.asarray(geoms.values if isinstance(geoms, gpd.GeoSeries) else geoms)
+    try:
+        return shapely.coverage_union_all(arr)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(arr)
+
+
+def core20_outline(view: gpd.GeoDataFrame, full_geometry: np.ndarray | None = None,
+                   tolerance: float = 2e-4) -> shapely.Geometry | None:
+    """The dissolved outline of the Core20 LSOAs in view (None when there are none).
+
+    Pass the atlas's full geometry of the view's rows: dissolving simplified polygons
+    leaves slivers along shared edges. The result is simplified by ``tolerance`` degrees.
+    """
+    core = view[schema.CORE20].to_numpy(dtype=bool)
+    if not core.any():
+        return None
+    geoms = (full_geometry if full_geometry is not None else view.geometry.values)[core]
+    return shapely.simplify(dissolve(geoms), tolerance, preserve_topology=True)
+
+
+def add_core20_outline(m: folium.Map, geom: shapely.Geometry | None,
+                       show: bool = True) -> folium.FeatureGroup:
+    return add_outline(m, geom, name="Core20 outline (IMD deciles 1-2)", colour=styles.CORE20_LINE,
+                       weight=2.0, halo=styles.CORE20_HALO, show=show)
+
+
+def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = True) -> folium.Map:
+    """Legend, fullscreen button and layer control (added last so it lists every layer)."""
+    m.add_child(LegendControl(styles.legend_html(legend)))
+    folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen",
+                              force_separate_button=True).add_to(m)
+    if layer_control:
+        folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    return m
+
+
+def build_lsoa_map(view: gpd.GeoDataFrame, shade: str = schema.IMD_DECILE, *,
+                   classes: styles.Classes | None = None, core20_outline_on: bool = True,
+                   basemap: str = "none", area_boundary: shapely.Geometry | None = None,
+                   area_name: str = "", context: shapely.Geometry | None = None,
+                   context_name: str = "Neighbouring areas", attribution: Sequence[str] = (),
+                   n_lsoas: int | None = None, legend_notes: Sequence[str] = ()) -> folium.Map:
+    """An LSOA choropleth of ``view`` (geometry = display geometry, EPSG:4326).
+
+    ``classes`` defaults to the national decile classes (pass ``styles.classes_for`` for the
+    IMD score, whose breaks come from the national atlas).
+    """
+    styles.check_shade(shade)
+    classes = classes or styles.decile_classes(shade)
+    m = base_map(total_bounds(view.geometry), basemap, attribution)
+    if context is not None and not context.is_empty:
+        add_outline(m, context, name=context_name, colour=styles.CONTEXT_LINE, weight=1.2, dash="4 3")
+    add_lsoa_layer(m, view, shade, classes, n_lsoas=n_lsoas)
+    if core20_outline_on:
+        add_core20_outline(m, core20_outline(view))
+    if area_boundary is not None:
+        add_outline(m, area_boundary, name=f"{area_name or 'Area'} boundary", colour=styles.AREA_LINE,
+                    weight=3)
+    legend = styles.legend_for(classes, view[shade], core20_outline=core20_outline_on,
+                               area_name=area_name if area_boundary is not None else "",
+                               extra_notes=tuple(legend_notes))
+    return finish_map(m, legend)
+
+
+class ClassedLsoaLayer(Layer):
+    """Many LSOAs drawn on a canvas, styled in the browser from a class number per feature.
+
+    Used for large extents until (or unless) ``maps.national`` provides a faster renderer:
+    no per-feature style table, compact properties, and canvas instead of one SVG node per
+    LSOA, so even all of England stays responsive.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_fills = {{ this.fills_js }};
+        var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
+            renderer: L.canvas({padding: 0.5, tolerance: 2}),
+            style: function (f) {
+                var c = f.properties.c;
+                return {fillColor: c >= 0 ? {{ this.get_name() }}_fills[c] : {{ this.no_data_js }},
+                        fillOpacity: {{ this.fill_opacity }}, color: {{ this.edge_js }},
+                        weight: {{ this.edge_weight }}};
+            },
+            onEachFeature: function (f, layer) {
+                var p = f.properties;
+                layer.bindTooltip(function () {
+                    return '<table class="gc20-tip">' + {{ this.rows_js }}.map(function (r) {
+                        return '<tr><th>' + r[1] + '</th><td>' + (p[r[0]] === undefined ? '' : p[r[0]])
+                            + '</td></tr>';
+                    }).join('') + '</table>';
+                }, {sticky: true, className: 'gc20-tooltip'});
+            }
+        });
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, fills: Sequence[str], rows: Sequence[tuple[str, str]], *, name: str,
+                 bounds: Sequence[float], fill_opacity: float = 0.8, edge_weight: float = 0.0):
+        super().__init__(name=escape_html(name), overlay=True, control=True, show=True)
+        self._name = "ClassedLsoaLayer"
+        self.data_js = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        self.fills_js = json.dumps(list(fills))
+        self.rows_js = json.dumps([[k, escape_html(v)] for k, v in rows]).replace("</", "<\\/")
+        self.no_data_js = json.dumps(styles.NO_DATA_COLOUR)
+        self.edge_js = json.dumps(styles.LSOA_EDGE)
+        self.fill_opacity = float(fill_opacity)
+        self.edge_weight = float(edge_weight)
+        minx, miny, maxx, maxy = bounds
+        self._bounds = [[miny, minx], [maxy, maxx]]
+
+    def get_bounds(self):  # noqa: D102 - folium API
+        return self._bounds

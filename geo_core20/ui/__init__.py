@@ -1,0 +1,50 @@
+"""Streamlit-only helpers shared by the pages: cached loaders, share-link state, widgets.
+
+    from geo_core20 import ui
+    view, core20, problems = ui.view_controls()      # sidebar + URL sync
+    atlas = ui.load_atlas_cached(view.vintage)
+    code = ui.area_picker(atlas, "icb")              # a searchable area select on its own
+
+Nothing outside this package imports Streamlit.
+"""
+
+from __future__ import annotations
+
+from geo_core20.ui.cache import (
+    area_summary,
+    assets_ready,
+    atlas_available,
+    csv_bytes_cached,
+    decile_profile_cached,
+    display_geometry_cached,
+    geojson_bytes_cached,
+    list_areas_cached,
+    load_atlas_cached,
+    lsoa_table_cached,
+    map_html_cached,
+    parent_cached,
+    summary_cached,
+    view_map_cached,
+    warm_caches,
+)
+from geo_core20.ui.mapview import show_map
+from geo_core20.ui.state import View, parse_view, share_url, view_params
+from geo_core20.ui.widgets import (
+    area_picker,
+    basemap_picker,
+    level_picker,
+    page_icon,
+    shade_picker,
+    share_link,
+    view_controls,
+    vintage_picker,
+)
+
+__all__ = [
+    "View", "area_picker", "area_summary", "assets_ready", "atlas_available", "basemap_picker",
+    "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "geojson_bytes_cached",
+    "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
+    "page_icon", "parent_cached", "parse_view", "shade_picker", "share_link", "share_url", "show_map",
+    "summary_cached", "view_controls", "view_map_cached", "view_params", "vintage_picker",
+    "warm_caches",
+]

@@ -1,0 +1,139 @@
+"""Showing a built map in Streamlit, and what was clicked on it.
+
+``st_folium`` renders the folium map to strings on *every* rerun (~0.3 s for the largest
+ICB) and, while doing so, renames the map's elements in place, so one folium.Map object
+cannot safely be rendered twice (a cached map shown to a second session breaks with
+"geo_json_... is not defined"). Here the map is rendered once, when it is built and
+cached, with streamlit-folium's own helpers; each rerun then only hands the cached
+strings to the streamlit-folium component. If those helpers ever move (they are private),
+``show_map`` falls back to ``st_folium`` on a freshly built map.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import folium
+
+from geo_core20.maps.view import ViewMap
+
+try:  # streamlit-folium 0.2x internals; see the module docstring
+    from streamlit_folium import (
+        _component_func,
+        _get_header,
+        _get_html,
+        _get_map_string,
+        generate_js_hash,
+        get_full_id,
+    )
+
+    _HAVE_INTERNALS = True
+except ImportError:  # pragma: no cover - depends on the installed streamlit-folium
+    _HAVE_INTERNALS = False
+
+RETURNED = ["last_active_drawing"]
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """What the streamlit-folium component needs, rendered once per built map."""
+
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+    bounds: dict
+    zoom: float | None
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.script) + len(self.header) + len(self.html)
+
+
+def _links(m: folium.Map) -> tuple[list[str], list[str]]:
+    css: list[str] = []
+    js: list[str] = []
+
+    def walk(el) -> None:
+        css.extend(href for _, href in getattr(el, "default_css", []))
+        js.extend(src for _, src in getattr(el, "default_js", []))
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return list(dict.fromkeys(css)), list(dict.fromkeys(js))
+
+
+def render_map(m: folium.Map) -> RenderedMap | None:
+    """Render a map for the component, as ``st_folium`` does (mutates ``m``: render once)."""
+    if not _HAVE_INTERNALS:
+        return None
+    m.get_root().render()
+    m.render()
+    html = _get_html(m)
+    header = _get_header(m)
+    css, js = _links(m)
+    try:
+        (s, w), (n, e) = m.get_bounds()
+    except (AttributeError, TypeError, ValueError):
+        s = w = n = e = None
+    script = _get_map_string(m)
+    return RenderedMap(script=script, header=header, html=html, map_id=get_full_id(m),
+                       css_links=tuple(css), js_links=tuple(js),
+                       bounds={"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
+                       zoom=m.options.get("zoom"))
+
+
+def clicked_code(out: dict | None) -> str | None:
+    """The LSOA code of the feature last clicked, from the component's return value."""
+    feature = (out or {}).get("last_active_drawing") or {}
+    props = feature.get("properties") or {}
+    code = props.get("lsoa_code") or props.get("code") or feature.get("id")
+    return str(code) if code else None
+
+
+@dataclass(frozen=True)
+class CachedMap:
+    """A built view map and its one-off rendering (see ``ui.view_map_cached``)."""
+
+    vm: ViewMap
+    rendered: RenderedMap | None
+    render_seconds: float
+
+
+def prepare(vm: ViewMap) -> CachedMap:
+    """Render a freshly built map once (call inside a cached function)."""
+    t0 = time.perf_counter()
+    rendered = render_map(vm.map)
+    return CachedMap(vm, rendered, time.perf_counter() - t0)
+
+
+def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620,
+             rebuild: Callable[[], folium.Map] | None = None) -> str | None:
+    """Draw a view map; returns the LSOA code last clicked on it (None before any click).
+
+    Only ``last_active_drawing`` comes back from the browser, so panning and zooming never
+    rerun the script; a click reruns it without redrawing the map, because the cached
+    strings are identical and the component keeps its iframe. ``rebuild`` (a callable
+    returning a fresh folium.Map) is used only when streamlit-folium's helpers are missing.
+    """
+    rendered = cached.rendered
+    if rendered is None:
+        from streamlit_folium import st_folium
+
+        fresh = rebuild() if rebuild is not None else cached.vm.map
+        out = st_folium(fresh, key=key, height=height, use_container_width=True, returned_objects=RETURNED)
+        return clicked_code(out)
+    out = _component_func(
+        script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
+        key=generate_js_hash(rendered.script, key, False), height=height, width=None,
+        returned_objects=RETURNED, default={"last_active_drawing": None}, zoom=None, center=None,
+        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
+        css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
+    )
+    return clicked_code(out)
+

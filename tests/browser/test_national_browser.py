@@ -1,0 +1,302 @@
+"""The national renderer in a real browser (Playwright + Debian Chromium).
+
+Standalone map pages, built with ``national.add_national_layer`` and served the way Streamlit
+serves them (geometry asset and Leaflet under ``/app/static``), check that:
+
+* England draws all 33,755 LSOAs, and the colour drawn for sampled LSOAs is their atlas class
+  (the layer's style hook, and the canvas pixels at each LSOA's pole of inaccessibility);
+* after panning and zooming with the mouse, hovering shows the LSOA's tooltip and a click
+  reports it (as streamlit-folium reads it);
+* a change of shading restyles the geometry already in the page (no new download), and a
+  new page with another shading gets the asset from the browser cache;
+* an NHS region draws only its LSOAs; the 2019 vintage (LSOA 2011) draws too.
+
+Screenshots go to test-artifacts/national/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import math
+import threading
+from pathlib import Path
+
+import folium
+import numpy as np
+import pytest
+import shapely
+
+from geo_core20 import schema
+from geo_core20.maps import assets, national, styles
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "national"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1100, "height": 800}
+REGION = "E40000003"  # London NHS region
+
+
+def _map_name(m: folium.Map) -> str:
+    return m.get_name()
+
+
+def _page(atlas_gdf, vintage: str, shade: str, static_dir: Path, lsoa_codes=None) -> tuple[str, str]:
+    """HTML of a bare map (local assets, no tiles) with the national layer; and the map's JS name."""
+    assets.use_local_assets()
+    view = atlas_gdf if lsoa_codes is None else atlas_gdf[atlas_gdf[schema.LSOA_CODE].isin(lsoa_codes)]
+    minx, miny, maxx, maxy = view.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None, zoom_snap=0.25)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    national.add_national_layer(m, atlas_gdf, vintage, shade, True, lsoa_codes, static_dir=static_dir)
+    return m.get_root().render(), _map_name(m)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """/app/static/national/* from the test's asset folder, /app/static/* from the app's."""
+
+    national_dir: Path
+    pages_dir: Path
+
+    def translate_path(self, path: str) -> str:
+        path = path.split("?", 1)[0]
+        prefix = "/app/static/"
+        if path.startswith(prefix + "national/"):
+            return str(self.national_dir / path[len(prefix + "national/"):])
+        if path.startswith(prefix):
+            return str(assets.STATIC_DIR / path[len(prefix):])
+        return str(self.pages_dir / path.lstrip("/"))
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, atlas2025):
+    if not assets.is_installed():
+        pytest.skip("map assets not installed: run `python -m geo_core20 assets` (make setup does)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium missing: apt-get install chromium")
+    static_dir = tmp_path_factory.mktemp("static")
+    pages = tmp_path_factory.mktemp("pages")
+    region = atlas2025.loc[atlas2025["nhs_region_code"] == REGION, schema.LSOA_CODE].tolist()
+    names = {}
+    for page, (shade, codes) in {"england": ("imd_decile", None), "england_income": ("income_decile", None),
+                                 "region": ("imd_decile", region)}.items():
+        html, names[page] = _page(atlas2025, "2025", shade, static_dir, codes)
+        (pages / f"{page}.html").write_text(html, encoding="utf-8")
+    handler = type("H", (_Handler,), {"national_dir": static_dir / "national", "pages_dir": pages})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(pages)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "static": static_dir, "pages": pages,
+           "names": names, "region": region, "handler": handler}
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport=VIEWPORT)
+    yield ctx
+    ctx.close()
+
+
+def _open(context, site, page_name: str):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{site['url']}/{page_name}.html")
+    page.wait_for_function("window.geoCore20National && window.geoCore20National.paintedAt", timeout=20_000)
+    assert page.evaluate("geoCore20National.errors") == []
+    assert errors == []
+    return page
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _pole(geom) -> tuple[float, float, float]:
+    """(lat, lon, radius in metres) of the largest circle inside the LSOA."""
+    line = shapely.maximum_inscribed_circle(geom, 1e-6)
+    (x, y), (bx, by) = line.coords[0], line.coords[1]
+    metres = math.hypot((bx - x) * 111_320 * math.cos(math.radians(y)), (by - y) * 110_570)
+    return y, x, metres
+
+
+def _zoom_for(lat: float, radius_m: float, px: float = 6.0) -> float:
+    """The zoom at which a circle of radius_m is px pixels across its radius (capped at 17)."""
+    metres_per_px_z0 = 40_075_016.686 * math.cos(math.radians(lat)) / 256
+    return float(min(17, max(6, math.ceil(math.log2(px * metres_per_px_z0 / max(radius_m, 1.0))))))
+
+
+_SET_VIEW = """([name, lat, lng, zoom]) => new Promise(resolve => {
+    const map = window[name], api = window.geoCore20National, before = api.drawCount;
+    map.setView([lat, lng], zoom, {animate: false});
+    const check = () => api.drawCount > before ? resolve(api.drawCount) : setTimeout(check, 20);
+    check();
+})"""
+
+_PIXEL = """([name, lat, lng]) => {
+    const map = window[name], canvas = document.querySelector('canvas.gc20-national-fill');
+    const pt = map.latLngToContainerPoint([lat, lng]);
+    const mapBox = map.getContainer().getBoundingClientRect(), box = canvas.getBoundingClientRect();
+    const ratio = canvas.width / box.width;
+    const x = Math.round((mapBox.left + pt.x - box.left) * ratio), y = Math.round((mapBox.top + pt.y - box.top) * ratio);
+    const d = canvas.getContext('2d').getImageData(x, y, 1, 1).data;
+    return {rgba: Array.from(d), code: window.geoCore20National.lsoaAt(lat, lng)};
+}"""
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in rgb[:3])
+
+
+def _sample(gdf, n: int, seed: int = 20):
+    rng = np.random.default_rng(seed)
+    return gdf.iloc[np.sort(rng.choice(len(gdf), size=n, replace=False))]
+
+
+def test_england_draws_every_lsoa_in_its_atlas_class(context, site, atlas2025):
+    page = _open(context, site, "england")
+    _shot(page, "england_2025")
+    assert page.evaluate("geoCore20National.lastDrawnPolygons") == len(atlas2025) == 33_755
+    classes = styles.classes_for("imd_decile", atlas2025)
+    sample = _sample(atlas2025, 50)
+    got = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c))", sample[schema.LSOA_CODE].tolist())
+    want = classes.colour(sample[schema.IMD_DECILE])
+    for style, colour, core20 in zip(got, want, sample[schema.CORE20], strict=True):
+        assert style["visible"] and style["fill"] == colour
+        assert style["outlined"] == bool(core20)
+    # the pixels drawn inside sampled LSOAs (zoomed until each is several pixels across)
+    name = site["names"]["england"]
+    for _, row in sample.head(15).iterrows():
+        lat, lon, radius = _pole(row.geometry)
+        page.evaluate(_SET_VIEW, [name, lat, lon, _zoom_for(lat, radius)])
+        probe = page.evaluate(_PIXEL, [name, lat, lon])
+        assert probe["code"] == row[schema.LSOA_CODE]
+        assert probe["rgba"][3] == 255, row[schema.LSOA_CODE]
+        assert _hex(probe["rgba"]) == classes.colour([row[schema.IMD_DECILE]])[0], row[schema.LSOA_CODE]
+
+
+def test_pan_and_zoom_then_tooltips_and_clicks_still_work(context, site, atlas2025):
+    page = _open(context, site, "england")
+    name = site["names"]["england"]
+    box = page.locator(".folium-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # zoom towards London with the wheel, then drag the map
+    london = page.evaluate(f"{name}.latLngToContainerPoint([51.51, -0.12])")
+    page.mouse.move(box["x"] + london["x"], box["y"] + london["y"])
+    for _ in range(40):
+        if page.evaluate(f"{name}.getZoom()") >= 11:
+            break
+        page.mouse.wheel(0, -120)
+        page.wait_for_timeout(150)
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx - 150, cy - 90, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(600)  # zoom animation, then moveend -> redraw
+    assert 11 <= page.evaluate(f"{name}.getZoom()") <= 14
+    assert page.evaluate("geoCore20National.lastDrawnPolygons") < 10_000  # only what is in view is drawn
+    # an LSOA near the middle of the view, hovered well inside it
+    centre = page.evaluate(f"{name}.getCenter()")
+    near = atlas2025[atlas2025.intersects(shapely.Point(centre["lng"], centre["lat"]).buffer(0.01))]
+    poles = [(_pole(g), i) for i, g in zip(near.index, near.geometry, strict=True)]
+    (lat, lon, _), best = max(poles, key=lambda p: p[0][2])
+    row = atlas2025.loc[best]
+    pt = page.evaluate(f"{name}.latLngToContainerPoint([{lat}, {lon}])")
+    assert 0 < pt["x"] < box["width"] and 0 < pt["y"] < box["height"]
+    page.evaluate("""() => geoCore20National.layer.on('click', e => {
+        window.__clicked = e.layer.toGeoJSON(); })""")
+    page.mouse.move(box["x"] + pt["x"] - 3, box["y"] + pt["y"])
+    page.mouse.move(box["x"] + pt["x"], box["y"] + pt["y"], steps=3)
+    tooltip = page.locator(".leaflet-tooltip.gc20-tooltip")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    text = tooltip.inner_text()
+    _shot(page, "england_zoomed_tooltip")
+    assert row[schema.LSOA_CODE] in text and row[schema.LSOA_NAME] in text
+    assert f"IMD decile\t{int(row[schema.IMD_DECILE])}" in text
+    assert f"{int(row[schema.IMD_RANK]):,} of 33,755" in text
+    assert ("Yes (IMD decile 1-2)" if row[schema.CORE20] else "Core20\tNo") in text
+    page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+    clicked = page.evaluate("window.__clicked")
+    assert clicked["properties"]["lsoa_code"] == row[schema.LSOA_CODE]
+    assert clicked["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    got = shapely.geometry.shape(clicked["geometry"])
+    assert shapely.hausdorff_distance(got, row.geometry) < 1e-4
+    # moving off England hides the tooltip
+    page.evaluate(f"{name}.setView([50.0, -3.0], 10, {{animate: false}})")
+    page.mouse.move(cx, cy)
+    page.wait_for_timeout(200)
+    assert not tooltip.is_visible()
+
+
+def test_shading_change_restyles_without_downloading_geometry(context, site, atlas2025):
+    page = _open(context, site, "england")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if ".bin.gz" in r.url else None)
+    src = {"url": page.evaluate("geoCore20National.layer._o.src.url")}
+    options = national.layer_options(atlas2025, "2025", "income_decile", True, None, src=src)
+    name = site["names"]["england"]
+    page.evaluate("""([name, options]) => new Promise(resolve => {
+        const map = window[name], old = window.geoCore20National.layer, before = geoCore20National.drawCount;
+        const layer = window.geoCore20National.create(options).addTo(map);
+        map.removeLayer(old);
+        const check = () => geoCore20National.drawCount > before ? resolve() : setTimeout(check, 10);
+        check();
+    })""", [name, json.loads(json.dumps(options))])
+    assert fetched == []
+    sample = _sample(atlas2025, 40, seed=3)
+    got = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).fill)", sample[schema.LSOA_CODE].tolist())
+    assert got == list(styles.classes_for("income_decile", atlas2025).colour(sample["income_decile"]))
+    # a new page (a rerun that rebuilt the map) gets the asset from the browser's cache
+    page2 = _open(context, site, "england_income")
+    entries = page2.evaluate("""performance.getEntriesByType('resource')
+        .filter(e => e.name.includes('.bin.gz')).map(e => e.transferSize)""")
+    assert entries and max(entries) < 1_000  # 0 (cache) or a 304 revalidation's headers
+    got2 = page2.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).fill)",
+                          sample[schema.LSOA_CODE].tolist())
+    assert got2 == got
+
+
+def test_region_draws_only_its_lsoas(context, site, atlas2025):
+    page = _open(context, site, "region")
+    _shot(page, "region_london")
+    region = set(site["region"])
+    assert page.evaluate("geoCore20National.lastDrawnPolygons") == len(region)
+    inside = sorted(region)[:5]
+    outside = atlas2025.loc[~atlas2025[schema.LSOA_CODE].isin(region), schema.LSOA_CODE].head(5).tolist()
+    styles_in = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).visible)", inside)
+    styles_out = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).visible)", outside)
+    assert all(styles_in) and not any(styles_out)
+    # no tooltip outside the region: the hit test skips hidden LSOAs
+    row = atlas2025[atlas2025[schema.LSOA_CODE] == outside[0]].iloc[0]
+    lat, lon, _ = _pole(row.geometry)
+    assert page.evaluate(f"geoCore20National.lsoaAt({lat}, {lon})") is None
+
+
+def test_2019_vintage_on_lsoa_2011(context, site, atlas2019):
+    html, name = _page(atlas2019, "2019", "imd_decile", site["static"])
+    (site["pages"] / "england_2019.html").write_text(html, encoding="utf-8")
+    page = _open(context, site, "england_2019")
+    _shot(page, "england_2019")
+    assert page.evaluate("geoCore20National.lastDrawnPolygons") == len(atlas2019) == 32_844
+    sample = _sample(atlas2019, 30)
+    got = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).fill)", sample[schema.LSOA_CODE].tolist())
+    assert got == list(styles.classes_for("imd_decile").colour(sample[schema.IMD_DECILE]))

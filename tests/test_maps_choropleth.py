@@ -1,0 +1,125 @@
+"""The folium LSOA map builder on a tiny hand-made grid of 'LSOAs'."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo_core20 import schema
+from geo_core20.maps import assets, choropleth, styles
+
+EVIL = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture
+def grid() -> gpd.GeoDataFrame:
+    """Six unit-ish squares near Leeds; the first two (adjacent) are Core20."""
+    boxes = [shapely.box(-1.5 + 0.01 * i, 53.8, -1.49 + 0.01 * i, 53.81) for i in range(6)]
+    deciles = [1, 2, 5, 7, 10, 3]
+    frame = {
+        schema.LSOA_CODE: [f"E0100000{i}" for i in range(6)],
+        schema.LSOA_NAME: [EVIL, "Leeds 001B", "Leeds 001C", "=HYPERLINK(1)", "Leeds 001E", "Leeds 001F"],
+        schema.IMD_DECILE: deciles,
+        schema.IMD_RANK: [100, 5000, 15000, 21000, 33000, 8000],
+        schema.IMD_SCORE: [70.123456, 40.0, 20.0, 12.0, 3.0, 30.0],
+        schema.POPULATION: [1500, 1600, 1700, 1800, 1900, 2000],
+        schema.CORE20: [d <= 2 for d in deciles],
+        "income_decile": [2, 2, 4, 9, 10, 1],
+    }
+    return gpd.GeoDataFrame(frame, geometry=boxes, crs=schema.CRS_WGS84)
+
+
+def _data(html: str) -> list[dict]:
+    """The feature collections embedded in a rendered folium page (``<layer>_add({...})``)."""
+    decoder = json.JSONDecoder()
+    found = []
+    for match in re.finditer(r"_add\(", html):
+        try:
+            obj, _ = decoder.raw_decode(html, match.end())
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
+            found.append(obj)
+    return found
+
+
+def test_map_has_one_feature_per_lsoa_with_escaped_tooltips(grid):
+    m = choropleth.build_lsoa_map(grid, schema.IMD_DECILE)
+    html = m.get_root().render()
+    collections = _data(html)
+    lsoas = [c for c in collections if len(c["features"]) == len(grid)]
+    assert len(lsoas) == 1
+    props = {f["id"]: f["properties"] for f in lsoas[0]["features"]}
+    assert set(props) == set(grid[schema.LSOA_CODE])
+    first = props["E01000000"]
+    assert first["lsoa_name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert first["imd_rank"] == "100" and first["imd_score"] == "70.1" and first["core20"].startswith("Yes")
+    assert EVIL not in html
+    assert "gc20-lsoa" in html, "LSOA paths carry a class name tests can count"
+    assert assets.external_urls(m) == []
+
+
+def test_fill_colours_follow_the_national_classes(grid):
+    m = choropleth.build_lsoa_map(grid, "income_decile")
+    layer = next(c for c in m._children.values() if isinstance(c, choropleth.BoundedGeoJson)
+                 and len(c.data["features"]) == len(grid))
+    fills = {f["id"]: layer.style_function(f)["fillColor"] for f in layer.data["features"]}
+    pairs = zip(grid[schema.LSOA_CODE], grid["income_decile"], strict=True)
+    expected = {code: styles.DECILE_COLOURS[d - 1] for code, d in pairs}
+    assert fills == expected
+    html = m.get_root().render()
+    assert "Income domain decile" in html  # the tooltip shows the shaded value too
+
+
+def test_coordinates_are_rounded(grid):
+    wobbly = grid.copy()
+    wobbly.geometry = wobbly.geometry.translate(1.234567891e-7, 0)
+    data = choropleth.feature_collection(wobbly.geometry.values, decimals=5)
+    coords = np.array(data["features"][0]["geometry"]["coordinates"][0])
+    assert np.allclose(coords, np.round(coords, 5), atol=0)
+
+
+def test_core20_outline_dissolves_adjacent_lsoas(grid):
+    outline = choropleth.core20_outline(grid, tolerance=0)
+    assert outline.geom_type == "Polygon"
+    assert outline.area == pytest.approx(shapely.union_all(grid.geometry.values[:2]).area)
+    assert choropleth.core20_outline(grid[~grid[schema.CORE20]]) is None
+
+
+def test_controls_legend_and_attribution(grid):
+    box = shapely.box(-1.5, 53.8, -1.43, 53.81)
+    m = choropleth.build_lsoa_map(grid, schema.IMD_DECILE, area_boundary=box, area_name="Leeds <b>",
+                                  attribution=["Contains OS data © Crown copyright"])
+    html = m.get_root().render()
+    assert "L.control.scale" in html
+    assert "L.control.layers" in html
+    assert "L.Control.FullScreen" in html or "fullscreen" in html
+    assert "Map legend" in html and "1 (most deprived 10%)" in html
+    assert "Leeds &lt;b&gt; boundary" in html and "Leeds <b>" not in html
+    assert "Contains OS data © Crown copyright" in html
+    # the outline layers do not swallow hover/click meant for the LSOAs
+    assert html.count('"interactive": false') >= 2
+
+
+def test_bounds_are_precomputed(grid):
+    layer = choropleth.BoundedGeoJson(choropleth.feature_collection(grid.geometry.values),
+                                      choropleth.total_bounds(grid.geometry))
+    (s, w), (n, e) = layer.get_bounds()
+    assert (w, s, e, n) == pytest.approx(tuple(grid.total_bounds))
+
+
+def test_unknown_basemap_is_refused(grid):
+    with pytest.raises(ValueError, match="basemap"):
+        choropleth.build_lsoa_map(grid, basemap="google")
+
+
+def test_online_basemap_is_optional_and_attributed(grid):
+    html = choropleth.build_lsoa_map(grid, basemap="osm").get_root().render()
+    assert "tile.openstreetmap.org" in html and "OpenStreetMap" in html
+    html = choropleth.build_lsoa_map(grid).get_root().render()
+    assert "tile.openstreetmap.org" not in html and "L.tileLayer" not in html
