@@ -23,6 +23,8 @@ from geo_core20.ui.state import View
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 MAP_HEIGHT = 620
+TABS = ("Map", "Table", "Profile and comparison")
+K_TAB = "gc20_tab"
 
 
 def map_tab(view: View, core20_outline: bool) -> None:
@@ -119,14 +121,19 @@ def explorer() -> None:
         st.error("The map's JavaScript/CSS is not installed, so the map cannot draw. "
                  "Run `python -m geo_core20 assets` (needs npm) and reload.")
 
-    tabs = st.tabs(["Map", "Table", "Profile and comparison"])
+    # Only the open tab is built: a hidden table of all 33,755 LSOAs would still be sent to
+    # and laid out by the browser, stalling the map for seconds on the England view.
+    tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
     with tabs[0]:
-        map_tab(view, core20_outline)
+        if tabs[0].open is not False:
+            map_tab(view, core20_outline)
     with tabs[1]:
-        table_tab(view)
+        if tabs[1].open:
+            table_tab(view)
     with tabs[2]:
-        panels.comparison_table(view.vintage, view.level, view.area)
-        panels.decile_chart(view.vintage, view.level, view.area, area_name)
+        if tabs[2].open:
+            panels.comparison_table(view.vintage, view.level, view.area)
+            panels.decile_chart(view.vintage, view.level, view.area, area_name)
     downloads(view, core20_outline)
     st.divider()
     panels.attribution(view.vintage)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -107,6 +108,14 @@ def baseline_map(gdf, codes: list[str] | None, shade: str = "imd_decile") -> fol
     return m
 
 
+def empty_map(gdf, codes: list[str] | None) -> folium.Map:
+    """No LSOAs at all: what Streamlit and streamlit-folium cost by themselves (the floor)."""
+    view = gdf if codes is None else gdf[gdf[schema.LSOA_CODE].isin(codes)]
+    m = _bare_map(view)
+    m.add_child(PaintedMarker())
+    return m
+
+
 def national_map(gdf, vintage: str, codes: list[str] | None, shade: str = "imd_decile",
                  static_dir: Path | None = None) -> folium.Map:
     view = gdf if codes is None else gdf[gdf[schema.LSOA_CODE].isin(codes)]
@@ -124,6 +133,10 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 # --- serving and measuring ----------------------------------------------------------------------
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves like Streamlit: /app/static/* gzip-compressed when text (as its GZip middleware
+    does; ``.gz`` files go as they are), the map pages uncompressed (as streamlit-folium sends a
+    map's HTML over the websocket, which is not compressed)."""
+
     pages_dir: Path
 
     def translate_path(self, path: str) -> str:
@@ -132,8 +145,37 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return str(assets.STATIC_DIR / path[len("/app/static/"):])
         return str(self.pages_dir / path.lstrip("/"))
 
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        text = path.suffix in (".js", ".css", ".html", ".json", ".svg")
+        if not (self.path.startswith("/app/static/") and text and path.is_file()
+                and "gzip" in self.headers.get("Accept-Encoding", "")):
+            super().do_GET()
+            return
+        stat = path.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        body = _gzipped(str(path), stat.st_mtime_ns)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", self.date_time_string(int(stat.st_mtime)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args) -> None:
         pass
+
+
+@functools.lru_cache(maxsize=64)
+def _gzipped(path: str, _mtime_ns: int) -> bytes:
+    return gzip.compress(Path(path).read_bytes(), compresslevel=9)
 
 
 def serve(pages_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -176,11 +218,13 @@ class Meter:
         return {"total": total, "streamlit_bundle": bundle, "map": total - bundle}
 
 
-def measure(browser, url: str, timeout_s: float = 180.0, then: str | None = None) -> dict:
+def measure(browser, url: str, timeout_s: float = 180.0, then: str | None = None,
+            rerun_label: str | None = None) -> dict:
     """Navigate in a fresh profile; seconds from navigation start to painted, and bytes.
 
-    With ``then``, a second page (e.g. another shading) is opened in the same profile
-    afterwards and measured as the warm case.
+    ``then``: a second page (e.g. another shading) opened afterwards in the same profile
+    (the warm case). ``rerun_label``: in the app, click that shading and time the rerun
+    until the map is drawn again, with the bytes it cost.
     """
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -190,6 +234,14 @@ def measure(browser, url: str, timeout_s: float = 180.0, then: str | None = None
     result = _wait_drawn(page, timeout_s)
     out = {"s": (result["at"] - origin) / 1000, "polygons": result["polygons"], "errors": result["errors"],
            **{f"bytes_{k}": v for k, v in meter.split().items()}}
+    if rerun_label:
+        page.wait_for_timeout(300)  # let the first render settle (streamlit-folium reports back)
+        before = meter.split()["total"]
+        clicked = page.evaluate("Date.now()")
+        page.get_by_text(rerun_label, exact=True).click()
+        r = _wait_drawn(page, timeout_s, after=clicked)
+        out["rerun_s"] = (r["at"] - clicked) / 1000
+        out["rerun_bytes"] = meter.split()["total"] - before
     if then:
         page2 = context.new_page()
         meter2 = Meter(context, page2)
@@ -202,7 +254,7 @@ def measure(browser, url: str, timeout_s: float = 180.0, then: str | None = None
     return out
 
 
-def _wait_drawn(page, timeout_s: float) -> dict:
+def _wait_drawn(page, timeout_s: float, after: float = 0.0) -> dict:
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         for frame in page.frames:
@@ -210,7 +262,7 @@ def _wait_drawn(page, timeout_s: float) -> dict:
                 got = frame.evaluate(_DRAWN_JS)
             except Exception:  # noqa: BLE001 - frames come and go while Streamlit mounts
                 got = None
-            if got:
+            if got and got["at"] > after:
                 return got
         time.sleep(0.05)
     raise TimeoutError(f"map not drawn within {timeout_s:.0f} s: {page.url}")
@@ -218,7 +270,8 @@ def _wait_drawn(page, timeout_s: float) -> dict:
 
 def median_of(runs: list[dict]) -> dict:
     out = dict(runs[0])
-    for key in ("s", "bytes_total", "bytes_streamlit_bundle", "bytes_map", "warm_s", "warm_bytes"):
+    for key in ("s", "bytes_total", "bytes_streamlit_bundle", "bytes_map", "warm_s", "warm_bytes", "rerun_s",
+                "rerun_bytes"):
         vals = [r[key] for r in runs if key in r]
         if vals:
             out[key] = statistics.median(vals)
@@ -247,10 +300,17 @@ def load():
 
 gdf, ext = load()
 q = st.query_params
-mode, extent, shade = q.get("mode", "national"), q.get("extent", "england"), q.get("shade", "imd_decile")
+mode, extent = q.get("mode", "national"), q.get("extent", "england")
+shades = ["imd_decile", "income_decile", "health_decile"]
+shade = st.radio("Shading", shades, index=shades.index(q.get("shade", "imd_decile")), horizontal=True)
 codes = ext[extent][1]
 t0 = time.perf_counter()
-m = ms.baseline_map(gdf, codes, shade) if mode == "baseline" else ms.national_map(gdf, vintage, codes, shade)
+if mode == "baseline":
+    m = ms.baseline_map(gdf, codes, shade)
+elif mode == "empty":
+    m = ms.empty_map(gdf, codes)
+else:
+    m = ms.national_map(gdf, vintage, codes, shade)
 st_folium(m, width={w}, height={h}, returned_objects=[], key="map")
 st.caption(f"server {{time.perf_counter() - t0:.3f}} s")
 '''
@@ -331,19 +391,19 @@ def main() -> int:
 
     # server side ------------------------------------------------------------------------------
     with tempfile.TemporaryDirectory() as cold:
-        national._FINGERPRINTS.clear()
-        national._CLASSES.clear()
+        national._MEMO.clear()  # cold: nothing memoised in this process either
         first, _ = timed(lambda: national_map(gdf, vintage, None, static_dir=Path(cold)).get_root().render())
     national.build_national_assets(vintage)  # the app's own static folder (as `data build` does)
     timed(lambda: national_map(gdf, vintage, None).get_root().render())  # warm the in-process caches
     rerun, _ = timed(lambda: national_map(gdf, vintage, None, "income_decile").get_root().render())
     rerun_score, _ = timed(lambda: national_map(gdf, vintage, None, "imd_score").get_root().render())
     rerun_score, _ = timed(lambda: national_map(gdf, vintage, None, "imd_score").get_root().render())
-    asset = national.current_asset(None, vintage, gdf)
+    manifest = national.current_asset(None, vintage, gdf) or {}
     results["server"]["national_first_build_s"] = first
     results["server"]["national_rerun_shading_s"] = rerun
     results["server"]["national_rerun_score_s"] = rerun_score
-    results["server"]["asset_bytes"] = asset.stat().st_size if asset else None
+    results["server"]["asset_bytes"] = manifest.get("bytes")
+    results["server"]["asset_files"] = {c["key"]: c["bytes"] for c in manifest.get("chunks", [])}
 
     tmp = Path(tempfile.mkdtemp(prefix="gc20_map_speed_"))
     pages = tmp / "pages"
@@ -377,13 +437,16 @@ def main() -> int:
                     print(f"standalone {mode:8s} {key:7s} {got:.3f} s", file=sys.stderr)
             if not args.no_app:
                 proc, app_url = start_app(tmp, vintage)
+                floor = f"{app_url}/?mode=empty&extent=england"
+                measure(browser, floor)
+                runs = [measure(browser, floor) for _ in range(max(1, args.reps))]
+                results["app"]["empty"] = median_of(runs)
                 for key in ext:
                     for mode in ("baseline", "national"):
                         url = f"{app_url}/?mode={mode}&extent={key}"
                         measure(browser, url)  # warm the server (imports, atlas, caches)
-                        then = f"{url}&shade=income_decile" if mode == "national" else None
                         reps = 1 if mode == "baseline" else max(1, args.reps)
-                        runs = [measure(browser, url, then=then) for _ in range(reps)]
+                        runs = [measure(browser, url, rerun_label="income_decile") for _ in range(reps)]
                         results["app"][f"{mode}_{key}"] = median_of(runs)
                         print(f"app        {mode:8s} {key:7s} {results['app'][f'{mode}_{key}']['s']:.3f} s",
                               file=sys.stderr)
@@ -411,7 +474,10 @@ def report(results: dict, ext: dict) -> None:
     print(f"Machine: {m['nproc']} cores, {m['cpu']}, {m['mem_gb']} GB; Chromium {m.get('chromium')}; "
           f"Python {m['python']}; streamlit {m['streamlit']}; folium {m['folium']}")
     print(f"Vintage {results['vintage']}; extents: " + "; ".join(f"{k}={v[0]}" for k, v in ext.items()))
-    print(f"National asset: {_mb(srv['asset_bytes'] or 0)} (gzip, served as-is, HTTP-cached by content hash)")
+    files = srv.get("asset_files", {})
+    print(f"National asset: {_mb(srv['asset_bytes'] or 0)} in {len(files)} files, one per NHS region "
+          f"({min(files.values(), default=0) / 1e6:.2f}-{max(files.values(), default=0) / 1e6:.2f} MB; gzip, "
+          "served as-is, HTTP-cached by content hash)")
     print("\nServer (build the map + render its HTML):")
     print(f"  national first build (asset from scratch): {srv['national_first_build_s']:.2f} s")
     print(f"  national cached rerun after a shading change: {srv['national_rerun_shading_s']:.3f} s "
@@ -427,6 +493,10 @@ def report(results: dict, ext: dict) -> None:
         title = ("Browser, standalone pages (served like Streamlit's /app/static)" if where == "standalone"
                  else "Browser, inside the Streamlit app via streamlit-folium (server warm, browser cold)")
         print(f"\n{title}: navigation -> all polygons drawn; bytes transferred")
+        if "empty" in rows:
+            e = rows["empty"]
+            print(f"  floor: an empty map (Streamlit + streamlit-folium + Leaflet, no LSOAs) {e['s']:.2f} s, "
+                  f"{_mb(e['bytes_total'])} (Streamlit bundle {_mb(e['bytes_streamlit_bundle'])})")
         for key in ext:
             b, n = rows.get(f"baseline_{key}"), rows.get(f"national_{key}")
             if not b or not n:
@@ -442,6 +512,10 @@ def report(results: dict, ext: dict) -> None:
             if "warm_s" in n:
                 print(f"  {'':8s} national, shading changed (new page, same browser): {n['warm_s']:.2f} s, "
                       f"{_mb(n['warm_bytes'])}; runs {n['runs_s']}")
+            if "rerun_s" in n:
+                print(f"  {'':8s} shading changed in the app (rerun until drawn): "
+                      f"baseline {b['rerun_s']:.2f} s {_mb(b['rerun_bytes'])} | "
+                      f"national {n['rerun_s']:.2f} s {_mb(n['rerun_bytes'])}; runs {n['runs_s']}")
     sa = results["standalone"]
     eb, en = sa["baseline_england"], sa["national_england"]
     checks = [

@@ -360,14 +360,19 @@ class AccessResult:
 
 def analyse(atlas: pd.DataFrame, sites: pd.DataFrame, target: Target = "core20", threshold: float = 3_000.0,
             cost_model: CostModel | None = None,
-            band_edges: Sequence[float] = DEFAULT_BAND_EDGES_M) -> AccessResult:
+            band_edges: Sequence[float] = DEFAULT_BAND_EDGES_M,
+            weights: pd.Series | None = None) -> AccessResult:
     """Nearest site, coverage within ``threshold``, uncovered target LSOAs and distance bands.
 
     ``atlas`` is the area's LSOAs; ``sites`` should not be clipped to the area (people cross
     boundaries to reach services). Threshold and band edges are in the cost model's unit.
+    ``weights`` (target population per LSOA, aligned to ``atlas``) overrides ``target``.
     """
     model = cost_model or StraightLineCost()
-    weights = target_weights(atlas, target)
+    if weights is None:
+        weights = target_weights(atlas, target)
+    else:
+        weights = pd.Series(np.asarray(weights, dtype=float), index=atlas.index, name="target_population")
     near = nearest_site(atlas, sites, model)
     cov = coverage(near["cost"], weights, threshold, model.unit)
     return AccessResult(near, weights, cov, uncovered_lsoas(atlas, near, weights, threshold),

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -27,6 +28,7 @@ import pandas as pd
 from geo_core20 import schema, sources
 
 DEFAULT_PATH = sources.DATA_DIR / "plans.sqlite"
+PATH_ENV = "GEO_CORE20_PLANS_DB"  # overrides DEFAULT_PATH (tests, or a shared network location)
 SCHEMA_VERSION = 1
 ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: ids are read aloud and retyped
 ID_LENGTH = 10
@@ -111,7 +113,7 @@ class PlanStore:
     """The plan store in one SQLite file (created on first use)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else DEFAULT_PATH
+        self.path = Path(path) if path is not None else Path(os.environ.get(PATH_ENV) or DEFAULT_PATH)
         self._ready = False
 
     @contextmanager
@@ -153,17 +155,18 @@ class PlanStore:
                 con.execute("BEGIN IMMEDIATE")
                 try:
                     con.execute(
-                        "INSERT INTO plans (id, name, saved_at, vintage, level, area_code, area_name, target, "
-                        "target_label, objective, radius_km, k, covered_population, total_target_population, "
-                        "payload, payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO plans (id, name, saved_at, vintage, level, area_code, area_name, "
+                        "target, target_label, objective, radius_km, k, covered_population, "
+                        "total_target_population, payload, payload_sha256) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (plan_id, title, saved_at, req.get("vintage"), req.get("level"), req.get("area_code"),
                          data.get("area_name"), req.get("target"), data.get("target_label"),
                          req.get("objective"), req.get("radius_km"), req.get("k"),
                          siting.get("covered_population"), siting.get("total_target_population"),
                          payload, digest))
                     con.executemany(
-                        "INSERT INTO plan_sites (plan_id, position, fixed, rank, code, name, lon, lat, easting, "
-                        "northing, covered_population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO plan_sites (plan_id, position, fixed, rank, code, name, lon, lat, "
+                        "easting, northing, covered_population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(plan_id, i, int(bool(s.get("fixed"))), int(s.get("rank") or 0),
                           str(s.get("candidate_id")), s.get("name"), s.get("lon"), s.get("lat"),
                           s.get("easting"), s.get("northing"), s.get("covered_population"))
@@ -261,8 +264,8 @@ def _attribution(saved: SavedPlan) -> list[str]:
 
 def _site_table(saved: SavedPlan) -> pd.DataFrame:
     sites = saved.sites()
-    cols = ["rank", "fixed", "candidate_id", "name", "site_type", "postcode", "lon", "lat", "easting", "northing",
-            "covered_population", "unique_population", "assigned_population"]
+    cols = ["rank", "fixed", "candidate_id", "name", "site_type", "postcode", "lon", "lat", "easting",
+            "northing", "covered_population", "unique_population", "assigned_population"]
     out = sites[[c for c in cols if c in sites.columns]].rename(columns={"candidate_id": "code"})
     return out
 

@@ -456,7 +456,10 @@ def _build_registry() -> dict[str, Indicator]:
                   _area_table(_ethnic_lad("grt_count")), group="Inclusion groups (local authority)"),
         Indicator("grt_pct", "Gypsy or Irish Traveller residents", "% of residents", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
-                  "As the count layer; share of all usual residents. " + LEVEL_NOTE[LAD],
+                  "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller' as a share of all "
+                  "usual residents, recomputed from counts (the published percentages are rounded to 0.0 for "
+                  "most authorities); Census counts are widely thought to undercount these communities. "
+                  + LEVEL_NOTE[LAD],
                   _area_table(_ethnic_lad("grt_pct")), group="Inclusion groups (local authority)"),
         Indicator("roma_count", "Roma residents", "people", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
@@ -464,7 +467,8 @@ def _build_registry() -> dict[str, Indicator]:
                   _area_table(_ethnic_lad("roma_count")), group="Inclusion groups (local authority)"),
         Indicator("roma_pct", "Roma residents", "% of residents", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
-                  "As the count layer; share of all usual residents. " + LEVEL_NOTE[LAD],
+                  "Census 2021 detailed ethnic group 'White: Roma' as a share of all usual residents, "
+                  "recomputed from counts; likely undercounted. " + LEVEL_NOTE[LAD],
                   _area_table(_ethnic_lad("roma_pct")), group="Inclusion groups (local authority)"),
         Indicator("homeless_per_1000", "Households assessed as homeless", "per 1,000 households", LAD,
                   ("homelessness_lad", "lad24_boundaries"),

@@ -27,6 +27,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -291,7 +292,11 @@ def _greedy_cover(a: np.ndarray, w: np.ndarray, slots: int) -> list[int]:
 
 
 def _cbc(time_limit: float) -> pulp.LpSolver:
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), gapRel=1e-9, warmStart=True)
+    """CBC as bundled with PuLP (PuLP 3.3 warns that 4.0 moves it to an extra; still the only CBC here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1.0, float(time_limit)), gapRel=1e-9,
+                                 warmStart=True)
 
 
 def _solved(problem: pulp.LpProblem) -> tuple[bool, bool]:
@@ -311,9 +316,9 @@ def _solve_cover(red: _Cover, slots: int, time_limit: float) -> tuple[list[int],
     if red.a.shape[0] <= 1 or (red.w @ red.a.any(axis=1)) == red.w[red.a[:, greedy].any(axis=1)].sum():
         return greedy, "optimal"  # greedy already covers everything coverable
     prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    y = [pulp.LpVariable(f"y{j}", cat=pulp.LpBinary) for j in range(m)]
+    y = [prob.add_variable(f"y{j}", cat=pulp.LpBinary) for j in range(m)]
     # z continuous: with y binary, an optimal z is 0/1 anyway, and CBC branches on y only
-    z = [pulp.LpVariable(f"z{i}", lowBound=0, upBound=1) for i in range(red.a.shape[0])]
+    z = [prob.add_variable(f"z{i}", 0, 1) for i in range(red.a.shape[0])]
     prob += pulp.LpAffineExpression([(z[i], float(red.w[i])) for i in range(len(z))])
     for i, row in enumerate(red.a):
         expr = pulp.LpAffineExpression([(y[j], 1.0) for j in np.flatnonzero(row)])
@@ -352,7 +357,11 @@ def _pm_greedy(wc: np.ndarray, wbase: np.ndarray, slots: int) -> list[int]:
 
 
 def _pm_interchange(wc: np.ndarray, wbase: np.ndarray, chosen: Sequence[int], deadline: float) -> list[int]:
-    """Best-improvement vertex substitution (Teitz-Bart), vectorised: every (in, out) pair per pass."""
+    """Best-improvement vertex substitution (Teitz-Bart), vectorised: every (in, out) pair per pass.
+
+    Swapping candidate j in for open site r changes the cost by add_j (the gain of adding j,
+    <= 0) plus the extra cost, for the demand whose nearest site was r, of its next choice.
+    """
     s = list(chosen)
     n = wc.shape[0]
     if not s or len(s) >= wc.shape[1]:
@@ -365,16 +374,15 @@ def _pm_interchange(wc: np.ndarray, wbase: np.ndarray, chosen: Sequence[int], de
         d2 = sub[rows, order[:, 1]]
         near = order[:, 0]  # == len(s) means the base
         m1 = np.minimum(wc, d1[:, None])
-        add = (m1 - d1[:, None]).sum(axis=0)  # gain (<= 0) of adding each candidate
-        extra = np.minimum(wc, d2[:, None]) - m1  # extra cost on removing the nearest
+        add = (m1 - d1[:, None]).sum(axis=0)
+        extra = np.minimum(wc, d2[:, None]) - m1
         onehot = np.zeros((n, len(s)))
         own = near < len(s)
         onehot[rows[own], near[own]] = 1.0
         delta = add[:, None] + extra.T @ onehot
         delta[s, :] = np.inf
         j, r = np.unravel_index(int(np.argmin(delta)), delta.shape)
-        current = float(d1.sum())
-        if not delta[j, r] < -1e-9 * max(1.0, abs(current)):
+        if not delta[j, r] < -1e-9 * max(1.0, float(d1.sum())):
             break
         s[r] = int(j)
     return s
@@ -404,8 +412,10 @@ def _pm_lagrangian(wc: np.ndarray, wbase: np.ndarray, slots: int, ub: float, bes
     step, stall = 2.0, 0
     seen: set[tuple[int, ...]] = set()
     halved = True  # seed the heuristic at the start and whenever the step shrinks
+    red = np.empty_like(wc)  # reused every iteration: the loop is memory-bound
     for it in range(max_iter):
-        red = np.minimum(0.0, wc - lam[:, None])
+        np.subtract(wc, lam[:, None], out=red)
+        np.minimum(red, 0.0, out=red)
         rho = red.sum(axis=0)
         rho_base = np.minimum(0.0, wbase - lam)
         sel = np.argpartition(rho, slots - 1)[:slots] if slots < m else np.arange(m)
@@ -477,21 +487,21 @@ def _pm_mip(wc: np.ndarray, wbase: np.ndarray, slots: int, start: list[int],
         if remaining <= 0.5:
             return best, False
         prob = pulp.LpProblem("pmedian", pulp.LpMinimize)
-        y = [pulp.LpVariable(f"y{j}", cat=pulp.LpBinary) for j in range(m)]
+        y = [prob.add_variable(f"y{j}", cat=pulp.LpBinary) for j in range(m)]
         terms: list[tuple[pulp.LpVariable, float]] = []
         overflow: dict[int, pulp.LpVariable] = {}
         for i in range(n):
             js = order[i, : size[i]]
-            xs = [pulp.LpVariable(f"x{i}_{j}", lowBound=0, upBound=1) for j in js]
+            xs = [prob.add_variable(f"x{i}_{j}", 0, 1) for j in js]
             terms += [(x, float(wc[i, j])) for x, j in zip(xs, js, strict=True)]
             parts = list(xs)
             if size[i] < useful[i]:
-                u = pulp.LpVariable(f"u{i}", lowBound=0, upBound=1)
+                u = prob.add_variable(f"u{i}", 0, 1)
                 overflow[i] = u
                 terms.append((u, float(wc[i, order[i, size[i]]])))
                 parts.append(u)
             elif np.isfinite(wbase[i]):
-                b = pulp.LpVariable(f"b{i}", lowBound=0, upBound=1)
+                b = prob.add_variable(f"b{i}", 0, 1)
                 terms.append((b, float(wbase[i])))
                 parts.append(b)
             prob += pulp.lpSum(parts) == 1
@@ -879,7 +889,7 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
     typed = all_sites[all_sites["site_type"].isin(list(site_types))]
     weights, label = resolve_target(area, target)
     label = target_label or label
-    in_area = sites_in_area(typed, area)
+    in_area = typed if level == "england" else sites_in_area(typed, area)  # the sites table is England only
     if isinstance(candidates, str):
         if candidates == "sites":
             if not site_types:

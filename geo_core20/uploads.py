@@ -33,6 +33,7 @@ LSOA_KIND, POINTS_KIND = "lsoa", "points"
 _LSOA_RE = re.compile(r"^[EW]01\d{6}$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")
 MISSING_MARKERS = frozenset({"na", "n/a", "nan", "null", "none", "-", "*", "**", "..", ".", "x", "c",
                              "#n/a", "suppressed", "redacted", "<5", "[c]", "[x]", "[z]"})
 """Cells meaning 'no value' in published and NHS tables (suppression included): read as blank."""
@@ -134,14 +135,23 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        counts = {d: first.count(d) for d in ",;\t|"}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ","
+    """The delimiter that splits most of the first 50 lines into the same number of fields.
+
+    More robust than csv.Sniffer on real exports: title lines above the header, commas inside
+    quoted names and decimal commas in semicolon files do not fool it.
+    """
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    best, best_score = ",", (0, 0)
+    for delim in (",", ";", "\t", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=delim))) - 1 for ln in lines]
+        split = [c for c in counts if c > 0]
+        if not split:
+            continue
+        mode = max(set(split), key=split.count)
+        score = (split.count(mode), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
 
 
 def _cell_text(value: object) -> str:
@@ -282,6 +292,8 @@ def _parse_number(text: str) -> float | None:
     t = t.lstrip("£$€").rstrip("%")
     if _THOUSANDS_RE.match(t):
         t = t.replace(",", "")
+    elif _DECIMAL_COMMA_RE.match(t):  # "12,5" from a European-locale export ("1,234" stays thousands)
+        t = t.replace(",", ".")
     if not _NUMBER_RE.match(t):
         return None
     value = float(t)
@@ -598,24 +610,26 @@ def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | N
     codes21 = set(lookup["lsoa21_code"])
     keep = np.ones(len(frame), dtype=bool)
     first_seen: dict[str, int] = {}
-    for i, code in enumerate(codes):
-        original = frame[code_column].iat[i]
+    originals = frame[code_column].tolist()  # plain lists: per-row pandas access is slow
+    row_no = [int(r) for r in rows]
+    for i, code in enumerate(codes.tolist()):
+        original = originals[i]
         if not code:
-            errors.append(RowError(int(rows[i]), "no LSOA code", code_column, ""))
+            errors.append(RowError(row_no[i], "no LSOA code", code_column, ""))
         elif not _LSOA_RE.match(code):
-            errors.append(RowError(int(rows[i]), "not an LSOA code (expected E01 and 6 digits)", code_column,
+            errors.append(RowError(row_no[i], "not an LSOA code (expected E01 and 6 digits)", code_column,
                                    original))
         elif code.startswith("W"):
-            errors.append(RowError(int(rows[i]), "Welsh LSOA: the atlas covers England only", code_column,
+            errors.append(RowError(row_no[i], "Welsh LSOA: the atlas covers England only", code_column,
                                    original))
         elif code not in codes11 and code not in codes21:
-            errors.append(RowError(int(rows[i]), "LSOA code not found in the 2011 or 2021 code lists",
+            errors.append(RowError(row_no[i], "LSOA code not found in the 2011 or 2021 code lists",
                                    code_column, original))
         elif code in first_seen:
-            errors.append(RowError(int(rows[i]), f"duplicate LSOA code (first on row {first_seen[code]}); "
+            errors.append(RowError(row_no[i], f"duplicate LSOA code (first on row {first_seen[code]}); "
                                    "row ignored", code_column, original))
         else:
-            first_seen[code] = int(rows[i])
+            first_seen[code] = row_no[i]
             continue
         keep[i] = False
 
@@ -671,8 +685,8 @@ def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | N
     if england_codes21 is not None:
         all_pairs = all_pairs[all_pairs[schema.LSOA_CODE].isin(set(england_codes21))]
     out = _aggregate(all_pairs, values, value_columns)
-    fed = all_pairs.groupby(schema.LSOA_CODE).agg(rows=("_src", "nunique"),
-                                                  direct=("change_code", lambda c: bool((c == "U").any())))
+    by_code = all_pairs.assign(direct=all_pairs["change_code"].eq("U")).groupby(schema.LSOA_CODE)
+    fed = by_code.agg(rows=("_src", "nunique"), direct=("direct", "any"))
     double = int((fed["rows"].gt(1) & fed["direct"]).sum())
     if double:
         notes.append(f"{double:,} LSOA 2021 code(s) were given directly and also received values converted "
@@ -789,9 +803,11 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
     if coord_pair:
         xs = parse_numbers(frame[coord_pair[0]]).to_numpy()
         ys = parse_numbers(frame[coord_pair[1]]).to_numpy()
+        tx_all, ty_all = frame[coord_pair[0]].tolist(), frame[coord_pair[1]].tolist()
         is_lonlat = coord_pair[0] == cols.lon
+        good: list[int] = []
         for i in range(n):
-            tx, ty = frame[coord_pair[0]].iat[i], frame[coord_pair[1]].iat[i]
+            tx, ty = tx_all[i], ty_all[i]
             if not tx and not ty:
                 continue
             if np.isnan(xs[i]) or np.isnan(ys[i]):
@@ -803,36 +819,36 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
                 reasons[i] = RowError(int(rows[i]), problem, f"{coord_pair[0]}, {coord_pair[1]}",
                                       f"{tx}, {ty}")
                 continue
+            good.append(i)
+        if good:
             if is_lonlat:
-                lon[i], lat[i] = xs[i], ys[i]
+                lon[good], lat[good] = xs[good], ys[good]
             else:
-                lo, la = geocode.bng_to_wgs84(np.array([xs[i]]), np.array([ys[i]]))
-                lon[i], lat[i] = lo[0], la[0]
-            how[i] = "longitude/latitude" if is_lonlat else "easting/northing"
+                lon[good], lat[good] = geocode.bng_to_wgs84(xs[good], ys[good])
+            how[good] = "longitude/latitude" if is_lonlat else "easting/northing"
 
-    postcode_found = pd.Series([None] * n, dtype=object)
-    country = pd.Series([None] * n, dtype=object)
+    postcode_found = np.full(n, None, dtype=object)
+    country = np.full(n, None, dtype=object)
     if cols.postcode:
-        need = np.flatnonzero(how == "")
-        texts = frame[cols.postcode].iloc[need]
-        filled = texts.astype(str).str.strip() != ""
-        need = need[filled.to_numpy()]
+        texts = frame[cols.postcode].tolist()
+        need = np.array([i for i in np.flatnonzero(how == "") if str(texts[i]).strip()], dtype=int)
         if len(need):
-            found = geocode.locate_postcodes(frame[cols.postcode].iloc[need].reset_index(drop=True),
-                                             postcode_index)
+            found = geocode.locate_postcodes(pd.Series([texts[i] for i in need]), postcode_index)
+            status_all = found["status"].to_numpy()
+            f_pc, f_country = found["postcode"].to_numpy(), found["country"].to_numpy()
+            f_lon, f_lat = found["lon"].to_numpy(float), found["lat"].to_numpy(float)
             for k, i in enumerate(need):
-                status = found["status"].iat[k]
-                postcode_found.iat[i] = found["postcode"].iat[k]
+                status = status_all[k]
+                postcode_found[i] = f_pc[k]
                 if status == geocode.STATUS_OK:
-                    lon[i], lat[i] = found["lon"].iat[k], found["lat"].iat[k]
-                    country.iat[i] = found["country"].iat[k]
+                    lon[i], lat[i] = f_lon[k], f_lat[k]
+                    country[i] = f_country[k]
                     how[i] = "postcode"
                     if i in reasons:  # bad coordinates rescued by the postcode
                         reasons[i].severity = "warning"
                         reasons[i].reason += "; located by postcode instead"
                 elif i not in reasons:
-                    reasons[i] = RowError(int(rows[i]), _POSTCODE_REASON[status], cols.postcode,
-                                          frame[cols.postcode].iat[i])
+                    reasons[i] = RowError(int(rows[i]), _POSTCODE_REASON[status], cols.postcode, texts[i])
     for i in range(n):
         if how[i] == "" and i not in reasons:
             what = cols.describe()
@@ -849,7 +865,7 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
         again = geocode.assign_lsoa(sx, sy, atlas)["lsoa_code"].notna().to_numpy()
         swapped_hit[np.array(bng_lost)[again]] = True
     for i in lost:
-        where = geocode.COUNTRY_NAMES.get(country.iat[i] or "", "")
+        where = geocode.COUNTRY_NAMES.get(country[i] or "", "")
         if how[i] == "postcode":
             column, value = cols.postcode, frame[cols.postcode].iat[i]
         else:
@@ -873,7 +889,7 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
     east, north = geocode.wgs84_to_bng(lon[ok], lat[ok])
     data = frame.loc[ok].copy()
     data.insert(0, "row", rows[ok])
-    data["postcode_found"] = postcode_found[ok].to_numpy()
+    data["postcode_found"] = postcode_found[ok]
     data["lon"] = lon[ok].round(6)
     data["lat"] = lat[ok].round(6)
     data["easting"] = east.round(0)

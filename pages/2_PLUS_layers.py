@@ -45,28 +45,38 @@ PLUS_DATASETS = ("coastal_lsoa21", "coastline_england", "census21_ethnicity", "c
 
 # --- URL: the target next to the view ----------------------------------------------------------
 
+MY_KEYS = (*plus.QUERY_KEYS, "layer")  # this page's own URL parameters (the view has its own)
+
+
 def seed_target_from_url(params: dict) -> list[str]:
-    """Load the target from a link the page did not write itself; returns problems to show."""
+    """Load the target (and layer) from a link the page did not write itself; returns problems.
+
+    A URL without any of this page's parameters (e.g. after visiting another page) keeps the
+    session's target; a new link with them replaces it (missing ones mean the defaults).
+    """
     st.session_state.setdefault(K_LAYERS, {})
     st.session_state.setdefault(K_CONDITIONS, [])
     st.session_state.setdefault(K_BASE, "core20")
     st.session_state.setdefault(K_COMBINE, "and")
-    mine = {k: params[k] for k in plus.QUERY_KEYS if k in params}
-    if "layer" in params and params["layer"] in plus.INDICATORS:
-        st.session_state.setdefault(K_INDICATOR, params["layer"])
+    mine = {k: params[k] for k in MY_KEYS if k in params}
     signature = tuple(sorted(mine.items()))
     if not mine or signature == st.session_state.get(K_TARGET_SEEN):
         return []
     st.session_state[K_TARGET_SEEN] = signature
+    problems = []
+    if mine.get("layer") in plus.INDICATORS:
+        st.session_state[K_INDICATOR] = mine["layer"]
+    elif "layer" in mine:
+        problems.append(f"Unknown layer {mine['layer'][:40]!r} in this link; showing the default layer.")
     try:
-        spec = plus.TargetSpec.from_query_params(mine)
+        spec = plus.TargetSpec.from_query_params({k: v for k, v in mine.items() if k != "layer"})
     except plus.TargetError as exc:
-        return [f"The target in this link was not used: {exc}."]
-    if spec is not None:
-        st.session_state[K_BASE] = spec.base
-        st.session_state[K_COMBINE] = spec.combine
-        st.session_state[K_CONDITIONS] = list(spec.conditions)
-    return []
+        return [*problems, f"The target in this link was not used: {exc}."]
+    spec = spec or plus.TargetSpec()
+    st.session_state[K_BASE] = spec.base
+    st.session_state[K_COMBINE] = spec.combine
+    st.session_state[K_CONDITIONS] = list(spec.conditions)
+    return problems
 
 
 def kept(name: str) -> str:
@@ -106,7 +116,7 @@ def sync_url(params: dict[str, str]) -> None:
         st.query_params.from_dict(params)
     # widgets.seed_from_url re-reads any URL it did not write; this URL is ours too
     st.session_state[widgets._K_URL_SEEN] = tuple(sorted(params.items()))
-    st.session_state[K_TARGET_SEEN] = tuple(sorted((k, v) for k, v in params.items() if k in plus.QUERY_KEYS))
+    st.session_state[K_TARGET_SEEN] = tuple(sorted((k, v) for k, v in params.items() if k in MY_KEYS))
 
 
 def share_url(params: dict[str, str]) -> str:
@@ -203,8 +213,11 @@ def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, col
 
 
 def show(m: folium.Map, key: str, height: int = 560) -> None:
-    # nothing is returned from the browser, so panning never reruns the script
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    """Draw a map; nothing is returned from the browser, so panning never reruns the script."""
+    # a cached map has rendered its page once already: skip the figure render (~1 s for England)
+    first = not getattr(m, "_plus_rendered", False)
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[], render=first)
+    m._plus_rendered = True
 
 
 def escaped(values) -> list[str]:
@@ -230,8 +243,10 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
     level_word = {plus.LSOA: "LSOA", plus.MSOA: "MSOA", plus.LAD: "Local authority"}[ind.level]
     rows_spec = [("code", level_word), ("name", "Name"), ("value", ind.label)]
     name = area_label(vintage, level, area)
-    lgd = legend(style.title, style.colours, style.labels, style.counts(layer["value"]),
-                 notes=(style.note, f"Shown per {plus.LEVEL_TEXT[ind.level]}."),
+    # legend counts are "LSOAs in view"; MSOA and LAD layers say what they show in a note instead
+    counts = style.counts(layer["value"]) if ind.level == plus.LSOA else None
+    lgd = legend(style.title, style.colours, style.labels, counts,
+                 notes=(style.note, f"Shown per {plus.LEVEL_TEXT[ind.level]}: {len(layer):,} in view."),
                  core20=core20_on, area_name=name if level != "england" else "")
     m = polygon_map(layer.geometry.values, props, style.index(layer["value"]), style.colours, rows_spec,
                     name=f"{ind.label} ({plus.LEVEL_TEXT[ind.level]})", lgd=lgd, basemap=basemap,
@@ -240,6 +255,79 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
                     attribution=mapview.map_attribution(vintage))
     table = pd.DataFrame(layer.drop(columns="geometry"))
     return m, table
+
+
+def area_map(vintage: str, level: str, area: str | None, basemap: str, core20_on: bool, props: pd.DataFrame,
+             classes: np.ndarray, colours, rows, *, name: str, lgd: styles.Legend,
+             points: gpd.GeoDataFrame | None = None, point_label: str | None = None) -> folium.Map:
+    """Polygon map of an area's LSOAs (display geometry) with the Core20 outline and area boundary."""
+    atlas = ui.load_atlas_cached(vintage)
+    rows_mask = areas.mask(atlas, level, area).to_numpy()
+    return polygon_map(ui.display_geometry_cached(vintage).values[rows_mask], props, classes, colours, rows,
+                       name=name, lgd=lgd, basemap=basemap,
+                       core20=core20_geometry(vintage, level, area) if core20_on else None,
+                       boundary=area_boundary(vintage, level, area),
+                       boundary_name=area_label(vintage, level, area),
+                       attribution=mapview.map_attribution(vintage), points=points, point_label=point_label)
+
+
+def lsoa_props(sub: pd.DataFrame, **columns) -> pd.DataFrame:
+    """Tooltip fields: LSOA code and name plus ``columns``, all escaped for HTML."""
+    return pd.DataFrame({"code": escaped(sub[schema.LSOA_CODE]), "name": escaped(sub[schema.LSOA_NAME]),
+                         **{k: escaped(v) for k, v in columns.items()}})
+
+
+def hotspot_map(vintage: str, level: str, area: str | None, result: hotspots.HotspotResult, label: str,
+                basemap: str, core20_on: bool) -> folium.Map:
+    atlas = ui.load_atlas_cached(vintage)
+    sub = atlas[areas.mask(atlas, level, area).to_numpy()]
+    colours = [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
+    name = area_label(vintage, level, area)
+    lgd = legend(f"Gi* hot and cold spots: {label}", colours, list(hotspots.CLASS_ORDER),
+                 result.counts().tolist(), notes=("FDR-adjusted (Benjamini-Hochberg).",), core20=core20_on,
+                 area_name=name if level != "england" else "")
+    klass = pd.Categorical(result.frame["hotspot"], categories=list(hotspots.CLASS_ORDER)).codes
+    props = lsoa_props(sub, cls=result.frame["hotspot"].astype(str),
+                       z=[f"{z:.2f}" if np.isfinite(z) else "" for z in result.frame["z"]],
+                       q=[f"{q:.3f}" if np.isfinite(q) else "" for q in result.frame["p_fdr"]])
+    return area_map(vintage, level, area, basemap, core20_on, props, klass, colours,
+                    [("code", "LSOA"), ("name", "Name"), ("cls", "Class"), ("z", "Gi* z"), ("q", "FDR p")],
+                    name="Gi* hot and cold spots", lgd=lgd)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
+def hotspot_map_cached(vintage: str, level: str, area: str | None, indicator_id: str, permutations: int,
+                       basemap: str, core20_on: bool) -> folium.Map:
+    result = hotspots_cached(vintage, level, area, indicator_id, permutations)
+    return hotspot_map(vintage, level, area, result, plus.get(indicator_id).label, basemap, core20_on)
+
+
+def target_map(vintage: str, level: str, area: str | None, result: plus.TargetResult, basemap: str,
+               core20_on: bool) -> folium.Map:
+    atlas = ui.load_atlas_cached(vintage)
+    sub = atlas[areas.mask(atlas, level, area).to_numpy()]
+    s = result.summary
+    colours = [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
+    inside = result.mask.to_numpy()
+    lgd = legend("Core20PLUS target", colours, ["In the target", "Not in the target"],
+                 [int(s["lsoas"]), int(s["area_lsoas"] - s["lsoas"])], notes=(result.spec.describe(),),
+                 core20=core20_on, area_name=area_label(vintage, level, area) if level != "england" else "")
+    props = lsoa_props(sub, inside=np.where(inside, "Yes", "No"),
+                       core20=np.where(sub[schema.CORE20].to_numpy(), "Yes", "No"))
+    return area_map(vintage, level, area, basemap, core20_on, props, np.where(inside, 0, 1), colours,
+                    [("code", "LSOA"), ("name", "Name"), ("inside", "In target"), ("core20", "Core20")],
+                    name="Core20PLUS target", lgd=lgd)
+
+
+@st.cache_resource(show_spinner="Evaluating the target…", max_entries=16)
+def target_cached(vintage: str, level: str, area: str | None, tokens: tuple, basemap: str,
+                  core20_on: bool) -> tuple[plus.TargetResult, folium.Map]:
+    """Target and map for a spec without uploaded layers (the same for every session)."""
+    spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
+    atlas = ui.load_atlas_cached(vintage)
+    sub = atlas[areas.mask(atlas, level, area).to_numpy()]
+    result = plus.evaluate(spec, sub, {}, hotspot_memo())
+    return result, target_map(vintage, level, area, result, basemap, core20_on)
 
 
 # --- page ---------------------------------------------------------------------------------------------
@@ -258,12 +346,9 @@ layers: dict = st.session_state[K_LAYERS]
 def draw(props: pd.DataFrame, classes: np.ndarray, colours, rows, *, name: str, lgd: styles.Legend,
          points: gpd.GeoDataFrame | None = None, point_label: str | None = None) -> folium.Map:
     """A map of the chosen area's LSOAs (display geometry) with this page's outlines."""
-    return polygon_map(ui.display_geometry_cached(view.vintage).values[mask], props, classes, colours, rows,
-                       name=name, lgd=lgd, basemap=view.basemap,
-                       core20=core20_geometry(view.vintage, view.level, view.area) if core20_on else None,
-                       boundary=area_boundary(view.vintage, view.level, view.area), boundary_name=area_name,
-                       attribution=mapview.map_attribution(view.vintage), points=points,
-                       point_label=point_label)
+    return area_map(view.vintage, view.level, view.area, view.basemap, core20_on, props, classes, colours,
+                    rows, name=name, lgd=lgd, points=points, point_label=point_label)
+
 
 st.title(f"{area_name}: PLUS groups beside Core20")
 st.caption(f"{schema.IMD_LABEL[view.vintage]} · Core20 = national IMD deciles 1-2. Each layer says the "
@@ -311,7 +396,8 @@ if section == "Indicators":
                     + (f" · unit: {escape_html(ind.unit)}" if ind.unit else ""))
         if ind.level != plus.LSOA:
             st.warning(plus.LEVEL_NOTE[ind.level], icon=":material/info:")
-        st.info(ind.caveat, icon=":material/menu_book:")
+        st.info(ind.caveat.replace(plus.LEVEL_NOTE[ind.level], "").strip() or ind.caveat,
+                icon=":material/menu_book:")
         vals = table["value"]
         if ind.kind == plus.NUMERIC:
             nat = national_values(view.vintage, ind.id).astype(float)
@@ -333,7 +419,7 @@ if section == "Indicators":
     attribution = [*mapview.attribution_lines(view.vintage), *ind.attribution()]
     slug = f"plus_{ind.id}_{view.vintage}_{view.level}_{view.area or 'england'}"
     d1, d2 = st.columns(2)
-    d1.download_button("Layer (CSV)", export.lsoa_csv(table, attribution), file_name=f"{slug}.csv",
+    d1.download_button("Layer (CSV)", lambda: export.lsoa_csv(table, attribution), file_name=f"{slug}.csv",
                        mime="text/csv", on_click="ignore", icon=":material/table:")
     d2.download_button("Layer (GeoJSON)",
                        lambda: plus.export_geojson(plus.area_layer(area_atlas, ind.id), attribution, slug),
@@ -347,6 +433,8 @@ def upload_value_options() -> dict[str, tuple[str, str]]:
     out = {}
     for name, res in layers.items():
         if res.kind == uploads.LSOA_KIND:
+            if view.vintage != "2025":
+                continue  # LSOA tables are held on 2021 LSOAs
             for col in res.value_columns:
                 out[f"upload: {name} / {col}"] = (name, col)
         else:
@@ -397,19 +485,10 @@ if section == "Hot spots":
             result = hotspots.gi_star(area_atlas, vals, permutations=perms, indicator_label=label,
                                       area_label=area_name)
     counts = result.counts()
-    colours = [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
-    lgd = legend(f"Gi* hot and cold spots: {label}", colours, list(hotspots.CLASS_ORDER), counts.tolist(),
-                 notes=("FDR-adjusted (Benjamini-Hochberg).",), core20=core20_on,
-                 area_name=area_name if view.level != "england" else "")
-    klass = pd.Categorical(result.frame["hotspot"], categories=list(hotspots.CLASS_ORDER)).codes
-    props = pd.DataFrame({"code": escaped(area_atlas[schema.LSOA_CODE]),
-                          "name": escaped(area_atlas[schema.LSOA_NAME]),
-                          "cls": escaped(result.frame["hotspot"].astype(str)),
-                          "z": [f"{z:.2f}" if np.isfinite(z) else "" for z in result.frame["z"]],
-                          "q": [f"{q:.3f}" if np.isfinite(q) else "" for q in result.frame["p_fdr"]]})
-    m = draw(props, klass, colours,
-             [("code", "LSOA"), ("name", "Name"), ("cls", "Class"), ("z", "Gi* z"), ("q", "FDR p")],
-             name="Gi* hot and cold spots", lgd=lgd)
+    if kind == "indicator":
+        m = hotspot_map_cached(view.vintage, view.level, view.area, ref, perms, view.basemap, core20_on)
+    else:
+        m = hotspot_map(view.vintage, view.level, view.area, result, label, view.basemap, core20_on)
     left, right = st.columns([3, 1], gap="medium")
     with left:
         show(m, key="plus_hotspot_map")
@@ -418,12 +497,16 @@ if section == "Hot spots":
         st.metric("Cold spot LSOAs", f"{result.n_cold:,}")
         st.dataframe(counts.rename_axis("Class").reset_index(name="LSOAs"), hide_index=True, width="stretch")
     st.info(result.method_note, icon=":material/functions:")
-    out = pd.concat([area_atlas[[schema.LSOA_CODE, schema.LSOA_NAME]].reset_index(drop=True),
-                     result.frame.reset_index(drop=True)], axis=1)
-    out["hotspot"] = out["hotspot"].astype(str)
     attribution = [*mapview.attribution_lines(view.vintage),
                    *(plus.get(ref).attribution() if kind == "indicator" else [])]
-    st.download_button("Hot spot results (CSV)", export.lsoa_csv(out, attribution),
+
+    def hotspot_csv(result=result, attribution=attribution) -> bytes:
+        out = pd.concat([area_atlas[[schema.LSOA_CODE, schema.LSOA_NAME]].reset_index(drop=True),
+                         result.frame.reset_index(drop=True)], axis=1)
+        out["hotspot"] = out["hotspot"].astype(str)
+        return export.lsoa_csv(out, [result.method_note, *attribution])
+
+    st.download_button("Hot spot results (CSV)", hotspot_csv,
                        file_name=f"hotspots_{view.vintage}_{view.level}_{view.area or 'england'}.csv",
                        mime="text/csv", on_click="ignore", icon=":material/table:")
 
@@ -551,9 +634,7 @@ if section == "Local data":
             klass = style.index(vals)
             lgd = legend(style.title, style.colours, style.labels, style.counts(vals), core20=core20_on,
                          notes=(style.note, geocode.LSOA_ASSIGNMENT_NOTE if pts is not None else ""))
-            props = pd.DataFrame({"code": escaped(area_atlas[schema.LSOA_CODE]),
-                                  "name": escaped(area_atlas[schema.LSOA_NAME]),
-                                  "value": ["" if pd.isna(x) else f"{x:,.4g}" for x in vals]})
+            props = lsoa_props(area_atlas, value=["" if pd.isna(x) else f"{x:,.4g}" for x in vals])
             m = draw(props, klass, style.colours, [("code", "LSOA"), ("name", "Name"), ("value", col)],
                      name=pick, lgd=lgd, points=pts,
                      point_label=res.columns.label if res.kind == uploads.POINTS_KIND else None)
@@ -567,7 +648,12 @@ if section == "Local data":
 
 # --- target builder -------------------------------------------------------------------------------
 def uploads_for_target() -> dict[str, pd.DataFrame]:
-    return {n: layer_frame(r, view.vintage) for n, r in layers.items()}
+    """Uploaded layers on this vintage's LSOAs (LSOA tables exist on 2021 LSOAs only)."""
+    out = {n: layer_frame(r, view.vintage) for n, r in layers.items()
+           if r.kind == uploads.POINTS_KIND or view.vintage == "2025"}
+    if len(out) < len(layers):
+        st.warning("Uploaded LSOA tables are held on 2021 LSOAs: switch to IoD2025 to use them in a target.")
+    return out
 
 
 if section == "Target":
@@ -647,13 +733,18 @@ if section == "Target":
                 st.error(str(exc))
 
     spec = current_spec()
+    result = m = None
     try:
         spec.validate(view.vintage)
-        with st.spinner("Evaluating the target…"):
-            result = plus.evaluate(spec, area_atlas, uploads_for_target(), hotspot_memo())
+        if any(c.kind == "upload" for c in spec.conditions):
+            with st.spinner("Evaluating the target…"):
+                result = plus.evaluate(spec, area_atlas, uploads_for_target(), hotspot_memo())
+                m = target_map(view.vintage, view.level, view.area, result, view.basemap, core20_on)
+        else:
+            tokens = tuple(sorted(spec.to_query_params().items()))
+            result, m = target_cached(view.vintage, view.level, view.area, tokens, view.basemap, core20_on)
     except plus.TargetError as exc:
         st.error(f"This target cannot be used with {schema.IMD_LABEL[view.vintage]}: {exc}")
-        result = None
     if result is not None:
         s = result.summary
         st.subheader(spec.describe())
@@ -670,34 +761,26 @@ if section == "Target":
             met = [int(v.sum()) for v in result.condition_masks.values()]
             st.dataframe(pd.DataFrame({"Condition": list(result.condition_masks), "LSOAs meeting it": met}),
                          hide_index=True, width="stretch")
-        colours = [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
-        klass = np.where(result.mask.to_numpy(), 0, 1)
-        lgd = legend("Core20PLUS target", colours, ["In the target", "Not in the target"],
-                     [int(s["lsoas"]), int(s["area_lsoas"] - s["lsoas"])], notes=(spec.describe(),),
-                     core20=core20_on, area_name=area_name if view.level != "england" else "")
-        props = pd.DataFrame({"code": escaped(area_atlas[schema.LSOA_CODE]),
-                              "name": escaped(area_atlas[schema.LSOA_NAME]),
-                              "in": np.where(result.mask.to_numpy(), "Yes", "No"),
-                              "core20": np.where(area_atlas[schema.CORE20].to_numpy(), "Yes", "No")})
-        m = draw(props, klass, colours,
-                 [("code", "LSOA"), ("name", "Name"), ("in", "In target"), ("core20", "Core20")],
-                 name="Core20PLUS target", lgd=lgd)
         show(m, key="plus_target_map")
         params = page_params(view, spec, chosen_indicator)
         st.caption("Link to this target (area, vintage and conditions; uploaded files are not in links)")
         st.code(share_url(params), language=None, wrap_lines=True)
-        frame = plus.target_frame(area_atlas, result)
-        labels = {c: frame.attrs.get(c, c) for c in frame.columns if c.startswith("condition_")}
-        attribution = [*mapview.attribution_lines(view.vintage),
-                       *sources.attribution_lines([d for d in PLUS_DATASETS if d in sources.BY_ID])]
         slug = f"core20plus_target_{view.vintage}_{view.level}_{view.area or 'england'}"
-        table = pd.DataFrame(frame.drop(columns="geometry"))
-        notes = [f"Target: {spec.describe()}", *[f"{k}: {v}" for k, v in labels.items()], *attribution]
+
+        def target_export(fmt: str, result=result, spec=spec) -> bytes:
+            frame = plus.target_frame(area_atlas, result)
+            labels = {c: frame.attrs.get(c, c) for c in frame.columns if c.startswith("condition_")}
+            attribution = [*mapview.attribution_lines(view.vintage),
+                           *sources.attribution_lines([d for d in PLUS_DATASETS if d in sources.BY_ID])]
+            notes = [f"Target: {spec.describe()}", *[f"{k}: {v}" for k, v in labels.items()], *attribution]
+            if fmt == "csv":
+                return export.lsoa_csv(pd.DataFrame(frame.drop(columns="geometry")), notes)
+            return plus.export_geojson(frame, notes, "Core20PLUS target")
+
         d1, d2 = st.columns(2)
-        d1.download_button("Target LSOAs (CSV)", export.lsoa_csv(table, notes), file_name=f"{slug}.csv",
+        d1.download_button("Target LSOAs (CSV)", lambda: target_export("csv"), file_name=f"{slug}.csv",
                            mime="text/csv", on_click="ignore", icon=":material/table:")
-        d2.download_button("Target LSOAs (GeoJSON)",
-                           lambda: plus.export_geojson(frame, notes, "Core20PLUS target"),
+        d2.download_button("Target LSOAs (GeoJSON)", lambda: target_export("geojson"),
                            file_name=f"{slug}.geojson", mime="application/geo+json", on_click="ignore",
                            icon=":material/polyline:")
 

@@ -48,6 +48,8 @@ def _tiny_atlas() -> gpd.GeoDataFrame:
         schema.POPULATION: np.arange(n) * 100 + 1200,
         schema.CORE20: deciles <= 2,
         "income_decile": (deciles % 10) + 1,
+        # two NHS regions: the west column, and the rest (the asset has one file per region)
+        "nhs_region_code": ["E40000001" if code[6] == "0" else "E40000002" for code in codes],
     })
     # rows deliberately not in code order: the asset sorts them
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=schema.CRS_WGS84).iloc[::-1].reset_index(drop=True)
@@ -118,9 +120,25 @@ def test_outline_edges_keep_only_the_union_boundary():
 
 # --- the asset -------------------------------------------------------------------------------
 
+def _decoded(gdf, vintage="2025") -> national.DecodedAsset:
+    return national.combine([national.decode_asset(gzip.compress(raw))
+                             for _, raw in national.encode_chunks(gdf, vintage)])
+
+
+def test_asset_order_is_region_then_code(tiny):
+    data = national._ordered(tiny)
+    assert data["nhs_region_code"].is_monotonic_increasing
+    for _, group in data.groupby("nhs_region_code"):
+        assert group[schema.LSOA_CODE].is_monotonic_increasing
+    chunks = national.encode_chunks(tiny, "2025")
+    assert [key for key, _ in chunks] == ["E40000001", "E40000002"]
+    heads = [national.decode_asset(raw).header for _, raw in chunks]
+    assert [(h["start"], h["n"], h["total"]) for h in heads] == [(0, 3, 10), (3, 7, 10)]
+
+
 def test_asset_round_trips_geometry_and_facts(tiny):
-    asset = national.decode_asset(gzip.compress(national.encode_asset(tiny, "2025")))
-    data = tiny.sort_values(schema.LSOA_CODE).reset_index(drop=True)
+    asset = _decoded(tiny)
+    data = national._ordered(tiny)
     assert asset.header["n"] == len(tiny) and asset.header["vintage"] == "2025"
     assert asset.codes == data[schema.LSOA_CODE].tolist()
     fields = asset.header["fields"]
@@ -142,35 +160,45 @@ def test_asset_round_trips_geometry_and_facts(tiny):
 
 
 def test_core20_outline_flags_skip_shared_core20_edges(tiny):
-    asset = national.decode_asset(national.encode_asset(tiny, "2025"))
-    data = tiny.sort_values(schema.LSOA_CODE).reset_index(drop=True)
+    asset = _decoded(tiny)
+    data = national._ordered(tiny)
     r = asset.rings
     starts = np.r_[0, np.cumsum(r.vertices_per_ring)]
     ring_at = np.r_[0, np.cumsum(r.rings_per_area)]
-    flagged = [int(asset.edge_flags[starts[ring_at[i]]:starts[ring_at[i + 1]]].sum()) for i in range(len(data))]
+    flagged = [int(asset.edge_flags[starts[ring_at[i]]:starts[ring_at[i + 1]]].sum())
+               for i in range(len(data))]
     core = data[schema.CORE20].to_numpy()
     assert all(f == 0 for f, c in zip(flagged, core, strict=True) if not c)
-    # E01000000 (two parts) and E01000100 are Core20 and share one edge: 4+4-1 and 4-1 edges
+    # E01000000 (two parts) and E01000100 are Core20 and share one edge: 4+4-1 and 4-1 edges,
+    # although they are in different NHS regions, so in different files
     by_code = dict(zip(data[schema.LSOA_CODE], flagged, strict=True))
     assert by_code["E01000000"] == 7
     assert by_code["E01000100"] == 3
 
 
-def test_build_writes_a_hashed_gzip_once_and_rebuilds_when_data_change(tiny, tmp_path):
+def test_build_writes_hashed_gzip_files_once_and_rebuilds_when_data_change(tiny, tmp_path):
     path = national.build_national_assets("2025", tmp_path, tiny)
-    assert re.fullmatch(r"lsoa_2025_[0-9a-f]{12}\.bin\.gz", path.name)
-    assert path.parent == tmp_path / "national"
-    raw = path.read_bytes()
-    assert raw[:2] == b"\x1f\x8b"
-    manifest = json.loads((tmp_path / "national" / "lsoa_2025.json").read_text())
-    assert manifest["file"] == path.name and manifest["lsoas"] == len(tiny)
-    mtime = path.stat().st_mtime_ns
+    assert path == tmp_path / "national" / "lsoa_2025.json"
+    manifest = json.loads(path.read_text())
+    assert manifest["lsoas"] == len(tiny)
+    files = [tmp_path / "national" / c["file"] for c in manifest["chunks"]]
+    assert [c["key"] for c in manifest["chunks"]] == ["E40000001", "E40000002"]
+    for c, f in zip(manifest["chunks"], files, strict=True):
+        assert re.fullmatch(rf"lsoa_2025_{c['key']}_[0-9a-f]{{12}}\.bin\.gz", f.name)
+        assert f.read_bytes()[:2] == b"\x1f\x8b" and f.stat().st_size == c["bytes"]
+    codes = national._ordered(tiny)[schema.LSOA_CODE].tolist()
+    assert national.read_assets(manifest, tmp_path).codes == codes
+    mtimes = [f.stat().st_mtime_ns for f in files]
     assert national.build_national_assets("2025", tmp_path, tiny) == path
-    assert path.stat().st_mtime_ns == mtime  # no-op while the atlas is unchanged
+    assert [f.stat().st_mtime_ns for f in files] == mtimes  # no-op while the atlas is unchanged
     changed = tiny.copy()
-    changed.loc[0, schema.IMD_RANK] += 1
-    newer = national.build_national_assets("2025", tmp_path, changed)
-    assert newer != path and newer.exists() and not path.exists()
+    changed.loc[changed[schema.LSOA_CODE] == "E01000000", schema.IMD_RANK] += 1
+    national.build_national_assets("2025", tmp_path, changed)
+    newer = json.loads(path.read_text())
+    # only the file of the region that changed gets a new name; the stale one is removed
+    assert newer["chunks"][0]["file"] != manifest["chunks"][0]["file"]
+    assert newer["chunks"][1]["file"] == manifest["chunks"][1]["file"]
+    assert not files[0].exists() and files[1].exists()
     assert national.current_asset(tmp_path, "2025", tiny) is None
     assert national.current_asset(tmp_path, "2025", changed) == newer
 
@@ -179,7 +207,7 @@ def test_streamlit_serves_the_asset_as_is():
     """application/gzip: Streamlit neither recompresses it per request nor marks it encoded."""
     from streamlit.web.server.component_file_utils import guess_content_type
 
-    assert guess_content_type("/x/national/lsoa_2025_0123456789ab.bin.gz") == "application/gzip"
+    assert guess_content_type("/x/national/lsoa_2025_E40000003_0123456789ab.bin.gz") == "application/gzip"
 
 
 # --- classes and the folium layer -------------------------------------------------------------
@@ -188,7 +216,7 @@ def test_streamlit_serves_the_asset_as_is():
 def test_class_string_matches_styles(tiny, shade):
     classes = styles.classes_for(shade, tiny)
     text = national.class_string(tiny, classes, shade)
-    data = tiny.sort_values(schema.LSOA_CODE).reset_index(drop=True)
+    data = national._ordered(tiny)
     expected = classes.index(data[shade])
     assert [national.CLASS_CHARS.index(ch) for ch in text] == expected.tolist()
 
@@ -200,7 +228,7 @@ def test_class_string_hides_lsoas_outside_the_area_and_marks_missing(tiny):
     classes = styles.classes_for(schema.IMD_DECILE)
     keep = ["E01000000", "E01000200"]
     text = national.class_string(data, classes, schema.IMD_DECILE, keep)
-    codes = sorted(data[schema.LSOA_CODE])
+    codes = national._ordered(data)[schema.LSOA_CODE].tolist()
     by_code = dict(zip(codes, text, strict=True))
     assert by_code["E01000000"] == "0"  # decile 1 -> class 0 (darkest)
     assert by_code["E01000200"] == national.CLASS_CHARS[len(classes.colours)]  # no-data class
@@ -213,16 +241,20 @@ def test_add_national_layer_sends_classes_not_geometry(tiny, tmp_path):
                                         name="LSOAs </script><b>")
     folium.LayerControl().add_to(m)
     html = m.get_root().render()
-    asset = next((tmp_path / "national").glob("*.bin.gz"))
-    url = f"/app/static/national/{asset.name}"
-    assert layer.options["src"] == {"url": url}
-    assert f'rel="preload" href="{url}"' in html
+    manifest = json.loads((tmp_path / "national" / "lsoa_2025.json").read_text())
+    urls = [f"/app/static/national/{c['file']}" for c in manifest["chunks"]]
+    src = layer.options["src"]
+    assert src["total"] == len(tiny)
+    assert [c["url"] for c in src["chunks"]] == urls and all(c["needed"] for c in src["chunks"])
+    head = html.split("</head>")[0]
+    assert "window.__gc20Prefetch" in head and all(json.dumps(url) in head for url in urls)
     assert layer.options["classes"] == national.class_string(
         tiny, styles.classes_for("income_decile", tiny), "income_decile")
     assert layer.options["palette"][:10] == list(styles.DECILE_COLOURS)
     # tooltip rows as the ICB view's, plus the shaded domain
     keys = [f[0] for f in layer.options["tooltipFields"]]
-    assert keys[:7] == ["lsoa_code", "lsoa_name", "imd_decile", "imd_rank", "imd_score", "population", "core20"]
+    assert keys[:7] == ["lsoa_code", "lsoa_name", "imd_decile", "imd_rank", "imd_score", "population",
+                        "core20"]
     assert keys[-1] == "income_decile"
     # no coordinates and no names in the page: they live in the cached asset
     assert "Leeds 000A" not in html and "-1.6" not in html.split("geoCore20National.create(")[1][:5000]
@@ -233,17 +265,28 @@ def test_add_national_layer_sends_classes_not_geometry(tiny, tmp_path):
     assert not re.search(r'(src|href)="(https?:)?//', html.split("geoCore20National.create(")[1])
 
 
-def test_add_national_layer_inline_geometry_for_exports(tiny, tmp_path):
+def test_an_area_fetches_only_its_regions_file(tiny, tmp_path):
     m = folium.Map(tiles=None)
-    layer = national.add_national_layer(m, tiny, "2025", "imd_decile", static_dir=tmp_path,
-                                        inline_geometry=True)
-    src = layer.options["src"]
-    assert "url" not in src
+    layer = national.add_national_layer(m, tiny, "2025", "imd_decile", True, ["E01000100", "E01000200"],
+                                        static_dir=tmp_path)
+    chunks = layer.options["src"]["chunks"]
+    assert [c["needed"] for c in chunks] == [False, True]
+    head = m.get_root().render().split("</head>")[0]
+    assert chunks[1]["url"] in head and chunks[0]["url"] not in head  # prefetched: only what is drawn
+
+
+def test_add_national_layer_inline_geometry_for_exports(tiny, tmp_path):
     import base64
 
-    decoded = national.decode_asset(base64.b64decode(src["data"]))
-    assert decoded.codes == sorted(tiny[schema.LSOA_CODE])
-    assert "rel=\"preload\"" not in m.get_root().render()
+    m = folium.Map(tiles=None)
+    layer = national.add_national_layer(m, tiny, "2025", "imd_decile", True, ["E01000100"],
+                                        static_dir=tmp_path, inline_geometry=True)
+    chunks = layer.options["src"]["chunks"]
+    assert all("url" not in c for c in chunks)
+    assert "data" not in chunks[0]  # not drawn: not embedded
+    decoded = national.decode_asset(base64.b64decode(chunks[1]["data"]))
+    assert decoded.header["start"] == 3 and "E01000100" in decoded.codes
+    assert "__gc20Prefetch" not in m.get_root().render().split("</head>")[0]
 
 
 def test_options_json_cannot_break_out_of_the_script(tiny, tmp_path):
@@ -262,10 +305,11 @@ def test_options_json_cannot_break_out_of_the_script(tiny, tmp_path):
 @pytest.mark.parametrize("vintage", ["2025", "2019"])
 def test_real_asset_holds_every_lsoa_and_its_facts(vintage, request, tmp_path):
     gdf = request.getfixturevalue(f"atlas{vintage}")
-    path = national.build_national_assets(vintage, tmp_path, gdf)
-    assert path.stat().st_size < 2_000_000  # the page budget is 3 MB in all
-    asset = national.decode_asset(path.read_bytes())
-    data = gdf.sort_values(schema.LSOA_CODE).reset_index(drop=True)
+    manifest = json.loads(national.build_national_assets(vintage, tmp_path, gdf).read_text())
+    assert manifest["bytes"] < 2_000_000  # the page budget is 3 MB in all
+    assert len(manifest["chunks"]) == gdf["nhs_region_code"].nunique() == 7
+    asset = national.read_assets(manifest, tmp_path)
+    data = national._ordered(gdf)
     assert asset.header["n"] == schema.LSOA_COUNT[vintage] == len(set(asset.codes))
     assert asset.codes == data[schema.LSOA_CODE].tolist()
     assert (asset.rings.rings_per_area >= 1).all()
@@ -286,14 +330,15 @@ def test_real_asset_holds_every_lsoa_and_its_facts(vintage, request, tmp_path):
     assert rel.max() < 0.25  # the worst: an LSOA that loses a sliver of a few metres
 
 
-def test_real_classes_match_the_atlas_for_every_shading(atlas2025, tmp_path):
-    data = atlas2025.sort_values(schema.LSOA_CODE).reset_index(drop=True)
+def test_real_classes_match_the_atlas_for_every_shading(atlas2025):
+    data = national._ordered(atlas2025)
     for shade in styles.SHADINGS:
         classes = styles.classes_for(shade, atlas2025)
         text = national.class_string(atlas2025, classes, shade)
         idx = np.frombuffer(text.encode(), dtype=np.uint8)
         lookup = np.full(256, -1)
-        lookup[np.frombuffer(national.CLASS_CHARS.encode(), dtype=np.uint8)] = np.arange(len(national.CLASS_CHARS))
+        chars = np.frombuffer(national.CLASS_CHARS.encode(), dtype=np.uint8)
+        lookup[chars] = np.arange(len(chars))
         got = lookup[idx]
         want = classes.index(data[shade])
         want = np.where(want < 0, len(classes.colours), want)

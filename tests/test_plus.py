@@ -228,3 +228,52 @@ def test_upload_and_hotspot_conditions(atlas2025):
     frame = plus.target_frame(area, hot)
     assert len(frame) == hot.summary["lsoas"] and "condition_1" in frame.columns
     assert frame.geometry.notna().all()
+
+
+# --- styling and exports ---------------------------------------------------------------------------
+
+def test_layer_styles_use_national_classes(atlas2025):
+    nat = plus.values(atlas2025, "disability")
+    style = plus.layer_style(plus.get("disability"), nat)
+    counts = style.counts(nat)
+    assert len(style.colours) == 5 and sum(counts) == len(nat)
+    assert max(counts) - min(counts) <= 2  # quintiles
+    assert style.index([np.nan])[0] == -1 and style.colour([np.nan])[0] == plus.NO_DATA_COLOUR
+    assert style.index([nat.max()])[0] == 4 and style.index([nat.min()])[0] == 0
+    flag = plus.layer_style(plus.get("coastal"), plus.values(atlas2025, "coastal"))
+    assert flag.counts(plus.values(atlas2025, "coastal")) == [7_545, len(atlas2025) - 7_545]
+    cats = plus.layer_style(plus.get("ruc_class"), atlas2025["ruc_class"])
+    assert sum(cats.counts(atlas2025["ruc_class"])) == len(atlas2025)
+
+
+def test_count_and_upload_styles():
+    counts = plus.count_style("points")
+    assert counts.index([0, 1, 2, 4, 5, 50, np.nan]).tolist() == [0, 1, 2, 2, 3, 3, -1]
+    q = plus.quantile_style(pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "upload")
+    assert len(q.colours) == 5 and q.index([1, 10]).tolist() == [0, 4]
+    assert plus.quantile_style(pd.Series([np.nan]), "empty").labels == ("no data",)
+
+
+@pytest.mark.parametrize("ind_id, value, text", [
+    ("disability", 12.345, "12.3%"), ("grt_pct", 0.0512, "0.05%"), ("coast_distance_km", 3.21, "3.2 km"),
+    ("coastal", True, "Yes"), ("grt_count", 1234.0, "1,234"), ("disability", np.nan, "no data"),
+])
+def test_format_value(ind_id, value, text):
+    assert plus.format_value(plus.get(ind_id), value) == text
+
+
+def test_target_geojson_export_keeps_attribution_and_text(atlas2025):
+    import json
+
+    area = atlas2025[atlas2025["lad_code"] == "E06000010"].copy()
+    first_target = area.index[(area["core20"] & area["coastal"]).to_numpy()][0]
+    area.loc[first_target, "lsoa_name"] = "<script>alert(1)</script>"
+    res = plus.evaluate(TargetSpec("core20", "and", (Condition("coastal"),)), area)
+    frame = plus.target_frame(area, res)
+    data = json.loads(plus.export_geojson(frame, ["Attribution line"], "target"))
+    assert data["attribution"] == ["Attribution line"] and data["name"] == "target"
+    assert len(data["features"]) == res.summary["lsoas"]
+    names = [f["properties"]["lsoa_name"] for f in data["features"]]
+    assert "<script>alert(1)</script>" in names  # data stays data; JSON, not HTML
+    props = data["features"][0]["properties"]
+    assert props["condition_1"] is True and props["core20"] is True and isinstance(props["population"], int)

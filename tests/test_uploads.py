@@ -32,6 +32,26 @@ def test_utf8_bom_and_semicolons():
     assert uploads.find_lsoa_column(raw.frame) == "LSOA code (2021)"
 
 
+@pytest.mark.parametrize("data, delimiter, columns, first_row", [
+    (b"lsoa_code\tvalue\nE01000001\t3\nE01000002\t4\n", "\t", ["lsoa_code", "value"], 2),
+    (b"Referrals 2024\n\nlsoa_code|value\nE01000001|3\nE01000002|4\n", "|", ["lsoa_code", "value"], 4),
+    (b'lsoa;name;rate\nE01000001;"Smith, J";12,5\nE01000002;Bob;3,25\n', ";", ["lsoa", "name", "rate"], 2),
+    (b'lsoa,name\nE01000001,"Smith, J; and co"\nE01000002,Bob\n', ",", ["lsoa", "name"], 2),
+])
+def test_delimiters_and_title_lines(data, delimiter, columns, first_row):
+    raw = uploads.read_upload(data, "x.csv")
+    assert raw.delimiter == delimiter and list(raw.frame.columns) == columns
+    assert raw.row_numbers[0] == first_row  # the row the user sees in a spreadsheet
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1,234", 1234.0), ("12.5%", 12.5), ("\u00a33", 3.0), ("12,5", 12.5), ("-0.5", -0.5), ("1e3", 1000.0),
+    ("abc", None), ("", None), ("1,23,4", None),
+])
+def test_number_parsing(text, value):
+    assert uploads._parse_number(text) == value
+
+
 def test_windows_1252_fallback_keeps_text():
     raw = uploads.read_upload(fixture("lsoa21_cp1252.csv"), "lsoa21_cp1252.csv")
     assert raw.encoding == "Windows-1252"

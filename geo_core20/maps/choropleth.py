@@ -45,7 +45,7 @@ TOOLTIP_FIELDS: dict[str, str] = {
     "imd_rank": "IMD rank",
     "imd_score": "IMD score",
     "population": "Population",
-    "core20": "Core20",
+    "core20": "Core20 (deciles 1-2)",
 }
 
 
@@ -116,24 +116,25 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
 
 
 def tooltip_frame(view: pd.DataFrame, shade: str, n_lsoas: int | None = None) -> pd.DataFrame:
-    """Tooltip text per LSOA, already escaped and formatted."""
+    """Tooltip text per LSOA, already escaped and formatted (short: it is sent per LSOA)."""
     out = pd.DataFrame(index=view.index)
     out["lsoa_code"] = view[schema.LSOA_CODE].map(escape_html)
     out["lsoa_name"] = view[schema.LSOA_NAME].map(escape_html)
     out["imd_decile"] = view[schema.IMD_DECILE].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    of = f" of {n_lsoas:,}" if n_lsoas else ""
-    out["imd_rank"] = view[schema.IMD_RANK].map(lambda v: "" if pd.isna(v) else f"{int(v):,}{of}")
+    out["imd_rank"] = view[schema.IMD_RANK].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
     out["imd_score"] = view[schema.IMD_SCORE].map(lambda v: "" if pd.isna(v) else f"{float(v):.1f}")
     out["population"] = view[schema.POPULATION].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
-    out["core20"] = np.where(view[schema.CORE20].astype(bool), "Yes (IMD decile 1-2)", "No")
+    out["core20"] = np.where(view[schema.CORE20].astype(bool), "Yes", "No")
     if shade not in TOOLTIP_FIELDS:
         out[shade] = view[shade].map(lambda v: "" if pd.isna(v) else str(int(v)) if styles.is_decile(shade)
                                      else f"{float(v):.1f}")
     return out
 
 
-def tooltip_aliases(shade: str) -> dict[str, str]:
+def tooltip_aliases(shade: str, n_lsoas: int | None = None) -> dict[str, str]:
     fields = dict(TOOLTIP_FIELDS)
+    if n_lsoas:
+        fields["imd_rank"] = f"IMD rank (of {n_lsoas:,})"
     if shade not in fields:
         fields[shade] = styles.SHADINGS[shade]
     return fields
@@ -152,7 +153,7 @@ def add_lsoa_layer(m: folium.Map, view: gpd.GeoDataFrame, shade: str, classes: s
         return {"fillColor": fill_by_code.get(feature["id"], styles.NO_DATA_COLOUR),
                 "fillOpacity": fill_opacity, "color": styles.LSOA_EDGE, "weight": edge_weight}
 
-    aliases = tooltip_aliases(shade)
+    aliases = tooltip_aliases(shade, n_lsoas)
     tooltip = folium.GeoJsonTooltip(
         fields=list(aliases), aliases=[escape_html(a) for a in aliases.values()], sticky=True,
         style="font:12px system-ui,Arial,sans-serif;", class_name="gc20-tooltip",

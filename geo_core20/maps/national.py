@@ -5,28 +5,32 @@ draw as 33,755 SVG paths. This renderer splits the map into what never changes f
 vintage and what does:
 
 * **Geometry + tooltip facts (per vintage, built once):** ``build_national_assets`` writes
-  ``static/national/lsoa_<vintage>_<hash>.bin.gz`` (~1.5 MB): every LSOA's rings
-  quantised to a ~3 m Web Mercator grid (``QUANT_BITS``) and stored as zigzag varint deltas,
-  plus codes, names, IMD decile/rank/score, population and the Core20 flag. Streamlit serves
-  it at ``/app/static/...`` as ``application/gzip``, which it neither recompresses nor
-  inflates, so the browser unzips it itself (DecompressionStream). The content hash in the
-  name lets the browser HTTP-cache it for good; it is fetched once per vintage.
+  ``static/national/lsoa_<vintage>_<NHS region>_<hash>.bin.gz`` (seven files, ~1.5 MB in
+  all): every LSOA's rings quantised to a ~3 m Web Mercator grid (``QUANT_BITS``) and stored
+  as zigzag varint deltas, plus codes, names, IMD decile/rank/score, population and the
+  Core20 flag. Streamlit serves them at ``/app/static/...`` as ``application/gzip``, which it
+  neither recompresses nor inflates, so the browser unzips them itself
+  (DecompressionStream). The content hash in the names lets the browser HTTP-cache them;
+  a region or ICB view fetches only its NHS region's file.
 * **Styling (per rerun, tiny):** ``add_national_layer`` puts one class character per LSOA
   (34 KB) and the palette in the map script. A change of shading or of the area sends only
-  that; the decoded geometry stays in the page (``window.geoCore20National``).
+  that; the decoded geometry stays in the page (on the Streamlit page when same-origin, so
+  it survives streamlit-folium remounting its iframe).
 
-The browser draws all rings on one canvas (one even-odd fill per class), with LSOA edges
-and each Core20 LSOA outlined once zoomed in, and the outline of the Core20 areas when
-zoomed out (edges shared by two Core20 LSOAs are flagged at build time so they can be
-skipped). Tooltips and click-through use a grid index and a point-in-polygon test; clicks
-reach streamlit-folium shaped like a GeoJSON feature click (``last_active_drawing``).
-Colours, classes and labels come from ``maps.styles``, as in the ICB view.
+The browser draws all rings on one canvas (even-odd fills, one colour at a time, in short
+paths: Skia slows down sharply on long ones), LSOA edges once zoomed in, and the outline of
+the Core20 areas (edges shared by two Core20 LSOAs are flagged at build time and skipped),
+as the ICB view draws it. Tooltips and click-through use a grid index and a point-in-polygon
+test; clicks reach streamlit-folium shaped like a GeoJSON feature click
+(``last_active_drawing``, ``last_object_clicked_tooltip``). Colours, classes and labels come
+from ``maps.styles``, as in the ICB view.
 
-Asset layout (little-endian): ``b"GC20"``, uint32 header length, UTF-8 JSON header, then
-varints: rings per LSOA, vertices per ring, zigzag (dx, dy) pairs (running over all rings,
-closing vertex dropped), then bitsets: Core20-outline edge flags (one bit per vertex, for
-the edge to the next vertex) and part-start flags (one bit per ring). LSOAs are in
-``lsoa_code`` order.
+Asset file layout (little-endian): ``b"GC20"``, uint32 header length, UTF-8 JSON header
+(chunk key, first LSOA index, counts, tooltip facts), then varints: rings per LSOA,
+vertices per ring, zigzag (dx, dy) pairs (running over all rings, closing vertex dropped),
+then bitsets: Core20-outline edge flags (one bit per vertex, for the edge to the next
+vertex) and part-start flags (one bit per ring). LSOAs are ordered by NHS region, then
+``lsoa_code`` (``asset_order``); the class string follows the same order.
 """
 
 from __future__ import annotations
@@ -251,65 +255,114 @@ def outline_edges(rings: Rings, selected: np.ndarray) -> np.ndarray:
 
 # --- the asset -----------------------------------------------------------------------------------
 
+CHUNK_COLUMN = "nhs_region_code"
+"""The asset is split into one file per NHS region: a region or ICB view fetches and decodes
+only its own (~0.2 MB), England all seven in parallel."""
+ALL_CHUNK = "E92000001"  # the one chunk of an atlas without the column (England's code)
+
+_MEMO: dict[tuple[str, int, str], tuple[object, object]] = {}
+
+
+def _memo(kind: str, atlas_gdf: pd.DataFrame, key: str, make):
+    """Memoise ``make()`` per atlas object (the atlas is cached and read-only)."""
+    k = (kind, id(atlas_gdf), key)
+    hit = _MEMO.get(k)
+    if hit is not None and hit[0] is atlas_gdf:
+        return hit[1]
+    value = make()
+    if len(_MEMO) >= 64:
+        _MEMO.clear()
+    _MEMO[k] = (atlas_gdf, value)  # holding the frame keeps its id from being reused
+    return value
+
+
+def _chunk_keys(atlas_gdf: pd.DataFrame) -> np.ndarray:
+    if CHUNK_COLUMN in atlas_gdf.columns:
+        return atlas_gdf[CHUNK_COLUMN].astype(str).to_numpy()
+    return np.full(len(atlas_gdf), ALL_CHUNK, dtype=object)
+
+
+def asset_order(atlas_gdf: pd.DataFrame) -> np.ndarray:
+    """Row positions in asset order: by chunk (NHS region), then LSOA code."""
+    def make() -> np.ndarray:
+        codes = atlas_gdf[schema.LSOA_CODE].astype(str).to_numpy()
+        return np.lexsort((codes, _chunk_keys(atlas_gdf).astype(str)))
+
+    return _memo("order", atlas_gdf, "", make)
+
+
 def _ordered(atlas_gdf: pd.DataFrame) -> pd.DataFrame:
-    return atlas_gdf.sort_values(schema.LSOA_CODE, kind="stable").reset_index(drop=True)
+    return atlas_gdf.iloc[asset_order(atlas_gdf)].reset_index(drop=True)
 
 
-def _fields(atlas_sorted: pd.DataFrame) -> dict:
+def _chunks(keys_ordered: np.ndarray) -> list[tuple[str, int, int]]:
+    """(key, start, stop) of each run of equal keys."""
+    bounds = np.r_[0, np.flatnonzero(keys_ordered[1:] != keys_ordered[:-1]) + 1, len(keys_ordered)]
+    return [(str(keys_ordered[a]), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _fields(rows: pd.DataFrame) -> dict:
     """Tooltip facts per LSOA: JSON lists (Core20 as a '0'/'1' string)."""
     def ints(col: str) -> list:
-        s = pd.to_numeric(atlas_sorted[col], errors="coerce")
+        s = pd.to_numeric(rows[col], errors="coerce")
         return [None if pd.isna(v) else int(v) for v in s]
 
-    score = pd.to_numeric(atlas_sorted[schema.IMD_SCORE], errors="coerce").round(3)
+    score = pd.to_numeric(rows[schema.IMD_SCORE], errors="coerce").round(3)
     return {
-        schema.LSOA_CODE: atlas_sorted[schema.LSOA_CODE].astype(str).tolist(),
-        schema.LSOA_NAME: atlas_sorted[schema.LSOA_NAME].astype(str).tolist(),
+        schema.LSOA_CODE: rows[schema.LSOA_CODE].astype(str).tolist(),
+        schema.LSOA_NAME: rows[schema.LSOA_NAME].astype(str).tolist(),
         schema.IMD_DECILE: ints(schema.IMD_DECILE),
         schema.IMD_RANK: ints(schema.IMD_RANK),
         schema.IMD_SCORE: [None if pd.isna(v) else float(v) for v in score],
         schema.POPULATION: ints(schema.POPULATION),
-        schema.CORE20: "".join("1" if bool(v) else "0" for v in atlas_sorted[schema.CORE20]),
+        schema.CORE20: "".join("1" if bool(v) else "0" for v in rows[schema.CORE20]),
     }
 
 
-def encode_asset(atlas_gdf: gpd.GeoDataFrame, vintage: str, bits: int = QUANT_BITS) -> bytes:
-    """The uncompressed national asset of an atlas (see the module docstring for the layout)."""
+def _slice_rings(rings: Rings, start: int, stop: int) -> tuple[Rings, slice]:
+    """The rings of areas [start, stop), and the slice of their vertices."""
+    ring_at = np.r_[0, np.cumsum(rings.rings_per_area)]
+    vert_at = np.r_[0, np.cumsum(rings.vertices_per_ring)]
+    r0, r1 = int(ring_at[start]), int(ring_at[stop])
+    v = slice(int(vert_at[r0]), int(vert_at[r1]))
+    return Rings(rings.rings_per_area[start:stop], rings.vertices_per_ring[r0:r1], rings.qx[v], rings.qy[v],
+                 rings.part_start[r0:r1], rings.ring_area[r0:r1] - start), v
+
+
+def encode_chunks(atlas_gdf: gpd.GeoDataFrame, vintage: str,
+                  bits: int = QUANT_BITS) -> list[tuple[str, bytes]]:
+    """The uncompressed asset files of an atlas, one per chunk: [(key, bytes)].
+
+    The Core20 outline flags are worked out over the whole atlas, so Core20 areas that
+    straddle two NHS regions get no seam.
+    """
     data = _ordered(atlas_gdf)
     rings = quantise_rings(data.geometry, bits)
-    core20 = data[schema.CORE20].to_numpy(dtype=bool)
-    edge_flags = outline_edges(rings, core20)
-    coords = np.empty(2 * len(rings.qx), dtype=np.int64)
-    coords[0::2] = np.diff(rings.qx, prepend=0)
-    coords[1::2] = np.diff(rings.qy, prepend=0)
-    header = {
-        "format": FORMAT_VERSION,
-        "vintage": vintage,
-        "lsoa_year": schema.LSOA_YEAR.get(vintage, ""),
-        "n": len(data),
-        "rings": len(rings.vertices_per_ring),
-        "vertices": len(rings.qx),
-        "q": bits,
-        "bbox": [int(rings.qx.min()), int(rings.qy.min()), int(rings.qx.max()), int(rings.qy.max())]
-        if len(rings.qx) else [0, 0, 0, 0],
-        "fields": _fields(data),
-    }
-    head = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return b"".join([
-        MAGIC,
-        len(head).to_bytes(4, "little"),
-        head,
-        varints(rings.rings_per_area),
-        varints(rings.vertices_per_ring),
-        varints(coords, signed=True),
-        _bits(edge_flags),
-        _bits(rings.part_start),
-    ])
+    flags = outline_edges(rings, data[schema.CORE20].to_numpy(dtype=bool))
+    out = []
+    for key, start, stop in _chunks(_chunk_keys(data)):
+        part, vslice = _slice_rings(rings, start, stop)
+        coords = np.empty(2 * len(part.qx), dtype=np.int64)
+        coords[0::2] = np.diff(part.qx, prepend=0)
+        coords[1::2] = np.diff(part.qy, prepend=0)
+        header = {
+            "format": FORMAT_VERSION, "vintage": vintage, "lsoa_year": schema.LSOA_YEAR.get(vintage, ""),
+            "chunk": key, "start": start, "n": stop - start, "total": len(data),
+            "rings": len(part.vertices_per_ring), "vertices": len(part.qx), "q": bits,
+            "fields": _fields(data.iloc[start:stop]),
+        }
+        head = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        out.append((key, b"".join([
+            MAGIC, len(head).to_bytes(4, "little"), head,
+            varints(part.rings_per_area), varints(part.vertices_per_ring), varints(coords, signed=True),
+            _bits(flags[vslice]), _bits(part.part_start),
+        ])))
+    return out
 
 
 @dataclass
 class DecodedAsset:
-    """A national asset read back in Python (tests and diagnostics)."""
+    """Asset chunk(s) read back in Python (tests and diagnostics)."""
 
     header: dict
     rings: Rings
@@ -341,7 +394,7 @@ class DecodedAsset:
 
 
 def decode_asset(raw: bytes) -> DecodedAsset:
-    """Parse an asset (gzip-compressed or not) back into header, rings and flags."""
+    """Parse one asset chunk (gzip-compressed or not) into header, rings and flags."""
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     if raw[:4] != MAGIC:
@@ -361,34 +414,51 @@ def decode_asset(raw: bytes) -> DecodedAsset:
     return DecodedAsset(header, rings, flags.astype(bool))
 
 
+def combine(parts: list[DecodedAsset]) -> DecodedAsset:
+    """Chunks (in order) as one asset covering all their LSOAs."""
+    parts = sorted(parts, key=lambda p: p.header["start"])
+    fields: dict = {}
+    for key, value in parts[0].header["fields"].items():
+        fields[key] = "".join(p.header["fields"][key] for p in parts) if isinstance(value, str) else [
+            v for p in parts for v in p.header["fields"][key]]
+    def total(key: str) -> int:
+        return sum(p.header[key] for p in parts)
+
+    header = {**parts[0].header, "fields": fields, "start": 0, "n": total("n"), "rings": total("rings"),
+              "vertices": total("vertices"), "chunk": [p.header["chunk"] for p in parts]}
+    offsets = np.cumsum([0] + [p.header["n"] for p in parts[:-1]])
+    rings = Rings(np.concatenate([p.rings.rings_per_area for p in parts]),
+                  np.concatenate([p.rings.vertices_per_ring for p in parts]),
+                  np.concatenate([p.rings.qx for p in parts]), np.concatenate([p.rings.qy for p in parts]),
+                  np.concatenate([p.rings.part_start for p in parts]),
+                  np.concatenate([p.rings.ring_area + o for p, o in zip(parts, offsets, strict=True)]))
+    return DecodedAsset(header, rings, np.concatenate([p.edge_flags for p in parts]))
+
+
+def read_assets(manifest: dict, static_dir: Path | str | None = None) -> DecodedAsset:
+    """Every chunk of a built asset, decoded and combined (tests and diagnostics)."""
+    folder = Path(static_dir or STATIC_DIR) / ASSET_SUBDIR
+    return combine([decode_asset((folder / c["file"]).read_bytes()) for c in manifest["chunks"]])
+
+
 def fingerprint(atlas_gdf: gpd.GeoDataFrame, vintage: str) -> str:
     """Hash of everything the asset holds, to tell whether a built asset is current."""
     data = _ordered(atlas_gdf)
     h = hashlib.sha256(f"{FORMAT_VERSION}:{QUANT_BITS}:{vintage}:{len(data)}".encode())
+    h.update("\n".join(_chunk_keys(data)).encode())
     for col in _ASSET_COLUMNS:
         h.update(pd.util.hash_pandas_object(data[col], index=False).to_numpy().tobytes())
     h.update(b"".join(shapely.to_wkb(np.asarray(data.geometry.values), output_dimension=2)))
     return h.hexdigest()
 
 
-_FINGERPRINTS: dict[tuple[int, str], tuple[gpd.GeoDataFrame, str]] = {}
-
-
 def _cached_fingerprint(atlas_gdf: gpd.GeoDataFrame, vintage: str) -> str:
-    """`fingerprint`, memoised per atlas object (the atlas is cached and read-only)."""
-    key = (id(atlas_gdf), vintage)
-    hit = _FINGERPRINTS.get(key)
-    if hit is not None and hit[0] is atlas_gdf:
-        return hit[1]
-    fp = fingerprint(atlas_gdf, vintage)
-    if len(_FINGERPRINTS) >= 8:
-        _FINGERPRINTS.clear()
-    _FINGERPRINTS[key] = (atlas_gdf, fp)  # holding the frame keeps its id from being reused
-    return fp
+    return _memo("fingerprint", atlas_gdf, vintage, lambda: fingerprint(atlas_gdf, vintage))
 
 
-def _manifest_path(static_dir: Path, vintage: str) -> Path:
-    return static_dir / ASSET_SUBDIR / f"lsoa_{vintage}.json"
+def manifest_path(static_dir: Path | str | None, vintage: str) -> Path:
+    """Where the manifest of a vintage's asset lives (lists its chunk files)."""
+    return Path(static_dir or STATIC_DIR) / ASSET_SUBDIR / f"lsoa_{vintage}.json"
 
 
 @lru_cache(maxsize=16)
@@ -400,7 +470,7 @@ def _read_manifest_cached(path: str, mtime_ns: int) -> dict | None:
 
 
 def _read_manifest(static_dir: Path, vintage: str) -> dict | None:
-    path = _manifest_path(static_dir, vintage)
+    path = manifest_path(static_dir, vintage)
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
@@ -421,46 +491,52 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def current_asset(static_dir: Path | None, vintage: str, atlas_gdf: gpd.GeoDataFrame) -> Path | None:
-    """The built asset of this atlas, or None when missing or built from other data."""
+def current_asset(static_dir: Path | str | None, vintage: str, atlas_gdf: gpd.GeoDataFrame) -> dict | None:
+    """The manifest of the built asset of this atlas; None when missing or built from other data."""
     static_dir = Path(static_dir or STATIC_DIR)
     manifest = _read_manifest(static_dir, vintage)
     if not manifest or manifest.get("fingerprint") != _cached_fingerprint(atlas_gdf, vintage):
         return None
-    path = static_dir / ASSET_SUBDIR / manifest["file"]
-    return path if path.is_file() else None
+    folder = static_dir / ASSET_SUBDIR
+    if not all((folder / c["file"]).is_file() for c in manifest.get("chunks", [])):
+        return None
+    return manifest
 
 
 def build_national_assets(vintage: str, static_dir: Path | str | None = None,
                           atlas_gdf: gpd.GeoDataFrame | None = None, force: bool = False) -> Path:
-    """Write the national map asset of a vintage into ``static_dir/national/``; returns its path.
+    """Write the national map asset of a vintage into ``static_dir/national/``; returns its manifest.
 
-    Called at data build (``python -m geo_core20 data build``). No-op when the asset of the
-    same atlas exists. Older assets of the vintage are removed. ``atlas_gdf`` defaults to
-    ``atlas.load_atlas(vintage)``.
+    One gzip file per NHS region, ``lsoa_<vintage>_<region>_<content hash>.bin.gz``, listed
+    in ``lsoa_<vintage>.json``. Called at data build (``python -m geo_core20 data build``);
+    a no-op when the asset of the same atlas exists. Files of older builds are removed.
+    ``atlas_gdf`` defaults to ``atlas.load_atlas(vintage)``.
     """
     static_dir = Path(static_dir or STATIC_DIR)
     if atlas_gdf is None:
         from geo_core20 import atlas
 
         atlas_gdf = atlas.load_atlas(vintage)
-    if not force:
-        existing = current_asset(static_dir, vintage, atlas_gdf)
-        if existing is not None:
-            return existing
+    if not force and current_asset(static_dir, vintage, atlas_gdf) is not None:
+        return manifest_path(static_dir, vintage)
     fp = _cached_fingerprint(atlas_gdf, vintage)
-    packed = gzip.compress(encode_asset(atlas_gdf, vintage), compresslevel=9, mtime=0)
-    name = f"lsoa_{vintage}_{hashlib.sha256(packed).hexdigest()[:12]}.bin.gz"
     out_dir = static_dir / ASSET_SUBDIR
-    target = out_dir / name
-    _write_atomic(target, packed)
-    manifest = {"file": name, "fingerprint": fp, "vintage": vintage, "lsoas": len(atlas_gdf),
-                "bytes": len(packed), "format": FORMAT_VERSION, "quant_bits": QUANT_BITS,
+    chunks = []
+    keys_ordered = _chunk_keys(atlas_gdf)[asset_order(atlas_gdf)]
+    for (key, raw), (_, start, stop) in zip(encode_chunks(atlas_gdf, vintage), _chunks(keys_ordered),
+                                            strict=True):
+        packed = gzip.compress(raw, compresslevel=9, mtime=0)
+        name = f"lsoa_{vintage}_{key}_{hashlib.sha256(packed).hexdigest()[:12]}.bin.gz"
+        _write_atomic(out_dir / name, packed)
+        chunks.append({"key": key, "file": name, "start": start, "n": stop - start, "bytes": len(packed)})
+    manifest = {"vintage": vintage, "fingerprint": fp, "lsoas": len(atlas_gdf), "format": FORMAT_VERSION,
+                "quant_bits": QUANT_BITS, "bytes": sum(c["bytes"] for c in chunks), "chunks": chunks,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    _write_atomic(_manifest_path(static_dir, vintage),
-                  (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
+    target = manifest_path(static_dir, vintage)
+    _write_atomic(target, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
+    keep = {c["file"] for c in chunks}
     for old in out_dir.glob(f"lsoa_{vintage}_*.bin.gz"):
-        if old.name != name:
+        if old.name not in keep:
             old.unlink(missing_ok=True)
     return target
 
@@ -470,8 +546,9 @@ def build_step(force: bool = False, vintages: list[str] | tuple[str, ...] = sche
     done = []
     for vintage in vintages:
         path = build_national_assets(vintage, force=force)
-        done.append(f"{vintage} {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
-    return "national map assets: " + ", ".join(done)
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        done.append(f"{vintage}: {len(manifest['chunks'])} files, {manifest['bytes'] / 1e6:.1f} MB")
+    return f"national map assets in {path.parent}: " + "; ".join(done)
 
 
 # --- the folium layer ----------------------------------------------------------------------------
@@ -511,25 +588,41 @@ class NationalLayer(folium.map.Layer):
         self.options_js = json.dumps(options, separators=(",", ":")).replace("</", "<\\/")
 
     def render(self, **kwargs) -> None:
-        # Start downloading the geometry with the page's other assets, not after them.
-        url = self.options["src"].get("url")
+        # Start downloading the geometry with the page's other assets, not after them. An
+        # inline script, not <link rel=preload>: streamlit-folium inserts the header after
+        # the map's scripts have loaded (no gain) and as innerHTML, which runs no script,
+        # so there this does nothing, while a preload link would re-request the files on
+        # every rerun even when the page already holds the decoded geometry.
+        urls = [c["url"] for c in self.options["src"]["chunks"] if c.get("url") and c.get("needed")]
         root = self.get_root()
-        if url and hasattr(root, "header"):
-            tag = f'<link rel="preload" href="{escape_html(url)}" as="fetch" crossorigin="anonymous">'
-            key = hashlib.sha256(url.encode()).hexdigest()[:16]
-            root.header.add_child(Element(tag), name=f"gc20_national_preload_{key}")
+        if urls and hasattr(root, "header"):
+            js = json.dumps(urls).replace("</", "<\\/")
+            tag = ("<script>(function(u){var p=window.__gc20Prefetch=window.__gc20Prefetch||{};"
+                   "u.forEach(function(x){if(!p[x]){p[x]=fetch(x,{credentials:'same-origin'}).then("
+                   "function(r){if(!r.ok){throw new Error('HTTP '+r.status+' for '+x);}"
+                   "return r.arrayBuffer();});p[x].catch(function(){});}});"
+                   f"}})({js});</script>")
+            key = hashlib.sha256(js.encode()).hexdigest()[:16]
+            root.header.add_child(Element(tag), name=f"gc20_national_prefetch_{key}")
         super().render(**kwargs)
+
+
+def _visible(atlas_gdf: pd.DataFrame, lsoa_codes: list[str] | None) -> np.ndarray | None:
+    """Which LSOAs (asset order) are drawn; None for all."""
+    if lsoa_codes is None:
+        return None
+    codes = atlas_gdf[schema.LSOA_CODE].to_numpy()[asset_order(atlas_gdf)]
+    return pd.Index(lsoa_codes).get_indexer(codes) >= 0
 
 
 def class_string(atlas_gdf: pd.DataFrame, classes: styles.Classes, shade: str,
                  lsoa_codes: list[str] | None = None) -> str:
-    """One character per LSOA (lsoa_code order): its class, no-data class, or hidden ('.')."""
-    data = _ordered(atlas_gdf)
-    idx = classes.index(data[shade].to_numpy())
-    n_cls = len(classes.colours)
-    idx = np.where(idx < 0, n_cls, idx)  # missing values: the trailing no-data class
-    if lsoa_codes is not None:
-        shown = data[schema.LSOA_CODE].isin(pd.Index(lsoa_codes)).to_numpy()
+    """One character per LSOA (asset order): its class, the no-data class, or hidden ('.')."""
+    values = atlas_gdf[shade].to_numpy()[asset_order(atlas_gdf)]
+    idx = classes.index(values)
+    idx = np.where(idx < 0, len(classes.colours), idx)  # missing values: the trailing no-data class
+    shown = _visible(atlas_gdf, lsoa_codes)
+    if shown is not None:
         idx = np.where(shown, idx, -1)
     alphabet = np.frombuffer((CLASS_CHARS + HIDDEN_CHAR).encode("ascii"), dtype="S1")
     return alphabet[np.where(idx < 0, len(CLASS_CHARS), idx)].tobytes().decode("ascii")
@@ -550,22 +643,12 @@ def _shade_values(classes: styles.Classes) -> list[str]:
     return [*classes.labels, ""]
 
 
-_CLASSES: dict[tuple[int, str, str], tuple[gpd.GeoDataFrame, styles.Classes]] = {}
-
-
 def _classes(atlas_gdf: gpd.GeoDataFrame, vintage: str, shade: str) -> styles.Classes:
     """``styles.classes_for``, memoised per atlas object: the IMD score's natural breaks take
     ~0.7 s to compute, which would break the 0.3 s budget of a rerun."""
     styles.check_shade(shade)
-    key = (id(atlas_gdf), vintage, shade)
-    hit = _CLASSES.get(key)
-    if hit is not None and hit[0] is atlas_gdf:
-        return hit[1]
-    classes = styles.classes_for(shade, atlas_gdf, schema.IMD_LABEL.get(vintage, ""))
-    if len(_CLASSES) >= 32:
-        _CLASSES.clear()
-    _CLASSES[key] = (atlas_gdf, classes)
-    return classes
+    return _memo("classes", atlas_gdf, f"{vintage}:{shade}",
+                 lambda: styles.classes_for(shade, atlas_gdf, schema.IMD_LABEL.get(vintage, "")))
 
 
 def layer_options(atlas_gdf: gpd.GeoDataFrame, vintage: str, shade: str, core20_outline: bool = True,
@@ -604,16 +687,34 @@ def layer_options(atlas_gdf: gpd.GeoDataFrame, vintage: str, shade: str, core20_
     }
 
 
-@lru_cache(maxsize=4)
-def _inline_src(path: str, mtime_ns: int) -> dict:
+@lru_cache(maxsize=32)
+def _inline_chunk(path: str, mtime_ns: int) -> dict:
     raw = Path(path).read_bytes()
     return {"data": base64.b64encode(raw).decode("ascii"), "hash": hashlib.sha256(raw).hexdigest()[:12]}
 
 
-def asset_url(path: Path, static_dir: Path | None = None) -> str:
-    """The URL Streamlit serves an asset under static_dir at (``/app/static/...``)."""
+def asset_url(path: Path, static_dir: Path | str | None = None) -> str:
+    """The URL Streamlit serves a file under static_dir at (``/app/static/...``)."""
     rel = Path(path).resolve().relative_to(Path(static_dir or STATIC_DIR).resolve())
     return f"{STATIC_URL}/{rel.as_posix()}"
+
+
+def asset_source(manifest: dict, static_dir: Path | str | None, visible: np.ndarray | None,
+                 inline: bool = False) -> dict:
+    """The layer's ``src`` option: every chunk (URL or, inline, its bytes when drawn)."""
+    folder = Path(static_dir or STATIC_DIR) / ASSET_SUBDIR
+    chunks = []
+    for c in manifest["chunks"]:
+        needed = visible is None or bool(visible[c["start"]:c["start"] + c["n"]].any())
+        entry = {"key": c["key"], "start": c["start"], "n": c["n"], "needed": needed}
+        path = folder / c["file"]
+        if inline:
+            if needed:
+                entry.update(_inline_chunk(str(path), path.stat().st_mtime_ns))
+        else:
+            entry["url"] = asset_url(path, static_dir)
+        chunks.append(entry)
+    return {"chunks": chunks, "total": manifest["lsoas"]}
 
 
 def add_national_layer(m: folium.Map | folium.FeatureGroup, atlas_gdf: gpd.GeoDataFrame, vintage: str,
@@ -623,22 +724,23 @@ def add_national_layer(m: folium.Map | folium.FeatureGroup, atlas_gdf: gpd.GeoDa
                        look: Look = LOOK) -> NationalLayer:
     """Draw the LSOAs of ``atlas_gdf`` (the full atlas of ``vintage``) on ``m``, shaded by ``shade``.
 
-    ``lsoa_codes`` restricts the drawing to those LSOAs (an NHS region, an ICB...); the
-    geometry sent is the same for every area, so switching area or shading reuses it.
+    ``lsoa_codes`` restricts the drawing to those LSOAs (an NHS region, an ICB...): the page
+    then fetches only the asset files of the NHS regions they are in. The geometry is the same
+    whatever the shading, so a change of shading (or area) reuses what the browser holds.
     ``m`` may be a FeatureGroup (e.g. streamlit-folium's ``feature_group_to_add``, which
-    updates the layer without rebuilding the map). ``inline_geometry`` embeds the asset in
-    the page (base64, ~1.7 MB) for standalone HTML exports that must work from a file.
-    Builds the asset first if it is missing or stale (~2 s; normally done at data build).
+    updates the layer without rebuilding the map). ``inline_geometry`` embeds the files it
+    needs in the page (base64; ~2 MB for England) for standalone HTML exports.
+    Builds the asset first if it is missing or stale (~1 s; normally done at data build).
     Returns the folium layer.
     """
     static_dir = Path(static_dir or STATIC_DIR)
-    path = current_asset(static_dir, vintage, atlas_gdf)
-    if path is None:
-        path = build_national_assets(vintage, static_dir, atlas_gdf)
-    if inline_geometry:
-        src = _inline_src(str(path), path.stat().st_mtime_ns)
-    else:
-        src = {"url": asset_url(path, static_dir)}
+    manifest = current_asset(static_dir, vintage, atlas_gdf)
+    if manifest is None:
+        build_national_assets(vintage, static_dir, atlas_gdf)
+        manifest = current_asset(static_dir, vintage, atlas_gdf)
+        if manifest is None:
+            raise RuntimeError(f"national map asset for {vintage} could not be built in {static_dir}")
+    src = asset_source(manifest, static_dir, _visible(atlas_gdf, lsoa_codes), inline_geometry)
     options = layer_options(atlas_gdf, vintage, shade, core20_outline, lsoa_codes, src=src, look=look)
     label = escape_html(name or f"LSOAs: {styles.SHADINGS.get(shade, shade)}")
     layer = NationalLayer(options, name=label, show=show)

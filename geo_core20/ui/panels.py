@@ -147,7 +147,7 @@ def attribution(vintage: str) -> None:
     from geo_core20.maps import view
 
     lines = view.attribution_lines(vintage)
-    st.caption("Sources: " + " ".join(lines))
+    st.caption("**Sources and attribution**  \n" + "  \n".join(lines))
 
 
 def area_title(vintage: str, level: str, area_code: str | None) -> str:

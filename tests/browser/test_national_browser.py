@@ -91,7 +91,8 @@ def site(tmp_path_factory, atlas2025):
         html, names[page] = _page(atlas2025, "2025", shade, static_dir, codes)
         (pages / f"{page}.html").write_text(html, encoding="utf-8")
     handler = type("H", (_Handler,), {"national_dir": static_dir / "national", "pages_dir": pages})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(pages)))
+    factory = functools.partial(handler, directory=str(pages))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "static": static_dir, "pages": pages,
@@ -157,10 +158,19 @@ _PIXEL = """([name, lat, lng]) => {
     const pt = map.latLngToContainerPoint([lat, lng]);
     const mapBox = map.getContainer().getBoundingClientRect(), box = canvas.getBoundingClientRect();
     const ratio = canvas.width / box.width;
-    const x = Math.round((mapBox.left + pt.x - box.left) * ratio), y = Math.round((mapBox.top + pt.y - box.top) * ratio);
+    const x = Math.round((mapBox.left + pt.x - box.left) * ratio);
+    const y = Math.round((mapBox.top + pt.y - box.top) * ratio);
     const d = canvas.getContext('2d').getImageData(x, y, 1, 1).data;
     return {rgba: Array.from(d), code: window.geoCore20National.lsoaAt(lat, lng)};
 }"""
+
+
+_STYLES = "codes => codes.map(c => geoCore20National.styleOf(c))"
+
+
+def _fills(page_or_frame, rows) -> list[str]:
+    """The fill colour the page's layer gives each LSOA of ``rows``."""
+    return [s["fill"] for s in page_or_frame.evaluate(_STYLES, rows[schema.LSOA_CODE].tolist())]
 
 
 def _hex(rgb) -> str:
@@ -178,7 +188,7 @@ def test_england_draws_every_lsoa_in_its_atlas_class(context, site, atlas2025):
     assert page.evaluate("geoCore20National.lastDrawnPolygons") == len(atlas2025) == 33_755
     classes = styles.classes_for("imd_decile", atlas2025)
     sample = _sample(atlas2025, 50)
-    got = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c))", sample[schema.LSOA_CODE].tolist())
+    got = page.evaluate(_STYLES, sample[schema.LSOA_CODE].tolist())
     want = classes.colour(sample[schema.IMD_DECILE])
     for style, colour, core20 in zip(got, want, sample[schema.CORE20], strict=True):
         assert style["visible"] and style["fill"] == colour
@@ -251,7 +261,7 @@ def test_shading_change_restyles_without_downloading_geometry(context, site, atl
     page = _open(context, site, "england")
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if ".bin.gz" in r.url else None)
-    src = {"url": page.evaluate("geoCore20National.layer._o.src.url")}
+    src = page.evaluate("geoCore20National.layer._o.src")
     options = national.layer_options(atlas2025, "2025", "income_decile", True, None, src=src)
     name = site["names"]["england"]
     page.evaluate("""([name, options]) => new Promise(resolve => {
@@ -263,15 +273,14 @@ def test_shading_change_restyles_without_downloading_geometry(context, site, atl
     })""", [name, json.loads(json.dumps(options))])
     assert fetched == []
     sample = _sample(atlas2025, 40, seed=3)
-    got = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).fill)", sample[schema.LSOA_CODE].tolist())
+    got = _fills(page, sample)
     assert got == list(styles.classes_for("income_decile", atlas2025).colour(sample["income_decile"]))
     # a new page (a rerun that rebuilt the map) gets the asset from the browser's cache
     page2 = _open(context, site, "england_income")
     entries = page2.evaluate("""performance.getEntriesByType('resource')
         .filter(e => e.name.includes('.bin.gz')).map(e => e.transferSize)""")
     assert entries and max(entries) < 1_000  # 0 (cache) or a 304 revalidation's headers
-    got2 = page2.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).fill)",
-                          sample[schema.LSOA_CODE].tolist())
+    got2 = _fills(page2, sample)
     assert got2 == got
 
 
@@ -283,8 +292,13 @@ def test_region_draws_only_its_lsoas(context, site, atlas2025):
     inside = sorted(region)[:5]
     outside = atlas2025.loc[~atlas2025[schema.LSOA_CODE].isin(region), schema.LSOA_CODE].head(5).tolist()
     styles_in = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).visible)", inside)
-    styles_out = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).visible)", outside)
-    assert all(styles_in) and not any(styles_out)
+    styles_out = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c))", outside)
+    assert all(styles_in)
+    assert all(st is None or not st["visible"] for st in styles_out)
+    # only London's asset file was fetched
+    fetched = page.evaluate("""performance.getEntriesByType('resource').map(e => e.name)
+        .filter(n => n.includes('.bin.gz'))""")
+    assert len(fetched) == 1 and f"_{REGION}_" in fetched[0]
     # no tooltip outside the region: the hit test skips hidden LSOAs
     row = atlas2025[atlas2025[schema.LSOA_CODE] == outside[0]].iloc[0]
     lat, lon, _ = _pole(row.geometry)
@@ -298,5 +312,73 @@ def test_2019_vintage_on_lsoa_2011(context, site, atlas2019):
     _shot(page, "england_2019")
     assert page.evaluate("geoCore20National.lastDrawnPolygons") == len(atlas2019) == 32_844
     sample = _sample(atlas2019, 30)
-    got = page.evaluate("codes => codes.map(c => geoCore20National.styleOf(c).fill)", sample[schema.LSOA_CODE].tolist())
-    assert got == list(styles.classes_for("imd_decile").colour(sample[schema.IMD_DECILE]))
+    assert _fills(page, sample) == list(styles.classes_for("imd_decile").colour(sample[schema.IMD_DECILE]))
+
+
+# --- inside the app (the explorer's served app and its `app_page` fixture) ------------------------
+
+IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def _map_frame(page, after: float = 0.0, timeout: float = 60.0):
+    """The map iframe once the national layer in it has painted (after ``after``, epoch ms)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        handle = page.query_selector(IFRAME)
+        frame = handle.content_frame() if handle else None
+        try:
+            if frame and frame.evaluate(f"() => (window.geoCore20National || {{}}).paintedAt > {after}"):
+                return frame
+        except Exception:  # noqa: BLE001 - the iframe was replaced while we asked
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("the national layer did not draw in the app")
+
+
+def test_in_the_app_click_through_and_a_shading_change_reuse_the_geometry(app_page, atlas2025):
+    page = app_page.page
+    assets_fetched: list[str] = []
+    page.on("request", lambda r: assets_fetched.append(r.url) if "/national/" in r.url else None)
+    page.goto(f"{app_page.base_url}/?vintage=2025&level=england")
+    frame = _map_frame(page)
+    assert frame.evaluate("geoCore20National.lastDrawnPolygons") == len(atlas2025)
+    assert len([u for u in assets_fetched if u.endswith(".bin.gz")]) == 7  # one file per NHS region
+    # zoom in, hover and click an LSOA: its details appear beside the map, as for an ICB
+    frame.evaluate("""() => new Promise(resolve => {
+        const before = geoCore20National.drawCount;
+        window.map.setView([53.80, -1.55], 13, {animate: false});
+        const check = () => geoCore20National.drawCount > before ? resolve() : setTimeout(check, 20);
+        check(); })""")
+    centre = frame.evaluate("window.map.getCenter()")
+    near = atlas2025[atlas2025.intersects(shapely.Point(centre["lng"], centre["lat"]).buffer(0.008))]
+    (lat, lon, _), best = max(((_pole(g), i) for i, g in zip(near.index, near.geometry, strict=True)),
+                              key=lambda p: p[0][2])
+    row = atlas2025.loc[best]
+    pt = frame.evaluate(f"window.map.latLngToContainerPoint([{lat}, {lon}])")
+    box = page.locator(IFRAME).bounding_box()
+    page.mouse.move(box["x"] + pt["x"] - 2, box["y"] + pt["y"])
+    page.mouse.move(box["x"] + pt["x"], box["y"] + pt["y"], steps=2)
+    tip = frame.locator(".leaflet-tooltip.gc20-tooltip")
+    tip.wait_for(state="visible", timeout=10_000)
+    assert row[schema.LSOA_CODE] in tip.inner_text()
+    page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
+    page.locator("[data-testid='stMarkdown']", has_text=row[schema.LSOA_NAME]).first.wait_for(timeout=30_000)
+    app_page.snap("england-click-through")
+    # a change of shading reruns the app; the map's new iframe reuses the decoded geometry
+    fetched_before = list(assets_fetched)
+    changed = page.evaluate("Date.now()")
+    box_sel = page.locator("[data-testid='stSelectbox']", has_text="Shade LSOAs by").first
+    box_sel.locator("input, [role='combobox']").first.click()
+    page.get_by_role("option", name=styles.SHADINGS["income_decile"], exact=True).click()
+    frame = _map_frame(page, after=changed)
+    assert frame.evaluate("geoCore20National.layer._o.shade") == "income_decile"
+    assert frame.evaluate("geoCore20National.reused") is True
+    assert [u for u in assets_fetched if u.endswith(".bin.gz")] == [
+        u for u in fetched_before if u.endswith(".bin.gz")]
+    sample = _sample(atlas2025, 20, seed=5)
+    got = _fills(frame, sample)
+    assert got == list(styles.classes_for("income_decile", atlas2025).colour(sample["income_decile"]))
+    app_page.snap("england-income")
+    app_page.assert_offline()

@@ -52,6 +52,12 @@
       for (var i = 0; i < bin.length; i++) { u[i] = bin.charCodeAt(i); }
       return Promise.resolve(u.buffer);
     }
+    var early = window.__gc20Prefetch && window.__gc20Prefetch[src.url];
+    if (early) {
+      // started by the page header (standalone pages), alongside Leaflet and the rest
+      delete window.__gc20Prefetch[src.url];
+      return early;
+    }
     return fetch(resolveUrl(src.url), {credentials: 'same-origin'}).then(function (r) {
       if (!r.ok) { throw new Error('national map asset: HTTP ' + r.status + ' for ' + src.url); }
       return r.arrayBuffer();
@@ -66,7 +72,14 @@
     return new Response(stream).arrayBuffer();
   }
 
+  function bitsToBytes(bytes, pos, count) {
+    var out = new Uint8Array(count);
+    for (var i = 0; i < count; i++) { out[i] = (bytes[pos + (i >> 3)] >> (i & 7)) & 1; }
+    return out;
+  }
+
   function decode(buf) {
+    // one asset file (a chunk of consecutive LSOAs, usually one NHS region)
     var bytes = new Uint8Array(buf);
     if (bytes[0] !== 71 || bytes[1] !== 67 || bytes[2] !== 50 || bytes[3] !== 48) {
       throw new Error('national map asset: not a GC20 file');
@@ -89,10 +102,10 @@
     var ringVert = new Uint32Array(R + 1);
     for (r = 0; r < R; r++) { ringVert[r + 1] = ringVert[r] + varint(); }
     var xy = new Int32Array(2 * V);
-    var x = 0, y = 0, z;
+    var x = 0, y = 0, z, shift, b;
     for (i = 0; i < V; i++) {
       // zigzag varints; |delta| < 2^27 so the fast bit path is exact
-      z = 0; var shift = 0, b;
+      z = 0; shift = 0;
       do { b = bytes[pos++]; z |= (b & 127) << shift; shift += 7; } while (b & 128);
       x += (z >>> 1) ^ -(z & 1);
       z = 0; shift = 0;
@@ -100,45 +113,112 @@
       y += (z >>> 1) ^ -(z & 1);
       xy[2 * i] = x; xy[2 * i + 1] = y;
     }
-    var nFlag = (V + 7) >> 3;
-    var edgeFlags = bytes.slice(pos, pos + nFlag); pos += nFlag;
-    var nPart = (R + 7) >> 3;
-    var partStart = bytes.slice(pos, pos + nPart); pos += nPart;
-    var bbox = new Int32Array(4 * n);
-    for (i = 0; i < n; i++) {
-      var x0 = 2147483647, y0 = 2147483647, x1 = -2147483648, y1 = -2147483648;
-      for (var v = ringVert[lsoaRing[i]]; v < ringVert[lsoaRing[i + 1]]; v++) {
-        var px = xy[2 * v], py = xy[2 * v + 1];
-        if (px < x0) { x0 = px; } if (px > x1) { x1 = px; }
-        if (py < y0) { y0 = py; } if (py > y1) { y1 = py; }
-      }
-      bbox[4 * i] = x0; bbox[4 * i + 1] = y0; bbox[4 * i + 2] = x1; bbox[4 * i + 3] = y1;
-    }
-    var index = {};
-    var codes = head.fields.lsoa_code;
-    for (i = 0; i < n; i++) { index[codes[i]] = i; }
-    return {head: head, n: n, q: head.q, scale: Math.pow(2, head.q), lsoaRing: lsoaRing, ringVert: ringVert,
-            xy: xy, edgeFlags: edgeFlags, partStart: partStart, bbox: bbox, fields: head.fields,
-            index: index, grid: null};
+    var edgeFlags = bitsToBytes(bytes, pos, V); pos += (V + 7) >> 3;
+    var partStart = bitsToBytes(bytes, pos, R);
+    return {head: head, start: head.start, n: n, R: R, V: V, lsoaRing: lsoaRing, ringVert: ringVert, xy: xy,
+            edgeFlags: edgeFlags, partStart: partStart, fields: head.fields};
   }
 
-  function load(src) {
-    var key = src.url || ('inline:' + src.hash);
+  function merge(parts, total) {
+    // chunks (sorted by first LSOA) -> one structure indexed by the global LSOA order;
+    // LSOAs of chunks not loaded have no rings and an empty box, so nothing draws or hits them
+    var n = total, R = 0, V = 0, i, j, r, p, k;
+    for (k = 0; k < parts.length; k++) { R += parts[k].R; V += parts[k].V; }
+    var perLsoa = new Uint32Array(n);
+    for (k = 0; k < parts.length; k++) {
+      p = parts[k];
+      for (j = 0; j < p.n; j++) { perLsoa[p.start + j] = p.lsoaRing[j + 1] - p.lsoaRing[j]; }
+    }
+    var lsoaRing = new Uint32Array(n + 1);
+    for (i = 0; i < n; i++) { lsoaRing[i + 1] = lsoaRing[i] + perLsoa[i]; }
+    var ringVert = new Uint32Array(R + 1), xy = new Int32Array(2 * V);
+    var edgeFlags = new Uint8Array(V), partStart = new Uint8Array(R);
+    var bbox = new Int32Array(4 * n), loaded = new Uint8Array(n);
+    for (i = 0; i < n; i++) {
+      bbox[4 * i] = 2147483647; bbox[4 * i + 1] = 2147483647;
+      bbox[4 * i + 2] = -2147483648; bbox[4 * i + 3] = -2147483648;
+    }
+    var fields = {}, core20 = new Array(n).fill('0'), index = {}, rBase = 0, vBase = 0;
+    Object.keys(parts[0].fields).forEach(function (key) { if (key !== 'core20') { fields[key] = new Array(n); } });
+    for (k = 0; k < parts.length; k++) {
+      p = parts[k];
+      for (r = 0; r < p.R; r++) { ringVert[rBase + r + 1] = vBase + p.ringVert[r + 1]; }
+      xy.set(p.xy, 2 * vBase);
+      edgeFlags.set(p.edgeFlags, vBase);
+      partStart.set(p.partStart, rBase);
+      for (j = 0; j < p.n; j++) {
+        i = p.start + j;
+        loaded[i] = 1;
+        for (var key in fields) { fields[key][i] = p.fields[key][j]; }
+        core20[i] = p.fields.core20.charAt(j);
+        index[p.fields.lsoa_code[j]] = i;
+        var x0 = 2147483647, y0 = 2147483647, x1 = -2147483648, y1 = -2147483648;
+        for (var v = p.ringVert[p.lsoaRing[j]]; v < p.ringVert[p.lsoaRing[j + 1]]; v++) {
+          var px = p.xy[2 * v], py = p.xy[2 * v + 1];
+          if (px < x0) { x0 = px; } if (px > x1) { x1 = px; }
+          if (py < y0) { y0 = py; } if (py > y1) { y1 = py; }
+        }
+        bbox[4 * i] = x0; bbox[4 * i + 1] = y0; bbox[4 * i + 2] = x1; bbox[4 * i + 3] = y1;
+      }
+      rBase += p.R;
+      vBase += p.V;
+    }
+    fields.core20 = core20.join('');
+    var head = parts[0].head;
+    return {version: VERSION, vintage: head.vintage, n: n, q: head.q, scale: Math.pow(2, head.q),
+            lsoaRing: lsoaRing, ringVert: ringVert, xy: xy, edgeFlags: edgeFlags, partStart: partStart,
+            bbox: bbox, loaded: loaded, fields: fields, index: index, grid: null};
+  }
+
+  function sharedStore() {
+    // Decoded geometry is kept on the top (Streamlit) page when it is ours (same origin):
+    // streamlit-folium remounts its iframe whenever the map's script changes, and this way
+    // a rerun redraws at once instead of fetching and decoding the asset again.
+    try {
+      var top = window.top;
+      if (top && top !== window && top.location.origin === window.location.origin) {
+        return top.__gc20NationalGeo || (top.__gc20NationalGeo = {});
+      }
+    } catch (e) { /* cross-origin parent: keep it per page */ }
+    return api._geo || (api._geo = {});
+  }
+
+  function chunkKey(c) { return c.url ? resolveUrl(c.url) : ('inline:' + c.hash); }
+
+  function loadChunk(c, store) {
+    var key = chunkKey(c);
+    if (store[key] && store[key].version === VERSION) { return Promise.resolve(store[key]); }
     if (!api._cache[key]) {
-      var t0 = performance.now(), t1;
-      api._cache[key] = fetchBytes(src).then(function (buf) {
-        t1 = performance.now();
-        api.fetchMs = t1 - t0;
-        api.assetBytes = buf.byteLength;
+      api._cache[key] = fetchBytes(c).then(function (buf) {
+        api.assetBytes = (api.assetBytes || 0) + buf.byteLength;
         return gunzip(buf);
       }).then(function (buf) {
-        var geo = decode(buf);
-        api.decodeMs = performance.now() - t1;
-        return geo;
+        var part = decode(buf);
+        part.version = VERSION;
+        store[key] = part;
+        return part;
       });
       api._cache[key].catch(function () { delete api._cache[key]; });
     }
     return api._cache[key];
+  }
+
+  function load(src, needed) {
+    // the chunks holding any LSOA this layer draws, fetched in parallel, merged once
+    var store = sharedStore(), chunks = src.chunks.filter(function (c, k) { return needed[k]; });
+    var mkey = 'merged:' + chunks.map(chunkKey).join('|');
+    if (store[mkey] && store[mkey].version === VERSION) {
+      api.loadMs = 0;
+      api.reused = true;
+      return Promise.resolve(store[mkey]);
+    }
+    var t0 = performance.now();
+    return Promise.all(chunks.map(function (c) { return loadChunk(c, store); })).then(function (parts) {
+      var geo = merge(parts, src.total);
+      store[mkey] = geo;
+      api.loadMs = performance.now() - t0;
+      return geo;
+    });
   }
 
   // --- spatial index and hit testing -------------------------------------------------------
@@ -147,6 +227,7 @@
     var n = geo.n, bb = geo.bbox, i;
     var gx0 = Infinity, gy0 = Infinity, gx1 = -Infinity, gy1 = -Infinity;
     for (i = 0; i < n; i++) {
+      if (!geo.loaded[i]) { continue; }
       gx0 = Math.min(gx0, bb[4 * i]); gy0 = Math.min(gy0, bb[4 * i + 1]);
       gx1 = Math.max(gx1, bb[4 * i + 2]); gy1 = Math.max(gy1, bb[4 * i + 3]);
     }
@@ -158,6 +239,7 @@
               Math.floor((bb[4 * j + 2] - gx0) / cell), Math.floor((bb[4 * j + 3] - gy0) / cell)];
     }
     for (i = 0; i < n; i++) {
+      if (!geo.loaded[i]) { continue; }
       var s = span(i);
       for (rr = s[1]; rr <= s[3]; rr++) { for (c = s[0]; c <= s[2]; c++) { counts[rr * cols + c + 1]++; } }
     }
@@ -165,6 +247,7 @@
     var items = new Uint32Array(counts[counts.length - 1]);
     var fill = counts.slice(0, cols * rows);
     for (i = 0; i < n; i++) {
+      if (!geo.loaded[i]) { continue; }
       var t = span(i);
       for (rr = t[1]; rr <= t[3]; rr++) { for (c = t[0]; c <= t[2]; c++) { items[fill[rr * cols + c]++] = i; } }
     }
@@ -263,10 +346,11 @@
       api.layers.push(this);
       api.layer = this;
       var self = this;
-      load(this._o.src).then(function (geo) {
-        if (geo.n !== self._o.n || geo.head.vintage !== self._o.vintage) {
+      var needed = this._o.src.chunks.map(function (c) { return !!c.needed; });
+      load(this._o.src, needed).then(function (geo) {
+        if (geo.n !== self._o.n || geo.vintage !== self._o.vintage) {
           throw new Error('national map asset does not match the map (' + geo.n + ' LSOAs, vintage ' +
-                          geo.head.vintage + ')');
+                          geo.vintage + ')');
         }
         self._geo = geo;
         if (self._map) { self._update(); }
@@ -348,7 +432,7 @@
       var geo = this._geo, xy = geo.xy, fl = geo.edgeFlags, s = geo.ringVert[r], e = geo.ringVert[r + 1];
       var k = f.k, down = false;
       for (var v = s; v < e; v++) {
-        if (fl[v >> 3] & (1 << (v & 7))) {
+        if (fl[v]) {
           var w = v + 1 < e ? v + 1 : s;
           if (!down) { ctx.moveTo(xy[2 * v] * k - f.ox, xy[2 * v + 1] * k - f.oy); }
           ctx.lineTo(xy[2 * w] * k - f.ox, xy[2 * w + 1] * k - f.oy);
@@ -493,7 +577,7 @@
           ring.push([ll[1], ll[0]]);
         }
         ring.push(ring[0]);
-        if (!current || (geo.partStart[r >> 3] & (1 << (r & 7)))) { current = []; polys.push(current); }
+        if (!current || geo.partStart[r]) { current = []; polys.push(current); }
         current.push(ring);
       }
       var geom = polys.length === 1 ? {type: 'Polygon', coordinates: polys[0]}

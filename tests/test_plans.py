@@ -1,0 +1,247 @@
+"""Saved-plan store: save/reopen, restarts, concurrent saves, crashes mid-save, exports."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo_core20 import access, plans, siting, sources
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _plan(k: int = 2, name_prefix: str = "Venue") -> siting.PlanResult:
+    demand = pd.DataFrame({"code": [f"E0100000{i}" for i in range(6)],
+                           "easting": [0.0, 1_000, 2_000, 10_000, 11_000, 20_000], "northing": 530_000.0,
+                           "weight": [10.0, 10, 10, 50, 5, 30]})
+    names = ["=cmd|' /C calc'!A0", f"{name_prefix} <b>1</b>", "Asda, car park", "+44"]
+    cands = siting.candidates_frame(["C0", "C1", "C2", "C3"], names,
+                                    [1_000.0, 10_500, 20_000, 5_000], [530_000.0] * 4,
+                                    [-1.0, -0.9, -0.8, -0.85], [53.0] * 4)
+    res = siting.solve(demand, cands, k, "mclp", 1_500)
+    cov = access.Coverage(1_500, "m", 115, 100, 6, 5)
+    request = {"vintage": "2025", "level": "icb", "area_code": "E54000008", "target": "core20",
+               "site_types": ["gp", "pharmacy"], "radius_km": 1.5, "radius": 1_500.0, "unit": "m", "k": k,
+               "objective": "mclp", "candidates": "upload", "fixed_site_codes": []}
+    return siting.PlanResult(request, "Test ICB", "Core20 LSOAs", res, cov, 4, cov, None,
+                             "2026-01-01T00:00:00+00:00", sources.attribution_lines(["gp_practices"]))
+
+
+def _canonical(data: dict) -> str:
+    return json.dumps(data, sort_keys=True)
+
+
+# --- basics ----------------------------------------------------------------------------------------
+
+def test_save_get_list_delete(tmp_path):
+    store = plans.PlanStore(tmp_path / "plans.sqlite")
+    plan = _plan()
+    pid = store.save(plan, "  Lung checks\n Q3  ")
+    assert plans.is_plan_id(pid)
+    saved = store.get(pid)
+    assert saved.name == "Lung checks Q3"
+    assert _canonical(saved.data) == _canonical(json.loads(plan.to_json()))
+    assert saved.summary["target_population_covered"] == plan.siting.covered_population
+    assert saved.sites()["candidate_id"].tolist() == plan.siting.chosen["candidate_id"].tolist()
+    listing = store.list()
+    assert listing["id"].tolist() == [pid]
+    assert listing.loc[0, "covered_share"] == pytest.approx(85 / 115)
+    assert listing.loc[0, "area_name"] == "Test ICB" and listing.loc[0, "k"] == 2
+    assert store.delete(pid) and store.get(pid) is None and not store.delete(pid)
+    assert store.count() == 0
+
+
+def test_ids_are_checked_before_touching_the_database(tmp_path):
+    store = plans.PlanStore(tmp_path / "plans.sqlite")
+    for bad in ("", "x' OR 1=1 --", "ABCDEFGHJK", "abc", None, 12):
+        assert store.get(bad) is None  # type: ignore[arg-type]
+    assert not (tmp_path / "plans.sqlite").exists()  # nothing was created for a bad id
+    with pytest.raises(ValueError):
+        store.save(_plan(), "   ")
+
+
+def test_a_damaged_payload_is_detected(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    store = plans.PlanStore(path)
+    pid = store.save(_plan(), "A plan")
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE plans SET payload = replace(payload, 'Test ICB', 'Best ICB') WHERE id = ?",
+                    (pid,))
+    with pytest.raises(plans.PlanStoreError, match="damaged"):
+        store.get(pid)
+
+
+def test_store_uses_wal(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    plans.PlanStore(path).save(_plan(), "A plan")
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# --- restarts, concurrency, crashes ----------------------------------------------------------------
+
+def _run(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_new_process_reopens_the_plan_identically(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    plan = _plan()
+    pid = plans.PlanStore(path).save(plan, "Saved before restart")
+    out = _run("""
+        import json, sys
+        from geo_core20 import plans
+        saved = plans.PlanStore(sys.argv[1]).get(sys.argv[2])
+        out = {"name": saved.name, "saved_at": saved.saved_at, "data": saved.data}
+        print(json.dumps(out, sort_keys=True))
+    """, str(path), pid)
+    assert out.returncode == 0, out.stderr
+    reopened = json.loads(out.stdout)
+    original = plans.PlanStore(path).get(pid)
+    assert reopened["name"] == "Saved before restart" and reopened["saved_at"] == original.saved_at
+    assert _canonical(reopened["data"]) == _canonical(json.loads(plan.to_json()))
+
+
+def _save_many(path: str, who: str, count: int, queue) -> None:
+    store = plans.PlanStore(path)
+    plan = _plan()
+    ids = []
+    for i in range(count):
+        ids.append(store.save(plan, f"{who} {i}"))
+    queue.put(ids)
+
+
+def test_two_processes_saving_at_once_all_succeed(tmp_path):
+    path = str(tmp_path / "plans.sqlite")
+    plans.PlanStore(path).count()  # create the schema once, as the app does on first use
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    workers = [ctx.Process(target=_save_many, args=(path, who, 50, queue)) for who in ("a", "b")]
+    for w in workers:
+        w.start()
+    ids = [queue.get(timeout=180) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    store = plans.PlanStore(path)
+    assert store.count() == 100
+    assert len(set(ids[0]) | set(ids[1])) == 100
+    names = set(store.list()["name"])
+    assert names == {f"{who} {i}" for who in "ab" for i in range(50)}
+    assert store.integrity_check() == "ok"
+    assert all(store.get(pid) is not None for pid in ids[0][:5] + ids[1][-5:])
+
+
+def test_a_crash_inside_the_save_transaction_loses_nothing_saved_before(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    out = _run("""
+        import hashlib, json, os, sys
+        from tests.test_plans import _plan
+        from geo_core20 import plans
+        store = plans.PlanStore(sys.argv[1])
+        for i in range(3):
+            plan = _plan()
+            digest = hashlib.sha256(json.dumps(plan.to_dict(), sort_keys=True).encode()).hexdigest()
+            print(store.save(plan, f"kept {i}"), digest, flush=True)
+        store.save(_plan(k=3), "never committed", _before_commit=lambda: os._exit(9))
+        print("unreachable")
+    """, str(path))
+    assert out.returncode == 9, out.stderr
+    kept = [line.split() for line in out.stdout.splitlines()]
+    assert len(kept) == 3
+    store = plans.PlanStore(path)
+    assert store.integrity_check() == "ok"
+    assert store.count() == 3
+    assert sorted(store.list()["name"]) == ["kept 0", "kept 1", "kept 2"]
+    for pid, digest in kept:  # each earlier plan is exactly what was saved
+        assert hashlib.sha256(_canonical(store.get(pid).data).encode()).hexdigest() == digest
+    assert store.save(_plan(), "after the crash")  # the store still takes saves
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_sigkill_during_a_stream_of_large_saves_leaves_the_store_readable(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sys
+        from tests.test_plans import _plan
+        from geo_core20 import plans
+        store = plans.PlanStore(sys.argv[1])
+        big = _plan(name_prefix="x" * 200_000)  # ~0.5 MB payloads: writes take a while
+        i = 0
+        while True:
+            print(store.save(big, f"plan {i}"), flush=True)
+            i += 1
+    """), str(path)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    committed = [proc.stdout.readline().strip() for _ in range(5)]
+    time.sleep(0.05)  # let it get into the next write
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    rest = proc.stdout.read().split()
+    proc.stdout.close()
+    store = plans.PlanStore(path)
+    assert store.integrity_check() == "ok"
+    listed = set(store.list()["id"])
+    assert set(committed) | set(rest) <= listed  # everything reported as saved is there
+    for pid in listed:
+        assert store.get(pid) is not None  # checksums hold: no half-written plan
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+def test_csv_export_has_details_attribution_and_no_formulas(tmp_path):
+    store = plans.PlanStore(tmp_path / "plans.sqlite")
+    pid = store.save(_plan(k=4), "=SUM(A1:A9)")
+    text = plans.to_csv(store.get(pid))
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["# Outreach plan exported from geo_core20"]
+    head = {r[0]: r[1] for r in rows if r and r[0].startswith("# ") and len(r) == 2}
+    assert head["# plan_name"] == "'=SUM(A1:A9)"
+    assert head["# plan_id"] == pid and head["# target_population_covered"] == "115"
+    assert any(sources.get("gp_practices").attribution in r[0] for r in rows if r)
+    body = pd.read_csv(io.StringIO(text.split("\n\n", 1)[1]))
+    assert len(body) == 4
+    assert set(body["name"]) >= {"'=cmd|' /C calc'!A0", "'+44", "Asda, car park"}
+    for row in rows:
+        for cell in row:
+            if cell.startswith(("=", "+", "-", "@")):
+                float(cell)  # only numbers (negative longitudes) may start like a formula
+
+
+def test_geopackage_export_opens_with_points_and_metadata(tmp_path):
+    store = plans.PlanStore(tmp_path / "plans.sqlite")
+    plan = _plan(k=3)
+    saved = store.get(store.save(plan, "GPKG plan"))
+    target = tmp_path / "plan.gpkg"
+    data = plans.to_geopackage(saved, target)
+    assert data[:16] == b"SQLite format 3\x00" and target.read_bytes() == data
+    layers = dict(pyogrio.list_layers(target))
+    assert layers == {"chosen_sites": "Point", "target_lsoas": "Point", "plan_metadata": None}
+    sites = pyogrio.read_dataframe(target, layer="chosen_sites")
+    assert sites.crs.to_epsg() == 27700
+    assert sites["code"].tolist() == plan.siting.chosen["candidate_id"].tolist()
+    assert sites.geometry.x.tolist() == plan.siting.chosen["easting"].tolist()
+    assert (sites["plan_id"] == saved.id).all() and (sites["radius"] == "1.5 km").all()
+    demand = pyogrio.read_dataframe(target, layer="target_lsoas")
+    assert len(demand) == 6 and demand["covered"].sum() == 6
+    meta = pyogrio.read_dataframe(target, layer="plan_metadata")
+    items = dict(zip(meta["item"], meta["value"], strict=True))
+    assert items["plan_name"] == "GPKG plan" and items["objective"] == "mclp"
+    assert (meta["item"] == "attribution").sum() >= 1
+    assert plans.export_filename(saved, "gpkg") == f"plan_E54000008_{saved.id}.gpkg"
