@@ -364,6 +364,7 @@ def machine() -> dict:
     import streamlit
 
     return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "mem_gb": round(mem / 1e6, 1),
+            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "platform": platform.platform(),
             "streamlit": streamlit.__version__, "folium": folium.__version__}
 
@@ -472,7 +473,8 @@ def main() -> int:
 def report(results: dict, ext: dict) -> None:
     m, srv = results["machine"], results["server"]
     print(f"Machine: {m['nproc']} cores, {m['cpu']}, {m['mem_gb']} GB; Chromium {m.get('chromium')}; "
-          f"Python {m['python']}; streamlit {m['streamlit']}; folium {m['folium']}")
+          f"Python {m['python']}; streamlit {m['streamlit']}; folium {m['folium']}; load average at start "
+          f"{m['load_avg_at_start']}, at end {[round(x, 2) for x in os.getloadavg()]}")
     print(f"Vintage {results['vintage']}; extents: " + "; ".join(f"{k}={v[0]}" for k, v in ext.items()))
     files = srv.get("asset_files", {})
     print(f"National asset: {_mb(srv['asset_bytes'] or 0)} in {len(files)} files, one per NHS region "

@@ -297,7 +297,7 @@ def access_map(res: access.AccessResult, view: state.View, types: tuple[str, ...
     })
     counts = [int((klass == i).sum()) for i in range(len(BAND_COLOURS) + 1)]
     entries = tuple(styles.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)
-                    for c, lab, n in zip(BAND_COLOURS, labels, counts, strict=True))
+                    for c, lab, n in zip(BAND_COLOURS, labels, counts[:-1], strict=True))
     legend = styles.Legend("Straight-line distance to the nearest site",
                            (*entries, styles.LegendEntry(NOT_TARGET, "Not in the target", counts[-1])),
                            (f"Types: {', '.join(schema.SITE_TYPES[t] for t in types)}.",

@@ -373,6 +373,7 @@ def test_in_the_app_click_through_and_a_shading_change_reuse_the_geometry(app_pa
     box_sel.locator("input, [role='combobox']").first.click()
     page.get_by_role("option", name=styles.SHADINGS["income_decile"], exact=True).click()
     frame = _map_frame(page, after=changed)
+    frame.wait_for_function("() => !window.map._animatingZoom")
     assert frame.evaluate("geoCore20National.layer._o.shade") == "income_decile"
     assert frame.evaluate("geoCore20National.reused") is True
     assert [u for u in assets_fetched if u.endswith(".bin.gz")] == [

@@ -343,6 +343,8 @@
       map.on('mousemove', this._onMouseMove, this);
       map.on('mouseout', this._onMouseOut, this);
       map.on('click', this._onMapClick, this);
+      // Leaflet's own renderers wait for the moveend that follows a resize (200 ms later)
+      map.on('resize', this._update, this);
       api.layers.push(this);
       api.layer = this;
       var self = this;
@@ -364,6 +366,7 @@
       map.off('mousemove', this._onMouseMove, this);
       map.off('mouseout', this._onMouseOut, this);
       map.off('click', this._onMapClick, this);
+      map.off('resize', this._update, this);
       this._onMouseOut();
       var at = api.layers.indexOf(this);
       if (at >= 0) { api.layers.splice(at, 1); }
@@ -522,7 +525,8 @@
       api.lastDrawMs = performance.now() - t0;
       api.lastDrawnPolygons = drawn;
       api.lastDrawnAt = Date.now();
-      if (!api.drawn) {
+      // "drawn" (what tests and benchmarks wait for) means drawn at a settled view
+      if (!api.drawn && !this._map._animatingZoom) {
         api.drawn = true;
         api.firstDrawnAt = Date.now();
         api.firstDrawMs = api.lastDrawMs;
