@@ -87,7 +87,11 @@ def _bare_map(view) -> folium.Map:
     minx, miny, maxx, maxy = view.total_bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, tiles=None,
                    width=MAP_SIZE[0], height=MAP_SIZE[1])
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # Fit without Leaflet's zoom animation (~0.25 s), which would otherwise sit between the
+    # page loading and the final drawing of every view that is not at the starting zoom.
+    fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]])
+    fit.options["animate"] = False
+    m.add_child(fit)
     return m
 
 

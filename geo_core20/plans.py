@@ -175,8 +175,11 @@ class PlanStore:
                         _before_commit()
                     con.execute("COMMIT")
                     return plan_id
-                except sqlite3.IntegrityError:
-                    con.execute("ROLLBACK")  # an id collision (1 in 10^15): draw another
+                except sqlite3.IntegrityError as exc:
+                    con.execute("ROLLBACK")
+                    if "plans.id" not in str(exc):
+                        raise
+                    # an id collision (about 1 in 10^15 per pair of plans): draw another id
                 except BaseException:
                     if con.in_transaction:
                         con.execute("ROLLBACK")

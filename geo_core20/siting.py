@@ -6,7 +6,7 @@ sites, optional sites already open):
 - ``mclp``: the maximal covering location problem. Maximise the target population within
   ``radius`` of an open site (a cost exactly equal to the radius counts as covered, as in spopt).
   Solved exactly with PuLP/CBC after exact reductions (see `_reduce_cover`), which shrink the
-  largest ICB (667 Core20 LSOAs x 789 GP/pharmacy locations) to a few hundred rows and columns.
+  largest ICB (667 Core20 LSOAs x 949 GP practices and pharmacies) to 418 x 224.
 - ``pmedian``: minimise population-weighted cost to the nearest open site. spopt's dense model
   (`spopt.locate.PMedian.from_cost_matrix`, one variable per demand-candidate pair) took 106 s
   for 667 x 300 here, so p-median uses a Lagrangian relaxation (bound) with greedy + interchange

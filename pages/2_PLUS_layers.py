@@ -110,12 +110,9 @@ def page_params(view: state.View, spec: plus.TargetSpec, indicator: str | None) 
     return out
 
 
-def sync_url(params: dict[str, str]) -> None:
+def sync_url(view: state.View, params: dict[str, str]) -> None:
     """Write view + target to the URL and mark it as ours, so the next run does not re-read it."""
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
-    # widgets.seed_from_url re-reads any URL it did not write; this URL is ours too
-    st.session_state[widgets._K_URL_SEEN] = tuple(sorted(params.items()))
+    widgets.sync_url(view, params)
     st.session_state[K_TARGET_SEEN] = tuple(sorted((k, v) for k, v in params.items() if k in MY_KEYS))
 
 
@@ -813,7 +810,7 @@ if section == "About the data":
                                 "Caveat": i.caveat} for i in plus.INDICATORS.values()]),
                  hide_index=True, width="stretch")
 
-sync_url(page_params(view, current_spec(), chosen_indicator))
+sync_url(view, page_params(view, current_spec(), chosen_indicator))
 st.divider()
 st.caption("Sources: " + " ".join(dict.fromkeys(
     [*mapview.attribution_lines(view.vintage),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import altair as alt
@@ -20,12 +21,12 @@ import folium.plugins
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo_core20 import access, areas, atlas, plans, plus, schema, siting, ui, uploads
 from geo_core20.maps import choropleth, styles
 from geo_core20.maps import view as mapview
 from geo_core20.safety import csv_safe_frame, escape_html
+from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import panels, state
 
 st.set_page_config(page_title="Outreach planner", page_icon=ui.page_icon(), layout="wide")
@@ -47,6 +48,13 @@ BAND_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
 CHOSEN_COLOUR, FIXED_COLOUR, SITE_COLOUR = "#005eb8", "#425563", "#7a7a7a"
 SITE_CLUSTER_MIN = 150  # cluster existing sites beyond this many
 MAP_HEIGHT = 600
+# small grey cluster bubbles: existing sites are context, the chosen sites must stand out
+CLUSTER_ICON = """function (cluster) {
+  var n = cluster.getChildCount(), s = n < 10 ? 20 : n < 100 ? 24 : 28;
+  return L.divIcon({html: '<div style="background:rgba(80,80,80,.72);color:#fff;border-radius:50%;width:'
+    + s + 'px;height:' + s + 'px;line-height:' + s + 'px;text-align:center;font:11px system-ui,sans-serif;'
+    + 'border:1px solid #fff">' + n + '</div>', className: 'op-cluster', iconSize: L.point(s, s)});
+}"""
 
 
 # --- cached data -----------------------------------------------------------------------------------
@@ -180,7 +188,8 @@ def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
         return
     if len(sites) > SITE_CLUSTER_MIN:
         group = folium.plugins.MarkerCluster(name=escape_html(name), show=True,
-                                             options={"disableClusteringAtZoom": 14, "maxClusterRadius": 45})
+                                             options={"disableClusteringAtZoom": 14, "maxClusterRadius": 45},
+                                             icon_create_function=CLUSTER_ICON)
     else:
         group = folium.FeatureGroup(name=escape_html(name), show=True)
     for s in sites.itertuples(index=False):
@@ -198,6 +207,8 @@ def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, cl
     sub, geoms, rows_mask = area_frame(vintage, level, area)
     bounds = choropleth.total_bounds(geoms)
     m = choropleth.base_map(bounds, basemap, mapview.map_attribution(vintage))
+    # folium passes max_zoom to tile layers only; with no tiles, MarkerCluster needs it on the map
+    m.options.setdefault("maxZoom", 18)
     data_props = props.copy()
     data_props["c"] = np.asarray(classes, dtype=int)
     data = choropleth.feature_collection(geoms, data_props, decimals=5 if len(geoms) <= 2_500 else 4)
@@ -312,22 +323,28 @@ def access_map(res: access.AccessResult, view: state.View, types: tuple[str, ...
     return choropleth.finish_map(m, legend)
 
 
-def show(m: folium.Map, key: str) -> None:
-    """Draw a map; nothing comes back from the browser, so panning never reruns the script."""
-    first = not getattr(m, "_op_rendered", False)
-    st_folium(m, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=[], render=first)
-    m._op_rendered = True
+@dataclass(frozen=True)
+class _Built:
+    """What `ui.mapview.prepare` needs: the map (it only reads ``.map``)."""
+
+    map: folium.Map
 
 
-def cached_map(slot: str, key: tuple, build) -> folium.Map:
-    """One map per page slot per session, rebuilt only when what it shows changes."""
+def show(cached: mapview_ui.CachedMap, key: str) -> None:
+    """Draw a map rendered once when built: st_folium renames a map's elements each time it
+    renders it, so re-rendering one folium.Map on a rerun breaks its script."""
+    ui.show_map(cached, key=key, height=MAP_HEIGHT)
+
+
+def cached_map(slot: str, key: tuple, build) -> mapview_ui.CachedMap:
+    """One map per page slot per session, built and rendered only when what it shows changes."""
     held = st.session_state.get(f"_op_map_{slot}")
     if held is not None and held[0] == key:
         return held[1]
     with st.spinner("Drawing the map…"):
-        m = build()
-    st.session_state[f"_op_map_{slot}"] = (key, m)
-    return m
+        cached = mapview_ui.prepare(_Built(build()))
+    st.session_state[f"_op_map_{slot}"] = (key, cached)
+    return cached
 
 
 # --- result display ---------------------------------------------------------------------------------
@@ -390,10 +407,9 @@ def show_result(entry: dict, view: state.View, core20_on: bool) -> None:
         if len(sites):
             table = pd.DataFrame({
                 "#": ["F" if f else str(r) for f, r in zip(sites["fixed"], sites["rank"], strict=True)],
-                "Site": sites["name"], "Code": sites["candidate_id"],
-                "Target within reach": sites["covered_population"],
+                "Site": sites["name"], "Target within reach": sites["covered_population"],
                 "Only this site reaches": sites["unique_population"],
-                "Nearest site for": sites["assigned_population"]})
+                "Nearest site for": sites["assigned_population"], "Code": sites["candidate_id"]})
             st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 4, 420),
                          column_config={c: st.column_config.NumberColumn(format="localized")
                                         for c in ("Target within reach", "Only this site reaches",

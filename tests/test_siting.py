@@ -106,6 +106,20 @@ def test_mclp_beats_greedy_where_greedy_is_wrong():
     assert res.unit == "min"
 
 
+def test_pmedian_with_a_travel_time_matrix_avoids_unreachable_assignments():
+    # X reaches a and b, Y only c, Z reaches everyone slowly: {X, Y} is the only pair with no long trip
+    rows = [("a", "X", 5), ("b", "X", 5), ("c", "Y", 4), ("a", "Z", 30), ("b", "Z", 30), ("c", "Z", 30)]
+    od = access.ODMatrixCost(pd.DataFrame(rows, columns=["origin_code", "destination_code", "cost"]))
+    demand = pd.DataFrame({"code": list("abc"), "easting": 0.0, "northing": 0.0, "weight": [10, 10, 10]})
+    cands = siting.candidates_frame(list("XYZ"), list("XYZ"), [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0])
+    res = siting.solve(demand, cands, 2, "pmedian", radius=10, cost_model=od)
+    assert set(res.chosen["candidate_id"]) == {"X", "Y"}
+    assert res.objective_value == 10 * (5 + 5 + 4) and res.mean_cost == pytest.approx(14 / 3)
+    one = siting.solve(demand, cands, 1, "pmedian", radius=10, cost_model=od)
+    assert one.chosen["candidate_id"].tolist() == ["Z"]  # the only site everyone can reach
+    assert one.covered_population == 0 and one.mean_cost == 30
+
+
 # --- brute force on random small instances ---------------------------------------------------------
 
 @pytest.mark.parametrize("seed", range(12))

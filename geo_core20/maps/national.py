@@ -528,14 +528,17 @@ def build_national_assets(vintage: str, static_dir: Path | str | None = None,
         packed = gzip.compress(raw, compresslevel=9, mtime=0)
         name = f"lsoa_{vintage}_{key}_{hashlib.sha256(packed).hexdigest()[:12]}.bin.gz"
         _write_atomic(out_dir / name, packed)
+        # Uncompressed twin for browsers without DecompressionStream (Safari < 16.4): served
+        # as octet-stream, which Streamlit gzips on the fly, so it costs server CPU, not bytes.
+        _write_atomic(out_dir / name.removesuffix(".gz"), raw)
         chunks.append({"key": key, "file": name, "start": start, "n": stop - start, "bytes": len(packed)})
     manifest = {"vintage": vintage, "fingerprint": fp, "lsoas": len(atlas_gdf), "format": FORMAT_VERSION,
                 "quant_bits": QUANT_BITS, "bytes": sum(c["bytes"] for c in chunks), "chunks": chunks,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
     target = manifest_path(static_dir, vintage)
     _write_atomic(target, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
-    keep = {c["file"] for c in chunks}
-    for old in out_dir.glob(f"lsoa_{vintage}_*.bin.gz"):
+    keep = {c["file"] for c in chunks} | {c["file"].removesuffix(".gz") for c in chunks}
+    for old in (*out_dir.glob(f"lsoa_{vintage}_*.bin.gz"), *out_dir.glob(f"lsoa_{vintage}_*.bin")):
         if old.name not in keep:
             old.unlink(missing_ok=True)
     return target
@@ -597,7 +600,8 @@ class NationalLayer(folium.map.Layer):
         root = self.get_root()
         if urls and hasattr(root, "header"):
             js = json.dumps(urls).replace("</", "<\\/")
-            tag = ("<script>(function(u){var p=window.__gc20Prefetch=window.__gc20Prefetch||{};"
+            tag = ("<script>(function(u){if(typeof DecompressionStream==='undefined'){return;}"
+                   "var p=window.__gc20Prefetch=window.__gc20Prefetch||{};"
                    "u.forEach(function(x){if(!p[x]){p[x]=fetch(x,{credentials:'same-origin'}).then("
                    "function(r){if(!r.ok){throw new Error('HTTP '+r.status+' for '+x);}"
                    "return r.arrayBuffer();});p[x].catch(function(){});}});"

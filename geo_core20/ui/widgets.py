@@ -139,9 +139,13 @@ def seed_from_url(area_exists: Callable[[str, str, str], bool]) -> list[str]:
     return problems
 
 
-def sync_url(view: state.View) -> None:
-    """Write the view to the URL (only when it changed, to avoid needless history entries)."""
-    wanted = state.view_params(view)
+def sync_url(view: state.View, extra: dict[str, str] | None = None) -> None:
+    """Write the view (plus a page's own ``extra`` parameters) to the URL.
+
+    Only when it changed, to avoid needless history entries; the URL is then marked as the
+    page's own so `seed_from_url` does not read it back as a pasted link.
+    """
+    wanted = {**state.view_params(view), **(extra or {})}
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[_K_URL_SEEN] = tuple(sorted(wanted.items()))

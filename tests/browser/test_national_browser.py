@@ -315,6 +315,31 @@ def test_2019_vintage_on_lsoa_2011(context, site, atlas2019):
     assert _fills(page, sample) == list(styles.classes_for("imd_decile").colour(sample[schema.IMD_DECILE]))
 
 
+def test_browsers_without_decompression_stream_get_the_uncompressed_twin(context, site, atlas2025):
+    page = context.new_page()
+    page.add_init_script("delete window.DecompressionStream;")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/national/" in r.url else None)
+    page.goto(f"{site['url']}/region.html")
+    page.wait_for_function("window.geoCore20National && window.geoCore20National.paintedAt", timeout=20_000)
+    assert page.evaluate("geoCore20National.errors") == []
+    assert page.evaluate("geoCore20National.lastDrawnPolygons") == len(site["region"])
+    assert fetched and all(u.endswith(".bin") for u in fetched)
+
+
+def test_a_missing_asset_says_so_on_the_map(context, site):
+    html = (site["pages"] / "region.html").read_text(encoding="utf-8")
+    (site["pages"] / "broken.html").write_text(html.replace("/app/static/national/", "/app/static/missing/"),
+                                               encoding="utf-8")
+    page = context.new_page()
+    page.goto(f"{site['url']}/broken.html")
+    alert = page.locator(".gc20-national-error[role='alert']")
+    alert.wait_for(state="visible", timeout=10_000)
+    assert "could not be loaded" in alert.inner_text() and "HTTP 404" in alert.inner_text()
+    assert page.evaluate("geoCore20National.errors.length") >= 1
+    _shot(page, "missing_asset")
+
+
 # --- inside the app (the explorer's served app and its `app_page` fixture) ------------------------
 
 IFRAME = "iframe[title='streamlit_folium.st_folium']"

@@ -52,13 +52,17 @@
       for (var i = 0; i < bin.length; i++) { u[i] = bin.charCodeAt(i); }
       return Promise.resolve(u.buffer);
     }
-    var early = window.__gc20Prefetch && window.__gc20Prefetch[src.url];
+    var gz = typeof DecompressionStream !== 'undefined';
+    var early = gz && window.__gc20Prefetch && window.__gc20Prefetch[src.url];
     if (early) {
       // started by the page header (standalone pages), alongside Leaflet and the rest
       delete window.__gc20Prefetch[src.url];
       return early;
     }
-    return fetch(resolveUrl(src.url), {credentials: 'same-origin'}).then(function (r) {
+    // without DecompressionStream (Safari < 16.4), fetch the uncompressed twin, which the
+    // server compresses in transit (Content-Encoding) and the browser inflates itself
+    var url = gz ? src.url : src.url.replace(/\.gz$/, '');
+    return fetch(resolveUrl(url), {credentials: 'same-origin'}).then(function (r) {
       if (!r.ok) { throw new Error('national map asset: HTTP ' + r.status + ' for ' + src.url); }
       return r.arrayBuffer();
     });
@@ -359,6 +363,7 @@
       }).catch(function (err) {
         api.errors.push(String(err));
         if (window.console) { console.error(err); }
+        self._showError(err);
       });
     },
 
@@ -367,11 +372,29 @@
       map.off('mouseout', this._onMouseOut, this);
       map.off('click', this._onMapClick, this);
       map.off('resize', this._update, this);
+      if (this._errorControl) { this._errorControl.remove(); this._errorControl = null; }
       this._onMouseOut();
       var at = api.layers.indexOf(this);
       if (at >= 0) { api.layers.splice(at, 1); }
       if (api.layer === this) { api.layer = api.layers[api.layers.length - 1] || null; }
       L.Renderer.prototype.onRemove.call(this);
+    },
+
+    _showError: function (err) {
+      // say so on the map rather than leave it blank
+      if (!this._map || this._errorControl) { return; }
+      var ctl = this._errorControl = L.control({position: 'topright'});
+      ctl.onAdd = function () {
+        var div = L.DomUtil.create('div', 'leaflet-control gc20-national-error');
+        div.setAttribute('role', 'alert');
+        div.style.cssText = 'background:#fff3cd;border:1px solid #c9a227;padding:6px 8px;max-width:280px;' +
+                            'font:12px system-ui,Arial,sans-serif;color:#222;overflow-wrap:anywhere';
+        div.textContent = 'The LSOA layer could not be loaded (' + String(err && err.message || err) +
+                          '). Rebuild the map assets with "python -m geo_core20 data build" and make ' +
+                          'sure static serving is on (.streamlit/config.toml).';
+        return div;
+      };
+      ctl.addTo(this._map);
     },
 
     _initContainer: function () {
