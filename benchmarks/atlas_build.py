@@ -56,7 +56,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         for vintage in ("2025", "2019"):
             base = run("baseline", vintage, out)
-            rows = [("raw GeoJSON read (baseline)", base), ("atlas build (forced)", run("build", vintage, out)),
+            rows = [("raw GeoJSON read (baseline)", base),
+                    ("atlas build (forced)", run("build", vintage, out)),
                     ("unchanged rebuild (no-op)", run("rebuild", vintage, out)),
                     ("atlas load (GeoParquet)", run("load", vintage, out))]
             for name, r in rows:

@@ -5,8 +5,8 @@ sites, optional sites already open):
 
 - ``mclp``: the maximal covering location problem. Maximise the target population within
   ``radius`` of an open site (a cost exactly equal to the radius counts as covered, as in spopt).
-  Solved exactly with PuLP/CBC after exact reductions (see `_reduce_cover`), which shrink the
-  largest ICB (667 Core20 LSOAs x 949 GP practices and pharmacies) to 418 x 224.
+  Solved exactly by PySAL spopt's MCLP (PuLP/CBC) after exact reductions (see `_reduce_cover`),
+  which shrink the largest ICB (667 Core20 LSOAs x 949 GP practices and pharmacies) to 418 x 224.
 - ``pmedian``: minimise population-weighted cost to the nearest open site. spopt's dense model
   (`spopt.locate.PMedian.from_cost_matrix`, one variable per demand-candidate pair) took 106 s
   for 667 x 300 here, so p-median uses a Lagrangian relaxation (bound) with greedy + interchange
@@ -315,23 +315,20 @@ def _solve_cover(red: _Cover, slots: int, time_limit: float) -> tuple[list[int],
     greedy = _greedy_cover(red.a, red.w, slots)
     if red.a.shape[0] <= 1 or (red.w @ red.a.any(axis=1)) == red.w[red.a[:, greedy].any(axis=1)].sum():
         return greedy, "optimal"  # greedy already covers everything coverable
-    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    y = [prob.add_variable(f"y{j}", cat=pulp.LpBinary) for j in range(m)]
-    # z continuous: with y binary, an optimal z is 0/1 anyway, and CBC branches on y only
-    z = [prob.add_variable(f"z{i}", 0, 1) for i in range(red.a.shape[0])]
-    prob += pulp.LpAffineExpression([(z[i], float(red.w[i])) for i in range(len(z))])
-    for i, row in enumerate(red.a):
-        expr = pulp.LpAffineExpression([(y[j], 1.0) for j in np.flatnonzero(row)])
-        prob += expr - z[i] >= 0
-    prob += pulp.LpAffineExpression([(v, 1.0) for v in y]) == slots
-    gset = set(greedy)
-    for j, v in enumerate(y):
-        v.setInitialValue(1 if j in gset else 0)
-    prob.solve(_cbc(time_limit))
-    have, optimal = _solved(prob)
+    # spopt's MCLP on the reduced problem: covered <=> cost 0 <= radius 1; uncovered cost 2
+    from spopt.locate import MCLP
+
+    cost = np.where(red.a, 0.0, 2.0)
+    with warnings.catch_warnings():  # spopt builds variables with an API PuLP 3.3 deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = MCLP.from_cost_matrix(cost, red.w.astype(float), service_radius=1.0, p_facilities=slots)
+        model.solve(_cbc(time_limit), results=False)
+    have, optimal = _solved(model.problem)
     if not have:
         return greedy, "feasible"
-    chosen = [j for j in range(m) if (y[j].value() or 0) > 0.5]
+    chosen = [j for j in range(m) if (model.fac_vars[j].value() or 0) > 0.5]
+    if red.w[red.a[:, chosen].any(axis=1)].sum() < red.w[red.a[:, greedy].any(axis=1)].sum():
+        return greedy, "feasible"  # a time-limited solve that is worse than greedy
     return chosen, "optimal" if optimal else "feasible"
 
 

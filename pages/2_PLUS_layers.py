@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo_core20 import areas, geocode, hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import choropleth, export, styles
 from geo_core20.maps import view as mapview
 from geo_core20.safety import csv_safe_frame, escape_html
+from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import panels, state, widgets
 
 st.set_page_config(page_title="PLUS layers", page_icon=ui.page_icon(), layout="wide")
@@ -210,11 +210,12 @@ def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, col
 
 
 def show(m: folium.Map, key: str, height: int = 560) -> None:
-    """Draw a map; nothing is returned from the browser, so panning never reruns the script."""
-    # a cached map has rendered its page once already: skip the figure render (~1 s for England)
-    first = not getattr(m, "_plus_rendered", False)
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[], render=first)
-    m._plus_rendered = True
+    """Draw a map, rendering it once even when the map object is cached (see ui.mapview)."""
+    prepared = getattr(m, "_gc20_prepared", None)
+    if prepared is None:
+        prepared = mapview_ui.prepare(m)
+        m._gc20_prepared = prepared
+    ui.show_map(prepared, key=key, height=height)
 
 
 def escaped(values) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import altair as alt
@@ -207,8 +206,6 @@ def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, cl
     sub, geoms, rows_mask = area_frame(vintage, level, area)
     bounds = choropleth.total_bounds(geoms)
     m = choropleth.base_map(bounds, basemap, mapview.map_attribution(vintage))
-    # folium passes max_zoom to tile layers only; with no tiles, MarkerCluster needs it on the map
-    m.options.setdefault("maxZoom", 18)
     data_props = props.copy()
     data_props["c"] = np.asarray(classes, dtype=int)
     data = choropleth.feature_collection(geoms, data_props, decimals=5 if len(geoms) <= 2_500 else 4)
@@ -323,13 +320,6 @@ def access_map(res: access.AccessResult, view: state.View, types: tuple[str, ...
     return choropleth.finish_map(m, legend)
 
 
-@dataclass(frozen=True)
-class _Built:
-    """What `ui.mapview.prepare` needs: the map (it only reads ``.map``)."""
-
-    map: folium.Map
-
-
 def show(cached: mapview_ui.CachedMap, key: str) -> None:
     """Draw a map rendered once when built: st_folium renames a map's elements each time it
     renders it, so re-rendering one folium.Map on a rerun breaks its script."""
@@ -342,7 +332,7 @@ def cached_map(slot: str, key: tuple, build) -> mapview_ui.CachedMap:
     if held is not None and held[0] == key:
         return held[1]
     with st.spinner("Drawing the map…"):
-        cached = mapview_ui.prepare(_Built(build()))
+        cached = mapview_ui.prepare(build())
     st.session_state[f"_op_map_{slot}"] = (key, cached)
     return cached
 

@@ -110,6 +110,9 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
                    zoom_snap=0.25)
     if basemap != "none":
         folium.TileLayer(**_TILES[basemap], control=True, overlay=False).add_to(m)
+    # folium passes max_zoom to tile layers only; without tiles the map itself needs it
+    # (MarkerCluster refuses a map with no maxZoom and leaves it blank)
+    m.options["maxZoom"] = 18
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(8, 8))
     m.add_child(Attribution(attribution))
     return m

@@ -11,19 +11,21 @@ vintage and what does:
   Core20 flag. Streamlit serves them at ``/app/static/...`` as ``application/gzip``, which it
   neither recompresses nor inflates, so the browser unzips them itself
   (DecompressionStream). The content hash in the names lets the browser HTTP-cache them;
-  a region or ICB view fetches only its NHS region's file.
+  a region or ICB view fetches only its NHS region's file. Each file has an uncompressed
+  twin (``.bin``) for browsers without DecompressionStream.
 * **Styling (per rerun, tiny):** ``add_national_layer`` puts one class character per LSOA
   (34 KB) and the palette in the map script. A change of shading or of the area sends only
   that; the decoded geometry stays in the page (on the Streamlit page when same-origin, so
   it survives streamlit-folium remounting its iframe).
 
-The browser draws all rings on one canvas (even-odd fills, one colour at a time, in short
-paths: Skia slows down sharply on long ones), LSOA edges once zoomed in, and the outline of
-the Core20 areas (edges shared by two Core20 LSOAs are flagged at build time and skipped),
-as the ICB view draws it. Tooltips and click-through use a grid index and a point-in-polygon
-test; clicks reach streamlit-folium shaped like a GeoJSON feature click
-(``last_active_drawing``, ``last_object_clicked_tooltip``). Colours, classes and labels come
-from ``maps.styles``, as in the ICB view.
+The browser draws the fills on one canvas (even-odd, one colour at a time, in short paths:
+Skia slows down sharply on long ones; the canvas's CSS opacity gives the fill opacity, so
+neighbours leave no light seams) and the lines on a second one: LSOA edges once zoomed in,
+and the outline of the Core20 areas (edges shared by two Core20 LSOAs are flagged at build
+time and skipped), as the ICB view draws it. Tooltips and click-through use a grid index
+and a point-in-polygon test; clicks reach streamlit-folium shaped like a GeoJSON feature
+click (``last_active_drawing``, ``last_object_clicked_tooltip``). Colours, classes and
+labels come from ``maps.styles``, as in the ICB view.
 
 Asset file layout (little-endian): ``b"GC20"``, uint32 header length, UTF-8 JSON header
 (chunk key, first LSOA index, counts, tooltip facts), then varints: rings per LSOA,
@@ -59,7 +61,7 @@ from geo_core20.maps import styles
 from geo_core20.maps.assets import STATIC_DIR, STATIC_URL
 from geo_core20.safety import escape_html
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # bump when the file layout changes: a stale manifest then fails the fingerprint
 MAGIC = b"GC20"
 QUANT_BITS = 23
 """Web Mercator grid of 2**23 units round the world: ~2.9 m at 52N, far below the 200 m
@@ -245,8 +247,8 @@ def outline_edges(rings: Rings, selected: np.ndarray) -> np.ndarray:
     idx = np.flatnonzero(sel_vertex)
     if not len(idx):
         return flags
-    a = rings.qx[idx] * (1 << 24) + rings.qy[idx]
-    b = rings.qx[nxt[idx]] * (1 << 24) + rings.qy[nxt[idx]]
+    a = (rings.qx[idx] << 32) | rings.qy[idx]  # one int64 per vertex (units < 2**31)
+    b = (rings.qx[nxt[idx]] << 32) | rings.qy[nxt[idx]]
     pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)
     _, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
     flags[idx] = counts[inverse.ravel()] == 1
@@ -495,7 +497,8 @@ def current_asset(static_dir: Path | str | None, vintage: str, atlas_gdf: gpd.Ge
     """The manifest of the built asset of this atlas; None when missing or built from other data."""
     static_dir = Path(static_dir or STATIC_DIR)
     manifest = _read_manifest(static_dir, vintage)
-    if not manifest or manifest.get("fingerprint") != _cached_fingerprint(atlas_gdf, vintage):
+    if (not manifest or manifest.get("format") != FORMAT_VERSION or not manifest.get("chunks")
+            or manifest.get("fingerprint") != _cached_fingerprint(atlas_gdf, vintage)):
         return None
     folder = static_dir / ASSET_SUBDIR
     if not all((folder / c["file"]).is_file() for c in manifest.get("chunks", [])):

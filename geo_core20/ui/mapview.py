@@ -105,11 +105,23 @@ class CachedMap:
     render_seconds: float
 
 
-def prepare(vm: ViewMap) -> CachedMap:
-    """Render a freshly built map once (call inside a cached function)."""
+def prepare(vm: ViewMap | folium.Map) -> CachedMap:
+    """Render a freshly built map once (call inside a cached function).
+
+    Takes the explorer's ViewMap or any other page's plain folium.Map.
+    """
+    if isinstance(vm, folium.Map):
+        vm = _PlainMap(vm)
     t0 = time.perf_counter()
     rendered = render_map(vm.map)
     return CachedMap(vm, rendered, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class _PlainMap:
+    """A map built outside maps.view (PLUS, outreach pages): only ``.map`` is needed."""
+
+    map: folium.Map
 
 
 def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620,
