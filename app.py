@@ -4,8 +4,9 @@ Run with ``streamlit run app.py``. Thin by design: sidebar widgets -> geo_core20
 maps) -> map, numbers and downloads; all caching lives in geo_core20.ui.
 
 This file is also the app's entry point: it lists the pages (this explorer first, then every
-``pages/*.py`` in numeric order, as Streamlit's pages folder would) so that the home page is
-called "Core20 explorer" in the navigation rather than "app".
+``views/*.py`` in numeric order) so that the home page is called "Core20 explorer" in the
+navigation. The folder is not called ``pages/`` on purpose: Streamlit would then also build
+its own page list from it and show the home page as "app" on a page opened by its link.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from geo_core20.maps import styles
 from geo_core20.ui import panels
 from geo_core20.ui.state import View
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 MAP_HEIGHT = 620
 TABS = ("Map", "Table", "Profile and comparison")
 K_TAB = "gc20_tab"

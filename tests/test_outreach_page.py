@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo_core20 import plans, siting
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "3_Outreach_planner.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "3_Outreach_planner.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
 ICB = "E54000008"  # Cheshire and Merseyside
 HULL = "E06000010"

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "2_PLUS_layers.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "2_PLUS_layers.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
 HULL = "E06000010"  # Kingston upon Hull: coastal (Humber estuary), much of it Core20
 
