@@ -127,9 +127,15 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
         if name.endswith(".parquet"):
             frame = pd.read_parquet(path)
             return frame.reset_index() if frame.index.name else frame
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as exc:
+        if name.endswith((".geojson", ".json")):
+            # ONS lookups downloaded from the ArcGIS feature service come as GeoJSON features
+            frame = pyogrio.read_dataframe(path, read_geometry=False)
+            return frame.astype("string").astype(object).where(frame.notna(), None)
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError,
+            pyogrio.errors.DataSourceError) as exc:
         raise DataError(f"{path.name}: cannot be read as a table ({exc}).") from exc
-    raise DataError(f"{path.name}: unsupported table format (expected .csv, .csv.gz, .xlsx or .parquet).")
+    raise DataError(f"{path.name}: unsupported table format "
+                    "(expected .csv, .csv.gz, .xlsx, .parquet or .geojson).")
 
 
 def to_number(series: pd.Series, name: str, source: str, integer: bool = False) -> pd.Series:

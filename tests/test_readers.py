@@ -68,6 +68,19 @@ def test_reads_real_iod2019_official_files():
     assert imd.set_index("lsoa_code").loc["E01000001", "imd_rank"] == 29199
 
 
+def test_reads_ons_lookup_downloaded_as_arcgis_geojson(tmp_path):
+    """The ONS feature service answers lookups as GeoJSON features with official field names."""
+    features = [{"type": "Feature", "geometry": None,
+                 "properties": {"LSOA21CD": f"E0100000{i}", "SICBL24CD": "E38000068", "SICBL24NM": "Halton",
+                                "ICB24CD": "E54000008", "ICB24NM": "Cheshire and Merseyside", "ObjectId": i}}
+                for i in (1, 2)]
+    (tmp_path / "lookup.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    frame = readers.read_lookup(tmp_path / "lookup.geojson",
+                                ["lsoa21_code", "sub_icb_code", "sub_icb_name", "icb_code", "icb_name"])
+    assert frame["lsoa21_code"].tolist() == ["E01000001", "E01000002"]
+    assert set(frame["icb_code"]) == {"E54000008"}
+
+
 def test_unknown_layout_lists_expected_and_found(tmp_path):
     pd.DataFrame({"code": ["E01000001"], "deprivation": [3]}).to_csv(tmp_path / "x.csv", index=False)
     with pytest.raises(DataError) as err:
