@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -195,6 +196,18 @@ def _legend_text(pg) -> str:
     return ""
 
 
+def _wait_for_legend(pg, text: str, timeout_s: float = 60) -> str:
+    """The map legend's text once it shows ``text`` (the map iframe draws after the page)."""
+    deadline = time.monotonic() + timeout_s
+    legend = ""
+    while time.monotonic() < deadline:
+        legend = _legend_text(pg)
+        if text in legend:
+            return legend
+        pg.wait_for_timeout(250)
+    return legend
+
+
 def _section(pg, name: str) -> None:
     pg.locator("[data-testid=stButtonGroup] button", has_text=name).first.click()
 
@@ -218,8 +231,7 @@ def test_browser_upload_points_and_share_target(server, browser_page, atlas2025)
     pg.get_by_text("Added layer 'hull_venues'").wait_for(timeout=60_000)
     pg.get_by_text("6 point(s) in Kingston upon Hull, City of; 5 LSOAs have at least one.").wait_for(
         timeout=30_000)
-    pg.wait_for_timeout(2_000)  # the map iframe draws
-    legend = " ".join(_legend_text(pg).split())
+    legend = " ".join(_wait_for_legend(pg, "hull_venues: points per LSOA").split())
     assert "hull_venues: points per LSOA" in legend and "1 (4)" in legend and "2-4 (1)" in legend
     assert pg.get_by_text("postcode not found in OS Code-Point Open").count() >= 1
     pg.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)

@@ -243,7 +243,7 @@ def test_pan_and_zoom_then_tooltips_and_clicks_still_work(context, site, atlas20
     assert row[schema.LSOA_CODE] in text and row[schema.LSOA_NAME] in text
     assert f"IMD decile\t{int(row[schema.IMD_DECILE])}" in text
     assert f"{int(row[schema.IMD_RANK]):,} of 33,755" in text
-    assert ("Yes (IMD decile 1-2)" if row[schema.CORE20] else "Core20\tNo") in text
+    assert f"Core20 (deciles 1-2)\t{'Yes' if row[schema.CORE20] else 'No'}" in text
     page.mouse.click(box["x"] + pt["x"], box["y"] + pt["y"])
     clicked = page.evaluate("window.__clicked")
     assert clicked["properties"]["lsoa_code"] == row[schema.LSOA_CODE]

@@ -314,7 +314,7 @@
     if (kind === 'int') { return Number(value).toLocaleString('en-GB'); }
     if (kind === 'rank') { return Number(value).toLocaleString('en-GB') + ' of ' + o.nNational.toLocaleString('en-GB'); }
     if (kind === 'score') { return Number(value).toFixed(1); }
-    if (kind === 'core20') { return value ? 'Yes (IMD decile 1-2)' : 'No'; }
+    if (kind === 'core20') { return value ? 'Yes' : 'No'; }
     return String(value);
   }
 
