@@ -91,22 +91,22 @@ def _iod_indicators() -> pd.DataFrame:
     return frame.set_index("lsoa21_code")
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
+def _area_boundaries(dataset_id: str, code_col: str, name_col: str, prefix: str) -> gpd.GeoDataFrame:
+    """English MSOA or LAD polygons as area_code, area_name, geometry (EPSG:4326)."""
+    gdf = gpd.read_file(_path(dataset_id))
+    _require_columns(gdf, [code_col, name_col], dataset_id)
+    gdf = gdf[gdf[code_col].str.startswith(prefix)].rename(columns={code_col: "area_code",
+                                                                  name_col: "area_name"})
+    return gdf[["area_code", "area_name", "geometry"]].to_crs(schema.CRS_WGS84).reset_index(drop=True)
+
+
 def _msoa_boundaries() -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(_path("msoa21_boundaries"))
-    _require_columns(gdf, ["msoa21_code", "msoa21_name"], "msoa21_boundaries")
-    gdf = gdf[gdf["msoa21_code"].str.startswith("E02")].rename(
-        columns={"msoa21_code": "area_code", "msoa21_name": "area_name"})
-    return gdf[["area_code", "area_name", "geometry"]].to_crs(schema.CRS_WGS84).reset_index(drop=True)
+    return _area_boundaries("msoa21_boundaries", "msoa21_code", "msoa21_name", "E02")
 
 
-@lru_cache(maxsize=1)
 def _lad_boundaries() -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(_path("lad24_boundaries"))
-    _require_columns(gdf, ["ltla24_code", "ltla24_name"], "lad24_boundaries")
-    gdf = gdf[gdf["ltla24_code"].str.startswith("E")].rename(
-        columns={"ltla24_code": "area_code", "ltla24_name": "area_name"})
-    return gdf[["area_code", "area_name", "geometry"]].to_crs(schema.CRS_WGS84).reset_index(drop=True)
+    return _area_boundaries("lad24_boundaries", "ltla24_code", "ltla24_name", "E")
 
 
 @lru_cache(maxsize=1)
