@@ -20,35 +20,28 @@ Results are also written to benchmarks/results/map_speed.json (gitignored).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gzip
 import http.server
 import json
 import os
-import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import folium
+from _common import ROOT, launch_chromium, machine, serve_app
+from branca.element import MacroElement
+from jinja2 import Template
 
-import folium  # noqa: E402
-from branca.element import MacroElement  # noqa: E402
-from jinja2 import Template  # noqa: E402
+from geo_core20 import atlas, schema
+from geo_core20.maps import assets, national, styles
 
-from geo_core20 import atlas, schema  # noqa: E402
-from geo_core20.maps import assets, national, styles  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1200, "height": 800}
 MAP_SIZE = (1100, 700)
 GOALS = {"england_s": 1.5, "england_speedup": 6.0, "england_mb": 3.0, "england_bytes_ratio": 5.0,
@@ -320,58 +313,19 @@ st.caption(f"server {{time.perf_counter() - t0:.3f}} s")
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(tmp: Path, vintage: str) -> tuple[subprocess.Popen, str]:
+def app_server(tmp: Path, vintage: str) -> contextlib.AbstractContextManager[str]:
+    """The benchmark's Streamlit app (``APP``) served from ``tmp``; enter it for its base URL."""
     app_dir = tmp / "app"
     app_dir.mkdir()
-    (app_dir / "static").symlink_to(assets.STATIC_DIR)
-    (app_dir / "bench_app.py").write_text(APP.format(root=str(ROOT), bench=str(Path(__file__).parent),
-                                                     vintage=vintage, w=MAP_SIZE[0], h=MAP_SIZE[1]))
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_dir / "bench_app.py"),
-           "--server.port", str(port), "--server.headless", "true", "--server.enableStaticServing", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--server.maxMessageSize", "1000"]
-    proc = subprocess.Popen(cmd, cwd=app_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+    (app_dir / "static").symlink_to(assets.STATIC_DIR)  # Streamlit serves static/ next to the script
+    script = app_dir / "bench_app.py"
+    script.write_text(APP.format(root=str(ROOT), bench=str(Path(__file__).parent), vintage=vintage,
+                                 w=MAP_SIZE[0], h=MAP_SIZE[1]))
+    return serve_app(str(script), extra_args=["--server.enableStaticServing", "true",
+                                              "--server.maxMessageSize", "1000"])
 
 
 # --- report -----------------------------------------------------------------------------------------
-
-def machine() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                   if x.startswith("MemTotal"))
-    except (OSError, StopIteration):
-        mem = 0
-    import streamlit
-
-    return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "mem_gb": round(mem / 1e6, 1),
-            "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
-            "python": platform.python_version(), "platform": platform.platform(),
-            "streamlit": streamlit.__version__, "folium": folium.__version__}
-
 
 def _mb(n: float) -> str:
     return f"{n / 1e6:6.2f} MB"
@@ -426,45 +380,37 @@ def main() -> int:
         results["server"][f"national_{key}_page_bytes"] = (pages / f"national_{key}.html").stat().st_size
 
     server, base = serve(pages)
-    proc = None
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            results["machine"]["chromium"] = browser.version
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+        stack.callback(server.shutdown)
+        p = stack.enter_context(sync_playwright())
+        browser = launch_chromium(p)
+        stack.callback(browser.close)
+        results["machine"]["chromium"] = browser.version
+        for key in ext:
+            for mode in ("baseline", "national"):
+                then = f"{base}/national_{key}_income.html" if mode == "national" else None
+                slow = mode == "baseline" and key == "england"  # ~10 s a run
+                reps = max(1, min(args.reps, 2) if slow else args.reps)
+                runs = [measure(browser, f"{base}/{mode}_{key}.html", then=then) for _ in range(reps)]
+                results["standalone"][f"{mode}_{key}"] = median_of(runs)
+                got = results["standalone"][f"{mode}_{key}"]["s"]
+                print(f"standalone {mode:8s} {key:7s} {got:.3f} s", file=sys.stderr)
+        if not args.no_app:
+            app_url = stack.enter_context(app_server(tmp, vintage))
+            floor = f"{app_url}/?mode=empty&extent=england"
+            measure(browser, floor)
+            runs = [measure(browser, floor) for _ in range(max(1, args.reps))]
+            results["app"]["empty"] = median_of(runs)
             for key in ext:
                 for mode in ("baseline", "national"):
-                    then = f"{base}/national_{key}_income.html" if mode == "national" else None
-                    slow = mode == "baseline" and key == "england"  # ~10 s a run
-                    reps = max(1, min(args.reps, 2) if slow else args.reps)
-                    runs = [measure(browser, f"{base}/{mode}_{key}.html", then=then) for _ in range(reps)]
-                    results["standalone"][f"{mode}_{key}"] = median_of(runs)
-                    got = results["standalone"][f"{mode}_{key}"]["s"]
-                    print(f"standalone {mode:8s} {key:7s} {got:.3f} s", file=sys.stderr)
-            if not args.no_app:
-                proc, app_url = start_app(tmp, vintage)
-                floor = f"{app_url}/?mode=empty&extent=england"
-                measure(browser, floor)
-                runs = [measure(browser, floor) for _ in range(max(1, args.reps))]
-                results["app"]["empty"] = median_of(runs)
-                for key in ext:
-                    for mode in ("baseline", "national"):
-                        url = f"{app_url}/?mode={mode}&extent={key}"
-                        measure(browser, url)  # warm the server (imports, atlas, caches)
-                        reps = 1 if mode == "baseline" else max(1, args.reps)
-                        runs = [measure(browser, url, rerun_label="income_decile") for _ in range(reps)]
-                        results["app"][f"{mode}_{key}"] = median_of(runs)
-                        print(f"app        {mode:8s} {key:7s} {results['app'][f'{mode}_{key}']['s']:.3f} s",
-                              file=sys.stderr)
-            browser.close()
-    finally:
-        server.shutdown()
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+                    url = f"{app_url}/?mode={mode}&extent={key}"
+                    measure(browser, url)  # warm the server (imports, atlas, caches)
+                    reps = 1 if mode == "baseline" else max(1, args.reps)
+                    runs = [measure(browser, url, rerun_label="income_decile") for _ in range(reps)]
+                    results["app"][f"{mode}_{key}"] = median_of(runs)
+                    print(f"app        {mode:8s} {key:7s} {results['app'][f'{mode}_{key}']['s']:.3f} s",
+                          file=sys.stderr)
 
     report(results, ext)
     out = ROOT / "benchmarks" / "results" / "map_speed.json"

@@ -49,6 +49,36 @@ def test_maps_and_plugins_load_nothing_from_other_hosts():
     assert assets.external_urls(m) == []
 
 
+def test_maps_without_markers_leave_icon_assets_out_per_map():
+    assets.use_local_assets()
+    plain = folium.Map(tiles=None)
+    folium.plugins.Fullscreen().add_to(plain)
+    folium.GeoJson({"type": "FeatureCollection", "features": []}).add_to(plain)
+    folium.CircleMarker([52, -1], radius=3, tooltip="tip").add_to(plain)
+    marked = folium.Map(tiles=None)
+    cluster = folium.plugins.MarkerCluster().add_to(marked)
+    folium.CircleMarker([52, -1], radius=3, popup=folium.Popup("site")).add_to(cluster)
+    iconned = folium.Map(tiles=None)
+    folium.Marker([52, -1], icon=folium.Icon(prefix="fa", icon="house")).add_to(iconned)
+    class_js = list(folium.Map.default_js)
+    icon_urls = {assets.local_url(n) for n in assets.ICON_ONLY}
+
+    for m in (plain, marked, iconned):
+        assert assets.trim_unused_assets(m) is m
+    css, js = assets.asset_links(plain)
+    assert not icon_urls & set(css + js)
+    assert js == [assets.local_url("leaflet"), assets.local_url("Control.Fullscreen.js")]
+    assert not icon_urls & set(re.findall(r'(?:src|href)="([^"]+)"', plain.get_root().render()))
+    # the outreach planner's clustered sites have popups (built with jQuery): everything stays
+    css, js = assets.asset_links(marked)
+    assert {assets.local_url(n) for n in ("jquery", "awesome_markers", "markerclusterjs")} <= set(js)
+    assert assets.local_url("awesome_markers_font_css") in css
+    assert icon_urls <= set(assets.asset_urls(iconned))
+    # other maps, built later, still get folium's full lists: nothing changed globally
+    assert folium.Map.default_js == class_js and assets.local_url("jquery") in dict(class_js).values()
+    assert icon_urls <= set(assets.asset_urls(folium.Map(tiles=None)))
+
+
 def _fake_npm(tmp_path: Path) -> Path:
     """An `npm` that 'installs' every dependency of package.json and counts its calls."""
     script = tmp_path / "bin" / "npm"

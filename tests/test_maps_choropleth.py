@@ -123,3 +123,23 @@ def test_online_basemap_is_optional_and_attributed(grid):
     assert "tile.openstreetmap.org" in html and "OpenStreetMap" in html
     html = choropleth.build_lsoa_map(grid).get_root().render()
     assert "tile.openstreetmap.org" not in html and "L.tileLayer" not in html
+
+
+def test_map_fits_its_bounds_once_without_animation(grid):
+    html = choropleth.build_lsoa_map(grid, basemap="osm").get_root().render()
+    calls = re.findall(r"\.fitBounds\(\s*(\[\[.*?\]\])\s*,\s*(\{.*?\})\s*\)", html, re.S)
+    assert len(calls) == 1, "one fit, with its options"
+    (s, w), (n, e) = json.loads(calls[0][0])
+    assert (w, s, e, n) == pytest.approx(tuple(grid.total_bounds))
+    assert json.loads(calls[0][1])["animate"] is False
+    assert html.count("fitBounds(") == 1 and "flyTo" not in html
+    # fitted before the tile layer exists, so no tiles are fetched at the starting zoom
+    assert html.index(".fitBounds(") < html.index("L.tileLayer")
+
+
+def test_starting_zoom_is_close_to_the_fitted_one():
+    england = (-5.72, 49.96, 1.76, 55.81)
+    assert 5.5 <= choropleth.fit_zoom(england) <= 6.5
+    icb = (-2.0, 54.0, -1.0, 55.0)
+    assert choropleth.fit_zoom(icb) > choropleth.fit_zoom(england) + 2
+    assert choropleth.fit_zoom((-1.5, 53.8, -1.5, 53.8)) == choropleth.MAX_ZOOM  # a point: clamped

@@ -44,6 +44,20 @@ def test_score_breaks_find_clear_clusters():
     assert upper == (5.0, 30.0, 70.0)
 
 
+def test_score_breaks_are_computed_once_per_distinct_scores():
+    rng = np.random.default_rng(6)
+    scores = rng.gamma(2.0, 10.0, 3000)
+    styles._score_breaks_cached.cache_clear()
+    first = styles.score_breaks(scores)
+    again = styles.score_breaks(pd.Series(scores.copy()))  # same values, another object
+    info = styles._score_breaks_cached.cache_info()
+    assert again == first and (info.misses, info.hits) == (1, 1)
+    changed = scores.copy()
+    changed[0] += 500.0
+    assert styles.score_breaks(changed)[-1] == pytest.approx(changed.max()), "new scores, new breaks"
+    assert styles._score_breaks_cached.cache_info().misses == 2
+
+
 def test_score_classes_put_highest_scores_in_darkest_class_with_inclusive_upper_bounds():
     classes = styles._score_classes_cached((10.0, 20.0, 40.0), "", 3)
     idx = classes.index(np.array([1.0, 10.0, 10.01, 20.0, 39.0, 40.0, 55.0, np.nan]))

@@ -184,18 +184,25 @@ def use_local_assets(*extra_classes: type) -> None:
             LOCALISED_CLASSES.append(cls)
 
 
-def asset_urls(m: folium.Map) -> list[str]:
-    """Every JS/CSS URL a map will load: the same walk streamlit-folium does."""
-    urls: list[str] = []
+def asset_links(m: folium.Map) -> tuple[list[str], list[str]]:
+    """(CSS URLs, JS URLs) a map loads, in order, deduplicated: the walk streamlit-folium does."""
+    css: list[str] = []
+    js: list[str] = []
 
     def walk(el) -> None:
-        urls.extend(u for _, u in getattr(el, "default_js", []))
-        urls.extend(u for _, u in getattr(el, "default_css", []))
+        css.extend(u for _, u in getattr(el, "default_css", []))
+        js.extend(u for _, u in getattr(el, "default_js", []))
         for child in getattr(el, "_children", {}).values():
             walk(child)
 
     walk(m)
-    return list(dict.fromkeys(urls))
+    return list(dict.fromkeys(css)), list(dict.fromkeys(js))
+
+
+def asset_urls(m: folium.Map) -> list[str]:
+    """Every JS/CSS URL a map will load."""
+    css, js = asset_links(m)
+    return list(dict.fromkeys(js + css))
 
 
 def external_urls(m: folium.Map) -> list[str]:
@@ -242,22 +249,52 @@ def _inline_css(css: str, css_path: Path) -> str:
     return _CSS_URL.sub(repl, css)
 
 
-# Map assets only markers/icons/popups need (jQuery is only folium's non-embedded GeoJSON loader).
+# Map assets only markers/icons/popups need (jQuery is also folium's non-embedded GeoJSON
+# loader and its objects-in-front hook). streamlit-folium loads a map's scripts one after
+# another, so these cost a map without markers ~0.2 s and ~1.5 MB for nothing.
 ICON_ONLY: frozenset[str] = frozenset({
     "jquery", "bootstrap", "bootstrap_css", "awesome_markers", "awesome_markers_css",
     "awesome_markers_font_css", "awesome_rotate_css",
 })
 
 
-def _uses_icons(m: folium.Map) -> bool:
+def needs_icon_assets(m: folium.Map) -> bool:
+    """True when something on the map may need jQuery, Bootstrap or the marker icon assets.
+
+    Icon markers and popups do (folium builds popups with jQuery); circle markers and
+    other vector layers with tooltips do not. To be safe, plain markers and any folium
+    plugin this module has not vetted (not in ``LOCALISED_CLASSES``) count as needing them.
+    """
     def walk(el) -> bool:
-        if isinstance(el, (folium.Marker, folium.Icon, folium.Popup)):
+        if isinstance(el, (folium.Icon, folium.Popup)):
             return True
-        if isinstance(el, folium.GeoJson) and not el.embed:
+        # circles and other vector layers subclass Marker in folium but draw no icon
+        if isinstance(el, folium.Marker) and not type(el).__module__.startswith("folium.vector_layers"):
+            return True
+        if isinstance(el, folium.GeoJson) and (not el.embed or getattr(el, "marker", None) is not None):
+            return True
+        if isinstance(el, folium.Map) and getattr(el, "objects_to_stay_in_front", None):
+            return True
+        cls = type(el)
+        if cls.__module__.startswith("folium.plugins") and cls not in LOCALISED_CLASSES:
             return True
         return any(walk(c) for c in getattr(el, "_children", {}).values())
 
     return walk(m)
+
+
+def trim_unused_assets(m: folium.Map) -> folium.Map:
+    """Leave jQuery, Bootstrap, Awesome Markers and Font Awesome out of a map that has
+    nothing needing them (``needs_icon_assets``); returns ``m``.
+
+    Per map (instance attributes shadow folium's class lists, which other maps, e.g. the
+    outreach planner's markers, still use). Call it when the map is complete, just before
+    rendering: a marker added afterwards would find no icon assets.
+    """
+    if not needs_icon_assets(m):
+        m.default_js = [(n, u) for n, u in m.default_js if n not in ICON_ONLY]
+        m.default_css = [(n, u) for n, u in m.default_css if n not in ICON_ONLY]
+    return m
 
 
 def standalone_html(m: folium.Map, static_dir: Path = STATIC_DIR) -> str:
@@ -267,11 +304,12 @@ def standalone_html(m: folium.Map, static_dir: Path = STATIC_DIR) -> str:
     of maps that have none (they would add ~2 MB). Raises FileNotFoundError when the
     assets are not installed (run ``python -m geo_core20 assets``).
     """
-    html = m.get_root().render()
+    html = trim_unused_assets(m).get_root().render()
     if not is_installed(static_dir):
         raise FileNotFoundError(f"map assets not installed in {static_dir}: "
                                 "run `python -m geo_core20 assets`")
-    skip = set() if _uses_icons(m) else {local_url(n) for n in ICON_ONLY}
+    # also covers a map whose header already holds them (rendered before it was trimmed)
+    skip = set() if needs_icon_assets(m) else {local_url(n) for n in ICON_ONLY}
 
     def script(match: re.Match) -> str:
         if match.group(1) in skip:

@@ -94,6 +94,28 @@ def total_bounds(geoms: np.ndarray | gpd.GeoSeries) -> tuple[float, float, float
     return float(b[0]), float(b[1]), float(b[2]), float(b[3])
 
 
+MIN_ZOOM, MAX_ZOOM, ZOOM_SNAP = 5, 18, 0.25
+FIT_SIZE_PX = (900, 600)  # a typical map in the app: the starting zoom is close to the fitted one
+
+
+def fit_zoom(bounds: Sequence[float], size_px: tuple[int, int] = FIT_SIZE_PX, padding_px: int = 8) -> float:
+    """The Web Mercator zoom that fits ``bounds`` (minx, miny, maxx, maxy) in ``size_px``.
+
+    Only the starting view: the browser fits the real map size (without animation).
+    """
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+
+    def merc_y(lat: float) -> float:  # 0..1 across the world, as Leaflet projects it
+        s = np.sin(np.radians(np.clip(lat, -85.0, 85.0)))
+        return 0.5 - np.log((1 + s) / (1 - s)) / (4 * np.pi)
+
+    width, height = (max(1, p - 2 * padding_px) for p in size_px)
+    span_x = max((maxx - minx) / 360.0, 1e-9)
+    span_y = max(merc_y(miny) - merc_y(maxy), 1e-9)
+    zoom = float(np.log2(min(width / (256 * span_x), height / (256 * span_y))))
+    return float(np.clip(np.floor(zoom / ZOOM_SNAP) * ZOOM_SNAP, MIN_ZOOM, MAX_ZOOM))
+
+
 def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequence[str] = (),
              *, prefer_canvas: bool = False) -> folium.Map:
     """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy), with local assets.
@@ -105,15 +127,19 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
         raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
     assets.use_local_assets()
     minx, miny, maxx, maxy = bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
-                   control_scale=True, prefer_canvas=prefer_canvas, min_zoom=5, max_zoom=18,
-                   zoom_snap=0.25)
-    if basemap != "none":
-        folium.TileLayer(**_TILES[basemap], control=True, overlay=False).add_to(m)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=fit_zoom(bounds), tiles=None,
+                   control_scale=True, prefer_canvas=prefer_canvas, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM,
+                   zoom_snap=ZOOM_SNAP)
     # folium passes max_zoom to tile layers only; without tiles the map itself needs it
     # (MarkerCluster refuses a map with no maxZoom and leaves it blank)
-    m.options["maxZoom"] = 18
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(8, 8))
+    m.options["maxZoom"] = MAX_ZOOM
+    # Fit before any layer exists and without Leaflet's zoom animation: animated, every view
+    # flashed from the starting zoom to the fitted one and drew ~0.25 s later.
+    fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]], padding=(8, 8))
+    fit.options["animate"] = False
+    m.add_child(fit)
+    if basemap != "none":
+        folium.TileLayer(**_TILES[basemap], control=True, overlay=False).add_to(m)
     m.add_child(Attribution(attribution))
     return m
 

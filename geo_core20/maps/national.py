@@ -650,18 +650,11 @@ def _shade_values(classes: styles.Classes) -> list[str]:
     return [*classes.labels, ""]
 
 
-def _classes(atlas_gdf: gpd.GeoDataFrame, vintage: str, shade: str) -> styles.Classes:
-    """``styles.classes_for``, memoised per atlas object: the IMD score's natural breaks take
-    ~0.7 s to compute, which would break the 0.3 s budget of a rerun."""
-    styles.check_shade(shade)
-    return _memo("classes", atlas_gdf, f"{vintage}:{shade}",
-                 lambda: styles.classes_for(shade, atlas_gdf, schema.IMD_LABEL.get(vintage, "")))
-
-
 def layer_options(atlas_gdf: gpd.GeoDataFrame, vintage: str, shade: str, core20_outline: bool = True,
                   lsoa_codes: list[str] | None = None, *, src: dict, look: Look = LOOK) -> dict:
     """The JSON options of the browser layer (everything that may change between reruns)."""
-    classes = _classes(atlas_gdf, vintage, shade)
+    # cheap on every rerun: styles caches the IMD score's national breaks itself
+    classes = styles.classes_for(shade, atlas_gdf, schema.IMD_LABEL.get(vintage, ""))
     palette = [*classes.colours, styles.NO_DATA_COLOUR]
     labels = [*classes.labels, NO_DATA_LABEL]
     if len(palette) > len(CLASS_CHARS):

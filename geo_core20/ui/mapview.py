@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import folium
 
+from geo_core20.maps import assets
 from geo_core20.maps.view import ViewMap
 
 try:  # streamlit-folium 0.2x internals; see the module docstring
@@ -54,29 +55,16 @@ class RenderedMap:
         return len(self.script) + len(self.header) + len(self.html)
 
 
-def _links(m: folium.Map) -> tuple[list[str], list[str]]:
-    css: list[str] = []
-    js: list[str] = []
-
-    def walk(el) -> None:
-        css.extend(href for _, href in getattr(el, "default_css", []))
-        js.extend(src for _, src in getattr(el, "default_js", []))
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
-    return list(dict.fromkeys(css)), list(dict.fromkeys(js))
-
-
 def render_map(m: folium.Map) -> RenderedMap | None:
     """Render a map for the component, as ``st_folium`` does (mutates ``m``: render once)."""
     if not _HAVE_INTERNALS:
         return None
+    assets.trim_unused_assets(m)  # no jQuery/Bootstrap/icon fonts for maps without markers
     m.get_root().render()
     m.render()
     html = _get_html(m)
     header = _get_header(m)
-    css, js = _links(m)
+    css, js = assets.asset_links(m)
     try:
         (s, w), (n, e) = m.get_bounds()
     except (AttributeError, TypeError, ValueError):
@@ -137,7 +125,7 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620,
     if rendered is None:
         from streamlit_folium import st_folium
 
-        fresh = rebuild() if rebuild is not None else cached.vm.map
+        fresh = assets.trim_unused_assets(rebuild() if rebuild is not None else cached.vm.map)
         out = st_folium(fresh, key=key, height=height, use_container_width=True, returned_objects=RETURNED)
         return clicked_code(out)
     out = _component_func(

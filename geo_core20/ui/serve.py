@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,13 +47,17 @@ def wait_healthy(base_url: str, timeout: float = 60.0, proc: subprocess.Popen | 
 
 @contextlib.contextmanager
 def serve_app(script: str = "app.py", port: int | None = None, log_path: Path | None = None,
-              timeout: float = 90.0) -> Iterator[str]:
-    """Run ``streamlit run <script>`` from the project root; yields its base URL."""
+              timeout: float = 90.0, extra_args: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``streamlit run <script>`` from the project root; yields its base URL.
+
+    ``script`` may be absolute (Streamlit serves the ``static/`` folder next to it);
+    ``extra_args`` are more ``streamlit run`` options (e.g. ``--server.maxMessageSize``).
+    """
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args]
     log = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL  # noqa: SIM115
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
