@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import areas, atlas, schema
-from geo_core20.maps import assets, export, view
+from geo_core20.maps import assets, export, styles, view
 from geo_core20.ui import mapview
 
 
@@ -120,6 +120,9 @@ def warm_caches(vintage: str) -> None:
     started[vintage] = True
 
     def work() -> None:
+        # national IMD score breaks first: the first score map otherwise pays ~2 s
+        # (mapclassify import + natural breaks over all LSOAs)
+        styles.classes_for(schema.IMD_SCORE, atlas.load_atlas(vintage))
         for level in ("icb", "lad", "sub_icb", "region", "nhs_region"):
             view.level_outlines(vintage, level)
 
