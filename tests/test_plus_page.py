@@ -243,6 +243,7 @@ def test_browser_upload_points_and_share_target(server, browser_page, atlas2025)
     assert _metric(pg, "LSOAs in target") == coastal_core20
     link = pg.locator("[data-testid=stCode]", has_text="tx=").first.inner_text().strip()
     assert "tx=coastal" in link and f"area={HULL}" in link
+    assert "In the target" in _wait_for_legend(pg, "Core20PLUS target")  # the map has drawn
     pg.screenshot(path=str(ARTIFACTS / "target.png"), full_page=True)
 
     # the link, opened in a fresh browser session, reproduces the target
@@ -252,5 +253,6 @@ def test_browser_upload_points_and_share_target(server, browser_page, atlas2025)
     _section(fresh, "Target")
     fresh.get_by_text("Core20 LSOAs (national IMD deciles 1-2) AND coastal (G_25_5)").wait_for(timeout=60_000)
     assert _metric(fresh, "LSOAs in target") == coastal_core20
+    assert "In the target" in _wait_for_legend(fresh, "Core20PLUS target")
     fresh.screenshot(path=str(ARTIFACTS / "target_from_link.png"), full_page=True)
     assert not external, f"requests outside the app: {external[:5]}"
