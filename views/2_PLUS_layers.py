@@ -1,8 +1,8 @@
 """PLUS layers: coastal communities, inclusion indicators, hot spots, local data and the
 Core20PLUS target, beside Core20.
 
-Thin by design: sidebar and widgets -> geo_core20.plus / hotspots / uploads -> maps drawn
-with geo_core20.maps.choropleth. The target lives in the URL (tb, tc, tx) next to the view
+Thin by design: sidebar and widgets -> geo_core20.plus / hotspots / uploads -> maps built
+by geo_core20.maps.plus_maps. The target lives in the URL (tb, tc, tx) next to the view
 (vintage, level, area), so a copied link reopens the same target.
 """
 
@@ -14,11 +14,10 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import streamlit as st
 
 from geo_core20 import areas, geocode, hotspots, plus, schema, sources, ui, uploads
-from geo_core20.maps import choropleth, export, styles
+from geo_core20.maps import export, plus_maps, styles
 from geo_core20.maps import view as mapview
 from geo_core20.safety import csv_safe_frame, escape_html
 from geo_core20.ui import mapview as mapview_ui
@@ -34,8 +33,6 @@ K_HOT_INDICATOR, K_PERMS = "plus_hot_indicator", "plus_permutations"
 K_TARGET_SEEN = "_plus_target_seen"
 K_UPLOAD_MSG = "_plus_upload_message"
 SECTIONS = ("Indicators", "Hot spots", "Local data", "Target", "About the data")
-SVG_MAX = 2_500  # above this many polygons, simplify harder (canvas layer either way)
-MAX_POINT_MARKERS = 2_000
 PLUS_DATASETS = ("coastal_lsoa21", "coastline_england", "census21_ethnicity", "census21_disability",
                  "census21_household_deprivation", "census21_overcrowding", "iod2025_indicators",
                  "census21_proficiency_msoa", "census21_migration_msoa", "census21_ethnicity_lad",
@@ -152,62 +149,7 @@ def area_label(vintage: str, level: str, area: str | None) -> str:
     return panels.area_title(vintage, level, area)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def core20_geometry(vintage: str, level: str, area: str | None) -> shapely.Geometry | None:
-    view = mapview.view_frame(vintage, level, area)
-    geom = choropleth.core20_outline(view)
-    if geom is not None and len(view) > SVG_MAX:
-        geom = shapely.simplify(geom, 0.0008)
-    return geom
-
-
-def area_boundary(vintage: str, level: str, area: str | None) -> shapely.Geometry | None:
-    if level == "england":
-        return None
-    geom = mapview.level_outlines(vintage, level).get(area)
-    return None if geom is None else shapely.simplify(geom, 0.0003)
-
-
 # --- map drawing ----------------------------------------------------------------------------------
-
-def legend(title: str, colours, labels, counts=None, notes=(), core20: bool = False,
-           area_name: str = "") -> styles.Legend:
-    counts = counts or [None] * len(colours)
-    entries = tuple(styles.LegendEntry(c, lab, n) for c, lab, n in zip(colours, labels, counts, strict=True))
-    return styles.Legend(title, entries, tuple(n for n in notes if n), core20, area_name)
-
-
-def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, colours, rows, *,
-                name: str, lgd: styles.Legend, basemap: str, core20: shapely.Geometry | None,
-                boundary: shapely.Geometry | None, boundary_name: str, attribution: list[str],
-                points: gpd.GeoDataFrame | None = None, point_label: str | None = None) -> folium.Map:
-    """Polygons filled by class on one canvas, escaped tooltips, Core20 outline, legend."""
-    big = len(geoms) > SVG_MAX
-    if big:
-        geoms = shapely.simplify(geoms, 0.0015 if len(geoms) > 15_000 else 0.0004, preserve_topology=True)
-    bounds = choropleth.total_bounds(geoms)
-    m = choropleth.base_map(bounds, basemap, attribution)
-    data_props = props.copy()
-    data_props["c"] = np.asarray(classes, dtype=int)
-    decimals = 3 if len(geoms) > 15_000 else 4 if big else 5
-    data = choropleth.feature_collection(geoms, data_props, decimals=decimals)
-    choropleth.ClassedLsoaLayer(data, list(colours), rows, name=name, bounds=bounds,
-                                edge_weight=0.0 if big else 0.4, fill_opacity=0.8).add_to(m)
-    if core20 is not None:
-        choropleth.add_core20_outline(m, core20)
-    if boundary is not None:
-        choropleth.add_outline(m, boundary, name=f"{boundary_name} boundary", colour=styles.AREA_LINE,
-                               weight=3, decimals=4)
-    if points is not None and len(points):
-        group = folium.FeatureGroup(name=escape_html(f"{name}: points"), show=True)
-        for _, p in points.head(MAX_POINT_MARKERS).iterrows():
-            label = escape_html(p.get(point_label, "")) if point_label else ""
-            tip = f"{label}<br>row {int(p['row'])} · {escape_html(p[schema.LSOA_CODE])}"
-            folium.CircleMarker([p["lat"], p["lon"]], radius=4, color="#000", weight=1, fill=True,
-                                fill_color="#ffd92f", fill_opacity=0.95, tooltip=tip).add_to(group)
-        group.add_to(m)
-    return choropleth.finish_map(m, lgd)
-
 
 def show(m: folium.Map, key: str, height: int = 560) -> None:
     """Draw a map, rendering it once even when the map object is cached (see ui.mapview)."""
@@ -218,103 +160,20 @@ def show(m: folium.Map, key: str, height: int = 560) -> None:
     ui.show_map(prepared, key=key, height=height)
 
 
-def escaped(values) -> list[str]:
-    return [escape_html(v) for v in values]
-
-
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=24)
 def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str, basemap: str,
                   core20_on: bool) -> tuple[folium.Map, pd.DataFrame]:
     """The map of one indicator at its own level, and the table behind it."""
-    atlas = ui.load_atlas_cached(vintage)
-    rows = areas.mask(atlas, level, area).to_numpy()
-    sub = atlas[rows]
-    ind = plus.get(indicator_id)
-    style = plus.layer_style(ind, national_values(vintage, indicator_id))
-    if ind.level == plus.LSOA:
-        layer = plus.area_layer(sub, indicator_id, ui.display_geometry_cached(vintage).values[rows])
-    else:
-        layer = plus.area_layer(sub, indicator_id)
-    fmt = [plus.format_value(ind, v) for v in layer["value"]]
-    props = pd.DataFrame({"code": escaped(layer["area_code"]), "name": escaped(layer["area_name"]),
-                          "value": escaped(fmt)})
-    level_word = {plus.LSOA: "LSOA", plus.MSOA: "MSOA", plus.LAD: "Local authority"}[ind.level]
-    rows_spec = [("code", level_word), ("name", "Name"), ("value", ind.label)]
-    name = area_label(vintage, level, area)
-    # legend counts are "LSOAs in view"; MSOA and LAD layers say what they show in a note instead
-    counts = style.counts(layer["value"]) if ind.level == plus.LSOA else None
-    lgd = legend(style.title, style.colours, style.labels, counts,
-                 notes=(style.note, f"Shown per {plus.LEVEL_TEXT[ind.level]}: {len(layer):,} in view."),
-                 core20=core20_on, area_name=name if level != "england" else "")
-    m = polygon_map(layer.geometry.values, props, style.index(layer["value"]), style.colours, rows_spec,
-                    name=f"{ind.label} ({plus.LEVEL_TEXT[ind.level]})", lgd=lgd, basemap=basemap,
-                    core20=core20_geometry(vintage, level, area) if core20_on else None,
-                    boundary=area_boundary(vintage, level, area), boundary_name=name,
-                    attribution=mapview.map_attribution(vintage))
-    table = pd.DataFrame(layer.drop(columns="geometry"))
-    return m, table
-
-
-def area_map(vintage: str, level: str, area: str | None, basemap: str, core20_on: bool, props: pd.DataFrame,
-             classes: np.ndarray, colours, rows, *, name: str, lgd: styles.Legend,
-             points: gpd.GeoDataFrame | None = None, point_label: str | None = None) -> folium.Map:
-    """Polygon map of an area's LSOAs (display geometry) with the Core20 outline and area boundary."""
-    atlas = ui.load_atlas_cached(vintage)
-    rows_mask = areas.mask(atlas, level, area).to_numpy()
-    return polygon_map(ui.display_geometry_cached(vintage).values[rows_mask], props, classes, colours, rows,
-                       name=name, lgd=lgd, basemap=basemap,
-                       core20=core20_geometry(vintage, level, area) if core20_on else None,
-                       boundary=area_boundary(vintage, level, area),
-                       boundary_name=area_label(vintage, level, area),
-                       attribution=mapview.map_attribution(vintage), points=points, point_label=point_label)
-
-
-def lsoa_props(sub: pd.DataFrame, **columns) -> pd.DataFrame:
-    """Tooltip fields: LSOA code and name plus ``columns``, all escaped for HTML."""
-    return pd.DataFrame({"code": escaped(sub[schema.LSOA_CODE]), "name": escaped(sub[schema.LSOA_NAME]),
-                         **{k: escaped(v) for k, v in columns.items()}})
-
-
-def hotspot_map(vintage: str, level: str, area: str | None, result: hotspots.HotspotResult, label: str,
-                basemap: str, core20_on: bool) -> folium.Map:
-    atlas = ui.load_atlas_cached(vintage)
-    sub = atlas[areas.mask(atlas, level, area).to_numpy()]
-    colours = [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
-    name = area_label(vintage, level, area)
-    lgd = legend(f"Gi* hot and cold spots: {label}", colours, list(hotspots.CLASS_ORDER),
-                 result.counts().tolist(), notes=("FDR-adjusted (Benjamini-Hochberg).",), core20=core20_on,
-                 area_name=name if level != "england" else "")
-    klass = pd.Categorical(result.frame["hotspot"], categories=list(hotspots.CLASS_ORDER)).codes
-    props = lsoa_props(sub, cls=result.frame["hotspot"].astype(str),
-                       z=[f"{z:.2f}" if np.isfinite(z) else "" for z in result.frame["z"]],
-                       q=[f"{q:.3f}" if np.isfinite(q) else "" for q in result.frame["p_fdr"]])
-    return area_map(vintage, level, area, basemap, core20_on, props, klass, colours,
-                    [("code", "LSOA"), ("name", "Name"), ("cls", "Class"), ("z", "Gi* z"), ("q", "FDR p")],
-                    name="Gi* hot and cold spots", lgd=lgd)
+    return plus_maps.indicator_map(vintage, level, area, indicator_id, basemap, core20_on,
+                                   national_values(vintage, indicator_id))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
 def hotspot_map_cached(vintage: str, level: str, area: str | None, indicator_id: str, permutations: int,
                        basemap: str, core20_on: bool) -> folium.Map:
     result = hotspots_cached(vintage, level, area, indicator_id, permutations)
-    return hotspot_map(vintage, level, area, result, plus.get(indicator_id).label, basemap, core20_on)
-
-
-def target_map(vintage: str, level: str, area: str | None, result: plus.TargetResult, basemap: str,
-               core20_on: bool) -> folium.Map:
-    atlas = ui.load_atlas_cached(vintage)
-    sub = atlas[areas.mask(atlas, level, area).to_numpy()]
-    s = result.summary
-    colours = [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
-    inside = result.mask.to_numpy()
-    lgd = legend("Core20PLUS target", colours, ["In the target", "Not in the target"],
-                 [int(s["lsoas"]), int(s["area_lsoas"] - s["lsoas"])], notes=(result.spec.describe(),),
-                 core20=core20_on, area_name=area_label(vintage, level, area) if level != "england" else "")
-    props = lsoa_props(sub, inside=np.where(inside, "Yes", "No"),
-                       core20=np.where(sub[schema.CORE20].to_numpy(), "Yes", "No"))
-    return area_map(vintage, level, area, basemap, core20_on, props, np.where(inside, 0, 1), colours,
-                    [("code", "LSOA"), ("name", "Name"), ("inside", "In target"), ("core20", "Core20")],
-                    name="Core20PLUS target", lgd=lgd)
+    return plus_maps.hotspot_map(vintage, level, area, result, plus.get(indicator_id).label, basemap,
+                                 core20_on)
 
 
 @st.cache_resource(show_spinner="Evaluating the target…", max_entries=16)
@@ -325,7 +184,7 @@ def target_cached(vintage: str, level: str, area: str | None, tokens: tuple, bas
     atlas = ui.load_atlas_cached(vintage)
     sub = atlas[areas.mask(atlas, level, area).to_numpy()]
     result = plus.evaluate(spec, sub, {}, hotspot_memo())
-    return result, target_map(vintage, level, area, result, basemap, core20_on)
+    return result, plus_maps.target_map(vintage, level, area, result, basemap, core20_on)
 
 
 # --- page ---------------------------------------------------------------------------------------------
@@ -344,8 +203,8 @@ layers: dict = st.session_state[K_LAYERS]
 def draw(props: pd.DataFrame, classes: np.ndarray, colours, rows, *, name: str, lgd: styles.Legend,
          points: gpd.GeoDataFrame | None = None, point_label: str | None = None) -> folium.Map:
     """A map of the chosen area's LSOAs (display geometry) with this page's outlines."""
-    return area_map(view.vintage, view.level, view.area, view.basemap, core20_on, props, classes, colours,
-                    rows, name=name, lgd=lgd, points=points, point_label=point_label)
+    return plus_maps.area_map(view.vintage, view.level, view.area, view.basemap, core20_on, props, classes,
+                              colours, rows, name=name, lgd=lgd, points=points, point_label=point_label)
 
 
 st.title(f"{area_name}: PLUS groups beside Core20")
@@ -486,7 +345,7 @@ if section == "Hot spots":
     if kind == "indicator":
         m = hotspot_map_cached(view.vintage, view.level, view.area, ref, perms, view.basemap, core20_on)
     else:
-        m = hotspot_map(view.vintage, view.level, view.area, result, label, view.basemap, core20_on)
+        m = plus_maps.hotspot_map(view.vintage, view.level, view.area, result, label, view.basemap, core20_on)
     left, right = st.columns([3, 1], gap="medium")
     with left:
         show(m, key="plus_hotspot_map")
@@ -630,9 +489,10 @@ if section == "Local data":
             else:
                 style = plus.quantile_style(frame[col], f"{pick}: {col} ({res.value_columns[col]})")
             klass = style.index(vals)
-            lgd = legend(style.title, style.colours, style.labels, style.counts(vals), core20=core20_on,
-                         notes=(style.note, geocode.LSOA_ASSIGNMENT_NOTE if pts is not None else ""))
-            props = lsoa_props(area_atlas, value=["" if pd.isna(x) else f"{x:,.4g}" for x in vals])
+            note = geocode.LSOA_ASSIGNMENT_NOTE if pts is not None else ""
+            lgd = plus_maps.legend(style.title, style.colours, style.labels, style.counts(vals),
+                                   core20=core20_on, notes=(style.note, note))
+            props = plus_maps.lsoa_props(area_atlas, value=["" if pd.isna(x) else f"{x:,.4g}" for x in vals])
             m = draw(props, klass, style.colours, [("code", "LSOA"), ("name", "Name"), ("value", col)],
                      name=pick, lgd=lgd, points=pts,
                      point_label=res.columns.label if res.kind == uploads.POINTS_KIND else None)
@@ -737,7 +597,7 @@ if section == "Target":
         if any(c.kind == "upload" for c in spec.conditions):
             with st.spinner("Evaluating the target…"):
                 result = plus.evaluate(spec, area_atlas, uploads_for_target(), hotspot_memo())
-                m = target_map(view.vintage, view.level, view.area, result, view.basemap, core20_on)
+                m = plus_maps.target_map(view.vintage, view.level, view.area, result, view.basemap, core20_on)
         else:
             tokens = tuple(sorted(spec.to_query_params().items()))
             result, m = target_cached(view.vintage, view.level, view.area, tokens, view.basemap, core20_on)

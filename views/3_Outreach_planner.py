@@ -1,8 +1,8 @@
 """Outreach planner: who lives far from services, and where k outreach sites reach the most
 Core20 (or Core20PLUS) residents.
 
-Thin by design: sidebar and widgets -> geo_core20.access / siting / plans -> maps drawn with
-geo_core20.maps.choropleth. A run calls `siting.plan`, the same function as
+Thin by design: sidebar and widgets -> geo_core20.access / siting / plans -> maps built by
+geo_core20.maps.outreach. A run calls `siting.plan`, the same function as
 ``python -m geo_core20 plan``; what the page shows is drawn from the plan's JSON, so a saved
 plan reopened by its link (``?plan=<id>``) shows exactly what was saved.
 """
@@ -16,14 +16,12 @@ from urllib.parse import urlencode
 
 import altair as alt
 import folium
-import folium.plugins
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from geo_core20 import access, areas, atlas, plans, plus, schema, siting, ui, uploads
-from geo_core20.maps import choropleth, styles
-from geo_core20.maps import view as mapview
+from geo_core20.maps import outreach as outreach_maps
+from geo_core20.maps.outreach import BAND_COLOURS, CHOSEN_COLOUR
 from geo_core20.safety import csv_safe_frame, escape_html
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import panels, state
@@ -42,18 +40,7 @@ TARGETS = {"core20": "Core20 residents (IMD deciles 1-2)", "all": "All residents
            "plus": "Core20PLUS target (from the PLUS layers page)"}
 SOURCES = {"sites": "Existing sites of the chosen types", "lsoa": "LSOA population-weighted centres",
            "upload": "Uploaded venues (CSV/Excel)"}
-COVERED, UNCOVERED, NOT_TARGET = "#2c7bb6", "#f46d43", "#e3e3e3"
-BAND_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
-CHOSEN_COLOUR, FIXED_COLOUR, SITE_COLOUR = "#005eb8", "#425563", "#7a7a7a"
-SITE_CLUSTER_MIN = 150  # cluster existing sites beyond this many
 MAP_HEIGHT = 600
-# small grey cluster bubbles: existing sites are context, the chosen sites must stand out
-CLUSTER_ICON = """function (cluster) {
-  var n = cluster.getChildCount(), s = n < 10 ? 20 : n < 100 ? 24 : 28;
-  return L.divIcon({html: '<div style="background:rgba(80,80,80,.72);color:#fff;border-radius:50%;width:'
-    + s + 'px;height:' + s + 'px;line-height:' + s + 'px;text-align:center;font:11px system-ui,sans-serif;'
-    + 'border:1px solid #fff">' + n + '</div>', className: 'op-cluster', iconSize: L.point(s, s)});
-}"""
 
 
 # --- cached data -----------------------------------------------------------------------------------
@@ -174,150 +161,19 @@ def result_matches(data: dict, view: state.View) -> bool:
 
 # --- maps ------------------------------------------------------------------------------------------
 
-def area_frame(vintage: str, level: str, area: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The area's atlas rows, their display geometry and the row mask."""
-    gdf = ui.load_atlas_cached(vintage)
-    rows = areas.mask(gdf, level, area).to_numpy()
-    return gdf[rows], ui.display_geometry_cached(vintage).values[rows], rows
-
-
-def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
-    """Existing sites as small dots, clustered when many; names escaped in tooltips and popups."""
-    if sites.empty:
-        return
-    if len(sites) > SITE_CLUSTER_MIN:
-        group = folium.plugins.MarkerCluster(name=escape_html(name), show=True,
-                                             options={"disableClusteringAtZoom": 14, "maxClusterRadius": 45},
-                                             icon_create_function=CLUSTER_ICON)
-    else:
-        group = folium.FeatureGroup(name=escape_html(name), show=True)
-    for s in sites.itertuples(index=False):
-        kind = schema.SITE_TYPES.get(s.site_type, s.site_type)
-        label = f"{escape_html(s.site_name)}<br>{escape_html(kind)}"
-        folium.CircleMarker([s.lat, s.lon], radius=3.5, color="#ffffff", weight=1, fill=True,
-                            fill_color=SITE_COLOUR, fill_opacity=0.95, tooltip=label,
-                            popup=folium.Popup(f"{label}<br>{escape_html(s.site_code)} · "
-                                               f"{escape_html(s.postcode)}", max_width=260)).add_to(group)
-    group.add_to(m)
-
-
-def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, classes: np.ndarray,
-             colours, rows, *, name: str, legend: styles.Legend, basemap: str, core20_on: bool) -> folium.Map:
-    sub, geoms, rows_mask = area_frame(vintage, level, area)
-    bounds = choropleth.total_bounds(geoms)
-    m = choropleth.base_map(bounds, basemap, mapview.map_attribution(vintage))
-    data_props = props.copy()
-    data_props["c"] = np.asarray(classes, dtype=int)
-    data = choropleth.feature_collection(geoms, data_props, decimals=5 if len(geoms) <= 2_500 else 4)
-    choropleth.ClassedLsoaLayer(data, list(colours), rows, name=name, bounds=bounds, edge_weight=0.3,
-                                fill_opacity=0.75).add_to(m)
-    if core20_on:
-        full = ui.load_atlas_cached(vintage).geometry.values[rows_mask]  # dissolve full detail: no slivers
-        choropleth.add_core20_outline(m, choropleth.core20_outline(sub, full))
-    if level != "england":
-        boundary = mapview.level_outlines(vintage, level).get(area)
-        if boundary is not None:
-            choropleth.add_outline(m, boundary, name=f"{legend.area_name} boundary", colour=styles.AREA_LINE,
-                                   weight=3, decimals=4)
-    return m
-
-
 def plan_map(data: dict, view: state.View, core20_on: bool, show_existing: bool) -> folium.Map:
-    """Target LSOAs coloured by whether a chosen site is within reach; chosen sites numbered."""
-    sub, _, _ = area_frame(view.vintage, view.level, view.area)
-    s = data["siting"]
-    assign = pd.DataFrame(s["assignment"])
-    unit = s.get("unit", "m")
-    cost = (sub[schema.LSOA_CODE].map(assign.set_index("code")["cost"]) if len(assign)
-            else pd.Series(np.nan, index=sub.index))
-    covered = (sub[schema.LSOA_CODE].map(assign.set_index("code")["covered"]) if len(assign)
-               else pd.Series(np.nan, index=sub.index))
-    in_target = covered.notna().to_numpy()
-    klass = np.where(~in_target, 2, np.where(covered.fillna(False).astype(bool).to_numpy(), 0, 1))
-    radius_text = f"{s['radius'] / 1000:g} km" if unit == "m" else f"{s['radius']:g} {unit}"
-    status = np.array([f"Target, within {radius_text} of a chosen site", f"Target, beyond {radius_text}",
-                       "Not in the target"])[klass]
-    dist = ["" if not np.isfinite(c) else f"{c / 1000:.1f} km" if unit == "m" else f"{c:g} {unit}"
-            for c in cost.to_numpy(dtype=float)]  # NaN (not a target LSOA) is not finite either
-    props = pd.DataFrame({"code": [escape_html(c) for c in sub[schema.LSOA_CODE]],
-                          "name": [escape_html(n) for n in sub[schema.LSOA_NAME]],
-                          "status": [escape_html(t) for t in status],
-                          "pop": [f"{int(p):,}" for p in sub[schema.POPULATION]],
-                          "dist": dist})
-    counts = [int((klass == i).sum()) for i in range(3)]
-    legend = styles.Legend(
-        "Reach of the chosen sites",
-        (styles.LegendEntry(COVERED, f"Target LSOA within {radius_text}", counts[0]),
-         styles.LegendEntry(UNCOVERED, f"Target LSOA beyond {radius_text}", counts[1]),
-         styles.LegendEntry(NOT_TARGET, "Not in the target", counts[2])),
-        ("Numbered blue markers: chosen sites, with their reach circles. F: sites already open.",
-         "Grey dots: existing sites of the chosen types." if show_existing else ""),
-        core20_on, data.get("area_name", "") if view.level != "england" else "")
-    legend = styles.Legend(legend.title, legend.entries, tuple(n for n in legend.notes if n),
-                           legend.core20_outline, legend.area_name)
-    m = lsoa_map(view.vintage, view.level, view.area, props, klass, [COVERED, UNCOVERED, NOT_TARGET],
-                 [("code", "LSOA"), ("name", "Name"), ("status", "Status"), ("pop", "Population"),
-                  ("dist", "Nearest chosen site")], name="Target LSOAs", legend=legend,
-                 basemap=view.basemap, core20_on=core20_on)
-    if show_existing:
-        types = tuple(data["request"].get("site_types", []))
-        site_layer(m, sites_in_area_cached(view.vintage, view.level, view.area, types),
-                   "Existing sites of the chosen types")
-    group = folium.FeatureGroup(name="Chosen sites", show=True)
-    for site in [*s.get("fixed", []), *s.get("chosen", [])]:
-        fixed = bool(site.get("fixed"))
-        label = "F" if fixed else str(int(site.get("rank") or 0))
-        name = escape_html(site.get("name"))
-        reach = f"{int(site.get('covered_population') or 0):,}"
-        tip = (f"<b>{label}. {name}</b><br>{escape_html(site.get('candidate_id'))}"
-               f"{' (already open)' if fixed else ''}<br>Target residents within {escape_html(radius_text)}: "
-               f"{reach}")
-        if unit == "m":
-            folium.Circle([site["lat"], site["lon"]], radius=float(s["radius"]), color=FIXED_COLOUR if fixed
-                          else CHOSEN_COLOUR, weight=1.5, fill=True, fill_opacity=0.06, interactive=False
-                          ).add_to(group)
-        colour = FIXED_COLOUR if fixed else CHOSEN_COLOUR
-        icon = folium.DivIcon(html=(f'<div class="op-site" style="background:{colour};color:#fff;'
-                                    "border:2px solid #fff;border-radius:50%;width:24px;height:24px;"
-                                    "line-height:20px;text-align:center;font:bold 12px system-ui,sans-serif;"
-                                    f'box-shadow:0 1px 4px rgba(0,0,0,.5)">{escape_html(label)}</div>'),
-                              icon_size=(24, 24), icon_anchor=(12, 12))
-        folium.Marker([site["lat"], site["lon"]], icon=icon, tooltip=tip,
-                      popup=folium.Popup(tip, max_width=280)).add_to(group)
-    group.add_to(m)
-    return choropleth.finish_map(m, legend)
+    """The plan's map (see maps.outreach.plan_map), with this session's cached existing sites."""
+    existing = (sites_in_area_cached(view.vintage, view.level, view.area,
+                                     tuple(data["request"].get("site_types", []))) if show_existing else None)
+    return outreach_maps.plan_map(data, view.vintage, view.level, view.area, basemap=view.basemap,
+                                  core20_on=core20_on, existing_sites=existing)
 
 
-def access_map(res: access.AccessResult, view: state.View, types: tuple[str, ...], core20_on: bool,
-               radius_km: float) -> folium.Map:
-    sub, _, _ = area_frame(view.vintage, view.level, view.area)
-    target = res.weights.to_numpy() > 0
-    cost = res.nearest["cost"].to_numpy()
-    band = np.searchsorted(np.asarray(access.DEFAULT_BAND_EDGES_M), cost, side="left")
-    klass = np.where(target, band, len(BAND_COLOURS))
-    labels = access.band_labels(access.DEFAULT_BAND_EDGES_M)
-    props = pd.DataFrame({
-        "code": [escape_html(c) for c in sub[schema.LSOA_CODE]],
-        "name": [escape_html(n) for n in sub[schema.LSOA_NAME]],
-        "target": np.where(target, "Yes", "No"),
-        "site": [escape_html(n) if n else "" for n in res.nearest["site_name"].fillna("")],
-        "dist": [f"{c / 1000:.1f} km" if np.isfinite(c) else "none" for c in cost],
-    })
-    counts = [int((klass == i).sum()) for i in range(len(BAND_COLOURS) + 1)]
-    entries = tuple(styles.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)
-                    for c, lab, n in zip(BAND_COLOURS, labels, counts[:-1], strict=True))
-    legend = styles.Legend("Straight-line distance to the nearest site",
-                           (*entries, styles.LegendEntry(NOT_TARGET, "Not in the target", counts[-1])),
-                           (f"Types: {', '.join(schema.SITE_TYPES[t] for t in types)}.",
-                            "From each LSOA's population-weighted centre."), core20_on,
-                           panels.area_title(view.vintage, view.level, view.area)
-                           if view.level != "england" else "")
-    m = lsoa_map(view.vintage, view.level, view.area, props, klass, [*BAND_COLOURS, NOT_TARGET],
-                 [("code", "LSOA"), ("name", "Name"), ("target", "In target"), ("site", "Nearest site"),
-                  ("dist", "Distance")], name="Distance to the nearest site", legend=legend,
-                 basemap=view.basemap, core20_on=core20_on)
-    site_layer(m, sites_in_area_cached(view.vintage, view.level, view.area, types), "Sites")
-    return choropleth.finish_map(m, legend)
+def access_map(res: access.AccessResult, view: state.View, types: tuple[str, ...],
+               core20_on: bool) -> folium.Map:
+    sites = sites_in_area_cached(view.vintage, view.level, view.area, types)
+    return outreach_maps.access_map(res, view.vintage, view.level, view.area, types, sites,
+                                    basemap=view.basemap, core20_on=core20_on)
 
 
 def show(cached: mapview_ui.CachedMap, key: str) -> None:
@@ -622,7 +478,7 @@ elif section == "Access to existing sites":
         left, right = st.columns([3, 2], gap="medium")
         with left:
             key_map = (view.vintage, view.level, view.area, types, key, radius_km, view.basemap, core20_on)
-            show(cached_map("access", key_map, lambda: access_map(res, view, types, core20_on, radius_km)),
+            show(cached_map("access", key_map, lambda: access_map(res, view, types, core20_on)),
                  "op_access_map")
         with right:
             bands = res.bands

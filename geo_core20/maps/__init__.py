@@ -7,4 +7,6 @@
 - ``elements``: legend and attribution Leaflet controls.
 - ``assets``: Leaflet and plugin JS/CSS from npm into static/, served at /app/static.
 - ``export``: CSV, GeoJSON and standalone HTML downloads with attribution.
+- ``outreach`` / ``plus_maps``: the outreach planner's and PLUS layers' maps (pages keep only
+  the Streamlit caches around them).
 """

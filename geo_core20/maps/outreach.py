@@ -1,0 +1,193 @@
+"""Outreach planner maps (no Streamlit): a plan's reach and the distance to existing sites.
+
+The page passes what it has cached (sites, the access result, the plan's JSON); the atlas and
+its display geometry come from ``geo_core20.atlas`` (cached per process). Every site and LSOA
+name is escaped before it reaches a tooltip or popup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_core20 import access, areas, atlas, schema
+from geo_core20.maps import choropleth, styles
+from geo_core20.maps import view as mapview
+from geo_core20.safety import escape_html
+
+COVERED, UNCOVERED, NOT_TARGET = "#2c7bb6", "#f46d43", "#e3e3e3"
+BAND_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+CHOSEN_COLOUR, FIXED_COLOUR, SITE_COLOUR = "#005eb8", "#425563", "#7a7a7a"
+SITE_CLUSTER_MIN = 150  # cluster existing sites beyond this many
+SITE_CLASS = "op-site"  # CSS class of the numbered chosen-site markers (browser tests count them)
+# small grey cluster bubbles: existing sites are context, the chosen sites must stand out
+CLUSTER_ICON = """function (cluster) {
+  var n = cluster.getChildCount(), s = n < 10 ? 20 : n < 100 ? 24 : 28;
+  return L.divIcon({html: '<div style="background:rgba(80,80,80,.72);color:#fff;border-radius:50%;width:'
+    + s + 'px;height:' + s + 'px;line-height:' + s + 'px;text-align:center;font:11px system-ui,sans-serif;'
+    + 'border:1px solid #fff">' + n + '</div>', className: 'op-cluster', iconSize: L.point(s, s)});
+}"""
+
+
+def area_frame(vintage: str, level: str, area: str | None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The area's atlas rows (full geometry) and their display geometry."""
+    gdf = atlas.load_atlas(vintage)
+    rows = areas.mask(gdf, level, area).to_numpy()
+    return gdf[rows], atlas.load_display_geometry(vintage).values[rows]
+
+
+def area_title(vintage: str, level: str, area: str | None) -> str:
+    return "England" if level == "england" else areas.area_name(atlas.load_atlas(vintage), level, area)
+
+
+def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
+    """Existing sites as small dots, clustered when many; names escaped in tooltips and popups."""
+    if sites.empty:
+        return
+    if len(sites) > SITE_CLUSTER_MIN:
+        group = folium.plugins.MarkerCluster(name=escape_html(name), show=True,
+                                             options={"disableClusteringAtZoom": 14, "maxClusterRadius": 45},
+                                             icon_create_function=CLUSTER_ICON)
+    else:
+        group = folium.FeatureGroup(name=escape_html(name), show=True)
+    for s in sites.itertuples(index=False):
+        kind = schema.SITE_TYPES.get(s.site_type, s.site_type)
+        label = f"{escape_html(s.site_name)}<br>{escape_html(kind)}"
+        folium.CircleMarker([s.lat, s.lon], radius=3.5, color="#ffffff", weight=1, fill=True,
+                            fill_color=SITE_COLOUR, fill_opacity=0.95, tooltip=label,
+                            popup=folium.Popup(f"{label}<br>{escape_html(s.site_code)} · "
+                                               f"{escape_html(s.postcode)}", max_width=260)).add_to(group)
+    group.add_to(m)
+
+
+def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, classes: np.ndarray,
+             colours: Sequence[str], rows: Sequence[tuple[str, str]], *, name: str, area_name: str,
+             basemap: str, core20_on: bool) -> folium.Map:
+    """The area's LSOAs filled by class (canvas layer), Core20 outline and area boundary; no legend."""
+    sub, geoms = area_frame(vintage, level, area)
+    bounds = choropleth.total_bounds(geoms)
+    m = choropleth.base_map(bounds, basemap, mapview.map_attribution(vintage))
+    data_props = props.copy()
+    data_props["c"] = np.asarray(classes, dtype=int)
+    data = choropleth.feature_collection(geoms, data_props, decimals=5 if len(geoms) <= 2_500 else 4)
+    choropleth.ClassedLsoaLayer(data, list(colours), rows, name=name, bounds=bounds, edge_weight=0.3,
+                                fill_opacity=0.75).add_to(m)
+    if core20_on:
+        # dissolve the full-detail geometry: dissolving display geometry leaves slivers
+        choropleth.add_core20_outline(m, choropleth.core20_outline(sub, sub.geometry.values))
+    if level != "england":
+        boundary = mapview.level_outlines(vintage, level).get(area)
+        if boundary is not None:
+            choropleth.add_outline(m, boundary, name=f"{area_name} boundary", colour=styles.AREA_LINE,
+                                   weight=3, decimals=4)
+    return m
+
+
+def radius_text(siting: dict) -> str:
+    unit = siting.get("unit", "m")
+    return f"{siting['radius'] / 1000:g} km" if unit == "m" else f"{siting['radius']:g} {unit}"
+
+
+def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap: str, core20_on: bool,
+             existing_sites: pd.DataFrame | None = None) -> folium.Map:
+    """Target LSOAs coloured by whether a chosen site is within reach; chosen sites numbered.
+
+    ``data`` is a plan's JSON (``PlanResult.to_dict()``); ``existing_sites`` (site_code,
+    site_name, site_type, postcode, lon, lat), when given, are drawn as grey context dots.
+    """
+    sub, _ = area_frame(vintage, level, area)
+    s = data["siting"]
+    assign = pd.DataFrame(s["assignment"])
+    unit = s.get("unit", "m")
+    cost = (sub[schema.LSOA_CODE].map(assign.set_index("code")["cost"]) if len(assign)
+            else pd.Series(np.nan, index=sub.index))
+    covered = (sub[schema.LSOA_CODE].map(assign.set_index("code")["covered"]) if len(assign)
+               else pd.Series(np.nan, index=sub.index))
+    in_target = covered.notna().to_numpy()
+    klass = np.where(~in_target, 2, np.where(covered.fillna(False).astype(bool).to_numpy(), 0, 1))
+    reach = radius_text(s)
+    status = np.array([f"Target, within {reach} of a chosen site", f"Target, beyond {reach}",
+                       "Not in the target"])[klass]
+    dist = ["" if not np.isfinite(c) else f"{c / 1000:.1f} km" if unit == "m" else f"{c:g} {unit}"
+            for c in cost.to_numpy(dtype=float)]  # NaN (not a target LSOA) is not finite either
+    props = pd.DataFrame({"code": [escape_html(c) for c in sub[schema.LSOA_CODE]],
+                          "name": [escape_html(n) for n in sub[schema.LSOA_NAME]],
+                          "status": [escape_html(t) for t in status],
+                          "pop": [f"{int(p):,}" for p in sub[schema.POPULATION]],
+                          "dist": dist})
+    counts = [int((klass == i).sum()) for i in range(3)]
+    show_existing = existing_sites is not None
+    area_name = data.get("area_name", "") if level != "england" else ""
+    notes = ("Numbered blue markers: chosen sites, with their reach circles. F: sites already open.",
+             "Grey dots: existing sites of the chosen types." if show_existing else "")
+    legend = styles.Legend(
+        "Reach of the chosen sites",
+        (styles.LegendEntry(COVERED, f"Target LSOA within {reach}", counts[0]),
+         styles.LegendEntry(UNCOVERED, f"Target LSOA beyond {reach}", counts[1]),
+         styles.LegendEntry(NOT_TARGET, "Not in the target", counts[2])),
+        tuple(n for n in notes if n), core20_on, area_name)
+    m = lsoa_map(vintage, level, area, props, klass, [COVERED, UNCOVERED, NOT_TARGET],
+                 [("code", "LSOA"), ("name", "Name"), ("status", "Status"), ("pop", "Population"),
+                  ("dist", "Nearest chosen site")], name="Target LSOAs", area_name=area_name,
+                 basemap=basemap, core20_on=core20_on)
+    if show_existing:
+        site_layer(m, existing_sites, "Existing sites of the chosen types")
+    group = folium.FeatureGroup(name="Chosen sites", show=True)
+    for site in [*s.get("fixed", []), *s.get("chosen", [])]:
+        fixed = bool(site.get("fixed"))
+        label = "F" if fixed else str(int(site.get("rank") or 0))
+        name = escape_html(site.get("name"))
+        covered_pop = f"{int(site.get('covered_population') or 0):,}"
+        tip = (f"<b>{label}. {name}</b><br>{escape_html(site.get('candidate_id'))}"
+               f"{' (already open)' if fixed else ''}<br>Target residents within {escape_html(reach)}: "
+               f"{covered_pop}")
+        colour = FIXED_COLOUR if fixed else CHOSEN_COLOUR
+        if unit == "m":
+            folium.Circle([site["lat"], site["lon"]], radius=float(s["radius"]), color=colour, weight=1.5,
+                          fill=True, fill_opacity=0.06, interactive=False).add_to(group)
+        icon = folium.DivIcon(html=(f'<div class="{SITE_CLASS}" style="background:{colour};color:#fff;'
+                                    "border:2px solid #fff;border-radius:50%;width:24px;height:24px;"
+                                    "line-height:20px;text-align:center;font:bold 12px system-ui,sans-serif;"
+                                    f'box-shadow:0 1px 4px rgba(0,0,0,.5)">{escape_html(label)}</div>'),
+                              icon_size=(24, 24), icon_anchor=(12, 12))
+        folium.Marker([site["lat"], site["lon"]], icon=icon, tooltip=tip,
+                      popup=folium.Popup(tip, max_width=280)).add_to(group)
+    group.add_to(m)
+    return choropleth.finish_map(m, legend)
+
+
+def access_map(res: access.AccessResult, vintage: str, level: str, area: str | None,
+               types: Sequence[str], sites: pd.DataFrame, *, basemap: str, core20_on: bool) -> folium.Map:
+    """Target LSOAs banded by straight-line distance to the nearest site; ``sites`` drawn as dots."""
+    sub, _ = area_frame(vintage, level, area)
+    target = res.weights.to_numpy() > 0
+    cost = res.nearest["cost"].to_numpy()
+    band = np.searchsorted(np.asarray(access.DEFAULT_BAND_EDGES_M), cost, side="left")
+    klass = np.where(target, band, len(BAND_COLOURS))
+    labels = access.band_labels(access.DEFAULT_BAND_EDGES_M)
+    props = pd.DataFrame({
+        "code": [escape_html(c) for c in sub[schema.LSOA_CODE]],
+        "name": [escape_html(n) for n in sub[schema.LSOA_NAME]],
+        "target": np.where(target, "Yes", "No"),
+        "site": [escape_html(n) if n else "" for n in res.nearest["site_name"].fillna("")],
+        "dist": [f"{c / 1000:.1f} km" if np.isfinite(c) else "none" for c in cost],
+    })
+    counts = [int((klass == i).sum()) for i in range(len(BAND_COLOURS) + 1)]
+    entries = tuple(styles.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)
+                    for c, lab, n in zip(BAND_COLOURS, labels, counts[:-1], strict=True))
+    area_name = area_title(vintage, level, area) if level != "england" else ""
+    legend = styles.Legend("Straight-line distance to the nearest site",
+                           (*entries, styles.LegendEntry(NOT_TARGET, "Not in the target", counts[-1])),
+                           (f"Types: {', '.join(schema.SITE_TYPES[t] for t in types)}.",
+                            "From each LSOA's population-weighted centre."), core20_on, area_name)
+    m = lsoa_map(vintage, level, area, props, klass, [*BAND_COLOURS, NOT_TARGET],
+                 [("code", "LSOA"), ("name", "Name"), ("target", "In target"), ("site", "Nearest site"),
+                  ("dist", "Distance")], name="Distance to the nearest site", area_name=area_name,
+                 basemap=basemap, core20_on=core20_on)
+    site_layer(m, sites, "Sites")
+    return choropleth.finish_map(m, legend)

@@ -1,0 +1,136 @@
+"""PLUS layers maps built from the real atlas: features, classes, legends, outlines and escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo_core20 import hotspots, plus, schema
+from geo_core20.maps import choropleth
+from geo_core20.maps import plus_maps as pm
+
+LAD = "E06000001"  # Hartlepool: 57 LSOAs, coastal, 30 of them Core20
+HOSTILE = "<script>alert(1)</script>"
+
+
+def lsoa_layer(m: folium.Map) -> tuple[list[dict], list[str]]:
+    layers = [c for c in m._children.values() if isinstance(c, choropleth.ClassedLsoaLayer)]
+    assert len(layers) == 1
+    return json.loads(layers[0].data_js)["features"], json.loads(layers[0].fills_js)
+
+
+def legend_text(html: str) -> str:
+    return html.split("Map legend", 1)[1].split("</details>", 1)[0]
+
+
+def assert_only_escaped(html: str) -> None:
+    assert "<script>alert" not in html and "<\\/script>alert" not in html
+    assert "alert(1)" in html
+    for hit in re.finditer(r"alert\(1\)", html):
+        before = html[max(0, hit.start() - 40):hit.start()]
+        assert before.endswith(("&lt;script&gt;", "\\u0026lt;script\\u0026gt;")), before
+
+
+@pytest.fixture(scope="module")
+def hartlepool(atlas2025):
+    return atlas2025[atlas2025["lad_code"] == LAD]
+
+
+def test_core_module_does_not_import_streamlit():
+    code = "import sys, geo_core20.maps.plus_maps; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_legend_drops_empty_notes_and_pairs_counts():
+    lgd = pm.legend("T", ["#000", "#fff"], ["a", "b"], [3, 4], notes=("", "note"), core20=True, area_name="X")
+    assert [(e.colour, e.label, e.count) for e in lgd.entries] == [("#000", "a", 3), ("#fff", "b", 4)]
+    assert lgd.notes == ("note",) and lgd.core20_outline and lgd.area_name == "X"
+    assert all(e.count is None for e in pm.legend("T", ["#000"], ["a"]).entries)
+    with pytest.raises(ValueError):
+        pm.legend("T", ["#000", "#fff"], ["a"])
+
+
+def test_lsoa_props_escape_every_field(hartlepool):
+    sub = hartlepool.head(2).assign(lsoa_name=[HOSTILE, "Plain"])
+    props = pm.lsoa_props(sub, value=[HOSTILE, "1"])
+    assert props["name"].tolist() == ["&lt;script&gt;alert(1)&lt;/script&gt;", "Plain"]
+    assert props["value"].iloc[0] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert props["code"].tolist() == hartlepool[schema.LSOA_CODE].head(2).tolist()
+
+
+def test_area_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
+    n = len(hartlepool)
+    vals = np.arange(n) % 3
+    props = pm.lsoa_props(hartlepool, value=[HOSTILE if i == 0 else str(v) for i, v in enumerate(vals)])
+    counts = [int((vals == i).sum()) for i in range(3)]
+    lgd = pm.legend("Uploaded", ["#a", "#b", "#c"], ["0", "1", "2"], counts, core20=True,
+                    area_name="Hartlepool")
+    first = hartlepool.iloc[0]
+    points = pd.DataFrame({"row": [2, 3], "lon": [first["pwc_lon"]] * 2, "lat": [first["pwc_lat"]] * 2,
+                           schema.LSOA_CODE: [first[schema.LSOA_CODE]] * 2, "venue": [HOSTILE, "Hall"]})
+    m = pm.area_map("2025", "lad", LAD, "none", True, props, vals, ["#a", "#b", "#c"],
+                    [("code", "LSOA"), ("name", "Name"), ("value", "Venues")], name="Venues", lgd=lgd,
+                    points=points, point_label="venue")
+    features, fills = lsoa_layer(m)
+    assert len(features) == n == 57 and fills == ["#a", "#b", "#c"]
+    assert [f["properties"]["c"] for f in features] == vals.tolist()
+    html = m.get_root().render()
+    assert html.count("L.circleMarker(") == 2
+    assert "Core20 outline" in html and "Hartlepool boundary" in html
+    assert "Uploaded" in legend_text(html)
+    assert_only_escaped(html)
+    no_core20 = pm.area_map("2025", "lad", LAD, "none", False, props, vals, ["#a", "#b", "#c"],
+                            [("code", "LSOA")], name="Venues", lgd=lgd).get_root().render()
+    assert "Core20 outline" not in no_core20 and "L.circleMarker(" not in no_core20
+
+
+def test_target_map_classes_match_the_target(hartlepool):
+    spec = plus.TargetSpec("core20", "and", (plus.Condition("coastal"),))
+    result = plus.evaluate(spec, hartlepool, {}, {})
+    m = pm.target_map("2025", "lad", LAD, result, "none", core20_on=True)
+    features, fills = lsoa_layer(m)
+    assert len(features) == 57
+    inside = (hartlepool[schema.CORE20] & hartlepool[schema.COASTAL]).to_numpy()
+    assert 0 < inside.sum() < 57
+    assert [f["properties"]["c"] for f in features] == np.where(inside, 0, 1).tolist()
+    assert fills == [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
+    legend = legend_text(m.get_root().render())
+    assert "Core20PLUS target" in legend and "In the target" in legend and "Hartlepool" in legend
+    n_in = int(inside.sum())
+    assert f"In the target <span class=\\\"gc20-count\\\">({n_in:,})" in legend
+    assert f"Not in the target <span class=\\\"gc20-count\\\">({57 - n_in:,})" in legend
+
+
+def test_indicator_map_lsoa_and_local_authority_levels(atlas2025, hartlepool):
+    m, table = pm.indicator_map("2025", "lad", LAD, "coastal_core20", "none", False)
+    features, _ = lsoa_layer(m)
+    assert len(features) == len(table) == 57
+    assert "Shown per LSOA: 57 in view." in legend_text(m.get_root().render())
+    m, table = pm.indicator_map("2025", "lad", LAD, "homeless_per_1000", "none", True,
+                                national=plus.values(atlas2025, "homeless_per_1000"))
+    features, _ = lsoa_layer(m)
+    assert len(features) == len(table) == 1
+    assert features[0]["properties"]["name"] == "Hartlepool"
+    html = m.get_root().render()
+    assert "Shown per local authority: 1 in view." in legend_text(html) and "Core20 outline" in html
+
+
+def test_hotspot_map_legend_counts_every_lsoa(hartlepool):
+    result = hotspots.gi_star(hartlepool, plus.values(hartlepool, "imd_score").astype(float), permutations=99,
+                              seed=1)
+    m = pm.hotspot_map("2025", "lad", LAD, result, HOSTILE, "none", core20_on=False)
+    features, fills = lsoa_layer(m)
+    assert len(features) == 57 and fills == [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
+    codes = pd.Categorical(result.frame["hotspot"], categories=list(hotspots.CLASS_ORDER)).codes
+    assert [f["properties"]["c"] for f in features] == codes.tolist()
+    html = m.get_root().render()
+    assert "FDR-adjusted (Benjamini-Hochberg)." in legend_text(html)
+    assert_only_escaped(html)  # the indicator label reaches the legend title escaped
