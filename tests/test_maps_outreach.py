@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
 
@@ -11,33 +9,12 @@ import folium
 import numpy as np
 import pandas as pd
 import pytest
+from map_checks import HOSTILE, assert_only_escaped, legend_text, lsoa_layer
 
 from geo_core20 import access, schema
-from geo_core20.maps import choropleth
 from geo_core20.maps import outreach as om
 
 LAD = "E06000001"  # Hartlepool: 57 LSOAs, 30 of them Core20
-HOSTILE = "<script>alert(1)</script>"
-
-
-def lsoa_layer(m: folium.Map) -> tuple[list[dict], list[str]]:
-    """Features and fill colours of the map's one canvas LSOA layer."""
-    layers = [c for c in m._children.values() if isinstance(c, choropleth.ClassedLsoaLayer)]
-    assert len(layers) == 1
-    return json.loads(layers[0].data_js)["features"], json.loads(layers[0].fills_js)
-
-
-def legend_text(html: str) -> str:
-    return html.split("Map legend", 1)[1].split("</details>", 1)[0]
-
-
-def assert_only_escaped(html: str) -> None:
-    """The hostile name reaches the page, but never as markup."""
-    assert "<script>alert" not in html and "<\\/script>alert" not in html
-    assert "alert(1)" in html
-    for hit in re.finditer(r"alert\(1\)", html):
-        before = html[max(0, hit.start() - 40):hit.start()]
-        assert before.endswith(("&lt;script&gt;", "\\u0026lt;script\\u0026gt;")), before
 
 
 def sites_frame(n: int, lon: float = -1.21, lat: float = 54.69) -> pd.DataFrame:

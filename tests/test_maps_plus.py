@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
 
-import folium
 import numpy as np
 import pandas as pd
 import pytest
+from map_checks import HOSTILE, assert_only_escaped, legend_text, lsoa_layer
 
 from geo_core20 import hotspots, plus, schema
-from geo_core20.maps import choropleth
 from geo_core20.maps import plus_maps as pm
 
 LAD = "E06000001"  # Hartlepool: 57 LSOAs, coastal, 30 of them Core20
-HOSTILE = "<script>alert(1)</script>"
-
-
-def lsoa_layer(m: folium.Map) -> tuple[list[dict], list[str]]:
-    layers = [c for c in m._children.values() if isinstance(c, choropleth.ClassedLsoaLayer)]
-    assert len(layers) == 1
-    return json.loads(layers[0].data_js)["features"], json.loads(layers[0].fills_js)
-
-
-def legend_text(html: str) -> str:
-    return html.split("Map legend", 1)[1].split("</details>", 1)[0]
-
-
-def assert_only_escaped(html: str) -> None:
-    assert "<script>alert" not in html and "<\\/script>alert" not in html
-    assert "alert(1)" in html
-    for hit in re.finditer(r"alert\(1\)", html):
-        before = html[max(0, hit.start() - 40):hit.start()]
-        assert before.endswith(("&lt;script&gt;", "\\u0026lt;script\\u0026gt;")), before
 
 
 @pytest.fixture(scope="module")
