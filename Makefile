@@ -10,15 +10,15 @@ PORT ?= 8501
 MIRROR_DEFAULT := $(shell for d in ../shared/data/raw ../shared/data/derived; do [ -d $$d ] && printf '%s:' "$$(cd $$d && pwd)"; done)
 export GEO_CORE20_MIRROR ?= $(MIRROR_DEFAULT:%:=%)
 
-.PHONY: run test setup data assets lint unit browser bench clean-data
+.PHONY: run test setup chromium data assets lint unit browser bench clean-data
 
 run: setup data
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: setup data lint
+test: setup chromium data lint
 	$(PY) -m pytest -q
 
-setup: $(VENV)/.installed assets chromium
+setup: $(VENV)/.installed assets
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,7 +45,7 @@ lint: $(VENV)/.installed
 unit: setup data
 	$(PY) -m pytest -q -m "not browser"
 
-browser: setup data
+browser: setup chromium data
 	$(PY) -m pytest -q -m browser
 
 bench: setup data
