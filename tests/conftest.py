@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from geo_core20 import atlas
@@ -21,3 +23,20 @@ def atlas2025():
 @pytest.fixture(scope="session")
 def atlas2019():
     return _load("2019")
+
+
+# In CI every input is there (`make test` fetches and builds first, .ci/run installs Chromium),
+# so a test skipped for a missing atlas, mirror file, map assets or browser means CI is broken:
+# fail it rather than let the run pass without testing anything real.
+_MISSING_WORDS = ("not built", "not installed", "not found", "not available")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if any(word in reason for word in _MISSING_WORDS):
+            report.outcome = "failed"
+            report.longrepr = f"skipped in CI, where it must run: {reason}"
