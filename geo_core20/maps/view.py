@@ -4,27 +4,34 @@
     vm.map            # folium.Map, assets served locally
     vm.renderer       # which technique drew the LSOAs
 
-How LSOAs are drawn depends on how many there are:
+Every extent, from all of England to one local authority, is drawn by
+``geo_core20.maps.national`` (the fast canvas renderer of issue 6) when that module provides
+``add_national_layer``: the page fetches the cached geometry file of the area's NHS region
+once and each rerun sends only one class character per LSOA (LSOAs outside the area are
+hidden), so a change of shading is cheap on the server and in the browser. Small extents
+(ICB, sub-ICB location, local authority) get the ICB look: LSOA edges at every zoom and the
+full Core20 outline (``SMALL_LOOK``). Without that module, or if it fails:
 
 * up to ``SVG_MAX_LSOAS`` (every ICB, sub-ICB location and local authority): one SVG path
   per LSOA through folium.GeoJson, with tooltips, hover highlight and click-through;
-* larger extents (England, ONS and NHS regions): ``geo_core20.maps.national`` when that
-  module provides ``add_national_layer`` (the fast national renderer, issue 6); otherwise a
-  fallback here: all LSOAs on one canvas, geometry simplified to the zoom, styled in the
-  browser from a class number, so the browser never holds 33,755 SVG nodes.
+* larger extents (England, ONS and NHS regions): all LSOAs on one canvas, geometry
+  simplified to the zoom, styled in the browser from a class number, so the browser never
+  holds 33,755 SVG nodes.
 
 The national renderer contract (``maps/national.py``, issue 6): called with the map
 already fitted, attributed and given its area outlines, it adds the LSOA layer, including
 the Core20 outline; the legend, area boundary and controls are added here afterwards:
 
     add_national_layer(m: folium.Map, atlas_gdf: GeoDataFrame, vintage: str, shade: str,
-                       core20_outline: bool, lsoa_codes: list[str] | None) -> folium Layer
+                       core20_outline: bool, lsoa_codes: list[str] | None, *,
+                       inline_geometry: bool, look: national.Look) -> folium Layer
 
 ``lsoa_codes`` is None for all of England. Colours and classes come from ``maps.styles``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -136,6 +143,17 @@ def _national_module():
     return national if callable(getattr(national, "add_national_layer", None)) else None
 
 
+def small_look(national):
+    """The national renderer's look for an ICB, sub-ICB location or local authority.
+
+    As the SVG view drew them: LSOA edges at every zoom (an area of ~1,600 LSOAs still
+    shows them legibly) and the full Core20 outline with its halo however far out the area
+    is fitted (the national look thins it below zoom 9.5 so cities stay readable).
+    """
+    full = national.LOOK.core20_steps[-1]
+    return dataclasses.replace(national.LOOK, edge_zoom=0, core20_steps=((0, full[1], full[2]),))
+
+
 def _canvas_layer(m: folium.Map, view: gpd.GeoDataFrame, shade: str, classes: styles.Classes,
                   level: str, n_national: int) -> None:
     """Fallback for large extents: one canvas, simplified geometry, class number per LSOA."""
@@ -179,9 +197,8 @@ def build_view_map(vintage: str, level: str, area_code: str | None = None, shade
     large = level in LARGE_LEVELS
     tolerance = 0.002 if large else 0.0003
 
-    renderer = force_renderer or (
-        "national" if large and _national_module() is not None
-        else "svg" if len(view) <= SVG_MAX_LSOAS else "canvas")
+    fallback = "svg" if not large and len(view) <= SVG_MAX_LSOAS else "canvas"
+    renderer = force_renderer or ("national" if _national_module() is not None else fallback)
     m = choropleth.base_map(bounds, basemap, map_attribution(vintage), prefer_canvas=False)
     context = _context(vintage, level, area_code, bounds, tolerance) if basemap == "none" or large else None
     if context is not None:
@@ -199,16 +216,20 @@ def build_view_map(vintage: str, level: str, area_code: str | None = None, shade
         if national is None:
             raise RuntimeError("the national renderer (geo_core20.maps.national) is not available")
         codes = None if level == "england" else view[schema.LSOA_CODE].tolist()
+        look = national.LOOK if large else small_look(national)
         try:
             national.add_national_layer(m, gdf, vintage, shade, core20_outline, codes,
-                                        inline_geometry=standalone)
+                                        inline_geometry=standalone, look=look)
             core20_drawn = True  # the national layer outlines Core20 itself (edges or areas by zoom)
         except Exception as exc:  # noqa: BLE001 - a broken fast path must not take the page down
             if force_renderer == "national":
                 raise
             details["national_error"] = f"{type(exc).__name__}: {exc}"
-            renderer = "canvas"
-            _canvas_layer(m, view, shade, classes, level, n_national)
+            renderer = fallback
+            if renderer == "svg":
+                choropleth.add_lsoa_layer(m, view, shade, classes, n_lsoas=n_national)
+            else:
+                _canvas_layer(m, view, shade, classes, level, n_national)
     else:
         raise ValueError(f"unknown renderer {renderer!r}")
 

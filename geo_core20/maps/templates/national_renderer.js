@@ -7,7 +7,7 @@
  * Tooltips and clicks use a grid index plus an even-odd point-in-polygon test.
  *
  * Public: window.geoCore20National.layer(options) -> Leaflet layer; the same object is
- * the hook tests and benchmarks read (styleOf, lsoaAt, drawn, firstDrawnAt, ...).
+ * the hook tests and benchmarks read (styleOf, lsoaAt, drawnCount, drawnCodes, drawn, ...).
  */
 (function () {
   'use strict';
@@ -38,7 +38,7 @@
 
   function resolveUrl(url) {
     // Inside streamlit-folium's iframe the page lives under <base>/component/...; the
-    // static folder is <base>/app/static/..., so keep any base URL path Streamlit runs under.
+    // static route is <base>/app/ + "static/...", so keep any base URL path Streamlit runs under.
     if (!url || url.charAt(0) !== '/' || url.charAt(1) === '/') { return url; }
     var p = window.location.pathname || '';
     var i = p.indexOf('/component/');
@@ -544,6 +544,7 @@
         strokeAll(function (j) { return core.charCodeAt(j) === 49 && cl[j] >= 0 && self._inView(j, f); },
                   true, st);
       }
+      this._drawnCount = drawn;
       api.drawCount++;
       api.lastDrawMs = performance.now() - t0;
       api.lastDrawnPolygons = drawn;
@@ -667,6 +668,18 @@
 
     // --- hooks for tests, benchmarks and pages ------------------------------------------------
 
+    drawnCodes: function () {
+      // the LSOAs the last draw filled (shown, and in the drawn part of the map), as _draw picks them
+      if (!this._geo || !this._map || this._drawnCount === undefined) { return []; }
+      var f = this._frame(), codes = this._geo.fields.lsoa_code, out = [];
+      for (var c = 0; c < this._members.length; c++) {
+        for (var m = 0; m < this._members[c].length; m++) {
+          if (this._inView(this._members[c][m], f)) { out.push(codes[this._members[c][m]]); }
+        }
+      }
+      return out;
+    },
+
     styleOf: function (code) {
       if (!this._geo) { return null; }
       var i = this._geo.index[code];
@@ -683,6 +696,12 @@
   api.create = function (options) { return new NationalLayer(options); };
   api.load = load;
   api.styleOf = function (code) { return api.layer ? api.layer.styleOf(code) : null; };
+  // how many LSOAs the current layer filled in its last complete draw (0 before its geometry is in)
+  api.drawnCount = function () {
+    var lyr = api.layer;
+    return lyr && lyr._geo && lyr._drawnCount !== undefined ? lyr._drawnCount : 0;
+  };
+  api.drawnCodes = function () { return api.layer ? api.layer.drawnCodes() : []; };
   api.lsoaAt = function (lat, lng) {
     var lyr = api.layer;
     if (!lyr || !lyr._geo) { return null; }
