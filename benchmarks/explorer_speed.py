@@ -79,7 +79,7 @@ DRAWN_JS = """(n) => {
   const f = document.querySelector("iframe[title='streamlit_folium.st_folium']");
   const w = f && f.contentWindow;
   if (!w || !w.document) return false;
-  if (w.geoCore20National) return !!w.geoCore20National.drawn && w.geoCore20National.lastDrawnPolygons > 0;
+  if (w.geoCore20National) return w.geoCore20National.drawnCount() === n;  // every LSOA in view filled
   return w.document.querySelectorAll('path.gc20-lsoa').length === n;
 }"""
 
