@@ -44,6 +44,16 @@ def _first(value: object) -> str:
     return str(value or "").strip()
 
 
+def _choice(raw: str | None, allowed, default: str, what: str, fallback: str, problems: list[str]) -> str:
+    """``raw`` if it is one of ``allowed``; else ``default``, noting the problem for the page."""
+    if not raw:
+        return default
+    if raw in allowed:
+        return raw
+    problems.append(f"Unknown {what} {raw!r}; showing {fallback}.")
+    return default
+
+
 def parse_view(params: Mapping[str, object], area_exists: Callable[[str, str, str], bool]
                ) -> tuple[View, list[str]]:
     """The view a URL asks for, and what was wrong with it (empty when all was fine).
@@ -63,18 +73,8 @@ def parse_view(params: Mapping[str, object], area_exists: Callable[[str, str, st
         if not vintage:
             problems.append(f"Unknown vintage {vintage_raw!r} (use 2025 or 2019); showing IoD2025.")
             vintage = DEFAULT_VINTAGE
-    shade = DEFAULT_SHADE
-    if shade_raw:
-        if shade_raw in styles.SHADINGS:
-            shade = shade_raw
-        else:
-            problems.append(f"Unknown shading {shade_raw!r}; showing the IMD decile.")
-    basemap = DEFAULT_BASEMAP
-    if basemap_raw:
-        if basemap_raw in choropleth.BASEMAPS:
-            basemap = basemap_raw
-        else:
-            problems.append(f"Unknown basemap {basemap_raw!r}; showing no basemap.")
+    shade = _choice(shade_raw, styles.SHADINGS, DEFAULT_SHADE, "shading", "the IMD decile", problems)
+    basemap = _choice(basemap_raw, choropleth.BASEMAPS, DEFAULT_BASEMAP, "basemap", "no basemap", problems)
     base = View(vintage=vintage, shade=shade, basemap=basemap)
 
     if not level_raw and not area_raw:
