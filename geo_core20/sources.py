@@ -286,9 +286,79 @@ MANIFEST: tuple[Dataset, ...] = (
        urls=(ONS_ARCGIS + "Local_Authority_Districts_May_2024_Boundaries_UK_BUC" + _GEOJSON_QUERY,),
        landing_page="https://geoportal.statistics.gov.uk/", kind="boundary",
        notes="Ultra-generalised (500 m); for LAD-level indicator maps.", size_hint_mb=0.8),
+    # --- clinical focus (issue 11): read by geo_core20.clinical --------------------------------
+    _D("qof_practice_prevalence", "QOF 2021-22 prevalence per GP practice (register / list size)",
+       "nhsx_p24/qof_2021-22_practice_prevalence.parquet",
+       "NHS Digital QOF 2021-22 (prevalence computed by NHS England NHSX, p24-pvt-diabetes-inequal)",
+       "2021-22", OGL, NHS_ATTRIBUTION,
+       landing_page="https://digital.nhs.uk/data-and-information/publications/statistical/"
+                    "quality-and-outcomes-framework-achievement-prevalence-and-exceptions-data",
+       notes="Registers HYP, COPD, MH (SMI), CAN, SMOK, LD ... as fractions of the practice list; "
+             "column names keep the original '-prevalance' spelling.", size_hint_mb=1.5),
+    _D("gp_registrations_lsoa11", "Patients registered at a GP practice by LSOA 2011 of residence (July 2022)",
+       "nhsx_p24/gp_registrations_by_lsoa11_jul2022.parquet", "NHS Digital", "2022-07", OGL,
+       NHS_ATTRIBUTION,
+       urls=("https://files.digital.nhs.uk/0E/59E17A/gp-reg-pat-prac-lsoa-male-female-July-2022.zip",),
+       landing_page="https://digital.nhs.uk/data-and-information/publications/statistical/"
+                    "patients-registered-at-a-gp-practice",
+       notes="Column typo OranisationName is original; LSOA code NO2011 = no LSOA recorded.",
+       size_hint_mb=2.7),
+    _D("population20_lsoa11", "Mid-2020 LSOA population estimates, single year of age (SAPE23DT2)",
+       "demographr/population20_lsoa11.csv.gz", "Office for National Statistics", "2020", OGL,
+       ONS_ATTRIBUTION.format(year=2021),
+       urls=("https://www.ons.gov.uk/file?uri=/peoplepopulationandcommunity/populationandmigration/"
+             "populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates/mid2020sape23dt2/"
+             "sape23dt2mid2020lsoasyoaestimatesunformatted.xlsx",),
+       landing_page="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/"
+                    "populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+       notes="Persons only (no sex split); ages 0-89 and 90+; LSOA 2011, England and Wales.",
+       size_hint_mb=2.9),
 )
 
 BY_ID: dict[str, Dataset] = {d.id: d for d in MANIFEST}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A published figure or table used in code (not a file to fetch)."""
+
+    id: str
+    title: str
+    publisher: str
+    vintage: str
+    url: str
+    licence: str
+    attribution: str
+    notes: str = ""
+
+
+CITATIONS: dict[str, Citation] = {c.id: c for c in (
+    Citation("hse_hypertension_by_age",
+             "Health Survey for England 2019: Adults' health, hypertension (survey-defined: measured "
+             "blood pressure 140/90 mmHg or above, or on medication) by age, all adults",
+             "NHS Digital", "2019",
+             "https://digital.nhs.uk/data-and-information/publications/statistical/"
+             "health-survey-for-england/2019",
+             OGL, "Health Survey for England 2019, NHS Digital, licensed under the Open Government "
+                  "Licence v3.0.",
+             notes="Seven age bands, persons; the rates are in geo_core20/clinical/hypertension.py."),
+    Citation("ons_undiagnosed_hypertension",
+             "Risk factors for undiagnosed high blood pressure in England: 2015 to 2019",
+             "Office for National Statistics", "2023",
+             "https://www.ons.gov.uk/peoplepopulationandcommunity/healthandsocialcare/healthandwellbeing/"
+             "articles/riskfactorsforundiagnosedhighbloodpressureinengland/2015to2019",
+             OGL, "Source: Office for National Statistics licensed under the Open Government Licence v3.0.",
+             notes="32% of adults had hypertension and 29% of them were undiagnosed (71% diagnosed); "
+                   "7% of men and 4% of women aged 16-24, 66% and 71% aged 75+."),
+)}
+
+
+def citation(citation_id: str) -> Citation:
+    """Look up a published-figure citation by id."""
+    try:
+        return CITATIONS[citation_id]
+    except KeyError:
+        raise KeyError(f"unknown citation {citation_id!r}; known: {', '.join(CITATIONS)}") from None
 
 
 def get(dataset_id: str) -> Dataset:
