@@ -28,4 +28,16 @@ def national_map_assets(force: bool = False, vintages: tuple[str, ...] = ()) -> 
     return national.build_step(force=force, vintages=vintages or national.schema.VINTAGES)
 
 
-STEPS: list[Callable[..., str]] = [postcode_index, national_map_assets]
+def clinical_tables(force: bool = False, vintages: tuple[str, ...] = ()) -> str:
+    """Per-LSOA clinical table (age bands, QOF register estimates, expected hypertension) per vintage."""
+    from geo_core20 import schema
+    from geo_core20.clinical import cache
+
+    done = []
+    for vintage in vintages or schema.VINTAGES:
+        path, rebuilt = cache.build_clinical(vintage, force=force)
+        done.append(f"{vintage} {'built' if rebuilt else 'up to date'}")
+    return f"clinical: {', '.join(done)} ({cache.clinical_path('<vintage>').name})"
+
+
+STEPS: list[Callable[..., str]] = [postcode_index, national_map_assets, clinical_tables]

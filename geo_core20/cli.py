@@ -78,6 +78,31 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _focus(args: argparse.Namespace) -> int:
+    from geo_core20 import atlas, clinical
+
+    try:
+        clinical.check_focus(args.focus)
+        frame = clinical.focus_summary(atlas.load_atlas(args.vintage), args.focus, args.level)
+    except clinical.UnknownFocus as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = frame.to_json(orient="records", indent=1) + "\n"
+    else:
+        from geo_core20.safety import csv_safe_frame
+
+        text = csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _assets(args: argparse.Namespace) -> int:
     from geo_core20.maps import assets
 
@@ -109,6 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--format", choices=("csv", "json"), default="csv")
     summary.add_argument("--output", help="write to this file instead of standard output")
     summary.set_defaults(func=_summary)
+
+    focus = sub.add_parser("focus", help="clinical focus (the '5') per area: target population and measures")
+    focus.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+    focus.add_argument("--level", choices=schema.LEVELS, default="icb")
+    focus.add_argument("--focus", required=True, metavar="FOCUS",
+                       help="maternity, smi, respiratory, cancer or hypertension")
+    focus.add_argument("--format", choices=("csv", "json"), default="csv")
+    focus.add_argument("--output", help="write to this file instead of standard output")
+    focus.set_defaults(func=_focus)
 
     try:
         from geo_core20 import siting

@@ -1,0 +1,30 @@
+"""The "5" of Core20PLUS5: clinical focus areas, practice-to-LSOA QOF estimates, accelerator presets.
+
+Public API (see each module): FOCI, focus_population, focus_summary, focus_compare, focus_layer,
+UnknownFocus, ACCELERATORS, build_clinical, load_clinical.
+"""
+
+from geo_core20.clinical.accelerators import ACCELERATORS, Accelerator, get_accelerator
+from geo_core20.clinical.cache import build_clinical, build_report, load_clinical
+from geo_core20.clinical.focus import (
+    DEFAULT_LAYER,
+    FOCI,
+    FOCUS_IDS,
+    LAYERS,
+    SUMMARY_COLUMNS,
+    Focus,
+    MapLayer,
+    UnknownFocus,
+    cdc_distance_km,
+    check_focus,
+    focus_compare,
+    focus_layer,
+    focus_layers,
+    focus_population,
+    focus_summary,
+)
+
+__all__ = ["ACCELERATORS", "DEFAULT_LAYER", "FOCI", "FOCUS_IDS", "LAYERS", "SUMMARY_COLUMNS", "Accelerator",
+           "Focus", "MapLayer", "UnknownFocus", "build_clinical", "build_report", "cdc_distance_km",
+           "check_focus", "focus_compare", "focus_layer", "focus_layers", "focus_population", "focus_summary",
+           "get_accelerator", "load_clinical"]
