@@ -295,7 +295,8 @@ MANIFEST: tuple[Dataset, ...] = (
                     "quality-and-outcomes-framework-achievement-prevalence-and-exceptions-data",
        notes="Registers HYP, COPD, MH (SMI), CAN, SMOK, LD ... as fractions of the practice list; "
              "column names keep the original '-prevalance' spelling.", size_hint_mb=1.5),
-    _D("gp_registrations_lsoa11", "Patients registered at a GP practice by LSOA 2011 of residence (July 2022)",
+    _D("gp_registrations_lsoa11",
+       "Patients registered at a GP practice by LSOA 2011 of residence (July 2022)",
        "nhsx_p24/gp_registrations_by_lsoa11_jul2022.parquet", "NHS Digital", "2022-07", OGL,
        NHS_ATTRIBUTION,
        urls=("https://files.digital.nhs.uk/0E/59E17A/gp-reg-pat-prac-lsoa-male-female-July-2022.zip",),

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from geo_core20.clinical.focus import LOCAL_UPLOAD
 
 GRT_NOTE = ("There is no LSOA-level national data on Gypsy, Roma and Traveller communities: only the Census "
-            "2021 local-authority counts (PLUS layer 'Gypsy or Irish Traveller residents'), which are thought "
-            "to undercount. " + LOCAL_UPLOAD)
+            "2021 local-authority counts (PLUS layer 'Gypsy or Irish Traveller residents'), which are "
+            "thought to undercount. " + LOCAL_UPLOAD)
 LD_NOTE = ("Learning disability appears in national data only as the QOF learning disability (LD) register, "
            "estimated here per LSOA from practices; screening uptake among people with a learning disability "
            "is not in the data. " + LOCAL_UPLOAD)
@@ -37,8 +37,8 @@ class Accelerator:
 ACCELERATORS: dict[str, Accelerator] = {a.id: a for a in (
     Accelerator("lancashire_south_cumbria", "Lancashire and South Cumbria", "E54000048",
                 "NHS Lancashire and South Cumbria Integrated Care Board", "cancer", "coastal_core20",
-                "Accelerator site: access to cancer screening. Coastal Core20 neighbourhoods are shown as the "
-                "PLUS layer.",
+                "Accelerator site: access to cancer screening. Coastal Core20 neighbourhoods are "
+                "shown as the PLUS layer.",
                 "Screening uptake is not in national open data at LSOA level. " + LOCAL_UPLOAD),
     Accelerator("cornwall_isles_of_scilly", "Cornwall and the Isles of Scilly", "E54000036",
                 "NHS Cornwall and the Isles of Scilly Integrated Care Board", "cancer", "grt_pct",
@@ -63,14 +63,15 @@ ACCELERATORS: dict[str, Accelerator] = {a.id: a for a in (
     Accelerator("mid_south_essex", "Mid and South Essex", "E54000026",
                 "NHS Mid and South Essex Integrated Care Board", "smi", "household_deprived_2plus",
                 "Accelerator site: life expectancy for people with severe mental illness.",
-                "Physical health checks and deaths among people with SMI are not in national open data at LSOA "
-                "level. " + LOCAL_UPLOAD),
+                "Physical health checks and deaths among people with SMI are not in national open "
+                "data at LSOA level. " + LOCAL_UPLOAD),
     Accelerator("north_central_london", "North Central London", "E54000028",
                 "NHS North Central London Integrated Care Board", "cancer", "ethnic_minority",
-                "Accelerator site: lung cancer, through targeted lung health checks for residents aged 55-74.",
-                "Lung health check invitations, attendance and smoking history are not in national open data; "
-                "there is no national list of lung health check sites (community diagnostic centres are shown "
-                "instead). " + LOCAL_UPLOAD),
+                "Accelerator site: lung cancer, through targeted lung health checks for residents aged "
+                "55-74.",
+                "Lung health check invitations, attendance and smoking history are not in national open "
+                "data; there is no national list of lung health check sites (community diagnostic centres "
+                "are shown instead). " + LOCAL_UPLOAD),
 )}
 
 

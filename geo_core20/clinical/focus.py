@@ -297,16 +297,24 @@ class MapLayer:
 
 
 _LayerFn = Callable[[pd.DataFrame], pd.Series]
+
+
+def _undiagnosed(clin: pd.DataFrame) -> pd.Series:
+    return hypertension.undiagnosed(clin["expected_hyp"], clin["reg_hyp"])
+
+
 LAYERS: dict[str, dict[str, tuple[str, str, str, _LayerFn]]] = {
     # focus -> layer id -> (label, unit, higher means, fn(clinical table))
     "maternity": {
         "share_15_44": ("Residents aged 15-44", "% of residents",
-                        "more residents of child-bearing age", lambda c: _div(c["pop_15_44"] * 100, c["pop_all"])),
+                        "more residents of child-bearing age",
+                        lambda c: _div(c["pop_15_44"] * 100, c["pop_all"])),
         "residents_15_44": ("Residents aged 15-44", "people", "more people", lambda c: c["pop_15_44"]),
     },
     "smi": {
         "register_per_1000": ("Estimated SMI register (QOF MH)", "per 1,000 registered patients",
-                              "more recorded SMI", lambda c: _div(c["reg_mh"] * 1000, c["registered_patients"])),
+                              "more recorded SMI",
+                              lambda c: _div(c["reg_mh"] * 1000, c["registered_patients"])),
         "register": ("Estimated SMI register (QOF MH)", "people", "more people", lambda c: c["reg_mh"]),
     },
     "respiratory": {
@@ -320,15 +328,15 @@ LAYERS: dict[str, dict[str, tuple[str, str, str, _LayerFn]]] = {
         "share_55_74": ("Residents aged 55-74", "% of residents", "more people of lung-check age",
                         lambda c: _div(c["pop_55_74"] * 100, c["pop_all"])),
         "register_per_1000": ("Estimated cancer register (QOF CAN)", "per 1,000 registered patients",
-                              "more recorded cancer", lambda c: _div(c["reg_can"] * 1000, c["registered_patients"])),
+                              "more recorded cancer",
+                              lambda c: _div(c["reg_can"] * 1000, c["registered_patients"])),
         "smoking": ("Recorded smokers (QOF SMOK)", "% of registered patients", "more smokers",
                     lambda c: _div(c["reg_smok"] * 100, c["registered_patients"])),
     },
     "hypertension": {
         "undiagnosed_per_1000": ("Estimated undiagnosed hypertension", "per 1,000 adults",
                                  "more undiagnosed",
-                                 lambda c: _div(hypertension.undiagnosed(c["expected_hyp"], c["reg_hyp"]) * 1000,
-                                                c["pop_16_plus"])),
+                                 lambda c: _div(_undiagnosed(c) * 1000, c["pop_16_plus"])),
         "recorded_to_expected": ("Recorded / expected hypertension", "%", "more of the expected recorded",
                                  lambda c: _div(c["reg_hyp"] * 100, c["expected_hyp"])),
         "gap": ("Expected minus recorded hypertension", "people", "more undiagnosed",
