@@ -38,7 +38,10 @@ def list_areas(atlas: pd.DataFrame, level: str) -> pd.DataFrame:
     return out.sort_values("area_name").reset_index(drop=True)
 
 
-def area_name(atlas: pd.DataFrame, level: str, area_code: str) -> str:
+def area_name(atlas: pd.DataFrame, level: str, area_code: str | None) -> str:
+    """The area's name ("England" for level england); AreaError for an unknown code."""
+    if level == "england":
+        return "England"
     areas = list_areas(atlas, level)
     hit = areas.loc[areas["area_code"] == area_code, "area_name"]
     if hit.empty:

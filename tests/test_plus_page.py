@@ -53,7 +53,7 @@ def test_every_section_renders(atlas2025):
 def test_lad_level_layer_is_labelled_as_such():
     at = page(layer="homeless_per_1000")
     no_exceptions(at)
-    assert at.selectbox(key="_w_plus_indicator").value == "homeless_per_1000"
+    assert at.selectbox(key="plus_indicator").value == "homeless_per_1000"
     assert any("only per local authority" in w.value for w in at.warning)
 
 
@@ -103,8 +103,8 @@ def test_target_builder_and_share_link_reproduce_the_target(atlas2025):
     no_exceptions(at)
     hull = atlas2025[atlas2025["lad_code"] == HULL]
     assert metric(at, "LSOAs in target") == f"{int(hull['core20'].sum()):,}"  # Core20 alone
-    at.selectbox(key="plus_new_kind").set_value("coastal").run()
-    at.button(key="plus_add_cond").click().run()
+    at.selectbox(key="target_new_kind").set_value("coastal").run()
+    at.button(key="target_add").click().run()
     no_exceptions(at)
     expected = f"{int((hull['core20'] & hull['coastal']).sum()):,}"
     assert metric(at, "LSOAs in target") == expected

@@ -36,6 +36,7 @@ from geo_core20.ui.widgets import (
     page_icon,
     shade_picker,
     share_link,
+    sync_url,
     view_controls,
     vintage_picker,
 )
@@ -45,6 +46,6 @@ __all__ = [
     "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "geojson_bytes_cached",
     "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
     "page_icon", "parent_cached", "parse_view", "shade_picker", "share_link", "share_url", "show_map",
-    "summary_cached", "view_controls", "view_map_cached", "view_params", "vintage_picker",
+    "summary_cached", "sync_url", "view_controls", "view_map_cached", "view_params", "vintage_picker",
     "warm_caches",
 ]

@@ -34,6 +34,18 @@ def atlas_available(vintage: str) -> bool:
     return atlas.atlas_path(vintage).exists() and atlas.display_path(vintage).exists()
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def area_atlas_cached(vintage: str, level: str, area: str | None) -> gpd.GeoDataFrame:
+    """The area's LSOAs (shared, read-only: one copy per area for all sessions)."""
+    atlas = load_atlas_cached(vintage)
+    return atlas[areas.mask(atlas, level, area).to_numpy()]
+
+
+def area_title(vintage: str, level: str, area: str | None) -> str:
+    """"England" or the area's name."""
+    return areas.area_name(load_atlas_cached(vintage), level, area)
+
+
 @st.cache_data(show_spinner=False)
 def list_areas_cached(vintage: str, level: str) -> pd.DataFrame:
     """Areas of a level (area_code, area_name), sorted by name."""

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
+import streamlit as st
 
 from geo_core20.maps import assets
 from geo_core20.maps.view import ViewMap
@@ -103,6 +104,21 @@ def prepare(vm: ViewMap | folium.Map) -> CachedMap:
     t0 = time.perf_counter()
     rendered = render_map(vm.map)
     return CachedMap(vm, rendered, time.perf_counter() - t0)
+
+
+def session_map(slot: str, key: object, build: Callable[[], ViewMap | folium.Map]) -> CachedMap:
+    """A map of this session's own data (uploads, a plan), built and rendered only when ``key`` changes.
+
+    Maps that are the same for every session are built in ``st.cache_resource`` functions
+    that return ``prepare(...)`` instead (one copy for all sessions).
+    """
+    held = st.session_state.get(f"_gc20_map_{slot}")
+    if held is not None and held[0] == key:
+        return held[1]
+    with st.spinner("Drawing the map…"):
+        cached = prepare(build())
+    st.session_state[f"_gc20_map_{slot}"] = (key, cached)
+    return cached
 
 
 @dataclass(frozen=True)

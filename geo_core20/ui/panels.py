@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import areas, schema
+from geo_core20 import schema
 from geo_core20.maps import styles
 from geo_core20.ui import cache
 
@@ -149,8 +149,3 @@ def attribution(vintage: str) -> None:
     lines = view.attribution_lines(vintage)
     st.caption("**Sources and attribution**  \n" + "  \n".join(lines))
 
-
-def area_title(vintage: str, level: str, area_code: str | None) -> str:
-    if level == "england":
-        return "England"
-    return areas.area_name(cache.load_atlas_cached(vintage), level, area_code)

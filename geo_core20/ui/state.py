@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from geo_core20 import schema
 from geo_core20.maps import choropleth, styles
@@ -110,8 +111,7 @@ def view_params(view: View) -> dict[str, str]:
     return out
 
 
-def share_url(view: View, base: str = "") -> str:
-    """A link to a view, relative unless ``base`` (e.g. http://host:8501/) is given."""
-    from urllib.parse import urlencode
-
-    return f"{base}?{urlencode(view_params(view))}"
+def share_url(target: View | Mapping[str, str], base: str = "") -> str:
+    """A link to a view or to a page's full parameters, relative unless ``base`` is given."""
+    params = view_params(target) if isinstance(target, View) else dict(target)
+    return f"{base}?{urlencode(params)}"

@@ -115,6 +115,17 @@ def _put_view(view: state.View, core20: bool | None = None) -> None:
         st.session_state[K_CORE20] = True
 
 
+def new_link_params() -> dict[str, str] | None:
+    """The URL's parameters when they are a link new to this session (a first visit, a pasted
+    or edited link), else None (the URL is the one the app wrote, or empty after visiting
+    another page). Call before ``view_controls``, which marks the URL as seen."""
+    params = st.query_params.to_dict()
+    seen = st.session_state.get(_K_URL_SEEN)
+    if seen is not None and (tuple(sorted(params.items())) == seen or not params):
+        return None
+    return params
+
+
 def seed_from_url(area_exists: Callable[[str, str, str], bool]) -> list[str]:
     """Put the URL's view into the widgets' state when the URL is new to this session.
 
@@ -123,17 +134,15 @@ def seed_from_url(area_exists: Callable[[str, str, str], bool]) -> list[str]:
     empty URL (after visiting another page) restores the session's last view. Returns the
     problems found in the URL, which the page shows as a warning.
     """
-    params = st.query_params.to_dict()
-    signature = tuple(sorted(params.items()))
-    seen = st.session_state.get(_K_URL_SEEN)
+    params = new_link_params()
     last: tuple[state.View, bool] | None = st.session_state.get(_K_LAST_VIEW)
-    if seen is not None and (signature == seen or not params):
+    if params is None:
         if last is not None and K_VINTAGE not in st.session_state:
             _put_view(*last)  # widgets were cleared while another page was shown
         return st.session_state.get(_K_URL_PROBLEMS, ([], {}))[0]
     view, problems = state.parse_view(params, area_exists)
     _put_view(view)
-    st.session_state[_K_URL_SEEN] = signature
+    st.session_state[_K_URL_SEEN] = tuple(sorted(params.items()))
     # the problems stay on screen while the page still shows the fallback view
     st.session_state[_K_URL_PROBLEMS] = (problems, state.view_params(view))
     return problems
@@ -191,17 +200,21 @@ def view_controls(container=None, *, with_shading: bool = True) -> tuple[state.V
     return view, bool(core20), problems
 
 
-def share_link(view: state.View, container=None) -> str:
-    """Show a copyable link to the view; returns it."""
-    c = container or st.sidebar
-    base = ""
+def page_base_url() -> str:
+    """The page's own address without its query, when the browser told us (else "")."""
     try:
-        url = st.context.url  # the page's own address, when the browser told us
-        base = url.split("?")[0] if url else ""
+        url = st.context.url
     except AttributeError:
-        base = ""
-    link = state.share_url(view, base)
-    c.caption("Link to this view")
+        return ""
+    return url.split("?")[0] if url else ""
+
+
+def share_link(target: state.View | dict[str, str], container=None,
+               caption: str = "Link to this view") -> str:
+    """Show a copyable link to a view (or a page's full parameters); returns it."""
+    c = container or st.sidebar
+    link = state.share_url(target, page_base_url())
+    c.caption(caption)
     c.code(link, language=None, wrap_lines=True)
     return link
 

@@ -1,0 +1,93 @@
+"""Widget values that outlive their widget: across sections, pages and reruns.
+
+Streamlit drops a widget's value from ``st.session_state`` as soon as a run does not draw
+the widget (another section or page is shown), so a value must live somewhere else too.
+The rule here is the one that does not fight the user: the kept copy is written back into
+the widget's key **only when the widget's own value is gone** (or no longer valid); while
+the widget is on screen, what the user picked is what it shows, and that becomes the kept
+copy. Copying the kept value over the widget on every run (what the PLUS page once did)
+made controls snap back after every click.
+
+    from geo_core20.ui import keep
+    layer = keep.widget(st.selectbox, "Layer", ids, key="plus_layer", default="coastal_core20")
+    keep.put("plus_layer", "imd_score")   # a link or a preset: before the widget is drawn
+    keep.get("plus_layer")                # another page reads it
+
+Widget keys are the page's public names (tests address controls by them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+import streamlit as st
+
+_STORE = "_gc20_kept"
+
+
+def _store() -> dict[str, Any]:
+    return st.session_state.setdefault(_STORE, {})
+
+
+def _valid(value: Any, valid: Collection | Callable[[Any], bool] | None) -> bool:
+    if valid is None:
+        return True
+    if callable(valid):
+        return bool(valid(value))
+    if isinstance(value, (list, tuple)):
+        return all(v in valid for v in value)
+    return value in valid
+
+
+def restore(key: str, default: Any, valid: Collection | Callable[[Any], bool] | None = None) -> None:
+    """Put the kept value (else ``default``) into widget ``key`` when its own value is gone or invalid.
+
+    Call before the widget is drawn in this run.
+    """
+    if key in st.session_state and _valid(st.session_state[key], valid):
+        return
+    value = _store().get(key, default)
+    if not _valid(value, valid):
+        value = default
+    st.session_state[key] = list(value) if isinstance(value, tuple) else value
+
+
+def widget(draw: Callable[..., Any], label: str, *args: Any, key: str, default: Any,
+           valid: Collection | Callable[[Any], bool] | None = None, **kwargs: Any) -> Any:
+    """Draw ``draw(label, *args, key=key, **kwargs)`` (e.g. ``st.selectbox`` or a column's
+    ``.radio``) so that its value is kept; returns the value it shows.
+
+    ``valid`` (a collection or predicate) says which values still make sense, e.g. the
+    options of a select whose list depends on the vintage; an invalid value falls back to
+    ``default``. Do not pass ``index``/``value``/``default`` for the widget itself: the
+    kept value is its default.
+    """
+    restore(key, default, valid)
+    value = draw(label, *args, key=key, **kwargs)
+    _store()[key] = value
+    return value
+
+
+def put(key: str, value: Any) -> None:
+    """Set a kept value and its widget (from a link, a preset or a saved plan).
+
+    Only before the widget is drawn in this run (Streamlit forbids changing a drawn widget).
+    """
+    _store()[key] = value
+    st.session_state[key] = list(value) if isinstance(value, tuple) else value
+
+
+def get(key: str, default: Any = None) -> Any:
+    """The current value: the widget's when it is on screen, else the kept copy."""
+    if key in st.session_state:
+        return st.session_state[key]
+    return _store().get(key, default)
+
+
+def forget(*keys: str) -> None:
+    """Drop kept values (and their widgets' values) so the defaults apply again."""
+    store = _store()
+    for key in keys:
+        store.pop(key, None)
+        st.session_state.pop(key, None)

@@ -1,0 +1,61 @@
+"""What every page starts from: the sidebar view, the area's LSOAs and the page header.
+
+    ctx = page.context("PLUS layers")            # sidebar + URL -> PageContext
+    page.header(ctx, f"{ctx.area_name}: PLUS groups", "caption…")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import streamlit as st
+
+from geo_core20 import schema
+from geo_core20.ui import cache, widgets
+from geo_core20.ui.state import View
+
+ABOUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "about"  # Markdown shown on the About pages
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The view a page shows and the data it needs, built once per run."""
+
+    view: View
+    core20_on: bool
+    atlas: gpd.GeoDataFrame
+    area_atlas: gpd.GeoDataFrame
+    area_name: str
+    problems: list[str] = field(default_factory=list)
+    link: dict[str, str] | None = None  # the URL's parameters when it is a link new to this session
+
+    @property
+    def slug(self) -> str:
+        """``vintage_level[_area]`` for file names (no ``england_england``)."""
+        v = self.view
+        return f"{v.vintage}_{v.level}" + (f"_{v.area}" if v.level != "england" and v.area else "")
+
+
+def context(title: str, *, with_shading: bool = False) -> PageContext:
+    """Draw the sidebar (view controls) and return the page's context."""
+    st.sidebar.title(title)
+    link = widgets.new_link_params()
+    view, core20_on, problems = widgets.view_controls(with_shading=with_shading)
+    cache.warm_caches(view.vintage)
+    return PageContext(view=view, core20_on=core20_on, atlas=cache.load_atlas_cached(view.vintage),
+                       area_atlas=cache.area_atlas_cached(view.vintage, view.level, view.area),
+                       area_name=cache.area_title(view.vintage, view.level, view.area), problems=problems,
+                       link=link)
+
+
+def header(ctx: PageContext, title: str, caption: str, problems: list[str] | tuple[str, ...] = ()) -> None:
+    """Title, caption, link problems and a missing-assets error."""
+    st.title(title)
+    st.caption(f"{schema.IMD_LABEL[ctx.view.vintage]} · {caption}")
+    for problem in [*ctx.problems, *problems]:
+        st.warning(problem, icon=":material/link_off:")
+    if not cache.assets_ready():
+        st.error("The map's JavaScript/CSS is not installed, so maps cannot draw. Run "
+                 "`python -m geo_core20 assets` (needs npm) and reload.")

@@ -1,0 +1,61 @@
+"""Cached PLUS computations and maps shared by every session (no uploaded data in here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo_core20 import hotspots, plus
+from geo_core20.maps import plus_maps
+from geo_core20.ui import cache, mapview
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def national_values(vintage: str, indicator_id: str) -> pd.Series:
+    """An indicator over all England (for national class breaks and comparisons)."""
+    return plus.values(cache.load_atlas_cached(vintage), indicator_id)
+
+
+def national_median(vintage: str, indicator_id: str) -> float:
+    return float(national_values(vintage, indicator_id).astype(float).median())
+
+
+@st.cache_resource(show_spinner=False)
+def hotspot_memo() -> dict:
+    """Gi* results shared by target evaluations (keys include the area, so sessions can share)."""
+    return {}
+
+
+@st.cache_data(show_spinner="Running Getis-Ord Gi*…", max_entries=32)
+def hotspots_cached(vintage: str, level: str, area: str | None, indicator_id: str,
+                    permutations: int) -> hotspots.HotspotResult:
+    sub = cache.area_atlas_cached(vintage, level, area)
+    return hotspots.gi_star(sub, plus.values(sub, indicator_id).astype(float), permutations=permutations,
+                            indicator_label=plus.get(indicator_id).label,
+                            area_label=cache.area_title(vintage, level, area))
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=24)
+def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str, basemap: str,
+                  core20_on: bool) -> tuple[mapview.CachedMap, pd.DataFrame]:
+    """The map of one indicator at its own level, and the table behind it."""
+    m, table = plus_maps.indicator_map(vintage, level, area, indicator_id, basemap, core20_on,
+                                       national_values(vintage, indicator_id))
+    return mapview.prepare(m), table
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
+def hotspot_map(vintage: str, level: str, area: str | None, indicator_id: str, permutations: int,
+                basemap: str, core20_on: bool) -> mapview.CachedMap:
+    result = hotspots_cached(vintage, level, area, indicator_id, permutations)
+    return mapview.prepare(plus_maps.hotspot_map(vintage, level, area, result, plus.get(indicator_id).label,
+                                                 basemap, core20_on))
+
+
+@st.cache_resource(show_spinner="Evaluating the target…", max_entries=16)
+def target(vintage: str, level: str, area: str | None, tokens: tuple, basemap: str,
+           core20_on: bool) -> tuple[plus.TargetResult, mapview.CachedMap]:
+    """Target and its map for a spec without uploaded layers (the same for every session)."""
+    spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
+    result = plus.evaluate(spec, cache.area_atlas_cached(vintage, level, area), {}, hotspot_memo())
+    return result, mapview.prepare(plus_maps.target_map(vintage, level, area, result, basemap, core20_on))

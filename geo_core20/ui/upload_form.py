@@ -1,0 +1,187 @@
+"""Uploading local data: the form, the session's layers, their load reports.
+
+Layers live in this browser session only (``layers()``), never on disk or in other sessions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo_core20 import schema, uploads
+from geo_core20.maps import upload_maps
+from geo_core20.safety import csv_safe_frame
+from geo_core20.ui import cache, downloads, keep, mapview
+from geo_core20.ui.mapview import show_map
+from geo_core20.ui.text import escape_markdown
+
+K_LAYERS = "plus_layers"  # layer name -> uploads.LsoaTableResult | uploads.PointsResult
+_K_ADDED = "_gc20_layer_added"
+K_SHOW = "plus_show_layer"
+KIND_LABEL = {uploads.LSOA_KIND: "Table keyed by LSOA code", uploads.POINTS_KIND: "Places (points)"}
+SEMANTICS_LABEL = {uploads.COUNT: "count (people, events: split and summed)",
+                   uploads.RATE: "rate or share (copied and population-weighted)"}
+
+
+def layers() -> dict:
+    """This session's uploaded layers, by name."""
+    return st.session_state.setdefault(K_LAYERS, {})
+
+
+def unique_name(name: str) -> str:
+    base = (name or "upload").strip()[:60] or "upload"
+    base = "".join(ch if ch.isalnum() or ch in " .,()&'+-_" else "_" for ch in base)
+    out, k = base, 2
+    while out in layers():
+        out, k = f"{base} ({k})", k + 1
+    return out
+
+
+def problem_rows(res, key: str) -> None:
+    """Rows that could not be used (or loaded with a warning), with their spreadsheet row numbers."""
+    if not res.errors:
+        return
+    bad = uploads.errors_frame(res.errors)
+    n_err = int((bad["severity"] == "error").sum())
+    st.warning(f"{n_err:,} row(s) could not be used and {len(bad) - n_err:,} loaded with a warning. Row "
+               "numbers are as in a spreadsheet (the header is row 1).", icon=":material/rule:")
+    st.dataframe(bad, hide_index=True, width="stretch", height=min(38 * (len(bad) + 1), 320))
+    st.download_button("Problem rows (CSV)", csv_safe_frame(bad).to_csv(index=False).encode("utf-8-sig"),
+                       file_name="upload_problems.csv", mime="text/csv", on_click="ignore", key=key)
+
+
+def report(res) -> None:
+    st.dataframe(res.report(), hide_index=True, width="stretch")
+    for note in res.notes:
+        st.caption(escape_markdown(note))
+    problem_rows(res, key=f"plus_bad_{res.name}")
+
+
+def _lsoa_options(raw: uploads.RawTable, fid: str) -> dict:
+    cols = list(raw.frame.columns)
+    found = uploads.find_lsoa_column(raw.frame)
+    code_col = st.selectbox("LSOA code column", cols, key=f"plus_upload_code_{fid}",
+                            index=cols.index(found) if found in cols else 0)
+    numeric = uploads.numeric_columns(raw.frame, exclude=[code_col])
+    chosen = st.multiselect("Value columns to map", [c for c in cols if c != code_col], default=numeric,
+                            key=f"plus_upload_values_{fid}")
+    kinds = [uploads.COUNT, uploads.RATE]
+    semantics = {col: st.radio(f"'{escape_markdown(col)}' is a", kinds,
+                               index=kinds.index(uploads.guess_semantics(raw.frame, col)),
+                               format_func=SEMANTICS_LABEL.get, horizontal=True, key=f"plus_sem_{fid}_{col}")
+                 for col in chosen}
+    return {"value_columns": semantics, "code_column": code_col}
+
+
+def _read(file) -> uploads.RawTable | None:
+    try:
+        return uploads.read_upload(file.getvalue(), file.name)
+    except uploads.UploadError as exc:
+        st.session_state.pop(_K_ADDED, None)  # an earlier success must not sit beside this failure
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def add_layer_form() -> None:
+    """File -> what it is -> options -> Add layer (the new layer becomes the one shown)."""
+    file = st.file_uploader("Upload a CSV or Excel file", type=["csv", "txt", "tsv", "xlsx", "xlsm"],
+                            key="plus_upload", max_upload_size=uploads.MAX_BYTES // 1024 // 1024)
+    if file is None:
+        return
+    fid = getattr(file, "file_id", None) or f"{file.name}-{file.size}"  # per-file widget state
+    raw = _read(file)
+    if raw is None:
+        return
+    where = (f" ({raw.encoding}, delimiter {raw.delimiter!r})" if raw.encoding else f" (sheet '{raw.sheet}')")
+    st.caption(escape_markdown(f"Read {len(raw.frame):,} rows and {len(raw.frame.columns)} columns{where}. "
+                               + " ".join(raw.notes)))
+    detected = list(KIND_LABEL).index(uploads.detect_kind(raw))
+    kind = st.radio("This file is a", list(KIND_LABEL), index=detected,
+                    format_func=KIND_LABEL.get, horizontal=True, key=f"plus_upload_kind_{fid}")
+    name = st.text_input("Layer name", value=raw.name, key=f"plus_upload_name_{fid}", max_chars=60)
+    options = _lsoa_options(raw, fid) if kind == uploads.LSOA_KIND else {}
+    if not st.button("Add layer", type="primary", key="plus_add_layer", icon=":material/add:"):
+        return
+    atlas21 = cache.load_atlas_cached("2025")
+    try:
+        with st.spinner("Loading…"):
+            if kind == uploads.LSOA_KIND:
+                res = uploads.load_lsoa_table(raw, england_codes21=atlas21[schema.LSOA_CODE], **options)
+            else:
+                res = uploads.load_points(raw, atlas21)
+    except uploads.UploadError as exc:
+        st.session_state.pop(_K_ADDED, None)
+        st.error(str(exc), icon=":material/error:")
+        return
+    res.name = unique_name(name)
+    layers()[res.name] = res
+    st.session_state[_K_ADDED] = res.name
+    keep.put(K_SHOW, res.name)  # the new layer is the one shown, with its report
+
+
+def layer_summary() -> pd.DataFrame:
+    return pd.DataFrame([{"Layer": n, "Rows read": r.rows_read, "Loaded": r.rows_loaded,
+                          "Kind": "points" if r.kind == uploads.POINTS_KIND else "LSOA table",
+                          "Problem rows": sum(e.severity == "error" for e in r.errors)}
+                         for n, r in layers().items()])
+
+
+def pick_layer() -> str | None:
+    """The layer list, a select of the layer to show (with its report and Remove); its name."""
+    held = layers()
+    if not held:
+        st.info("No layers yet. Earlier layers stay here while this browser tab is open.")
+        return None
+    added = st.session_state.get(_K_ADDED)
+    if added in held:
+        st.success(f"Added layer '{escape_markdown(added)}'.", icon=":material/check:")
+    st.dataframe(layer_summary(), hide_index=True, width="stretch")
+    names = list(held)
+    pick = keep.widget(st.selectbox, "Show layer", names, key=K_SHOW, default=names[-1], valid=names)
+    with st.expander("Load report", expanded=pick == added):
+        report(held[pick])
+    if st.button(f"Remove layer '{escape_markdown(pick)}'", key="plus_remove_layer",
+                 icon=":material/delete:"):
+        del held[pick]
+        st.session_state.pop(_K_ADDED, None)
+        keep.forget(K_SHOW)
+        st.rerun()
+    return pick
+
+
+def layer_on_vintage(res, vintage: str) -> pd.DataFrame:
+    """An uploaded layer as lsoa_code + values on this vintage's LSOAs (see uploads)."""
+    return uploads.layer_on_vintage(res, vintage, cache.load_atlas_cached(vintage))
+
+
+def layer_view(ctx, pick: str, column_key: str) -> None:
+    """The chosen layer on the map of the area, with its data download."""
+    res, v = layers()[pick], ctx.view
+    if res.kind == uploads.LSOA_KIND and v.vintage != "2025":
+        st.info("LSOA tables are converted to 2021 LSOAs: switch the IMD vintage to IoD2025 to map them.")
+        return
+    frame = layer_on_vintage(res, v.vintage).set_index(schema.LSOA_CODE)
+    if res.kind == uploads.POINTS_KIND:
+        column = "count"
+    else:
+        cols = list(res.value_columns)
+        column = keep.widget(st.selectbox, "Value", cols, key=column_key, default=cols[0], valid=cols)
+    values = ctx.area_atlas[schema.LSOA_CODE].map(frame[column]).astype(float)
+    points = None
+    if res.kind == uploads.POINTS_KIND:
+        values = values.fillna(0.0)  # no point in an LSOA is a count of 0
+        points = res.points[res.points[schema.LSOA_CODE].isin(set(ctx.area_atlas[schema.LSOA_CODE]))] \
+            if v.vintage == "2025" else res.points
+        st.caption(f"{int(values.sum()):,} point(s) in {ctx.area_name}; {int((values > 0).sum()):,} "
+                   "LSOAs have at least one.")
+    title = (f"{pick}: points per LSOA" if res.kind == uploads.POINTS_KIND
+             else f"{pick}: {column} ({res.value_columns[column]})")
+    cached = mapview.session_map(
+        "plus_upload", (ctx.slug, pick, column, v.basemap, ctx.core20_on),
+        lambda: upload_maps.upload_map(v.vintage, v.level, v.area, values, title, basemap=v.basemap,
+                                     core20_on=ctx.core20_on, national=frame[column], points=points,
+                                     point_label=res.columns.label if points is not None else None))
+    show_map(cached, key="plus_upload_map", height=560)
+    export_frame = uploads.safe_export(res.points if res.kind == uploads.POINTS_KIND else res.frame)
+    downloads.csv(st, "Layer data (CSV)", export_frame.to_csv(index=False).encode("utf-8-sig"), f"{pick}.csv",
+                  key="plus_layer_csv", help="The layer as loaded (LSOA 2021 codes for tables).")
