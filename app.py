@@ -19,12 +19,27 @@ import streamlit as st
 
 from geo_core20 import schema, ui
 from geo_core20.maps import styles
-from geo_core20.ui import panels
+from geo_core20.ui import downloads as dl
+from geo_core20.ui import page, panels
 from geo_core20.ui.state import View
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 MAP_HEIGHT = 620
 TABS = ("Map", "Table", "Profile and comparison")
+TABLE_COLUMNS = {
+    schema.LSOA_CODE: st.column_config.TextColumn("LSOA code"),
+    schema.LSOA_NAME: st.column_config.TextColumn("LSOA name"),
+    schema.IMD_DECILE: st.column_config.NumberColumn("IMD decile"),
+    schema.IMD_RANK: st.column_config.NumberColumn("IMD rank", format="localized"),
+    schema.IMD_SCORE: st.column_config.NumberColumn("IMD score", format="%.1f"),
+    schema.CORE20: st.column_config.CheckboxColumn("Core20"),
+    schema.POPULATION: st.column_config.NumberColumn("Population", format="localized"),
+    **{f"{d}_decile": st.column_config.NumberColumn(f"{label} decile")
+       for d, label in schema.DOMAINS.items()},
+    **{col: st.column_config.TextColumn(f"{schema.LEVEL_LABEL[level]} {part}")
+       for level, cols in schema.LEVEL_COLUMNS.items()
+       for col, part in zip(cols, ("code", "name"), strict=True)},
+}
 K_TAB = "gc20_tab"
 
 
@@ -68,33 +83,17 @@ def table_tab(view: View) -> None:
     core_only = f3.toggle("Core20 only", key="gc20_table_core20")
     shown = filter_table(table, text, deciles, core_only)
     st.caption(f"{len(shown):,} of {len(table):,} LSOAs, most deprived first. Click a column header to sort.")
-    st.dataframe(
-        shown, hide_index=True, width="stretch", height=520,
-        column_config={
-            schema.LSOA_CODE: st.column_config.TextColumn("LSOA code"),
-            schema.LSOA_NAME: st.column_config.TextColumn("LSOA name"),
-            schema.IMD_DECILE: st.column_config.NumberColumn("IMD decile"),
-            schema.IMD_RANK: st.column_config.NumberColumn("IMD rank", format="localized"),
-            schema.IMD_SCORE: st.column_config.NumberColumn("IMD score", format="%.1f"),
-            schema.CORE20: st.column_config.CheckboxColumn("Core20"),
-            schema.POPULATION: st.column_config.NumberColumn("Population", format="localized"),
-        },
-    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=520, column_config=TABLE_COLUMNS)
 
 
 def downloads(view: View, core20_outline: bool) -> None:
     st.subheader("Downloads")
-    slug = f"core20_{view.vintage}_{view.level}_{view.area or 'england'}"
+    slug = f"core20_{view.vintage}_{view.level}" + (f"_{view.area}" if view.level != "england" else "")
     d1, d2, d3 = st.columns(3)
-    d1.download_button(
-        "LSOAs in view (CSV)", ui.csv_bytes_cached(view.vintage, view.level, view.area),
-        file_name=f"{slug}.csv", mime="text/csv", on_click="ignore", icon=":material/table:",
-        help="One row per LSOA, most deprived first; attribution lines first (pandas: comment='#').")
-    d2.download_button(
-        "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(view.vintage, view.level, view.area),
-        file_name=f"{slug}.geojson", mime="application/geo+json", on_click="ignore",
-        icon=":material/polyline:",
-        help="Full-detail boundaries with the same fields; attribution inside.")
+    v = view
+    dl.csv(d1, "LSOAs in view (CSV)", ui.csv_bytes_cached(v.vintage, v.level, v.area), f"{slug}.csv")
+    dl.geojson(d2, "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(v.vintage, v.level, v.area),
+               f"{slug}.geojson")
     d3.download_button(
         "Interactive map (HTML)",
         lambda: ui.map_html_cached(view.vintage, view.level, view.area, view.shade, core20_outline,
@@ -105,22 +104,12 @@ def downloads(view: View, core20_outline: bool) -> None:
 
 def explorer() -> None:
     """The Core20 explorer page."""
-    st.sidebar.title("Core20 explorer")
-    view, core20_outline, problems = ui.view_controls()
+    ctx = page.context("Core20 explorer", with_shading=True)
+    view, core20_outline = ctx.view, ctx.core20_on
     ui.share_link(view)
-    ui.warm_caches(view.vintage)
-
-    area_name = panels.area_title(view.vintage, view.level, view.area)
-    level_label = "" if view.level == "england" else f"{schema.LEVEL_LABEL[view.level]} · "
-    st.title(area_name)
-    st.caption(f"{level_label}{schema.IMD_LABEL[view.vintage]} · Core20 = the most deprived 20% of LSOAs "
-               "in England (national IMD deciles 1-2), never re-ranked locally.")
-    for problem in problems:
-        st.warning(problem, icon=":material/link_off:")
+    page.header(ctx, ctx.area_name, "Core20 = the most deprived 20% of LSOAs in England (national IMD "
+                "deciles 1-2), never re-ranked locally.")
     panels.headline(view.vintage, view.level, view.area)
-    if not ui.assets_ready():
-        st.error("The map's JavaScript/CSS is not installed, so the map cannot draw. "
-                 "Run `python -m geo_core20 assets` (needs npm) and reload.")
 
     # Only the open tab is built: a hidden table of all 33,755 LSOAs would still be sent to
     # and laid out by the browser, stalling the map for seconds on the England view.
@@ -134,7 +123,7 @@ def explorer() -> None:
     with tabs[2]:
         if tabs[2].open:
             panels.comparison_table(view.vintage, view.level, view.area)
-            panels.decile_chart(view.vintage, view.level, view.area, area_name)
+            panels.decile_chart(view.vintage, view.level, view.area, ctx.area_name)
     downloads(view, core20_outline)
     st.divider()
     panels.attribution(view.vintage)

@@ -53,7 +53,8 @@ def context(title: str, *, with_shading: bool = False) -> PageContext:
 def header(ctx: PageContext, title: str, caption: str, problems: list[str] | tuple[str, ...] = ()) -> None:
     """Title, caption, link problems and a missing-assets error."""
     st.title(title)
-    st.caption(f"{schema.IMD_LABEL[ctx.view.vintage]} · {caption}")
+    level = "" if ctx.view.level == "england" else f"{schema.LEVEL_LABEL[ctx.view.level]} · "
+    st.caption(f"{level}{schema.IMD_LABEL[ctx.view.vintage]} · {caption}")
     for problem in [*ctx.problems, *problems]:
         st.warning(problem, icon=":material/link_off:")
     if not cache.assets_ready():

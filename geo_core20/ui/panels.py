@@ -72,8 +72,8 @@ def comparison_table(vintage: str, level: str, area_code: str | None) -> pd.Data
         column_config={
             "Core20 share of population": st.column_config.NumberColumn(format="percent"),
             "LSOAs in decile 1 (most deprived 10%)": st.column_config.NumberColumn(format="percent"),
-            "Population": st.column_config.NumberColumn(format="localized"),
-            "Core20 population": st.column_config.NumberColumn(format="localized"),
+            **{c: st.column_config.NumberColumn(format="localized")
+               for c in ("LSOAs", "Population", "Core20 LSOAs", "Core20 population")},
         },
     )
     return frame
@@ -128,9 +128,9 @@ def lsoa_details(vintage: str, code: str | None, view_codes: set[str] | None = N
     st.markdown(f"IMD decile **{int(r[schema.IMD_DECILE])}** · rank {int(r[schema.IMD_RANK]):,} "
                 f"of {len(atlas):,} · score {float(r[schema.IMD_SCORE]):.1f}  \n"
                 f"Core20: **{core}** · population {int(r[schema.POPULATION]):,}")
-    domains = pd.DataFrame({"Domain": list(schema.DOMAINS.values()),
-                            "Decile": [int(r[f"{d}_decile"]) for d in schema.DOMAINS]})
-    st.dataframe(domains, hide_index=True, width="stretch", height=290)
+    # a list, not a grid: long domain names wrap inside the narrow column instead of being cut off
+    st.markdown("**Domain deciles** (1 = most deprived 10%)  \n" + "  \n".join(
+        f"{label}: **{int(r[f'{d}_decile'])}**" for d, label in schema.DOMAINS.items()))
     places = [("Local authority", "lad_name"), ("Sub-ICB location", "sub_icb_name"), ("ICB", "icb_name"),
               ("NHS region", "nhs_region_name"), ("Region", "region_name")]
     st.caption(" · ".join(f"{lab}: {r[col]}" for lab, col in places if col in r and pd.notna(r[col])))

@@ -1,0 +1,188 @@
+"""Showing an outreach plan: figures, map, chosen sites, the objective's curve, downloads, saving.
+
+Everything is drawn from the plan's record (``PlanResult.to_dict()``), so a saved plan
+reopened by its link shows exactly what was saved.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo_core20 import plans, siting
+from geo_core20.maps.outreach import BAND_COLOURS, CHOSEN_COLOUR
+from geo_core20.ui import downloads, widgets
+from geo_core20.ui.text import escape_markdown
+
+K_RESULT = "op_result"  # {"data": plan record, "plan_id": str | None, "name": str | None, "run": int}
+
+
+def fmt_pop(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def fmt_distance(metres: float | None, unit: str = "m") -> str:
+    if metres is None:
+        return "–"
+    return f"{metres / 1000:.1f} km" if unit == "m" else f"{metres:.1f} {unit}"
+
+
+def radius_text(data: dict) -> str:
+    s, req = data["siting"], data["request"]
+    unit = s.get("unit", "m")
+    return f"{req.get('radius_km'):g} km" if unit == "m" else f"{s['radius']:g} {unit}"
+
+
+def curve_chart(curve: pd.DataFrame, k: int, objective: str) -> alt.Chart:
+    """What the objective optimises, for k = 1..K: coverage (MCLP) or mean distance (p-median)."""
+    curve = curve[curve["k"] > 0]
+    x = alt.X("k:O", title="Number of sites (k)", axis=alt.Axis(labelAngle=0))
+    colour = alt.condition(alt.datum.k == k, alt.value(CHOSEN_COLOUR), alt.value("#9ecae1"))
+    if objective == "pmedian" and "mean_cost" in curve:
+        km = curve.assign(mean_km=curve["mean_cost"] / 1000)
+        return alt.Chart(km).mark_bar().encode(
+            x=x, y=alt.Y("mean_km:Q", title="Mean distance to the nearest site (km)"), color=colour,
+            tooltip=[alt.Tooltip("k:O"), alt.Tooltip("mean_km:Q", title="Mean distance (km)", format=".2f")],
+        ).properties(height=280)
+    return alt.Chart(curve).mark_bar().encode(
+        x=x, y=alt.Y("covered_share:Q", title="Share of the target within reach", axis=alt.Axis(format="%")),
+        color=colour,
+        tooltip=[alt.Tooltip("k:O"), alt.Tooltip("covered_population:Q", title="Covered", format=",.0f"),
+                 alt.Tooltip("added_population:Q", title="Added by the k-th site", format=",.0f"),
+                 alt.Tooltip("covered_share:Q", title="Share covered", format=".1%")],
+    ).properties(height=280)
+
+
+CURVE_NOTE = {
+    "mclp": "Share of the target within reach of the best k sites, for each k (the best sites for k need "
+            "not include the best for k-1). Where the bars flatten, extra sites add little.",
+    "pmedian": "Population-weighted mean distance to the nearest site with the best k sites, for each k: "
+               "what p-median minimises. Where the bars flatten, extra sites add little.",
+}
+
+
+def figures(data: dict) -> None:
+    s, req = data["siting"], data["request"]
+    unit, reach = s.get("unit", "m"), radius_text(data)
+    c = st.columns(5)
+    c[0].metric("Target residents covered", fmt_pop(s["covered_population"]),
+                delta=f"{100 * (s['covered_share'] or 0):.1f}% of the target", delta_color="off",
+                delta_arrow="off",
+                help=f"Target residents living within {reach} of a chosen (or already open) site.")
+    c[1].metric("Target population", fmt_pop(s["total_target_population"]),
+                help=escape_markdown(data.get("target_label", "")))
+    c[2].metric("Sites chosen", f"{len(s['chosen'])}" + (f" + {len(s['fixed'])} open" if s["fixed"] else ""))
+    c[3].metric("Mean distance to nearest", fmt_distance(s.get("mean_cost"), unit),
+                help="Population-weighted, over the target, to the nearest chosen or already open site.")
+    equity = data.get("equity")
+    if equity:
+        gap = 100 * (equity["covered_core20_share"] - equity["target_core20_share"])
+        c[4].metric("Covered who live in Core20", f"{100 * equity['covered_core20_share']:.1f}%",
+                    delta=f"{gap:+.1f} pts vs the target", delta_color="off",
+                    help=escape_markdown(equity.get("label", "")))
+    else:
+        c[4].metric("Existing sites cover", f"{100 * data['existing']['covered_share']:.1f}%",
+                    help=f"All existing sites of the chosen types within {reach}: "
+                         f"{fmt_pop(data['existing']['covered_population'])} target residents.")
+    size = s.get("problem_size", {})
+    solver = f"solver {s['status']}" + (f" (gap {100 * s['gap']:.2f}%)" if s.get("gap") else "")
+    timing = f"solver {s['solve_seconds']:.1f} s"
+    if s.get("total_seconds") is not None:
+        timing += f" of {s['total_seconds']:.1f} s for the whole plan"
+    st.caption(escape_markdown(
+        f"{siting.OBJECTIVE_LABEL[s['objective']]} · radius {reach} · {solver} · {timing} · "
+        f"{size.get('target_lsoas', 0):,} target LSOAs, {size.get('candidates_considered', 0):,} candidates "
+        f"· {data.get('target_label', '')} · k = {req['k']}"))
+    for warning in s.get("warnings") or data.get("warnings") or []:
+        st.warning(escape_markdown(warning), icon=":material/info:")
+
+
+def sites_table(data: dict) -> None:
+    s = data["siting"]
+    sites = pd.DataFrame([*s["fixed"], *s["chosen"]])
+    if not len(sites):
+        return
+    table = pd.DataFrame({
+        "#": ["F" if f else str(r) for f, r in zip(sites["fixed"], sites["rank"], strict=True)],
+        "Site": sites["name"], "Target within reach": sites["covered_population"],
+        "Only this site reaches": sites["unique_population"],
+        "Nearest site for": sites["assigned_population"], "Code": sites["candidate_id"]})
+    st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 4, 420),
+                 column_config={c: st.column_config.NumberColumn(format="localized") for c in
+                                ("Target within reach", "Only this site reaches", "Nearest site for")})
+
+
+def curve(data: dict) -> None:
+    frame = pd.DataFrame(data.get("curve") or [])
+    if len(frame) > 1:
+        objective = data["siting"]["objective"]
+        st.altair_chart(curve_chart(frame, int(data["request"]["k"]), objective), width="stretch")
+        st.caption(CURVE_NOTE.get(objective, ""))
+
+
+def bands_chart(bands: pd.DataFrame) -> alt.Chart:
+    order = list(bands["band"])
+    return alt.Chart(bands).mark_bar().encode(
+        x=alt.X("band:N", sort=order, title="Distance to the nearest site", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("target_population:Q", title="Target residents"),
+        color=alt.Color("band:N", sort=order, legend=None,
+                        scale=alt.Scale(domain=order, range=list(BAND_COLOURS))),
+        tooltip=[alt.Tooltip("band:N", title="Band"), alt.Tooltip("lsoas:Q", title="LSOAs"),
+                 alt.Tooltip("target_population:Q", title="Target residents", format=",.0f"),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")]).properties(height=260)
+
+
+def plan_downloads(entry: dict) -> None:
+    data = entry["data"]
+    saved = plans.SavedPlan(entry.get("plan_id") or "unsaved", entry.get("name") or "Unsaved plan",
+                            data.get("created_at", ""), data)
+    slug = plans.export_filename(saved, "").rstrip(".")
+    d = st.columns(3)
+    downloads.csv(d[0], "Plan sites (CSV)", lambda: plans.to_csv(saved).encode("utf-8-sig"), f"{slug}.csv")
+    d[1].download_button("Plan (GeoPackage)", lambda: plans.to_geopackage(saved), file_name=f"{slug}.gpkg",
+                         mime="application/geopackage+sqlite3", on_click="ignore", icon=":material/map:",
+                         help="Opens in QGIS: chosen sites, target LSOAs (with distance) and plan details.")
+    d[2].download_button("Plan (JSON)", lambda: json.dumps(data, indent=1).encode("utf-8"),
+                         file_name=f"{slug}.json", mime="application/json", on_click="ignore",
+                         icon=":material/data_object:")
+    command = plans.cli_command(data["request"])
+    if command:
+        st.caption("Reproduce from the command line:")
+        st.code(command, language="bash", wrap_lines=True)
+
+
+def save_form(entry: dict, view_params: dict[str, str]) -> None:
+    data, req = entry["data"], entry["data"]["request"]
+    with st.form("op_save_form", border=True):
+        st.markdown("**Save this plan**")
+        default = f"{data.get('area_name', 'Plan')}: {req['k']} sites, {req['objective']}"
+        name = st.text_input("Plan name", value=default[:plans.MAX_NAME], max_chars=plans.MAX_NAME,
+                             key="op_save_name")
+        if st.form_submit_button("Save plan", icon=":material/bookmark_add:", type="primary"):
+            try:
+                pid = plans.PlanStore().save(data, name)
+                saved = plans.PlanStore().get(pid)
+            except (ValueError, plans.PlanStoreError, OSError) as exc:
+                st.error(f"Could not save the plan: {exc}")
+                return
+            st.session_state[K_RESULT] = {"data": saved.data, "plan_id": pid, "name": saved.name}
+            st.rerun()
+    pid = entry.get("plan_id")
+    if pid:
+        widgets.share_link({**view_params, "plan": pid}, st,
+                           "Link to this plan (opens the plan for anyone using this app):")
+
+
+def saved_table(listing: pd.DataFrame) -> None:
+    shown = listing[["name", "area_name", "target_label", "objective", "radius_km", "k", "covered_population",
+                     "covered_share", "saved_at", "id"]]
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"name": "Plan", "area_name": "Area", "target_label": "Target",
+                                "radius_km": st.column_config.NumberColumn("Radius (km)"),
+                                "covered_population": st.column_config.NumberColumn("Covered",
+                                                                                    format="localized"),
+                                "covered_share": st.column_config.NumberColumn("Share", format="percent"),
+                                "saved_at": "Saved (UTC)", "id": "Id"})
