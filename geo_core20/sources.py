@@ -335,14 +335,15 @@ class Citation:
 
 CITATIONS: dict[str, Citation] = {c.id: c for c in (
     Citation("hse_hypertension_by_age",
-             "Health Survey for England 2019: Adults' health, hypertension (survey-defined: measured "
-             "blood pressure 140/90 mmHg or above, or on medication) by age, all adults",
-             "NHS Digital", "2019",
+             "Health Survey for England 2021 part 2: Adults' health, hypertension (survey-defined: "
+             "measured blood pressure 140/90 mmHg or above, or on medication) by age, all adults",
+             "NHS Digital", "2021 (published 2023)",
              "https://digital.nhs.uk/data-and-information/publications/statistical/"
-             "health-survey-for-england/2019",
-             OGL, "Health Survey for England 2019, NHS Digital, licensed under the Open Government "
+             "health-survey-for-england/2021-part-2/adults-health",
+             OGL, "Health Survey for England 2021, NHS Digital, licensed under the Open Government "
                   "Licence v3.0.",
-             notes="Seven age bands, persons; the rates are in geo_core20/clinical/hypertension.py."),
+             notes="30% of adults; 9% aged 16-44; 60% aged 65+ (key findings). The 45-64 rate is derived "
+                   "to reproduce the 30%; see geo_core20/clinical/hypertension.py."),
     Citation("ons_undiagnosed_hypertension",
              "Risk factors for undiagnosed high blood pressure in England: 2015 to 2019",
              "Office for National Statistics", "2023",

@@ -10,13 +10,15 @@ from geo_core20.clinical import focus, hypertension, populations, qof
 
 
 def test_expected_register_known_answer():
-    # 1,000 people aged 16-24 at 5% and 200 aged 75+ at 68%: 50 + 136 = 186 expected.
-    bands = pd.DataFrame({c: [0.0] for c in hypertension.HSE_RATES})
-    bands.loc[0, "pop_16_24"] = 1000
-    bands.loc[0, "pop_75_plus"] = 200
-    assert hypertension.expected_register(bands).iloc[0] == pytest.approx(186.0)
-    rates = {"pop_16_24": 0.1, "pop_75_plus": 0.5}
+    # 1,000 people aged 16-44 at 9%, 500 aged 45-64 at 38.4% and 200 aged 65+ at 60%:
+    # 90 + 192 + 120 = 402 expected.
+    bands = pd.DataFrame({"pop_16_44": [1000.0, 0.0], "pop_45_64": [500.0, 0.0],
+                          "pop_65_plus": [200.0, 10.0]})
+    assert hypertension.expected_register(bands).tolist() == pytest.approx([402.0, 6.0])
+    rates = {"pop_16_44": 0.1, "pop_65_plus": 0.5}
     assert hypertension.expected_register(bands, rates).iloc[0] == pytest.approx(200.0)
+    with pytest.raises(KeyError, match="pop_75_plus"):
+        hypertension.expected_register(bands, {"pop_75_plus": 0.7})
 
 
 def test_gap_and_undiagnosed():
@@ -38,7 +40,7 @@ def test_bands_from_single_years():
     assert b.loc["E01000001", "pop_15_44"] == 30
     assert b.loc["E01000001", "pop_55_74"] == 20
     assert b.loc["E01000001", "pop_16_plus"] == 75
-    assert b.loc["E01000001", "pop_75_plus"] == 16  # 75..89 and 90+
+    assert b.loc["E01000001", "pop_65_plus"] == 26  # 65..89 and 90+
     hse = [c for c in hypertension.HSE_RATES]
     assert b.loc["E01000001", hse].sum() == b.loc["E01000001", "pop_16_plus"]
 

@@ -1,8 +1,8 @@
 """Expected hypertension register from each LSOA's adult age structure.
 
 expected = sum over age bands of (residents in the band) x (published prevalence in the band).
-The rates are survey-defined hypertension (measured 140/90 mmHg or above, or on treatment),
-persons, from the Health Survey for England 2019 (citation ``hse_hypertension_by_age`` in
+The rates are survey-defined hypertension (measured 140/90 mmHg or above, or on medication),
+all adults, from the Health Survey for England 2021 (citation ``hse_hypertension_by_age`` in
 geo_core20.sources). Only persons are available offline (no sex split), so the rates are for
 all adults of each age. Recorded is the practice-to-LSOA QOF HYP estimate (qof.py); the gap
 (expected minus recorded) estimates undiagnosed hypertension.
@@ -14,17 +14,17 @@ import pandas as pd
 
 CITATION_ID = "hse_hypertension_by_age"
 
-# population column (populations.BANDS) -> published prevalence of hypertension, persons.
-# Ends checked against ONS (2023), HSE 2015-2019: 7% of men / 4% of women aged 16-24 and
-# 66% / 71% aged 75+ (citation ``ons_undiagnosed_hypertension``).
+# HSE 2021 "Adults' health" key findings: hypertension in 30% of adults, rising "from 9% of adults
+# aged 16 to 44 to 60% of adults aged 65 and over". The 45-64 rate is not in the summary, so it is
+# the value that reproduces the published 30% over England's mid-2020 adults (45.70 M: 20.76 M
+# aged 16-44, 14.47 M aged 45-64, 10.46 M aged 65+): (0.30 x 45.70 - 0.09 x 20.76 - 0.60 x 10.46)
+# / 14.47 = 0.384 (tests/test_clinical_real.py recomputes it). ONS (2023, HSE 2015-2019) agrees at
+# the ends: 7% of men and 4% of women aged 16-24, 66% and 71% aged 75+.
+PUBLISHED_ALL_ADULTS = 0.30
 HSE_RATES: dict[str, float] = {
-    "pop_16_24": 0.05,
-    "pop_25_34": 0.08,
-    "pop_35_44": 0.14,
-    "pop_45_54": 0.26,
-    "pop_55_64": 0.40,
-    "pop_65_74": 0.55,
-    "pop_75_plus": 0.68,
+    "pop_16_44": 0.09,
+    "pop_45_64": 0.384,  # derived, see above
+    "pop_65_plus": 0.60,
 }
 
 

@@ -24,9 +24,8 @@ BANDS: dict[str, tuple[int, int | None]] = {
     "pop_15_44": (15, 44),      # maternity: residents aged 15-44 (persons; no sex split offline)
     "pop_55_74": (55, 74),      # targeted lung health check ages
     "pop_16_plus": (16, None),  # adults, as in the Health Survey for England
-    # Health Survey for England bands for the expected hypertension register
-    "pop_16_24": (16, 24), "pop_25_34": (25, 34), "pop_35_44": (35, 44), "pop_45_54": (45, 54),
-    "pop_55_64": (55, 64), "pop_65_74": (65, 74), "pop_75_plus": (75, None),
+    # Health Survey for England 2021 bands for the expected hypertension register
+    "pop_16_44": (16, 44), "pop_45_64": (45, 64), "pop_65_plus": (65, None),
 }
 
 
