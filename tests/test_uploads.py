@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_core20 import safety, uploads
+from geo_core20 import limits, safety, uploads
 from geo_core20.uploads import UploadError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
@@ -49,7 +49,7 @@ def test_delimiters_and_title_lines(data, delimiter, columns, first_row):
     ("abc", None), ("", None), ("1,23,4", None),
 ])
 def test_number_parsing(text, value):
-    assert uploads._parse_number(text) == value
+    assert uploads.parse_number(text) == value
 
 
 def test_windows_1252_fallback_keeps_text():
@@ -91,7 +91,7 @@ def test_excel_first_sheet_with_title_line(tmp_path):
     assert list(raw.frame.columns) == ["LSOA21CD", "Referrals", "Rate per 1,000"]
     assert raw.frame["Referrals"].tolist() == ["12", "7", "1"]  # 7.0 shown as the user sees it
     assert raw.row_numbers.tolist() == [3, 4, 5]  # spreadsheet rows, after title and header
-    assert any("first sheet" in n for n in raw.notes)
+    assert raw.sheets == ["Referrals", "Notes"] and any("2 sheets" in n for n in raw.notes)
     result = uploads.load_lsoa_table(raw, lookup=_lookup(), pop21=pd.Series(dtype=float),
                                      pop11=pd.Series(dtype=float))
     assert result.value_columns == {"Referrals": "count", "Rate per 1,000": "rate"}
@@ -113,7 +113,7 @@ def test_unusable_files_raise_a_clear_message(data, name, message):
 
 
 def test_size_limit(monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_BYTES", 1000)
     with pytest.raises(UploadError, match=r"limit is"):
         uploads.read_upload(b"lsoa_code,v\n" + b"E01000001,1\n" * 200, "big.csv")
 

@@ -1,0 +1,182 @@
+"""Which columns of an upload hold what: LSOA codes, postcodes, coordinates, values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo_core20 import geocode
+from geo_core20.uploads.cells import is_lsoa_code, key, parse_number, parse_numbers, share
+from geo_core20.uploads.reading import RawTable, UploadError
+
+COUNT, RATE = "count", "rate"
+LSOA_KIND, POINTS_KIND = "lsoa", "points"
+
+# header aliases, compared after `key` (lower case, letters and digits only)
+LSOA_ALIASES = ("lsoacode", "lsoa21cd", "lsoa11cd", "lsoa", "lsoacode2021", "lsoacode2011", "lsoa21code",
+                "lsoa11code", "lsoa21", "lsoa11", "lsoacd", "lsoaid", "geographycode", "areacode",
+                "lowerlayersuperoutputarea", "lowerlayersuperoutputareacode", "lsoa2021code",
+                "lsoa2011code", "lsoa2021", "lsoa2011", "code")
+POSTCODE_ALIASES = ("postcode", "postcodes", "pcd", "pcds", "pcd2", "pcd7", "pcd8", "postalcode", "zip",
+                    "zipcode", "pc", "sitepostcode", "venuepostcode")
+LON_ALIASES = ("lon", "long", "longitude", "lng", "wgs84lon", "longitudewgs84", "xlon", "lonwgs84")
+LAT_ALIASES = ("lat", "latitude", "wgs84lat", "latitudewgs84", "ylat", "latwgs84")
+EASTING_ALIASES = ("easting", "eastings", "east", "bnge", "bngeasting", "xbng", "oseast1m", "gridrefeast")
+NORTHING_ALIASES = ("northing", "northings", "north", "bngn", "bngnorthing", "ybng", "osnrth1m",
+                    "gridrefnorth")
+AMBIGUOUS_X, AMBIGUOUS_Y = ("x", "xcoord", "xcoordinate"), ("y", "ycoord", "ycoordinate")
+LABEL_HINTS = ("name", "site", "venue", "title", "label", "description", "organisation", "location")
+_RATE_HINTS = ("rate", "per", "pct", "percent", "prop", "share", "ratio", "score", "mean", "average",
+               "avg", "index", "prevalence", "median")
+
+EXPECTED_COLUMNS_TEXT = (
+    "an LSOA code column (e.g. lsoa_code, LSOA21CD, LSOA11CD, 'LSOA code (2021)', or any column of codes "
+    "like E01000001), or a postcode column, or longitude and latitude columns, or easting and northing "
+    "columns"
+)
+
+
+def find_lsoa_column(frame: pd.DataFrame) -> str | None:
+    """The column of LSOA codes: by header alias (checked against content), else by content."""
+    by_alias = [c for c in frame.columns if key(c) in LSOA_ALIASES
+                or (("lsoa" in key(c)) and ("cd" in key(c) or "code" in key(c)))]
+    for col in by_alias:
+        if share(frame[col], is_lsoa_code) >= 0.5:
+            return col
+    scored = [(c, share(frame[c], is_lsoa_code)) for c in frame.columns]
+    scored = [(c, s) for c, s in scored if s >= 0.8]
+    return max(scored, key=lambda cs: cs[1])[0] if scored else None
+
+
+
+@dataclass
+class PointColumns:
+    """Which columns locate each point (postcode and/or a coordinate pair)."""
+
+    postcode: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    easting: str | None = None
+    northing: str | None = None
+    label: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.postcode or (self.lon and self.lat) or (self.easting and self.northing))
+
+    def describe(self) -> str:
+        parts = []
+        if self.lon and self.lat:
+            parts.append(f"longitude/latitude from '{self.lon}'/'{self.lat}'")
+        if self.easting and self.northing:
+            parts.append(f"easting/northing from '{self.easting}'/'{self.northing}'")
+        if self.postcode:
+            parts.append(f"postcode from '{self.postcode}'")
+        return "; ".join(parts) if parts else "none"
+
+
+def _first(frame: pd.DataFrame, aliases: tuple[str, ...], contains: str | None = None,
+           exclude: Iterable[str] = ()) -> str | None:
+    exclude = set(exclude)
+    for col in frame.columns:
+        if col not in exclude and key(col) in aliases:
+            return col
+    if contains:
+        for col in frame.columns:
+            if col not in exclude and contains in key(col):
+                return col
+    return None
+
+
+def _median_abs(values: pd.Series) -> float:
+    nums = parse_numbers(values).abs().dropna()
+    return float(nums.median()) if len(nums) else float("nan")
+
+
+def find_point_columns(frame: pd.DataFrame) -> PointColumns:
+    """Postcode, lon/lat and easting/northing columns by header (x/y decided by their values)."""
+    cols = PointColumns()
+    pc = _first(frame, POSTCODE_ALIASES, contains="postcode")
+    if pc is not None and share(frame[pc], lambda v: geocode.normalise_postcode(v) is not None) >= 0.3:
+        cols.postcode = pc
+    elif pc is None:
+        # a headerless or oddly named column full of postcodes
+        scored = [(c, share(frame[c], lambda v: geocode.normalise_postcode(v) is not None))
+                  for c in frame.columns]
+        scored = [(c, s) for c, s in scored if s >= 0.8]
+        cols.postcode = max(scored, key=lambda cs: cs[1])[0] if scored else None
+    cols.lon = _first(frame, LON_ALIASES, contains="longitude")
+    cols.lat = _first(frame, LAT_ALIASES, contains="latitude")
+    cols.easting = _first(frame, EASTING_ALIASES, contains="easting")
+    cols.northing = _first(frame, NORTHING_ALIASES, contains="northing")
+    x = _first(frame, AMBIGUOUS_X)
+    y = _first(frame, AMBIGUOUS_Y)
+    if x and y:
+        scale = max(_median_abs(frame[x]), _median_abs(frame[y]))
+        if scale <= 180 and not (cols.lon and cols.lat):
+            cols.lon, cols.lat = x, y
+        elif scale > 1000 and not (cols.easting and cols.northing):
+            cols.easting, cols.northing = x, y
+    if not (cols.lon and cols.lat):
+        cols.lon = cols.lat = None
+    if not (cols.easting and cols.northing):
+        cols.easting = cols.northing = None
+    used = {cols.postcode, cols.lon, cols.lat, cols.easting, cols.northing}
+    for col in frame.columns:
+        if col not in used and any(h in key(col) for h in LABEL_HINTS):
+            cols.label = col
+            break
+    return cols
+
+
+def numeric_columns(frame: pd.DataFrame, exclude: Iterable[str] = ()) -> list[str]:
+    """Columns whose filled cells are (at least 80%) numbers: candidate value columns."""
+    exclude = set(exclude)
+    out = []
+    for col in frame.columns:
+        if col in exclude:
+            continue
+        if share(frame[col], lambda v: parse_number(v) is not None) >= 0.8:
+            out.append(col)
+    return out
+
+
+def guess_semantics(frame: pd.DataFrame, column: str) -> str:
+    """'rate' for shares, rates, scores (or any decimals); 'count' for whole numbers."""
+    name = key(column)
+    if any(h in name for h in _RATE_HINTS) or "%" in str(column):
+        return RATE
+    if frame[column].astype(str).str.contains("%", regex=False).any():
+        return RATE
+    nums = parse_numbers(frame[column]).dropna()
+    if len(nums) and (nums >= 0).all() and np.allclose(nums, nums.round()):
+        return COUNT
+    return RATE
+
+
+def detect_kind(raw: RawTable) -> str:
+    """'lsoa' for a table keyed by LSOA code, 'points' for postcodes/coordinates.
+
+    Raises UploadError naming the columns found and the columns expected when neither fits.
+    """
+    lsoa = find_lsoa_column(raw.frame)
+    points = find_point_columns(raw.frame)
+    if lsoa is not None:
+        others = numeric_columns(raw.frame, exclude=[lsoa, points.lon, points.lat, points.easting,
+                                                     points.northing])
+        if others or not points.usable:
+            return LSOA_KIND
+    if points.usable:
+        return POINTS_KIND
+    raise UploadError(no_usable_column_message(raw))
+
+
+def no_usable_column_message(raw: RawTable) -> str:
+    found = ", ".join(f"'{c}'" for c in raw.frame.columns[:30])
+    more = f" and {len(raw.frame.columns) - 30} more" if len(raw.frame.columns) > 30 else ""
+    return (f"No usable column in '{raw.filename}'. Columns found: {found}{more}. Expected "
+            f"{EXPECTED_COLUMNS_TEXT}.")
+
