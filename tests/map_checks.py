@@ -7,7 +7,7 @@ import re
 
 import folium
 
-from geo_core20.maps import choropleth
+from geo_core20.maps import choropleth, classify
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -19,8 +19,20 @@ def lsoa_layer(m: folium.Map) -> tuple[list[dict], list[str]]:
     return json.loads(layers[0].data_js)["features"], json.loads(layers[0].fills_js)
 
 
-def legend_text(html: str) -> str:
-    return html.split("Map legend", 1)[1].split("</details>", 1)[0]
+def legend_text(m: folium.Map) -> str:
+    """The HTML of the legend built with a map, which must not be drawn on the map itself."""
+    html = m.get_root().render()
+    assert "gc20-legend" not in html and "Map legend" not in html, "the legend goes beside the map"
+    legend = choropleth.legend_of(m)
+    assert legend is not None, "every map is built with its legend"
+    return classify.legend_html(legend)
+
+
+def assert_reads_as_a_user_would(m: folium.Map) -> None:
+    """Scrolling the page over the map does not zoom it; tooltips open on the side with room."""
+    html = m.get_root().render()
+    assert '"scrollWheelZoom": false' in html
+    assert "scrollWheelZoom.enable()" in html, "zoom by wheel after a click or focus"
 
 
 def assert_only_escaped(html: str) -> None:

@@ -14,7 +14,7 @@ import folium.plugins
 import pytest
 
 from geo_core20.maps import assets
-from geo_core20.maps.elements import LegendControl
+from geo_core20.maps.elements import Attribution
 
 
 def test_package_json_pins_exact_versions():
@@ -137,12 +137,12 @@ def test_standalone_html_inlines_every_asset_and_keeps_markup_safe():
     assets.use_local_assets()
     m = folium.Map(tiles=None)
     folium.plugins.Fullscreen().add_to(m)
-    m.add_child(LegendControl("<b>ok</b></script><script>alert(1)</script>"))
+    m.add_child(Attribution(["<b>ok</b></script><script>alert(1)</script>"]))
     html = assets.standalone_html(m)
     assert assets.STATIC_URL not in html
     assert not re.search(r'<(script|link)[^>]+(src|href)="', html), "every script and stylesheet inlined"
     assert "L.Control.FullScreen" in html or "fullscreen" in html.lower()
-    # the legend's text cannot close the script element it sits in
+    # the attribution's text cannot close the script element it sits in
     assert "</script><script>alert(1)" not in html
     # no jQuery/Bootstrap/Font Awesome in a map without markers
     assert "jQuery v3.7.1" not in html and "Font Awesome Free" not in html

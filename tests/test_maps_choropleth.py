@@ -99,8 +99,12 @@ def test_controls_legend_and_attribution(grid):
     assert "L.control.scale" in html
     assert "L.control.layers" in html
     assert "L.Control.FullScreen" in html or "fullscreen" in html
-    assert "Map legend" in html and "1 (most deprived 10%)" in html
-    assert "Leeds &lt;b&gt; boundary" in html and "Leeds <b>" not in html
+    # the legend goes beside the map (returned with it), never on it
+    assert "Map legend" not in html and "gc20-legend" not in html
+    legend = styles.legend_html(choropleth.legend_of(m))
+    assert "Map legend" in legend and "1 (most deprived 10%)" in legend
+    assert "Leeds &lt;b&gt; boundary" in legend and "Leeds <b>" not in legend
+    assert "Leeds <b>" not in html
     assert "Contains OS data © Crown copyright" in html
     # the outline layers do not swallow hover/click meant for the LSOAs
     assert html.count('"interactive": false') >= 2

@@ -66,7 +66,7 @@ def test_plan_map_classes_markers_and_legend(atlas2025, hartlepool, plan_data):
     html = m.get_root().render()
     assert html.count(f'class=\\"{om.SITE_CLASS}\\"') + html.count(f'class="{om.SITE_CLASS}"') == 3
     assert html.count("L.circle(") == 3  # a reach circle per site (metres)
-    legend = legend_text(html)
+    legend = legend_text(m)
     assert "Reach of the chosen sites" in legend and "Target LSOA within 3 km" in legend
     assert "Grey dots" not in legend  # no existing sites passed
     assert "Hartlepool" in legend  # the area boundary entry
@@ -79,7 +79,7 @@ def test_plan_map_existing_sites_are_escaped_and_clustered_when_many(plan_data):
                       existing_sites=sites_frame(5))
     html = few.get_root().render()
     assert html.count("L.circleMarker(") == 5 and "markerClusterGroup" not in html
-    assert "Grey dots: existing sites" in legend_text(html)
+    assert "Grey dots: existing sites" in legend_text(few)
     assert "Core20 outline" not in html
     assert_only_escaped(html)
     many = om.plan_map(plan_data, "2025", "lad", LAD, basemap="none", core20_on=False,
@@ -106,7 +106,7 @@ def test_access_map_bands_and_nearest_site(atlas2025, hartlepool):
     assert (classes[~target] == len(om.BAND_COLOURS)).all() and (classes[target] < len(om.BAND_COLOURS)).all()
     html = m.get_root().render()
     assert html.count("L.circleMarker(") == 3
-    legend = legend_text(html)
+    legend = legend_text(m)
     assert "Straight-line distance to the nearest site" in legend
     assert f"Types: {schema.SITE_TYPES['gp']}." in legend
     assert "Hartlepool" in legend

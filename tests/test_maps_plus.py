@@ -63,7 +63,7 @@ def test_area_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
     html = m.get_root().render()
     assert html.count("L.circleMarker(") == 2
     assert "Core20 outline" in html and "Hartlepool boundary" in html
-    assert "Uploaded" in legend_text(html)
+    assert "Uploaded" in legend_text(m)
     assert_only_escaped(html)
     no_core20 = pm.area_map("2025", "lad", LAD, "none", False, props, vals, ["#a", "#b", "#c"],
                             [("code", "LSOA")], name="Venues", lgd=lgd).get_root().render()
@@ -80,25 +80,25 @@ def test_target_map_classes_match_the_target(hartlepool):
     assert 0 < inside.sum() < 57
     assert [f["properties"]["c"] for f in features] == np.where(inside, 0, 1).tolist()
     assert fills == [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
-    legend = legend_text(m.get_root().render())
+    legend = legend_text(m)
     assert "Core20PLUS target" in legend and "In the target" in legend and "Hartlepool" in legend
     n_in = int(inside.sum())
-    assert f"In the target <span class=\\\"gc20-count\\\">({n_in:,})" in legend
-    assert f"Not in the target <span class=\\\"gc20-count\\\">({57 - n_in:,})" in legend
+    assert f'In the target <span class="gc20-count" style="color:#555">({n_in:,})' in legend
+    assert f'Not in the target <span class="gc20-count" style="color:#555">({57 - n_in:,})' in legend
 
 
 def test_indicator_map_lsoa_and_local_authority_levels(atlas2025, hartlepool):
     m, table = pm.indicator_map("2025", "lad", LAD, "coastal_core20", "none", False)
     features, _ = lsoa_layer(m)
     assert len(features) == len(table) == 57
-    assert "Shown per LSOA: 57 in view." in legend_text(m.get_root().render())
+    assert "Shown per LSOA: 57 in view." in legend_text(m)
     m, table = pm.indicator_map("2025", "lad", LAD, "homeless_per_1000", "none", True,
                                 national=plus.values(atlas2025, "homeless_per_1000"))
     features, _ = lsoa_layer(m)
     assert len(features) == len(table) == 1
     assert features[0]["properties"]["name"] == "Hartlepool"
     html = m.get_root().render()
-    assert "Shown per local authority: 1 in view." in legend_text(html) and "Core20 outline" in html
+    assert "Shown per local authority: 1 in view." in legend_text(m) and "Core20 outline" in html
 
 
 def test_hotspot_map_legend_counts_every_lsoa(hartlepool):
@@ -110,5 +110,6 @@ def test_hotspot_map_legend_counts_every_lsoa(hartlepool):
     codes = pd.Categorical(result.frame["hotspot"], categories=list(hotspots.CLASS_ORDER)).codes
     assert [f["properties"]["c"] for f in features] == codes.tolist()
     html = m.get_root().render()
-    assert "FDR-adjusted (Benjamini-Hochberg)." in legend_text(html)
-    assert_only_escaped(html)  # the indicator label reaches the legend title escaped
+    assert "FDR-adjusted (Benjamini-Hochberg)." in legend_text(m)
+    assert "<script>alert" not in html
+    assert_only_escaped(legend_text(m))  # the indicator label reaches the legend title escaped

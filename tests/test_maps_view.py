@@ -8,18 +8,9 @@ import pytest
 import shapely
 
 from geo_core20 import areas, schema
-from geo_core20.maps import assets, export, national, styles, view
+from geo_core20.maps import assets, choropleth, export, national, styles, view
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB
-
-
-def _svg_features(vm) -> int:
-    from geo_core20.maps.choropleth import BoundedGeoJson
-
-    layers = [c for c in vm.map._children.values()
-              if isinstance(c, BoundedGeoJson) and c.options.get("className") == "gc20-lsoa"]
-    assert len(layers) == 1
-    return len(layers[0].data["features"])
 
 
 def _national_layer(vm) -> national.NationalLayer:
@@ -52,41 +43,30 @@ def test_icb_view_draws_exactly_its_lsoas_with_the_national_renderer(atlas2025):
     needed = [c for c in layer.options["src"]["chunks"] if c["needed"]]
     assert [c["key"] for c in needed] == [str(chosen[national.CHUNK_COLUMN].iloc[0])]
     assert layer.options["core20Outline"] and layer.options["edgeZoom"] == 0
-    assert layer.options["core20Steps"] == [[0, *national.LOOK.core20_steps[-1][1:]]]
+    # the Core20 outline is thin and zoom-dependent, so small urban LSOAs keep their fill
+    steps = layer.options["core20Steps"]
+    assert steps == [list(step) for step in national.LOOK.core20_steps] and len(steps) >= 2
+    assert [z for z, _, _ in steps] == sorted(z for z, _, _ in steps)
+    assert max(w for _, w, _ in steps) <= 1.5 and max(w + h for _, w, h in steps) <= 2.5
     assert sum(e.count for e in vm.legend.entries) == len(chosen)
     assert vm.area_name == areas.area_name(atlas2025, "icb", ICB)
     html = vm.map.get_root().render()
     assert f"{vm.area_name} boundary" in html and "Surrounding areas" in html
     assert "gc20-lsoa" not in html, "no per-LSOA SVG paths"
     assert assets.external_urls(vm.map) == []
-
-
-def test_svg_fallback_still_draws_every_lsoa(atlas2025):
-    vm = view.build_view_map("2025", "icb", ICB, schema.IMD_DECILE, force_renderer="svg")
-    expected = len(areas.select(atlas2025, "icb", ICB))
-    assert vm.renderer == "svg" and vm.n_lsoas == expected == _svg_features(vm)
-    assert sum(e.count for e in vm.legend.entries) == expected
-
-
-def test_every_small_area_fits_the_svg_fallback(atlas2025):
-    biggest = max(areas.summary(atlas2025, lv)["lsoas"].max() for lv in ("icb", "sub_icb", "lad"))
-    assert biggest <= view.SVG_MAX_LSOAS
+    # the legend goes beside the map, with the counts; scrolling the page does not zoom the map
+    assert "gc20-legend" not in html and choropleth.legend_of(vm.map) is vm.legend
+    assert '"scrollWheelZoom": false' in html and "scrollWheelZoom.enable()" in html
 
 
 def test_large_extents_use_the_fast_renderer(atlas2025):
     vm = view.build_view_map("2025", "england", None, schema.IMD_DECILE)
-    assert vm.renderer in ("national", "canvas")
+    assert vm.renderer == "national"
     assert vm.n_lsoas == len(atlas2025)
     html = vm.map.get_root().render()
     assert len(html) < 4_000_000, "the England page must stay light enough for a browser"
-    assert "gc20-lsoa" not in html or vm.renderer == "canvas"
-
-
-def test_canvas_fallback_for_a_region(atlas2025):
-    vm = view.build_view_map("2025", "region", "E12000007", schema.IMD_DECILE, force_renderer="canvas")
-    assert vm.renderer == "canvas" and vm.n_lsoas == (atlas2025["region_code"] == "E12000007").sum()
-    html = vm.map.get_root().render()
-    assert html.count('"code":"E01') == vm.n_lsoas
+    assert "gc20-lsoa" not in html
+    assert sum(e.count for e in vm.legend.entries) == len(atlas2025)
 
 
 def test_shading_by_score_uses_national_breaks(atlas2025):
@@ -127,6 +107,12 @@ def test_standalone_map_html_is_self_contained(atlas2025):
     assert assets.STATIC_URL not in html
     assert not re.search(r'<(script|link)[^>]+(src|href)="', html)
     assert "<title>Core20 map: Manchester" in html and "Attribution:" in html
+    # the legend and the sources sit in a side panel next to the map, not inside its container
+    body = html.split("<body", 1)[1]
+    panel = body.split('<aside class="gc20-panel"', 1)[1].split("</aside>", 1)[0]
+    assert html.count('class="gc20-legend"') == 1 and 'class="gc20-legend"' in panel
+    assert "1 (most deprived 10%)" in panel and "Crown copyright" in panel
+    assert body.index("<aside") < body.index('class="folium-map"'), "panel outside the map's div"
     # the geometry of Manchester's NHS region is inline (base64), the other regions' not at all
     chunks = _national_layer(vm).options["src"]["chunks"]
     assert vm.renderer == "national" and sum(1 for c in chunks if c.get("data")) == 1

@@ -95,7 +95,7 @@ def test_census_deprivation_tracks_imd(atlas2025):
 
 
 def test_iod_indicators_split_into_lsoa_and_la_level(atlas2025):
-    table = plus._iod_indicators()
+    table = plus.inputs.iod_indicators()
     lad = atlas2025.set_index("lsoa_code")["lad_code"].reindex(table.index)
     distinct = table.groupby(lad.to_numpy()).nunique()
     for col in plus.IOD_LSOA_INDICATORS:
@@ -119,7 +119,7 @@ def test_lad_level_layers_stay_on_lad_boundaries(atlas2025):
 
 
 def test_grt_and_roma_totals_are_conserved_by_the_lad_remap(atlas2025):
-    raw = pd.read_csv(plus._path("census21_ethnicity_lad"))
+    raw = pd.read_csv(plus.inputs.input_path("census21_ethnicity_lad"))
     eng = raw[raw["ltla21_code"].str.startswith("E")]
     for ind_id, group in (("grt_count", "White: Gypsy or Irish Traveller (number)"),
                           ("roma_count", "White: Roma (number)")):

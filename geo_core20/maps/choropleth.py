@@ -22,7 +22,7 @@ from jinja2 import Template
 
 from geo_core20 import schema
 from geo_core20.maps import assets, styles
-from geo_core20.maps.elements import Attribution, LegendControl
+from geo_core20.maps.elements import Attribution, MapStyle, ScrollZoomOnFocus
 from geo_core20.safety import escape_html
 
 COORD_DECIMALS = 5  # ~1 m: far below the 200 m generalisation of the BSC boundaries
@@ -129,7 +129,7 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=fit_zoom(bounds), tiles=None,
                    control_scale=True, prefer_canvas=prefer_canvas, min_zoom=MIN_ZOOM, max_zoom=MAX_ZOOM,
-                   zoom_snap=ZOOM_SNAP)
+                   zoom_snap=ZOOM_SNAP, scroll_wheel_zoom=False)
     # folium passes max_zoom to tile layers only; without tiles the map itself needs it
     # (MarkerCluster refuses a map with no maxZoom and leaves it blank)
     m.options["maxZoom"] = MAX_ZOOM
@@ -141,6 +141,8 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
     if basemap != "none":
         folium.TileLayer(**_TILES[basemap], control=True, overlay=False).add_to(m)
     m.add_child(Attribution(attribution))
+    m.add_child(MapStyle())
+    m.add_child(ScrollZoomOnFocus())  # the page scrolls over the map until it is clicked
     return m
 
 
@@ -198,10 +200,12 @@ def add_lsoa_layer(m: folium.Map, view: gpd.GeoDataFrame, shade: str, classes: s
 
 
 def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, name: str,
-                colour: str, weight: float, halo: str | None = None, dash: str | None = None,
+                colour: str, weight: float, halo: str | None = None, halo_extra: float = 3.0,
+                dash: str | None = None,
                 show: bool = True, control: bool = True,
                 decimals: int = COORD_DECIMALS) -> folium.FeatureGroup:
-    """A non-interactive outline (optionally on a white halo) in its own toggleable group."""
+    """A non-interactive outline, never filled (optionally on a halo ``halo_extra`` px wider),
+    in its own toggleable group."""
     group = folium.FeatureGroup(name=escape_html(name), show=show, control=control)
     if geom is None or geom.is_empty:
         group.add_to(m)
@@ -209,7 +213,7 @@ def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, 
     data = feature_collection(np.array([geom]), decimals=decimals)
     bounds = geom.bounds
     if halo:
-        BoundedGeoJson(data, bounds, style_function=lambda _f: {"color": halo, "weight": weight + 3,
+        BoundedGeoJson(data, bounds, style_function=lambda _f: {"color": halo, "weight": weight + halo_extra,
                                                                 "fill": False, "opacity": 0.95},
                        interactive=False, control=False).add_to(group)
     line = {"color": colour, "weight": weight, "fill": False, "opacity": 1.0}
@@ -248,18 +252,32 @@ def core20_outline(view: gpd.GeoDataFrame, full_geometry: np.ndarray | None = No
 
 def add_core20_outline(m: folium.Map, geom: shapely.Geometry | None,
                        show: bool = True) -> folium.FeatureGroup:
+    """The Core20 outline: a thin line on a thin halo, no fill, so small LSOAs keep their colour."""
     return add_outline(m, geom, name="Core20 outline (IMD deciles 1-2)", colour=styles.CORE20_LINE,
-                       weight=2.0, halo=styles.CORE20_HALO, show=show)
+                       weight=styles.CORE20_WEIGHT, halo=styles.CORE20_HALO,
+                       halo_extra=styles.CORE20_HALO_EXTRA, show=show)
+
+
+LEGEND_ATTR = "gc20_legend"
 
 
 def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = True) -> folium.Map:
-    """Legend, fullscreen button and layer control (added last so it lists every layer)."""
-    m.add_child(LegendControl(styles.legend_html(legend)))
+    """Fullscreen button and layer control (added last so it lists every layer).
+
+    The legend is kept with the map (``legend_of(m)``) for the page to show *beside* it:
+    drawn on the map it covered the area and the tooltips.
+    """
+    setattr(m, LEGEND_ATTR, legend)
     folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen",
                               force_separate_button=True).add_to(m)
     if layer_control:
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
     return m
+
+
+def legend_of(m: folium.Map) -> styles.Legend | None:
+    """The legend of a map built by ``geo_core20.maps`` (None for another map)."""
+    return getattr(m, LEGEND_ATTR, None)
 
 
 def build_lsoa_map(view: gpd.GeoDataFrame, shade: str = schema.IMD_DECILE, *,
@@ -317,7 +335,7 @@ class ClassedLsoaLayer(Layer):
                         return '<tr><th>' + r[1] + '</th><td>' + (p[r[0]] === undefined ? '' : p[r[0]])
                             + '</td></tr>';
                     }).join('') + '</table>';
-                }, {sticky: true, className: 'gc20-tooltip'});
+                }, {sticky: true, direction: 'auto', className: 'gc20-tooltip'});
             }
         });
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});

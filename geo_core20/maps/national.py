@@ -97,9 +97,9 @@ class Look:
     edge_zoom: float = 10  # LSOA edges from this zoom (below it an LSOA is a few pixels)
     core20_colour: str = styles.CORE20_LINE
     core20_halo: str = styles.CORE20_HALO
-    # Core20 outline by zoom: (from zoom, line weight, halo width added; 0 = no halo).
-    # From zoom 9.5 it is the ICB view's outline; zoomed out it thins so cities stay readable.
-    core20_steps: tuple[tuple[float, float, float], ...] = ((0, 0.8, 0), (8, 1.3, 2), (9.5, 2.0, 3))
+    # Core20 outline by zoom: (from zoom, line weight, halo width added; 0 = no halo). Thin
+    # at every zoom (at most 1.5 px on a 1 px halo) so small urban LSOAs keep their fill.
+    core20_steps: tuple[tuple[float, float, float], ...] = ((0, 0.6, 0), (8, 1.0, 1.0), (11, 1.5, 1.0))
     highlight_colour: str = "#ff7f00"
     highlight_weight: float = 2.5
     pane: str = "gc20National"

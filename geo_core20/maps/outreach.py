@@ -18,6 +18,7 @@ import pandas as pd
 from geo_core20 import access, areas, atlas, schema
 from geo_core20.maps import choropleth, styles
 from geo_core20.maps import view as mapview
+from geo_core20.maps.view import area_title  # noqa: F401 - re-exported for the outreach page
 from geo_core20.safety import escape_html
 
 COVERED, UNCOVERED, NOT_TARGET = "#2c7bb6", "#f46d43", "#e3e3e3"
@@ -39,10 +40,6 @@ def area_frame(vintage: str, level: str, area: str | None) -> tuple[gpd.GeoDataF
     gdf = atlas.load_atlas(vintage)
     rows = areas.mask(gdf, level, area).to_numpy()
     return gdf[rows], atlas.load_display_geometry(vintage).values[rows]
-
-
-def area_title(vintage: str, level: str, area: str | None) -> str:
-    return "England" if level == "england" else areas.area_name(atlas.load_atlas(vintage), level, area)
 
 
 def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:

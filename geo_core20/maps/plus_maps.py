@@ -1,8 +1,10 @@
 """PLUS layers maps (no Streamlit): indicators, Gi* hot spots, uploaded layers and the target.
 
 Every map is an area's polygons filled by class on one canvas layer, with escaped tooltips,
-the Core20 outline, the area boundary and a legend. The atlas and its display geometry come
-from ``geo_core20.atlas`` (cached per process); the page caches the finished maps.
+the thin Core20 outline and the area boundary; its legend (``choropleth.legend_of(m)``) is
+shown beside the map by the page. Classes come from ``maps.classify``: indicators are
+fitted on their national values, uploads on their own. The atlas and its display geometry
+come from ``geo_core20.atlas`` (cached per process); the page caches the finished maps.
 """
 
 from __future__ import annotations
@@ -17,21 +19,26 @@ import pandas as pd
 import shapely
 
 from geo_core20 import areas, atlas, hotspots, plus, schema
-from geo_core20.maps import choropleth, styles
+from geo_core20.maps import choropleth, classify, styles
 from geo_core20.maps import view as mapview
+from geo_core20.maps.classify import Classes, legend
+from geo_core20.maps.view import area_title
 from geo_core20.safety import escape_html
 
 SVG_MAX = 2_500  # above this many polygons, simplify harder (canvas layer either way)
 MAX_POINT_MARKERS = 2_000
 TooltipRows = Sequence[tuple[str, str]]
+FLAG_COLOURS = {True: classify.FLAG_COLOURS[0], False: classify.FLAG_COLOURS[1]}
+TARGET_COLOURS = {True: "#d95f02", False: "#e6e6e6"}
+FILL_OPACITY = 0.8
+TARGET_FILL_OPACITY = 0.9  # target LSOAs must read at ICB zoom, however small
+HIGHLIGHT_WEIGHT = 2.0  # px: the outline that keeps small target (or flagged) areas visible
+HIGHLIGHT_NOTE = "{what} are also outlined in their colour, so small ones show at every zoom."
+COUNT_COLOURS = ("#f2f2f2", "#a6dba0", "#5aae61", "#1b7837")
 
 
 def escaped(values: Iterable) -> list[str]:
     return [escape_html(v) for v in values]
-
-
-def area_title(vintage: str, level: str, area: str | None) -> str:
-    return "England" if level == "england" else areas.area_name(atlas.load_atlas(vintage), level, area)
 
 
 def area_rows(vintage: str, level: str, area: str | None) -> np.ndarray:
@@ -55,20 +62,43 @@ def area_boundary(vintage: str, level: str, area: str | None) -> shapely.Geometr
     return None if geom is None else shapely.simplify(geom, 0.0003)
 
 
-def legend(title: str, colours: Sequence[str], labels: Sequence[str], counts: Sequence[int] | None = None,
-           notes: Sequence[str] = (), core20: bool = False, area_name: str = "") -> styles.Legend:
-    """A legend of one entry per class; empty notes are dropped."""
-    counts = counts or [None] * len(colours)
-    entries = tuple(styles.LegendEntry(c, lab, n) for c, lab, n in zip(colours, labels, counts, strict=True))
-    return styles.Legend(title, entries, tuple(n for n in notes if n), core20, area_name)
+def layer_style(ind: plus.Indicator, national: pd.Series, classes: int = 5) -> Classes:
+    """Classes of an indicator fitted on its *national* values, so a colour means the same in every
+    area: quintiles (mapclassify) for numbers, Yes/No for flags, one colour per class for categories."""
+    if ind.kind == plus.FLAG:
+        return classify.flag(ind.label, colours=(FLAG_COLOURS[True], FLAG_COLOURS[False]))
+    if ind.kind == plus.CATEGORY:
+        return classify.categories(national, title=ind.label)
+    n = int(pd.to_numeric(pd.Series(np.asarray(national, dtype=object)), errors="coerce").notna().sum())
+    where = {plus.LSOA: "LSOAs", plus.MSOA: "MSOAs", plus.LAD: "local authorities"}[ind.level]
+    note = (f"Classes are national quintiles over all {n:,} {where} in England, so a colour means the "
+            "same everywhere. Darker = higher" + (f" ({ind.higher_means})." if ind.higher_means else "."))
+    title = f"{ind.label} ({ind.unit})" if ind.unit and n else ind.label
+    return classify.quantiles(national, classes, title=title, note=note if n else "",
+                              fmt=lambda x: plus.format_value(ind, x))
+
+
+def count_style(title: str) -> Classes:
+    """Classes for points counted per LSOA: 0, 1, 2-4, 5 or more."""
+    return classify.fixed((0.5, 1.5, 4.5, np.inf), COUNT_COLOURS, ("0", "1", "2-4", "5 or more"), title=title)
+
+
+def quantile_style(values: pd.Series | np.ndarray, title: str, classes: int = 5) -> Classes:
+    """Quintile classes of an uploaded column (its own values: there is no national reference)."""
+    return classify.quantiles(values, classes, title=title,
+                              note="Classes are quintiles of the uploaded values. Darker = higher.")
 
 
 def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, colours: Sequence[str],
                 rows: TooltipRows, *, name: str, lgd: styles.Legend, basemap: str,
                 core20: shapely.Geometry | None, boundary: shapely.Geometry | None, boundary_name: str,
                 attribution: list[str], points: gpd.GeoDataFrame | None = None,
-                point_label: str | None = None) -> folium.Map:
-    """Polygons filled by class on one canvas, escaped tooltips, Core20 outline, legend.
+                point_label: str | None = None, fill_opacity: float = FILL_OPACITY,
+                highlight_class: int | None = None) -> folium.Map:
+    """Polygons filled by class on one canvas, escaped tooltips, Core20 outline; ``lgd`` kept
+    with the map for the page (``choropleth.legend_of``). ``highlight_class``: the areas of that
+    class are also outlined in its colour, above the Core20 outline, so an LSOA of a few pixels
+    (a small urban target LSOA at ICB zoom) still shows.
 
     ``props`` must already be escaped (see `lsoa_props`); point labels are escaped here.
     """
@@ -82,9 +112,13 @@ def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, col
     decimals = 3 if len(geoms) > 15_000 else 4 if big else 5
     data = choropleth.feature_collection(geoms, data_props, decimals=decimals)
     choropleth.ClassedLsoaLayer(data, list(colours), rows, name=name, bounds=bounds,
-                                edge_weight=0.0 if big else 0.4, fill_opacity=0.8).add_to(m)
+                                edge_weight=0.0 if big else 0.4, fill_opacity=fill_opacity).add_to(m)
     if core20 is not None:
         choropleth.add_core20_outline(m, core20)
+    chosen = np.asarray(classes) == highlight_class
+    if highlight_class is not None and chosen.any():
+        choropleth.add_outline(m, choropleth.dissolve(geoms[chosen]), name=f"{name}: outlined",
+                               colour=colours[highlight_class], weight=HIGHLIGHT_WEIGHT, decimals=5)
     if boundary is not None:
         choropleth.add_outline(m, boundary, name=f"{boundary_name} boundary", colour=styles.AREA_LINE,
                                weight=3, decimals=4)
@@ -102,14 +136,16 @@ def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, col
 def area_map(vintage: str, level: str, area: str | None, basemap: str, core20_on: bool, props: pd.DataFrame,
              classes: np.ndarray, colours: Sequence[str], rows: TooltipRows, *, name: str,
              lgd: styles.Legend, points: gpd.GeoDataFrame | None = None,
-             point_label: str | None = None) -> folium.Map:
+             point_label: str | None = None, fill_opacity: float = FILL_OPACITY,
+             highlight_class: int | None = None) -> folium.Map:
     """Polygon map of an area's LSOAs (display geometry) with the Core20 outline and area boundary."""
     display = atlas.load_display_geometry(vintage).values[area_rows(vintage, level, area)]
     return polygon_map(display, props, classes, colours, rows, name=name, lgd=lgd, basemap=basemap,
                        core20=core20_geometry(vintage, level, area) if core20_on else None,
                        boundary=area_boundary(vintage, level, area),
                        boundary_name=area_title(vintage, level, area),
-                       attribution=mapview.map_attribution(vintage), points=points, point_label=point_label)
+                       attribution=mapview.map_attribution(vintage), points=points, point_label=point_label,
+                       fill_opacity=fill_opacity, highlight_class=highlight_class)
 
 
 def lsoa_props(sub: pd.DataFrame, **columns: Iterable) -> pd.DataFrame:
@@ -130,7 +166,7 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
     ind = plus.get(indicator_id)
     if national is None:
         national = plus.values(gdf, indicator_id)
-    style = plus.layer_style(ind, national)
+    style = layer_style(ind, national)
     if ind.level == plus.LSOA:
         layer = plus.area_layer(sub, indicator_id, atlas.load_display_geometry(vintage).values[rows])
     else:
@@ -142,15 +178,17 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
     rows_spec = [("code", level_word), ("name", "Name"), ("value", ind.label)]
     name = area_title(vintage, level, area)
     # legend counts are "LSOAs in view"; MSOA and LAD layers say what they show in a note instead
-    counts = style.counts(layer["value"]) if ind.level == plus.LSOA else None
-    lgd = legend(style.title, style.colours, style.labels, counts,
-                 notes=(style.note, f"Shown per {plus.LEVEL_TEXT[ind.level]}: {len(layer):,} in view."),
-                 core20=core20_on, area_name=name if level != "england" else "")
-    m = polygon_map(layer.geometry.values, props, style.index(layer["value"]), style.colours, rows_spec,
+    # flagged LSOAs (coastal Core20, ...) are outlined too, so small ones show at ICB zoom
+    flagged = ind.kind == plus.FLAG and ind.level == plus.LSOA
+    lgd = style.legend(layer["value"] if ind.level == plus.LSOA else None,
+                       notes=(f"Shown per {plus.LEVEL_TEXT[ind.level]}: {len(layer):,} in view.",
+                              HIGHLIGHT_NOTE.format(what="'Yes' LSOAs") if flagged else ""),
+                       core20_outline=core20_on, area_name=name if level != "england" else "")
+    m = polygon_map(layer.geometry.values, props, style.find_bin(layer["value"]), style.colours, rows_spec,
                     name=f"{ind.label} ({plus.LEVEL_TEXT[ind.level]})", lgd=lgd, basemap=basemap,
                     core20=core20_geometry(vintage, level, area) if core20_on else None,
                     boundary=area_boundary(vintage, level, area), boundary_name=name,
-                    attribution=mapview.map_attribution(vintage))
+                    attribution=mapview.map_attribution(vintage), highlight_class=0 if flagged else None)
     table = pd.DataFrame(layer.drop(columns="geometry"))
     return m, table
 
@@ -180,13 +218,14 @@ def target_map(vintage: str, level: str, area: str | None, result: plus.TargetRe
     gdf = atlas.load_atlas(vintage)
     sub = gdf[areas.mask(gdf, level, area).to_numpy()]
     s = result.summary
-    colours = [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
+    colours = [TARGET_COLOURS[True], TARGET_COLOURS[False]]
     inside = result.mask.to_numpy()
     lgd = legend("Core20PLUS target", colours, ["In the target", "Not in the target"],
-                 [int(s["lsoas"]), int(s["area_lsoas"] - s["lsoas"])], notes=(result.spec.describe(),),
+                 [int(s["lsoas"]), int(s["area_lsoas"] - s["lsoas"])],
+                 notes=(result.spec.describe(), HIGHLIGHT_NOTE.format(what="Target LSOAs")),
                  core20=core20_on, area_name=area_title(vintage, level, area) if level != "england" else "")
     props = lsoa_props(sub, inside=np.where(inside, "Yes", "No"),
                        core20=np.where(sub[schema.CORE20].to_numpy(), "Yes", "No"))
     return area_map(vintage, level, area, basemap, core20_on, props, np.where(inside, 0, 1), colours,
                     [("code", "LSOA"), ("name", "Name"), ("inside", "In target"), ("core20", "Core20")],
-                    name="Core20PLUS target", lgd=lgd)
+                    name="Core20PLUS target", lgd=lgd, fill_opacity=TARGET_FILL_OPACITY, highlight_class=0)

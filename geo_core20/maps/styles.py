@@ -10,15 +10,14 @@ LSOAs of the vintage, so one colour means the same score range in every area.
 from __future__ import annotations
 
 import hashlib
-import warnings
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from geo_core20 import schema
-from geo_core20.safety import escape_html
+from geo_core20.maps import classify
+from geo_core20.maps.classify import NO_DATA_COLOUR, Classes, Legend, LegendEntry, legend_html  # noqa: F401 - re-exported
 
 # viridis sampled at 10 even steps, darkest first: index 0 = decile 1 (most deprived)
 DECILE_COLOURS: tuple[str, ...] = (
@@ -28,11 +27,13 @@ DECILE_COLOURS: tuple[str, ...] = (
 # viridis at 7 steps, darkest first: index 0 = highest score class (most deprived)
 SCORE_COLOURS: tuple[str, ...] = ("#440154", "#443983", "#31688e", "#21918c", "#35b779", "#90d743", "#fde725")
 SCORE_CLASSES = len(SCORE_COLOURS)
-NO_DATA_COLOUR = "#bdbdbd"
 
-# Core20 outline: a dark line on a white halo reads on every fill, dark or light.
+# Core20 outline: a thin dark line on a thin white halo reads on every fill, dark or light,
+# and leaves the fill of small urban LSOAs visible (a 5 px outline hid them at ICB zoom).
 CORE20_LINE = "#000000"
 CORE20_HALO = "#ffffff"
+CORE20_WEIGHT = 1.2  # px
+CORE20_HALO_EXTRA = 1.0  # px added to the line width by the halo (0.5 px each side)
 AREA_LINE = "#d7191c"  # the chosen area's boundary
 CONTEXT_LINE = "#7f7f7f"  # neighbouring areas (context when there is no basemap)
 LSOA_EDGE = "#ffffff"
@@ -57,43 +58,6 @@ def check_shade(shade: str) -> str:
     return shade
 
 
-@dataclass(frozen=True)
-class Classes:
-    """How one shading maps values to colours.
-
-    ``upper`` holds the inclusive upper bound of each score class, in ascending order
-    (empty for deciles).
-    """
-
-    shade: str
-    colours: tuple[str, ...]
-    labels: tuple[str, ...]
-    title: str
-    note: str
-    upper: tuple[float, ...] = ()
-
-    def index(self, values: pd.Series | np.ndarray) -> np.ndarray:
-        """Class index (0 = darkest = most deprived) of each value; -1 where missing."""
-        v = pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce").to_numpy(dtype=float)
-        out = np.full(v.shape, -1, dtype=np.int64)
-        ok = ~np.isnan(v)
-        if is_decile(self.shade):
-            dec = v[ok].astype(np.int64)
-            out[ok] = np.where((dec >= 1) & (dec <= 10), dec - 1, -1)
-        else:
-            # ascending class (0 = lowest score) then flipped so the highest score is darkest
-            asc = np.searchsorted(np.asarray(self.upper), v[ok], side="left")
-            asc = np.minimum(asc, len(self.upper) - 1)
-            out[ok] = len(self.upper) - 1 - asc
-        return out
-
-    def colour(self, values: pd.Series | np.ndarray) -> np.ndarray:
-        """Fill colour of each value (grey where missing)."""
-        idx = self.index(values)
-        palette = np.asarray((*self.colours, NO_DATA_COLOUR), dtype=object)
-        return palette[idx]  # -1 picks the trailing no-data grey
-
-
 def decile_classes(shade: str, vintage_label: str = "") -> Classes:
     """Classes of a national decile shading (IMD or a domain)."""
     check_shade(shade)
@@ -106,15 +70,7 @@ def decile_classes(shade: str, vintage_label: str = "") -> Classes:
     note = "National deciles: 1 = most deprived 10% of LSOAs in England."
     if shade == schema.IMD_DECILE:
         note += " Core20 = IMD deciles 1-2."
-    return Classes(shade, DECILE_COLOURS, labels, title, note)
-
-
-def _sample_for_breaks(scores: np.ndarray, n: int = 700) -> np.ndarray:
-    """Evenly spaced order statistics: pure-python Fisher-Jenks is O(k n^2), 700 keeps it < 1 s."""
-    s = np.sort(scores[~np.isnan(scores)])
-    if len(s) <= n:
-        return s
-    return s[np.linspace(0, len(s) - 1, n).round().astype(int)]
+    return classify.deciles(DECILE_COLOURS, labels, title=title, note=note, shade=shade)
 
 
 class _Scores:
@@ -145,18 +101,7 @@ def score_breaks(scores: np.ndarray | pd.Series, k: int = SCORE_CLASSES) -> tupl
 
 @lru_cache(maxsize=8)
 def _score_breaks_cached(scores: _Scores, k: int) -> tuple[float, ...]:
-    import mapclassify  # local import: only the score shading needs it
-
-    arr = scores.arr
-    sample = _sample_for_breaks(arr)
-    k = max(1, min(k, len(np.unique(sample))))
-    with warnings.catch_warnings():
-        # mapclassify warns that numba would be faster; 700 values take well under a second
-        warnings.filterwarnings("ignore", message="Numba not installed")
-        bins = mapclassify.FisherJenks(sample, k=k).bins
-    upper = [round(float(b), 1) for b in bins[:-1]]
-    upper.append(float(np.nanmax(arr)))
-    return tuple(upper)
+    return classify.natural_breaks(scores.arr, k)
 
 
 @lru_cache(maxsize=8)
@@ -175,7 +120,8 @@ def _score_classes_cached(upper: tuple[float, ...], vintage_label: str, n_lsoas:
     title = f"IMD score (higher = more deprived){f', {vintage_label}' if vintage_label else ''}"
     note = (f"{len(upper)} classes by natural breaks (Fisher-Jenks) over all {n_lsoas:,} England "
             "LSOAs, so a colour means the same score range in every area.")
-    return Classes(schema.IMD_SCORE, colours, labels, title, note, upper)
+    return classify.fixed(upper, colours, labels, title=title, note=note, descending=True,
+                          shade=schema.IMD_SCORE)
 
 
 def score_classes(national_scores: np.ndarray | pd.Series, vintage_label: str = "") -> Classes:
@@ -194,59 +140,8 @@ def classes_for(shade: str, atlas_gdf: pd.DataFrame | None = None, vintage_label
     return score_classes(atlas_gdf[schema.IMD_SCORE].to_numpy(dtype=float), vintage_label)
 
 
-@dataclass(frozen=True)
-class LegendEntry:
-    colour: str
-    label: str
-    count: int | None = None
-
-
-@dataclass(frozen=True)
-class Legend:
-    """What the legend says: a title, one entry per class (darkest first), notes."""
-
-    title: str
-    entries: tuple[LegendEntry, ...]
-    notes: tuple[str, ...] = ()
-    core20_outline: bool = False
-    area_name: str = ""
-
-
 def legend_for(classes: Classes, values: pd.Series | np.ndarray | None = None, *,
                core20_outline: bool = False, area_name: str = "",
                extra_notes: tuple[str, ...] = ()) -> Legend:
-    """Legend entries with, when values are given, the LSOA count in each class."""
-    counts: list[int | None] = [None] * len(classes.colours)
-    if values is not None:
-        idx = classes.index(values)
-        counts = [int((idx == i).sum()) for i in range(len(classes.colours))]
-    entries = tuple(LegendEntry(c, lab, n) for c, lab, n in zip(classes.colours, classes.labels, counts,
-                                                                 strict=True))
-    return Legend(classes.title, entries, (classes.note, *extra_notes), core20_outline, area_name)
-
-
-def legend_html(legend: Legend) -> str:
-    """The legend as an HTML fragment; every text is escaped (names come from data)."""
-    rows = []
-    for e in legend.entries:
-        count = f' <span class="gc20-count">({e.count:,})</span>' if e.count is not None else ""
-        rows.append(
-            f'<div class="gc20-row"><span class="gc20-swatch" style="background:{escape_html(e.colour)}">'
-            f"</span>{escape_html(e.label)}{count}</div>"
-        )
-    if legend.core20_outline:
-        rows.append(
-            '<div class="gc20-row"><span class="gc20-swatch gc20-core20"></span>'
-            "Core20 LSOA (IMD deciles 1-2), outlined</div>"
-        )
-    if legend.area_name:
-        rows.append(
-            '<div class="gc20-row"><span class="gc20-swatch gc20-area"></span>'
-            f"{escape_html(legend.area_name)}"
-            " boundary</div>"
-        )
-    notes = "".join(f'<div class="gc20-note">{escape_html(n)}</div>' for n in legend.notes)
-    counted = any(e.count is not None for e in legend.entries)
-    sub = '<div class="gc20-note">(LSOAs in view)</div>' if counted else ""
-    return (f'<div class="gc20-title">{escape_html(legend.title)}</div>{sub}'
-            f'{"".join(rows)}{notes}')
+    """``classes.legend(...)`` under the name the explorer used first."""
+    return classes.legend(values, notes=extra_notes, core20_outline=core20_outline, area_name=area_name)

@@ -11,7 +11,7 @@
  */
 (function () {
   'use strict';
-  var VERSION = 3;
+  var VERSION = 4;
   var existing = window.geoCore20National;
   if (existing && existing.version === VERSION) { return; }
   var L = window.L;
@@ -617,7 +617,8 @@
       var i = this._hitAt(e.latlng), map = this._map;
       if (i < 0) { this._onMouseOut(); return; }
       if (!this._tooltip) {
-        this._tooltip = L.tooltip({sticky: true, className: 'gc20-tooltip gc20-national-tooltip'});
+        // direction 'auto': the tooltip opens on the side of the pointer with room, inside the map
+        this._tooltip = L.tooltip({sticky: true, direction: 'auto', className: 'gc20-tooltip gc20-national-tooltip'});
       }
       if (i !== this._hover) {
         this._hover = i;
