@@ -119,3 +119,10 @@ def test_cli_unknown_focus_exit_2(capsys):
     assert cli.main(["focus", "--level", "england", "--focus", "dentistry"]) == 2
     err = capsys.readouterr().err
     assert "unknown focus 'dentistry'" in err and "hypertension" in err
+
+
+def test_parse_focus_for_share_links():
+    assert all(focus.parse_focus(v) is None for v in (None, "", "none", "None"))
+    assert focus.parse_focus(" SMI ") == "smi"
+    with pytest.raises(focus.UnknownFocus, match="valid foci: maternity"):
+        focus.parse_focus("<script>")

@@ -187,10 +187,20 @@ def test_accelerator_presets_exist_in_the_2025_atlas(atlas2025):
     assert "QOF" in ACCELERATORS["surrey_heartlands"].data_note
 
 
-def test_accelerator_key_numbers(atlas2025, clinical2025):
+def test_accelerator_key_numbers(atlas2025, atlas2019, clinical2025):
+    from geo_core20.clinical import key_numbers
+
     for preset in ACCELERATORS.values():
         row = focus_summary(atlas2025, preset.focus, "icb").set_index("area_code").loc[preset.icb_code]
         assert row["target_population"] > 0 and row["core20_target_population"] >= 0
+        numbers = key_numbers(atlas2025, preset.id)
+        assert numbers["area_code"] == preset.icb_code
+        assert numbers["target_population"] == pytest.approx(row["target_population"])
+    surrey = key_numbers(atlas2025, "surrey_heartlands")
+    in_icb = atlas2025["icb_code"] == "E54000063"
+    assert surrey["extra_register"] == pytest.approx(cache.for_atlas(atlas2025)["reg_ld"][in_icb].sum())
+    with pytest.raises(KeyError, match="2025 atlas"):  # ICB 2022 codes differ on the 2019 atlas
+        key_numbers(atlas2019, "surrey_heartlands")
 
 
 def test_cli_focus_csv_and_json(clinical2025, capsys, tmp_path):

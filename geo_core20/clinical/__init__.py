@@ -4,7 +4,7 @@ Public API (see each module): FOCI, focus_population, focus_summary, focus_compa
 UnknownFocus, ACCELERATORS, build_clinical, load_clinical.
 """
 
-from geo_core20.clinical.accelerators import ACCELERATORS, Accelerator, get_accelerator
+from geo_core20.clinical.accelerators import ACCELERATORS, Accelerator, get_accelerator, key_numbers
 from geo_core20.clinical.cache import build_clinical, build_report, load_clinical
 from geo_core20.clinical.focus import (
     DEFAULT_LAYER,
@@ -22,9 +22,10 @@ from geo_core20.clinical.focus import (
     focus_layers,
     focus_population,
     focus_summary,
+    parse_focus,
 )
 
 __all__ = ["ACCELERATORS", "DEFAULT_LAYER", "FOCI", "FOCUS_IDS", "LAYERS", "SUMMARY_COLUMNS", "Accelerator",
            "Focus", "MapLayer", "UnknownFocus", "build_clinical", "build_report", "cdc_distance_km",
            "check_focus", "focus_compare", "focus_layer", "focus_layers", "focus_population", "focus_summary",
-           "get_accelerator", "load_clinical"]
+           "get_accelerator", "key_numbers", "load_clinical", "parse_focus"]

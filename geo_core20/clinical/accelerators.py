@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo_core20.clinical.focus import LOCAL_UPLOAD
+import pandas as pd
+
+from geo_core20 import schema
+from geo_core20.clinical import cache
+from geo_core20.clinical.focus import FOCI, LOCAL_UPLOAD, focus_summary
 
 GRT_NOTE = ("There is no LSOA-level national data on Gypsy, Roma and Traveller communities: only the Census "
             "2021 local-authority counts (PLUS layer 'Gypsy or Irish Traveller residents'), which are "
@@ -80,3 +84,27 @@ def get_accelerator(accelerator_id: str) -> Accelerator:
         return ACCELERATORS[accelerator_id]
     except KeyError:
         raise KeyError(f"unknown accelerator {accelerator_id!r}; valid: {', '.join(ACCELERATORS)}") from None
+
+
+def key_numbers(atlas: pd.DataFrame, accelerator_id: str) -> dict:
+    """The preset's headline figures for its ICB: the focus summary row, plus its extra register.
+
+    Keys: the focus_summary columns of the ICB row, ``focus_label``, and for presets with an extra
+    register (Surrey Heartlands: learning disability) ``extra_register`` and ``extra_register_label``.
+    """
+    preset = get_accelerator(accelerator_id)
+    in_icb = atlas[atlas["icb_code"] == preset.icb_code]
+    if in_icb.empty:
+        raise KeyError(f"{preset.ics}: ICB {preset.icb_code} is not in this atlas (the presets use the "
+                       "2023/24 ICB codes of the 2025 atlas).")
+    row = focus_summary(in_icb, preset.focus, "icb").iloc[0].to_dict()
+    row["focus_label"] = FOCI[preset.focus].label
+    if preset.extra_register:
+        from geo_core20.clinical.qof import REGISTERS
+
+        clin = cache.for_atlas(in_icb)
+        row["extra_register"] = float(clin[preset.extra_register].sum())
+        row["extra_register_label"] = REGISTERS[preset.extra_register][1]
+        row["core20_extra_register"] = float(clin.loc[in_icb[schema.CORE20].to_numpy(),
+                                                      preset.extra_register].sum())
+    return row

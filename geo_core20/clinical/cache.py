@@ -123,7 +123,7 @@ def infer_vintage(codes: pd.Series, processed_dir: Path | None = None) -> str:
             table = load_clinical(vintage, processed_dir)
         except FileNotFoundError:
             continue
-        if codes.isin(table.index).all():
+        if (table.index.get_indexer(codes) >= 0).all():  # (Series.isin on arrow strings is 100x slower)
             return vintage
     raise DataError("these LSOA codes match no built clinical table; run `python -m geo_core20 data build`.")
 
@@ -134,9 +134,10 @@ def for_atlas(atlas_frame: pd.DataFrame, vintage: str | None = None,
     codes = atlas_frame[schema.LSOA_CODE]
     vintage = vintage or infer_vintage(codes, processed_dir)
     table = load_clinical(vintage, processed_dir)
-    out = table.reindex(codes.to_numpy())
-    if out.isna().any(axis=1).any():
-        missing = codes[out.isna().any(axis=1).to_numpy()]
+    rows = table.index.get_indexer(codes)
+    if (rows < 0).any():
+        missing = codes[rows < 0]
         raise DataError(f"clinical {vintage}: no row for {len(missing)} LSOAs, e.g. {missing.iloc[0]}.")
+    out = table.iloc[rows]
     out.index = atlas_frame.index
     return out

@@ -104,6 +104,19 @@ def check_focus(focus: str) -> Focus:
         raise UnknownFocus(f"unknown focus {focus!r}; valid foci: {', '.join(FOCUS_IDS)}") from None
 
 
+NO_FOCUS = ("", "none")
+
+
+def parse_focus(value: str | None) -> str | None:
+    """A focus from a share link or widget: None for empty or 'none', else a valid id.
+
+    Raises UnknownFocus (naming the valid ids) for anything else.
+    """
+    if value is None or str(value).strip().lower() in NO_FOCUS:
+        return None
+    return check_focus(str(value).strip().lower()).id
+
+
 # --- per-LSOA values ----------------------------------------------------------------------------
 
 def _clinical(atlas: pd.DataFrame) -> pd.DataFrame:
@@ -228,11 +241,11 @@ def focus_summary(atlas: pd.DataFrame, focus: str, level: str) -> pd.DataFrame:
     frame = _lsoa_frame(atlas, focus)
     if level == "england":
         keys = pd.Series(schema.ENGLAND_CODE, index=atlas.index)
-        names = {schema.ENGLAND_CODE: "England"}
+        names = pd.Series({schema.ENGLAND_CODE: "England"})
     else:
         code, name = schema.LEVEL_COLUMNS[level]
         keys = atlas[code]
-        names = dict(zip(atlas[code], atlas[name], strict=False))
+        names = atlas[[code, name]].drop_duplicates(code).set_index(code)[name]
     whole, core = _grouped_sums(frame, keys)
     out = _measures(whole, core, focus)
     out.insert(0, "area_name", out.index.map(names))
