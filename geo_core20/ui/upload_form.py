@@ -73,9 +73,11 @@ def _lsoa_options(raw: uploads.RawTable, fid: str) -> dict:
     return {"value_columns": semantics, "code_column": code_col}
 
 
-def _read(file) -> uploads.RawTable | None:
+def _read(file) -> tuple[uploads.RawTable, str] | None:
+    """The file as a table and the kind it looks like, or None after showing why it cannot be used."""
     try:
-        return uploads.read_upload(file.getvalue(), file.name)
+        raw = uploads.read_upload(file.getvalue(), file.name)
+        return raw, uploads.detect_kind(raw)
     except uploads.UploadError as exc:
         st.session_state.pop(_K_ADDED, None)  # an earlier success must not sit beside this failure
         st.error(str(exc), icon=":material/error:")
@@ -89,14 +91,14 @@ def add_layer_form() -> None:
     if file is None:
         return
     fid = getattr(file, "file_id", None) or f"{file.name}-{file.size}"  # per-file widget state
-    raw = _read(file)
-    if raw is None:
+    read = _read(file)
+    if read is None:
         return
+    raw, detected = read
     where = (f" ({raw.encoding}, delimiter {raw.delimiter!r})" if raw.encoding else f" (sheet '{raw.sheet}')")
     st.caption(escape_markdown(f"Read {len(raw.frame):,} rows and {len(raw.frame.columns)} columns{where}. "
                                + " ".join(raw.notes)))
-    detected = list(KIND_LABEL).index(uploads.detect_kind(raw))
-    kind = st.radio("This file is a", list(KIND_LABEL), index=detected,
+    kind = st.radio("This file is a", list(KIND_LABEL), index=list(KIND_LABEL).index(detected),
                     format_func=KIND_LABEL.get, horizontal=True, key=f"plus_upload_kind_{fid}")
     name = st.text_input("Layer name", value=raw.name, key=f"plus_upload_name_{fid}", max_chars=60)
     options = _lsoa_options(raw, fid) if kind == uploads.LSOA_KIND else {}

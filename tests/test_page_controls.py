@@ -1,0 +1,196 @@
+"""Every control on every page, changed the way a person does (set_value / click, then run), with
+what the page then shows. URL-only tests hid controls that snapped back after each click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo_core20 import areas, hotspots, plus, schema
+
+ROOT = Path(__file__).resolve().parents[1]
+APP, PLUS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "2_PLUS_layers.py")
+FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
+HULL, ICB = "E06000010", "E54000008"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _needs_atlas(atlas2025):
+    """Skip (via the conftest fixture) when the atlas is not built."""
+
+
+def run(path: str, **params: str) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=240)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return ok(at.run())
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def texts(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+# --- explorer ----------------------------------------------------------------------------------------
+
+def test_explorer_sidebar_controls(atlas2025):
+    at = run(APP)
+    at.selectbox(key="gc20_level").set_value("icb").run()
+    at.selectbox(key="gc20_area").set_value(ICB).run()
+    ok(at)
+    icb = atlas2025[atlas2025["icb_code"] == ICB]
+    assert at.selectbox(key="gc20_area").value == ICB
+    assert at.title[0].value == areas.area_name(atlas2025, "icb", ICB)
+    assert metric(at, "LSOAs") == f"{len(icb):,}"
+
+    at.selectbox(key="gc20_shade").set_value("health_decile").run()
+    assert at.selectbox(key="gc20_shade").value == "health_decile"
+    assert "Shaded by Health deprivation and disability" in texts(ok(at))
+
+    at.toggle(key="gc20_core20").set_value(False).run()
+    assert at.toggle(key="gc20_core20").value is False and ok(at)
+    at.selectbox(key="gc20_basemap").set_value("osm").run()
+    assert at.selectbox(key="gc20_basemap").value == "osm" and at.query_params["basemap"] == "osm"
+    at.run()  # nothing snaps back on a later rerun
+    assert (at.selectbox(key="gc20_area").value, at.selectbox(key="gc20_shade").value) == (ICB, "health_decile")
+
+    at.selectbox(key="gc20_vintage").set_value("2019").run()
+    ok(at)
+    assert at.selectbox(key="gc20_vintage").value == "2019" and at.query_params["vintage"] == "2019"
+    assert "IMD2019" in texts(at) or "IMD 2019" in texts(at)
+
+
+def test_explorer_tabs_and_table_filters(atlas2025):
+    at = run(APP, level="lad", area="E08000003")
+    at.tabs[0]  # the tab bar exists
+    at.session_state["gc20_tab"] = "Table"
+    ok(at.run())
+    at.text_input(key="gc20_table_filter").input("E01005").run()
+    table = next(df.value for df in at.dataframe if schema.LSOA_CODE in df.value.columns)
+    assert len(table) and table[schema.LSOA_CODE].str.contains("E01005").all()
+    at.text_input(key="gc20_table_filter").input("").run()
+    at.multiselect(key="gc20_table_deciles").select(1).run()
+    table = next(df.value for df in at.dataframe if schema.LSOA_CODE in df.value.columns)
+    manchester = atlas2025[atlas2025["lad_code"] == "E08000003"]
+    assert len(table) == int((manchester[schema.IMD_DECILE] == 1).sum())
+    assert at.multiselect(key="gc20_table_deciles").value == [1]
+
+
+# --- PLUS layers -------------------------------------------------------------------------------------
+
+def plus_page(**params: str) -> AppTest:
+    return run(PLUS_PAGE, level="lad", area=HULL, **params)
+
+
+def section(at: AppTest, name: str) -> AppTest:
+    at.segmented_control(key="plus_section").set_value(name).run()
+    assert at.segmented_control(key="plus_section").value == name
+    return ok(at)
+
+
+def test_plus_layer_select_changes_the_layer_and_stays():
+    at = plus_page()
+    assert at.selectbox(key="plus_indicator").value == "coastal_core20"
+    at.selectbox(key="plus_indicator").set_value("ethnic_minority").run()
+    ok(at)
+    assert at.selectbox(key="plus_indicator").value == "ethnic_minority"
+    assert plus.get("ethnic_minority").label.split(":")[0] in texts(at)
+    assert at.query_params["layer"] == "ethnic_minority"
+    section(at, "Target")
+    section(at, "Indicators")  # back again: the choice is still there
+    assert at.selectbox(key="plus_indicator").value == "ethnic_minority"
+
+
+def test_plus_hotspot_controls(atlas2025):
+    at = section(plus_page(), "Hot spots")
+    opts = at.selectbox(key="plus_hot_indicator").options
+    pick = next(o for o in opts if "Ethnic minority share" in o)
+    at.selectbox(key="plus_hot_indicator").set_value(pick).run()
+    at.selectbox(key="plus_permutations").set_value(4999).run()
+    ok(at)
+    assert at.selectbox(key="plus_hot_indicator").value == pick
+    assert at.selectbox(key="plus_permutations").value == 4999
+    assert any("4999 permutations" in i.value or "4,999 permutations" in i.value for i in at.info)
+    hull = atlas2025[atlas2025["lad_code"] == HULL]
+    ref = hotspots.gi_star(hull, plus.values(hull, "ethnic_minority").astype(float), permutations=4999)
+    assert metric(at, "Hot spot LSOAs") == f"{ref.n_hot:,}"
+
+
+def test_plus_target_controls(atlas2025):
+    at = section(plus_page(), "Target")
+    hull = atlas2025[atlas2025["lad_code"] == HULL]
+    at.radio(key="target_base").set_value("all").run()
+    assert at.radio(key="target_base").value == "all" and metric(at, "LSOAs in target") == f"{len(hull):,}"
+    at.selectbox(key="target_new_kind").set_value("coastal").run()
+    at.button(key="target_add").click().run()
+    assert metric(ok(at), "LSOAs in target") == f"{int(hull['coastal'].sum()):,}"
+    at.selectbox(key="target_new_kind").set_value("indicator").run()
+    at.selectbox(key="target_new_indicator").set_value("ethnic_minority").run()
+    at.selectbox(key="target_new_op").set_value("ge").run()
+    at.number_input(key="target_new_threshold_ethnic_minority").set_value(10.0).run()
+    at.button(key="target_add").click().run()
+    at.radio(key="target_combine").set_value("or").run()
+    ok(at)
+    assert at.radio(key="target_combine").value == "or"
+    minority = plus.values(hull, "ethnic_minority").astype(float).to_numpy() >= 10.0
+    expected = int((hull["coastal"].to_numpy() | minority).sum())
+    assert metric(at, "LSOAs in target") == f"{expected:,}"
+    assert at.query_params["tc"] == "or" and at.query_params["tb"] == "all"
+    remove = next(b for b in at.button if b.label == "Remove")
+    remove.click().run()
+    assert metric(ok(at), "LSOAs in target") == f"{int(minority.sum()):,}"
+
+    at.selectbox(key="target_new_kind").set_value("percentile").run()
+    at.slider(key="target_new_percentile").set_value(90).run()
+    at.selectbox(key="target_new_kind").set_value("hotspot").run()
+    at.select_slider(key="target_new_confidence").set_value(99).run()
+    at.button(key="target_add").click().run()
+    assert any("99% confidence" in m.value for m in ok(at).markdown)
+
+
+def test_plus_upload_controls_show_the_new_layer():
+    at = section(plus_page(), "Local data")
+    at.file_uploader(key="plus_upload").upload("referrals.csv", (FIXTURES / "lsoa11_counts.csv").read_bytes(),
+                                                "text/csv").run()
+    kind = next(r for r in at.radio if r.label == "This file is a")
+    assert kind.value == "lsoa"
+    name = next(t for t in at.text_input if t.label == "Layer name")
+    name.input("_x_ referrals").run()
+    at.button(key="plus_add_layer").click().run()
+    ok(at)
+    assert at.selectbox(key="plus_show_layer").value == "_x_ referrals"  # the new layer is the one shown
+    assert any("Added layer '\\_x\\_ referrals'" in s.value for s in at.success)  # literal, not italics
+    assert any(b.label.startswith("Remove layer") for b in at.button)
+
+    at.file_uploader(key="plus_upload").upload("venues.csv", (FIXTURES / "points_mixed.csv").read_bytes(),
+                                                "text/csv").run()
+    at.button(key="plus_add_layer").click().run()
+    assert at.selectbox(key="plus_show_layer").value == "venues"
+    at.selectbox(key="plus_show_layer").set_value("_x_ referrals").run()
+    assert at.selectbox(key="plus_show_layer").value == "_x_ referrals"
+    at.button(key="plus_remove_layer").click().run()
+    ok(at)
+    assert list(at.session_state["plus_layers"]) == ["venues"]
+    assert at.selectbox(key="plus_show_layer").value == "venues"
+
+
+def test_a_failed_upload_clears_the_earlier_success_message():
+    at = section(plus_page(), "Local data")
+    at.file_uploader(key="plus_upload").upload("venues.csv", (FIXTURES / "points_mixed.csv").read_bytes(),
+                                                "text/csv").run()
+    at.button(key="plus_add_layer").click().run()
+    assert any("Added layer" in s.value for s in at.success)
+    at.file_uploader(key="plus_upload").upload("notes.csv", (FIXTURES / "no_usable_column.csv").read_bytes(),
+                                                "text/csv").run()
+    ok(at)
+    assert at.error and not any("Added layer" in s.value for s in at.success)
