@@ -126,3 +126,10 @@ def test_parse_focus_for_share_links():
     assert focus.parse_focus(" SMI ") == "smi"
     with pytest.raises(focus.UnknownFocus, match="valid foci: maternity"):
         focus.parse_focus("<script>")
+
+
+def test_every_focus_cites_its_sources():
+    for focus_id in focus.FOCI:
+        lines = focus.attribution(focus_id)
+        assert lines and all(lines), focus_id
+    assert any("Health Survey for England" in line for line in focus.attribution("hypertension"))

@@ -15,6 +15,7 @@ from geo_core20.clinical.focus import (
     Focus,
     MapLayer,
     UnknownFocus,
+    attribution,
     cdc_distance_km,
     check_focus,
     focus_compare,
@@ -25,7 +26,10 @@ from geo_core20.clinical.focus import (
     parse_focus,
 )
 
-__all__ = ["ACCELERATORS", "DEFAULT_LAYER", "FOCI", "FOCUS_IDS", "LAYERS", "SUMMARY_COLUMNS", "Accelerator",
-           "Focus", "MapLayer", "UnknownFocus", "build_clinical", "build_report", "cdc_distance_km",
-           "check_focus", "focus_compare", "focus_layer", "focus_layers", "focus_population", "focus_summary",
-           "get_accelerator", "key_numbers", "load_clinical", "parse_focus"]
+__all__ = [
+    "ACCELERATORS", "DEFAULT_LAYER", "FOCI", "FOCUS_IDS", "LAYERS", "SUMMARY_COLUMNS", "Accelerator", "Focus",
+    "MapLayer", "UnknownFocus", "attribution", "build_clinical", "build_report", "cdc_distance_km",
+    "check_focus",
+    "focus_compare", "focus_layer", "focus_layers", "focus_population", "focus_summary", "get_accelerator",
+    "key_numbers", "load_clinical", "parse_focus",
+]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo_core20 import areas, schema
+from geo_core20 import areas, schema, sources
 from geo_core20.clinical import cache, hypertension
 
 LOCAL_UPLOAD = ("Upload your own LSOA-level counts (for example from practice or trust systems) on the PLUS "
@@ -94,6 +94,15 @@ SUMMARY_COLUMNS = ("area_code", "area_name", "focus", "target_population", "core
                    "core20_target_share", "population", "target_per_1000", "core20_population",
                    "core20_target_per_1000")
 """Stable leading columns of `focus_summary` (per-focus measures follow, see Focus.measures)."""
+
+
+def attribution(focus: str) -> list[str]:
+    """Attribution lines for a focus's figures (datasets, plus the HSE rates for hypertension)."""
+    lines = sources.attribution_lines(check_focus(focus).sources)
+    if focus == "hypertension":
+        cite = sources.citation(hypertension.CITATION_ID)
+        lines.append(f"{cite.attribution} {cite.url}")
+    return lines
 
 
 def check_focus(focus: str) -> Focus:
