@@ -9,7 +9,7 @@ import folium
 import numpy as np
 import pandas as pd
 import pytest
-from map_checks import HOSTILE, assert_only_escaped, legend_text, lsoa_layer
+from map_checks import HOSTILE, assert_only_escaped, assert_reads_as_a_user_would, legend_text, lsoa_layer
 
 from geo_core20 import access, schema
 from geo_core20.maps import outreach as om
@@ -67,6 +67,7 @@ def test_plan_map_classes_markers_and_legend(atlas2025, hartlepool, plan_data):
     assert html.count(f'class=\\"{om.SITE_CLASS}\\"') + html.count(f'class="{om.SITE_CLASS}"') == 3
     assert html.count("L.circle(") == 3  # a reach circle per site (metres)
     legend = legend_text(m)
+    assert_reads_as_a_user_would(m)
     assert "Reach of the chosen sites" in legend and "Target LSOA within 3 km" in legend
     assert "Grey dots" not in legend  # no existing sites passed
     assert "Hartlepool" in legend  # the area boundary entry

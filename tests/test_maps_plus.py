@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from map_checks import HOSTILE, assert_only_escaped, legend_text, lsoa_layer
+from map_checks import HOSTILE, assert_only_escaped, assert_reads_as_a_user_would, legend_text, lsoa_layer
 
 from geo_core20 import hotspots, plus, schema
 from geo_core20.maps import plus_maps as pm
@@ -113,3 +113,42 @@ def test_hotspot_map_legend_counts_every_lsoa(hartlepool):
     assert "FDR-adjusted (Benjamini-Hochberg)." in legend_text(m)
     assert "<script>alert" not in html
     assert_only_escaped(legend_text(m))  # the indicator label reaches the legend title escaped
+
+
+def _outline_styles(m, name: str) -> list[dict]:
+    """Style of each line layer in the map's outline group called ``name``."""
+    group = next(c for c in m._children.values() if getattr(c, "layer_name", "") == name)
+    return [layer.style_function({}) for layer in group._children.values()]
+
+
+def test_small_target_lsoas_stay_visible_in_cornwall(atlas2025):
+    icb = "E54000036"  # Cornwall and the Isles of Scilly: the four target LSOAs of issue 9
+    area = atlas2025[atlas2025["icb_code"] == icb]
+    spec = plus.TargetSpec("core20", "and", (plus.Condition("coastal"),
+                                             plus.Condition("indicator", "ethnic_minority", "ge", 90,
+                                                            percentile=True)))
+    result = plus.evaluate(spec, area)
+    assert result.summary["lsoas"] == 4
+    m = pm.target_map("2025", "icb", icb, result, "none", core20_on=True)
+    features, fills = lsoa_layer(m)
+    assert sum(f["properties"]["c"] == 0 for f in features) == 4
+    layer = next(c for c in m._children.values() if c.__class__.__name__ == "ClassedLsoaLayer")
+    assert layer.fill_opacity >= 0.9
+    # the Core20 outline is a thin line on a thin halo, never filled
+    core20 = _outline_styles(m, "Core20 outline (IMD deciles 1-2)")
+    assert max(s["weight"] for s in core20) <= 2.5 and min(s["weight"] for s in core20) <= 1.5
+    assert all(s["fill"] is False for s in core20)
+    # the target LSOAs are outlined in their own colour above it, so a few pixels still show
+    names = [getattr(c, "layer_name", "") for c in m._children.values()]
+    assert names.index("Core20PLUS target: outlined") > names.index("Core20 outline (IMD deciles 1-2)")
+    (target,) = _outline_styles(m, "Core20PLUS target: outlined")
+    assert target["color"] == plus.TARGET_COLOURS[True] and target["fill"] is False and target["weight"] >= 2
+    assert "outlined in their colour" in legend_text(m)
+    assert_reads_as_a_user_would(m)
+
+
+def test_coastal_core20_lsoas_are_outlined_too():
+    m, _ = pm.indicator_map("2025", "lad", LAD, "coastal_core20", "none", True)
+    (flagged,) = _outline_styles(m, "Coastal Core20 (coastal and national IMD deciles 1-2) (LSOA): outlined")
+    assert flagged["color"] == pm.FLAG_COLOURS[True] and flagged["fill"] is False
+    assert_reads_as_a_user_would(m)
