@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from geo_core20 import areas, schema
@@ -103,6 +104,60 @@ def _select(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _assert_legend_beside_the_map(page, frame, text: str) -> None:
+    """No legend inside the map; where the page shows one (beside the map), it says ``text``."""
+    assert frame.locator(".gc20-legend").count() == 0, "the legend must not cover the map"
+    beside = page.locator(".gc20-legend")
+    if beside.count():  # the page renders maps.classify.legend_html next to the map
+        assert text in beside.first.inner_text()
+        legend_box, map_box = beside.first.bounding_box(), page.locator(IFRAME).bounding_box()
+        overlap_x = min(legend_box["x"] + legend_box["width"], map_box["x"] + map_box["width"]) - max(
+            legend_box["x"], map_box["x"])
+        overlap_y = min(legend_box["y"] + legend_box["height"], map_box["y"] + map_box["height"]) - max(
+            legend_box["y"], map_box["y"])
+        assert overlap_x <= 0 or overlap_y <= 0, "legend and map overlap"
+
+
+def _assert_place_not_covered(page, frame, lat: float, lon: float) -> None:
+    """The map at (lat, lon) is the map itself, not a control laid over it."""
+    pt = frame.evaluate(f"() => window.map.latLngToContainerPoint([{lat}, {lon}])")
+    box = frame.evaluate("() => { const b = window.map.getContainer().getBoundingClientRect();"
+                         " return {x: b.left, y: b.top, w: b.width, h: b.height}; }")
+    assert 0 < pt["x"] < box["w"] and 0 < pt["y"] < box["h"], "the place is in view"
+    covered = frame.evaluate("([x, y]) => { const el = document.elementFromPoint(x, y);"
+                             " return !el || !!el.closest('.leaflet-control-container, .gc20-legend'); }",
+                             [box["x"] + pt["x"], box["y"] + pt["y"]])
+    assert not covered, f"a control covers ({lat}, {lon})"
+
+
+def _assert_inside_the_map(frame, locator) -> None:
+    tip = locator.bounding_box()
+    box = frame.locator(".leaflet-container").first.bounding_box()
+    assert tip["x"] >= box["x"] - 1 and tip["x"] + tip["width"] <= box["x"] + box["width"] + 1
+    assert tip["y"] >= box["y"] - 1 and tip["y"] + tip["height"] <= box["y"] + box["height"] + 1
+
+
+def _assert_wheel_zooms_only_after_focus(page, frame) -> None:
+    """Scrolling the page over the map scrolls the page; once the map has focus, the wheel zooms."""
+    def over_the_map() -> None:
+        page.locator(IFRAME).scroll_into_view_if_needed()
+        box = page.locator(IFRAME).bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    zoom = frame.evaluate("() => window.map.getZoom()")
+    over_the_map()
+    page.mouse.wheel(0, -240)
+    page.wait_for_timeout(400)
+    assert frame.evaluate("() => window.map.getZoom()") == zoom, "the page scroll zoomed the map"
+    frame.evaluate("() => window.map.getContainer().focus()")
+    assert frame.evaluate("() => window.map.scrollWheelZoom.enabled()")
+    over_the_map()
+    page.mouse.wheel(0, -240)
+    frame.wait_for_function(f"() => window.map.getZoom() > {zoom}", timeout=5_000)
+    frame.evaluate(f"() => window.map.setZoom({zoom}, {{animate: false}})")
+    frame.evaluate("() => window.map.getContainer().blur()")
+
+
 def test_icb_share_link_draws_every_lsoa_with_legend_and_tooltips(app_page, atlas2025):
     page = app_page.page
     name = areas.area_name(atlas2025, "icb", ICB)
@@ -124,11 +179,10 @@ def test_icb_share_link_draws_every_lsoa_with_legend_and_tooltips(app_page, atla
     core = chosen.loc[chosen[schema.CORE20], schema.LSOA_CODE].head(20).tolist()
     core_styles = frame.evaluate(f"codes => codes.map(c => {API}.styleOf(c))", core)
     assert core and all(st["visible"] and st["outlined"] for st in core_styles)
-    legend = frame.locator(".gc20-legend")
-    assert legend.is_visible()
-    assert "1 (most deprived 10%)" in legend.inner_text()
+    _assert_legend_beside_the_map(page, frame, "1 (most deprived 10%)")
     app_page.snap("icb-drawn")
     app_page.snap("icb-map", page.locator(IFRAME))
+    _assert_wheel_zooms_only_after_focus(page, frame)
 
     x, y, target = _visible_lsoa(page, frame)
     page.mouse.move(x, y)
@@ -139,6 +193,7 @@ def test_icb_share_link_draws_every_lsoa_with_legend_and_tooltips(app_page, atla
     assert target["code"] in text and "IMD decile" in text and "Core20" in text
     row = atlas2025.loc[atlas2025[schema.LSOA_CODE] == target["code"]].iloc[0]
     assert f"{int(row[schema.POPULATION]):,}" in text
+    _assert_inside_the_map(frame, tooltip)
     app_page.snap("icb-tooltip", page.locator(IFRAME))
     app_page.assert_offline()
 
@@ -172,9 +227,25 @@ def test_shading_change_redraws_with_the_new_classes(app_page, atlas2025):
     assert after != before
     assert frame.evaluate(f"() => {API}.layer._o.shade") == "income_decile"
     assert frame.evaluate(f"() => {API}.drawCount") >= 1
-    assert "Income domain decile" in frame.locator(".gc20-legend").inner_text()
+    assert "Income domain decile" in frame.evaluate(f"() => {API}.layer._o.ariaLabel")
+    _assert_legend_beside_the_map(page, frame, "Income domain decile")
     assert "shade=income_decile" in page.url
     app_page.snap("income-decile", page.locator(IFRAME))
+    app_page.assert_offline()
+
+
+def test_north_east_icb_legend_leaves_tyneside_visible(app_page, atlas2025):
+    page = app_page.page
+    icb = "E54000050"  # NHS North East and North Cumbria ICB
+    expected = len(areas.select(atlas2025, "icb", icb))
+    page.goto(f"{app_page.base_url}/?vintage=2025&level=icb&area={icb}")
+    frame = _wait_drawn(page, expected)
+    _assert_legend_beside_the_map(page, frame, "1 (most deprived 10%)")
+    _assert_place_not_covered(page, frame, 54.97, -1.61)  # Newcastle upon Tyne
+    _assert_place_not_covered(page, frame, 54.91, -1.38)  # Sunderland
+    page.locator(IFRAME).scroll_into_view_if_needed()
+    app_page.snap("nenc-icb")
+    app_page.snap("nenc-icb-map", page.locator(IFRAME))
     app_page.assert_offline()
 
 
@@ -205,6 +276,9 @@ def test_csv_download_has_the_lsoas_in_view(app_page, atlas2025):
     assert download.suggested_filename == f"core20_2025_lad_{LAD}.csv"
     with open(download.path(), "rb") as fh:
         table = export.read_lsoa_csv(fh.read())
+    # the recipe the download's help gives
+    recipe = pd.read_csv(download.path(), comment="#", dtype={schema.LSOA_CODE: str})
+    assert recipe.equals(table)
     chosen = areas.select(atlas2025, "lad", LAD)
     assert len(table) == len(chosen) == 295
     assert set(table[schema.LSOA_CODE]) == set(chosen[schema.LSOA_CODE])
@@ -228,6 +302,9 @@ def test_england_view_draws_without_freezing(app_page, atlas2025):
     zoom_ms = frame.evaluate("() => { const t = performance.now();"
                              " window.map.setZoom(window.map.getZoom() + 1); return performance.now() - t; }")
     assert zoom_ms < 3000
+    frame.evaluate("() => window.map.setZoom(window.map.getZoom() - 1, {animate: false})")
+    _assert_legend_beside_the_map(page, frame, "1 (most deprived 10%)")
+    _assert_place_not_covered(page, frame, 51.51, -0.12)  # London
     app_page.snap("england")
     app_page.assert_offline()
 
