@@ -94,7 +94,7 @@ def benjamini_hochberg(pvalues: np.ndarray | pd.Series) -> np.ndarray:
 def queen_weights(gdf: gpd.GeoDataFrame):
     """Queen contiguity weights over ``gdf`` rows (positional ids), warnings silenced:
     islands and disconnected parts are expected and handled by the caller."""
-    from libpysal.weights import Queen
+    from libpysal.weights import Queen  # local: libpysal/esda take seconds to import; only Gi* needs them
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -134,7 +134,7 @@ def gi_star(gdf: gpd.GeoDataFrame, values: pd.Series | np.ndarray | str, *,
     the rest are left out too (label "No neighbours"). Never raises on bad data: a result
     with nothing tested carries a warning instead.
     """
-    from esda.getisord import G_Local
+    from esda.getisord import G_Local  # local, as in queen_weights: ~10 s to import on a busy machine
     from libpysal.weights import w_subset
 
     y_all = (gdf[values] if isinstance(values, str) else pd.Series(np.asarray(values, dtype=float),

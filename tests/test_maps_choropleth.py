@@ -1,4 +1,4 @@
-"""The folium LSOA map builder on a tiny hand-made grid of 'LSOAs'."""
+"""The folium building blocks of every LSOA map on a tiny hand-made grid of 'LSOAs'."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from map_checks import lsoa_layer
 
 from geo_core20 import schema
 from geo_core20.maps import assets, choropleth, styles
+from geo_core20.maps import plus_maps as pm
 
 EVIL = '<img src=x onerror="alert(1)">'
 
@@ -34,44 +36,40 @@ def grid() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=boxes, crs=schema.CRS_WGS84)
 
 
-def _data(html: str) -> list[dict]:
-    """The feature collections embedded in a rendered folium page (``<layer>_add({...})``)."""
-    decoder = json.JSONDecoder()
-    found = []
-    for match in re.finditer(r"_add\(", html):
-        try:
-            obj, _ = decoder.raw_decode(html, match.end())
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
-            found.append(obj)
-    return found
+def _grid_map(grid: gpd.GeoDataFrame, shade: str = schema.IMD_DECILE, *, basemap: str = "none",
+              area_boundary: shapely.Geometry | None = None, area_name: str = "",
+              attribution: tuple[str, ...] = ()):
+    """The grid drawn as every LSOA map is: classes on one canvas, Core20 outline, boundary, legend."""
+    classes = styles.decile_classes(shade)
+    props = pm.lsoa_props(grid, value=[str(d) for d in grid[shade]])
+    lgd = classes.legend(grid[shade], core20_outline=True,
+                         area_name=area_name if area_boundary is not None else "")
+    return pm.polygon_map(grid.geometry.values, props, classes.find_bin(grid[shade]), classes.colours,
+                          [("code", "LSOA"), ("name", "Name"), ("value", styles.SHADINGS[shade])],
+                          name=f"LSOAs: {styles.SHADINGS[shade]}", lgd=lgd, basemap=basemap,
+                          core20=choropleth.core20_outline(grid), boundary=area_boundary,
+                          boundary_name=area_name or "Area", attribution=list(attribution))
 
 
 def test_map_has_one_feature_per_lsoa_with_escaped_tooltips(grid):
-    m = choropleth.build_lsoa_map(grid, schema.IMD_DECILE)
+    m = _grid_map(grid)
     html = m.get_root().render()
-    collections = _data(html)
-    lsoas = [c for c in collections if len(c["features"]) == len(grid)]
-    assert len(lsoas) == 1
-    props = {f["id"]: f["properties"] for f in lsoas[0]["features"]}
-    assert set(props) == set(grid[schema.LSOA_CODE])
+    features, _ = lsoa_layer(m)
+    props = {f["properties"]["code"]: f["properties"] for f in features}
+    assert set(props) == set(grid[schema.LSOA_CODE]) and len(features) == len(grid)
     first = props["E01000000"]
-    assert first["lsoa_name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
-    assert first["imd_rank"] == "100" and first["imd_score"] == "70.1" and first["core20"] == "Yes"
+    assert first["name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
     assert EVIL not in html
-    assert "gc20-lsoa" in html, "LSOA paths carry a class name tests can count"
     assert assets.external_urls(m) == []
 
 
 def test_fill_colours_follow_the_national_classes(grid):
-    m = choropleth.build_lsoa_map(grid, "income_decile")
-    layer = next(c for c in m._children.values() if isinstance(c, choropleth.BoundedGeoJson)
-                 and len(c.data["features"]) == len(grid))
-    fills = {f["id"]: layer.style_function(f)["fillColor"] for f in layer.data["features"]}
+    m = _grid_map(grid, "income_decile")
+    features, fills = lsoa_layer(m)
+    got = {f["properties"]["code"]: fills[f["properties"]["c"]] for f in features}
     pairs = zip(grid[schema.LSOA_CODE], grid["income_decile"], strict=True)
     expected = {code: styles.DECILE_COLOURS[d - 1] for code, d in pairs}
-    assert fills == expected
+    assert got == expected
     html = m.get_root().render()
     assert "Income domain decile" in html  # the tooltip shows the shaded value too
 
@@ -93,8 +91,8 @@ def test_core20_outline_dissolves_adjacent_lsoas(grid):
 
 def test_controls_legend_and_attribution(grid):
     box = shapely.box(-1.5, 53.8, -1.43, 53.81)
-    m = choropleth.build_lsoa_map(grid, schema.IMD_DECILE, area_boundary=box, area_name="Leeds <b>",
-                                  attribution=["Contains OS data © Crown copyright"])
+    m = _grid_map(grid, schema.IMD_DECILE, area_boundary=box, area_name="Leeds <b>",
+                  attribution=("Contains OS data © Crown copyright",))
     html = m.get_root().render()
     assert "L.control.scale" in html
     assert "L.control.layers" in html
@@ -119,18 +117,18 @@ def test_bounds_are_precomputed(grid):
 
 def test_unknown_basemap_is_refused(grid):
     with pytest.raises(ValueError, match="basemap"):
-        choropleth.build_lsoa_map(grid, basemap="google")
+        choropleth.base_map(grid.total_bounds, basemap="google")
 
 
 def test_online_basemap_is_optional_and_attributed(grid):
-    html = choropleth.build_lsoa_map(grid, basemap="osm").get_root().render()
+    html = _grid_map(grid, basemap="osm").get_root().render()
     assert "tile.openstreetmap.org" in html and "OpenStreetMap" in html
-    html = choropleth.build_lsoa_map(grid).get_root().render()
+    html = _grid_map(grid).get_root().render()
     assert "tile.openstreetmap.org" not in html and "L.tileLayer" not in html
 
 
 def test_map_fits_its_bounds_once_without_animation(grid):
-    html = choropleth.build_lsoa_map(grid, basemap="osm").get_root().render()
+    html = _grid_map(grid, basemap="osm").get_root().render()
     calls = re.findall(r"\.fitBounds\(\s*(\[\[.*?\]\])\s*,\s*(\{.*?\})\s*\)", html, re.S)
     assert len(calls) == 1, "one fit, with its options"
     (s, w), (n, e) = json.loads(calls[0][0])

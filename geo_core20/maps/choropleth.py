@@ -1,9 +1,10 @@
-"""Folium building blocks for LSOA maps: base map, LSOA layer, outlines, legend, controls.
+"""Folium building blocks of every LSOA map: base map, canvas LSOA layer, outlines, controls.
 
-``build_lsoa_map`` puts them together for a small extent (an ICB, sub-ICB location or
-local authority): one SVG path per LSOA with a tooltip, which Leaflet draws in well under
-a second for the largest ICB (~1,900 LSOAs). Large extents go through ``maps.view``.
-Every text that reaches HTML is escaped with ``safety.escape_html``.
+The explorer's views draw their LSOAs with the national canvas renderer (``maps.view``);
+the PLUS and outreach maps with ``ClassedLsoaLayer`` (``plus_maps.polygon_map``,
+``outreach.lsoa_map``). Every map is fitted once, scrolls with the page until clicked, and
+keeps its legend for the page to show beside it (``legend_of``). Every text that reaches
+HTML is escaped with ``safety.escape_html``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from geo_core20.maps.elements import Attribution, MapStyle, ScrollZoomOnFocus
 from geo_core20.safety import escape_html
 
 COORD_DECIMALS = 5  # ~1 m: far below the 200 m generalisation of the BSC boundaries
-LSOA_CLASS = "gc20-lsoa"  # CSS class on every LSOA path (tests and benchmarks count them)
 
 BASEMAPS: dict[str, str] = {
     "none": "No basemap (area outlines only; works offline)",
@@ -146,22 +146,6 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
     return m
 
 
-def tooltip_frame(view: pd.DataFrame, shade: str, n_lsoas: int | None = None) -> pd.DataFrame:
-    """Tooltip text per LSOA, already escaped and formatted (short: it is sent per LSOA)."""
-    out = pd.DataFrame(index=view.index)
-    out["lsoa_code"] = view[schema.LSOA_CODE].map(escape_html)
-    out["lsoa_name"] = view[schema.LSOA_NAME].map(escape_html)
-    out["imd_decile"] = view[schema.IMD_DECILE].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    out["imd_rank"] = view[schema.IMD_RANK].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
-    out["imd_score"] = view[schema.IMD_SCORE].map(lambda v: "" if pd.isna(v) else f"{float(v):.1f}")
-    out["population"] = view[schema.POPULATION].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
-    out["core20"] = np.where(view[schema.CORE20].astype(bool), "Yes", "No")
-    if shade not in TOOLTIP_FIELDS:
-        out[shade] = view[shade].map(lambda v: "" if pd.isna(v) else str(int(v)) if styles.is_decile(shade)
-                                     else f"{float(v):.1f}")
-    return out
-
-
 def tooltip_aliases(shade: str, n_lsoas: int | None = None) -> dict[str, str]:
     fields = dict(TOOLTIP_FIELDS)
     if n_lsoas:
@@ -169,34 +153,6 @@ def tooltip_aliases(shade: str, n_lsoas: int | None = None) -> dict[str, str]:
     if shade not in fields:
         fields[shade] = styles.SHADINGS[shade]
     return fields
-
-
-def add_lsoa_layer(m: folium.Map, view: gpd.GeoDataFrame, shade: str, classes: styles.Classes, *,
-                   n_lsoas: int | None = None, name: str | None = None,
-                   fill_opacity: float = 0.78, edge_weight: float = 0.5) -> folium.GeoJson:
-    """One polygon per LSOA, filled by class, with an escaped tooltip."""
-    fills = classes.colour(view[shade])
-    props = tooltip_frame(view, shade, n_lsoas)
-    data = feature_collection(view.geometry.values, props, ids=list(view[schema.LSOA_CODE]))
-    fill_by_code = dict(zip(view[schema.LSOA_CODE], fills, strict=True))
-
-    def style(feature: dict) -> dict:
-        return {"fillColor": fill_by_code.get(feature["id"], styles.NO_DATA_COLOUR),
-                "fillOpacity": fill_opacity, "color": styles.LSOA_EDGE, "weight": edge_weight}
-
-    aliases = tooltip_aliases(shade, n_lsoas)
-    tooltip = folium.GeoJsonTooltip(
-        fields=list(aliases), aliases=[escape_html(a) for a in aliases.values()], sticky=True,
-        style="font:12px system-ui,Arial,sans-serif;", class_name="gc20-tooltip",
-    )
-    layer = BoundedGeoJson(
-        data, total_bounds(view.geometry), name=escape_html(name or f"LSOAs: {styles.SHADINGS[shade]}"),
-        style_function=style, tooltip=tooltip,
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#ff7f00", "fillOpacity": 0.9},
-        className=LSOA_CLASS, bubblingMouseEvents=True,
-    )
-    layer.add_to(m)
-    return layer
 
 
 def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, name: str,
@@ -280,39 +236,10 @@ def legend_of(m: folium.Map) -> styles.Legend | None:
     return getattr(m, LEGEND_ATTR, None)
 
 
-def build_lsoa_map(view: gpd.GeoDataFrame, shade: str = schema.IMD_DECILE, *,
-                   classes: styles.Classes | None = None, core20_outline_on: bool = True,
-                   basemap: str = "none", area_boundary: shapely.Geometry | None = None,
-                   area_name: str = "", context: shapely.Geometry | None = None,
-                   context_name: str = "Neighbouring areas", attribution: Sequence[str] = (),
-                   n_lsoas: int | None = None, legend_notes: Sequence[str] = ()) -> folium.Map:
-    """An LSOA choropleth of ``view`` (geometry = display geometry, EPSG:4326).
-
-    ``classes`` defaults to the national decile classes (pass ``styles.classes_for`` for the
-    IMD score, whose breaks come from the national atlas).
-    """
-    styles.check_shade(shade)
-    classes = classes or styles.decile_classes(shade)
-    m = base_map(total_bounds(view.geometry), basemap, attribution)
-    if context is not None and not context.is_empty:
-        add_outline(m, context, name=context_name, colour=styles.CONTEXT_LINE, weight=1.2, dash="4 3")
-    add_lsoa_layer(m, view, shade, classes, n_lsoas=n_lsoas)
-    if core20_outline_on:
-        add_core20_outline(m, core20_outline(view))
-    if area_boundary is not None:
-        add_outline(m, area_boundary, name=f"{area_name or 'Area'} boundary", colour=styles.AREA_LINE,
-                    weight=3)
-    legend = styles.legend_for(classes, view[shade], core20_outline=core20_outline_on,
-                               area_name=area_name if area_boundary is not None else "",
-                               extra_notes=tuple(legend_notes))
-    return finish_map(m, legend)
-
-
 class ClassedLsoaLayer(Layer):
     """Many LSOAs drawn on a canvas, styled in the browser from a class number per feature.
 
-    Used for large extents until (or unless) ``maps.national`` provides a faster renderer:
-    no per-feature style table, compact properties, and canvas instead of one SVG node per
+    No per-feature style table, compact properties, and canvas instead of one SVG node per
     LSOA, so even all of England stays responsive.
     """
 

@@ -56,8 +56,8 @@ import shapely
 from branca.element import Element
 from jinja2 import Template
 
-from geo_core20 import schema
-from geo_core20.maps import styles
+from geo_core20 import atlas, schema
+from geo_core20.maps import choropleth, styles
 from geo_core20.maps.assets import STATIC_DIR, STATIC_URL
 from geo_core20.safety import escape_html
 
@@ -517,8 +517,6 @@ def build_national_assets(vintage: str, static_dir: Path | str | None = None,
     """
     static_dir = Path(static_dir or STATIC_DIR)
     if atlas_gdf is None:
-        from geo_core20 import atlas
-
         atlas_gdf = atlas.load_atlas(vintage)
     if not force and current_asset(static_dir, vintage, atlas_gdf) is not None:
         return manifest_path(static_dir, vintage)
@@ -637,8 +635,6 @@ def class_string(atlas_gdf: pd.DataFrame, classes: styles.Classes, shade: str,
 
 def _tooltip_fields(shade: str) -> list[list[str]]:
     """[key, label, format] rows, in the ICB view's order and wording."""
-    from geo_core20.maps import choropleth  # local: choropleth is the explorer's module
-
     return [[key, label, TOOLTIP_FORMAT.get(key, "shade")]
             for key, label in choropleth.tooltip_aliases(shade).items()]
 
