@@ -20,12 +20,12 @@ import streamlit as st
 from geo_core20 import schema, ui
 from geo_core20.maps import styles
 from geo_core20.ui import downloads as dl
-from geo_core20.ui import page, panels
+from geo_core20.ui import focus, page, panels
 from geo_core20.ui.state import View
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 MAP_HEIGHT = 620
-TABS = ("Map", "Table", "Profile and comparison")
+TABS = ("Map", "Table", "Profile and comparison", "Clinical focus")
 TABLE_COLUMNS = {
     schema.LSOA_CODE: st.column_config.TextColumn("LSOA code"),
     schema.LSOA_NAME: st.column_config.TextColumn("LSOA name"),
@@ -124,6 +124,9 @@ def explorer() -> None:
         if tabs[2].open:
             panels.comparison_table(view.vintage, view.level, view.area)
             panels.decile_chart(view.vintage, view.level, view.area, ctx.area_name)
+    with tabs[3]:
+        if tabs[3].open:
+            focus.panel(ctx)
     downloads(view, core20_outline)
     st.divider()
     panels.attribution(view.vintage)

@@ -14,13 +14,13 @@ import streamlit as st
 from geo_core20 import hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps
 from geo_core20.maps import view as mapview
-from geo_core20.ui import downloads, keep, page, target, upload_form
+from geo_core20.ui import downloads, focus, keep, page, target, upload_form
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import plus_cache as pc
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.text import escape_markdown
 
-SECTIONS = ("Indicators", "Hot spots", "Local data", "Target", "About the data")
+SECTIONS = ("Indicators", "Hot spots", "Local data", "Target", "Clinical focus", "About the data")
 K_SECTION, K_LAYER = "plus_section", "plus_indicator"
 K_HOT, K_PERMS, K_UPLOAD_COLUMN = "plus_hot_indicator", "plus_permutations", "plus_layer_column"
 MY_KEYS = (*plus.QUERY_KEYS, "layer")  # this page's own URL parameters (the view has its own)
@@ -246,7 +246,7 @@ def about_section(ctx: PageContext) -> None:
 
 
 SECTION_VIEWS = dict(zip(SECTIONS, (indicators_section, hotspots_section, local_data_section, target_section,
-                                    about_section), strict=True))
+                                    focus.panel, about_section), strict=True))
 
 
 def main() -> None:

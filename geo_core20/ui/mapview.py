@@ -20,6 +20,7 @@ import streamlit as st
 
 from geo_core20.maps import assets
 from geo_core20.maps.view import ViewMap
+from geo_core20.ui import present
 
 try:  # streamlit-folium 0.2x internals; see the module docstring
     from streamlit_folium import (
@@ -137,6 +138,7 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620,
     strings are identical and the component keeps its iframe. ``rebuild`` (a callable
     returning a fresh folium.Map) is used only when streamlit-folium's helpers are missing.
     """
+    height = present.map_height(height)
     rendered = cached.rendered
     if rendered is None:
         from streamlit_folium import st_folium

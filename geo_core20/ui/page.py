@@ -13,7 +13,7 @@ import geopandas as gpd
 import streamlit as st
 
 from geo_core20 import schema
-from geo_core20.ui import cache, widgets
+from geo_core20.ui import cache, focus, present, widgets
 from geo_core20.ui.state import View
 
 ABOUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "about"  # Markdown shown on the About pages
@@ -42,11 +42,17 @@ def context(title: str, *, with_shading: bool = False) -> PageContext:
     """Draw the sidebar (view controls) and return the page's context."""
     st.sidebar.title(title)
     link = widgets.new_link_params()
+    present.from_link(link)
+    focus_problems = focus.from_link(link)
     view, core20_on, problems = widgets.view_controls(with_shading=with_shading)
+    focus.picker()
+    present.toggle()
+    present.apply()
     cache.warm_caches(view.vintage)
     return PageContext(view=view, core20_on=core20_on, atlas=cache.load_atlas_cached(view.vintage),
                        area_atlas=cache.area_atlas_cached(view.vintage, view.level, view.area),
-                       area_name=cache.area_title(view.vintage, view.level, view.area), problems=problems,
+                       area_name=cache.area_title(view.vintage, view.level, view.area),
+                       problems=[*problems, *focus_problems],
                        link=link)
 
 
@@ -55,6 +61,7 @@ def header(ctx: PageContext, title: str, caption: str, problems: list[str] | tup
     st.title(title)
     level = "" if ctx.view.level == "england" else f"{schema.LEVEL_LABEL[ctx.view.level]} · "
     st.caption(f"{level}{schema.IMD_LABEL[ctx.view.vintage]} · {caption}")
+    focus.accelerator_banner(ctx)
     for problem in [*ctx.problems, *problems]:
         st.warning(problem, icon=":material/link_off:")
     if not cache.assets_ready():

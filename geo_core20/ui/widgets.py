@@ -15,7 +15,7 @@ import streamlit as st
 
 from geo_core20 import areas, schema
 from geo_core20.maps import choropleth, styles
-from geo_core20.ui import cache, state
+from geo_core20.ui import cache, focus, present, state
 
 K_VINTAGE, K_LEVEL, K_AREA = "gc20_vintage", "gc20_level", "gc20_area"
 K_SHADE, K_BASEMAP, K_CORE20 = "gc20_shade", "gc20_basemap", "gc20_core20"
@@ -154,7 +154,7 @@ def sync_url(view: state.View, extra: dict[str, str] | None = None) -> None:
     Only when it changed, to avoid needless history entries; the URL is then marked as the
     page's own so `seed_from_url` does not read it back as a pasted link.
     """
-    wanted = {**state.view_params(view), **(extra or {})}
+    wanted = {**state.view_params(view), **(extra or {}), **focus.params(), **present.params()}
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
     st.session_state[_K_URL_SEEN] = tuple(sorted(wanted.items()))

@@ -1,0 +1,134 @@
+"""The clinical focus ("the 5") shared by every page: sidebar picker, share link, focus panel."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from geo_core20 import clinical
+from geo_core20.maps import export, upload_maps
+from geo_core20.maps import view as mapview
+from geo_core20.ui import cache, downloads, keep
+from geo_core20.ui import mapview as mapview_ui
+from geo_core20.ui.text import escape_markdown
+
+if TYPE_CHECKING:
+    from geo_core20.ui.page import PageContext
+
+K_FOCUS, K_LAYER = "gc20_focus", "focus_layer"
+PARAM = "focus"
+NONE = "none"
+HYPERTENSION_NOTE = (
+    "Why crude recorded prevalence misleads: hypertension is far more common with age, and deprived areas "
+    "are on average younger, so their recorded prevalence can look *lower* even where more of the expected "
+    "cases are undiagnosed. The expected register applies national age-specific rates (Health Survey for "
+    "England) to each LSOA's own age structure, so recorded / expected compares like with like.")
+COLUMN_LABEL = {
+    "target_population": "Focus population", "population": "Residents",
+    "target_per_1000": "per 1,000 residents", "residents_15_44": "Residents 15-44",
+    "ethnic_minority_residents_15_44": "Ethnic minority residents 15-44",
+    "registered_patients": "Registered patients (resident)", "recorded_register": "Recorded register",
+    "recorded_prevalence": "Recorded prevalence", "recorded_smokers": "Recorded smokers",
+    "smoking_prevalence": "Smoking prevalence", "mean_km_to_cdc": "Mean km to a CDC",
+    "expected_register": "Expected register", "expected_prevalence": "Expected prevalence",
+    "gap": "Expected minus recorded", "recorded_to_expected": "Recorded / expected",
+}
+
+
+def from_link(link: dict[str, str] | None) -> list[str]:
+    """A new link's ``focus=`` sets the focus; an unknown one is reported with the valid ones."""
+    if link is None or PARAM not in link:
+        return []
+    try:
+        keep.put(K_FOCUS, clinical.parse_focus(link[PARAM]) or NONE)
+    except clinical.UnknownFocus as exc:
+        return [f"{exc} Showing no clinical focus."]
+    return []
+
+
+def picker(container=None) -> str | None:
+    """The sidebar's clinical focus select; the chosen focus id (None for no focus)."""
+    c = container or st.sidebar
+    options = [NONE, *clinical.FOCUS_IDS]
+    value = keep.widget(c.selectbox, "Clinical focus (the 5)", options, key=K_FOCUS, default=NONE,
+                        valid=options, format_func=lambda f: "None" if f == NONE else clinical.FOCI[f].label,
+                        help="One of the five clinical areas of Core20PLUS5: its population, measures, map.")
+    return None if value == NONE else value
+
+
+def current() -> str | None:
+    value = keep.get(K_FOCUS, NONE)
+    return None if value in (None, NONE) else value
+
+
+def params() -> dict[str, str]:
+    f = current()
+    return {PARAM: f} if f else {}
+
+
+@st.cache_data(show_spinner="Estimating the focus figures…", max_entries=64)
+def compare_cached(vintage: str, level: str, area: str | None, focus: str) -> pd.DataFrame:
+    return clinical.focus_compare(cache.load_atlas_cached(vintage), focus, level, area)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+def layer_map_cached(vintage: str, level: str, area: str | None, focus: str, layer: str, basemap: str,
+                     core20_on: bool) -> mapview_ui.CachedMap:
+    atlas = cache.load_atlas_cached(vintage)
+    national = clinical.focus_layer(atlas, focus, layer)
+    sub = cache.area_atlas_cached(vintage, level, area)
+    title = f"{national.label} ({national.unit})"
+    values = national.values.loc[sub.index]
+    return mapview_ui.prepare(upload_maps.upload_map(vintage, level, area, values, title, basemap=basemap,
+                                                     core20_on=core20_on, national=national.values))
+
+
+def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
+    """Rows: each area whole and its Core20 part; columns: the focus's measures, labelled."""
+    part = compare["part"].map({"whole": "whole area", "core20": "Core20 part"})
+    out = compare.drop(columns=["scope", "level", "area_code", "part", "focus"])
+    out.insert(0, "Area", compare["area_name"] + " · " + part)
+    out = out.drop(columns=["area_name"]).dropna(axis=1, how="all")
+    return out.rename(columns=COLUMN_LABEL)
+
+
+def panel(ctx: PageContext) -> None:
+    """The focus's figures (area, parent, England; whole and Core20 part), map and data notes."""
+    focus = current()
+    if focus is None:
+        st.info("Choose a clinical focus (maternity, severe mental illness, chronic respiratory disease, "
+                "early cancer diagnosis or hypertension) in the sidebar to see its population and measures.",
+                icon=":material/stethoscope:")
+        return
+    f, v = clinical.FOCI[focus], ctx.view
+    st.subheader(f"{f.label}: {f.target_label}")
+    st.caption(f"National aim: {f.aim}")
+    table = comparison_table(compare_cached(v.vintage, v.level, v.area, focus))
+    pct = [c for c in table.columns if "prevalence" in c.lower() or c == "Recorded / expected"]
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        **{c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:] if c not in pct},
+        **{c: st.column_config.NumberColumn(format="percent") for c in pct}})
+    layers = clinical.focus_layers(focus)
+    layer = keep.widget(st.selectbox, "Map", list(layers), key=K_LAYER, default=list(layers)[0],
+                        valid=list(layers), format_func=layers.get)
+    cached = layer_map_cached(v.vintage, v.level, v.area, focus, layer, v.basemap, ctx.core20_on)
+    mapview_ui.show_map(cached, key="focus_map", height=560)
+    if focus == "hypertension":
+        st.info(HYPERTENSION_NOTE, icon=":material/monitor_heart:")
+    st.warning(f"{f.not_in_data} {f.local_upload}", icon=":material/visibility_off:")
+    notes = [f"{f.label}: {f.target_label}", clinical.focus.LAYER_NOTE, *mapview.attribution_lines(v.vintage),
+             *clinical.attribution(focus)]
+    downloads.csv(st, "Focus figures (CSV)", lambda: export.lsoa_csv(table, notes),
+                  f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")
+    st.caption(escape_markdown(" ".join(dict.fromkeys(clinical.attribution(focus)))))
+
+
+def accelerator_banner(ctx: PageContext) -> None:
+    """When the view is an accelerator site's ICB with its focus: the preset's caption and data note."""
+    if ctx.view.level != "icb":
+        return
+    for a in clinical.ACCELERATORS.values():
+        if a.icb_code == ctx.view.area and a.focus == current():
+            st.info(escape_markdown(f"{a.ics}: {a.caption}"), icon=":material/flag:")

@@ -1,0 +1,79 @@
+"""Presentation mode (``present=1`` in any link): for a projector or a screen share.
+
+The sidebar, the page's controls and the downloads are hidden (still run, so every value is
+kept), the title, subtitle and key numbers are large and the map fills the screen. One button
+brings the controls back. Hiding is done with CSS on Streamlit's element test ids, so the
+pages draw exactly what they draw otherwise.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo_core20.ui import keep
+
+K_PRESENT = "gc20_present"
+PARAM = "present"
+MAP_HEIGHT = 780
+
+# What a presentation hides: every input widget and download in the page, the sidebar and
+# Streamlit's own toolbar. The exit button is kept (its container has the class st-key-<key>).
+_WIDGETS = ("stSelectbox", "stMultiSelect", "stRadio", "stNumberInput", "stTextInput", "stSlider",
+            "stCheckbox", "stFileUploader", "stDownloadButton", "stButtonGroup", "stCode", "stForm",
+            "stExpander", "stButton", "stTextArea")
+_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"] {display: none !important;}
+HIDDEN {display: none !important;}
+.st-key-gc20_present_exit {display: block !important;}
+[data-testid="stMain"] h1 {font-size: 3.2rem !important;}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.25rem !important;}
+[data-testid="stMetricValue"] {font-size: 2.8rem !important;}
+[data-testid="stMetricLabel"] p {font-size: 1.2rem !important;}
+.block-container {padding-top: 1rem !important; max-width: 100% !important;}
+</style>
+"""
+
+
+def _css() -> str:
+    hidden = ", ".join(f'[data-testid="stMain"] [data-testid="stElementContainer"]:has([data-testid="{w}"])'
+                       for w in _WIDGETS)
+    return _CSS.replace("HIDDEN", hidden)
+
+
+def from_link(link: dict[str, str] | None) -> None:
+    """A new link with ``present=1`` turns presentation mode on (``present=0`` off)."""
+    if link is not None and PARAM in link:
+        keep.put(K_PRESENT, str(link[PARAM]).strip() in ("1", "true", "yes", "on"))
+
+
+def enabled() -> bool:
+    return bool(keep.get(K_PRESENT, False))
+
+
+def toggle(container=None) -> bool:
+    """The sidebar switch; returns whether presentation mode is on."""
+    c = container or st.sidebar
+    return bool(keep.widget(c.toggle, "Presentation mode", key=K_PRESENT, default=False,
+                            help="Hide the controls and show large titles, numbers and map, for a projector "
+                                 "or a screen share. The link keeps it (present=1)."))
+
+
+def apply() -> None:
+    """Hide the controls when presentation mode is on, with one button to leave it."""
+    if not enabled():
+        return
+    st.markdown(_css(), unsafe_allow_html=True)
+    # a callback: it runs before the next run draws the toggle, so the toggle can be set
+    st.button("Exit presentation", key="gc20_present_exit", icon=":material/close_fullscreen:",
+              on_click=keep.put, args=(K_PRESENT, False))
+
+
+def params() -> dict[str, str]:
+    """``{"present": "1"}`` when on, for the page's URL."""
+    return {PARAM: "1"} if enabled() else {}
+
+
+def map_height(default: int) -> int:
+    return MAP_HEIGHT if enabled() else default

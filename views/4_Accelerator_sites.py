@@ -1,0 +1,72 @@
+"""The seven Core20PLUS5 accelerator sites as one-click presets.
+
+Wiring only: geo_core20.clinical.ACCELERATORS (ICB, focus, PLUS layer, caption, data note) and
+``key_numbers`` -> one card each, with a link that opens the PLUS layers page on that ICB with
+its focus and layer (the same link anyone can share).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo_core20 import clinical, plus, schema, ui
+from geo_core20.ui import panels
+from geo_core20.ui.text import escape_markdown
+
+PLUS_PAGE = "views/2_PLUS_layers.py"
+
+
+@st.cache_data(show_spinner="Estimating the accelerator figures…")
+def key_numbers_cached(accelerator_id: str) -> dict:
+    return clinical.key_numbers(ui.load_atlas_cached("2025"), accelerator_id)
+
+
+def link_params(a: clinical.Accelerator) -> dict[str, str]:
+    return {"vintage": "2025", "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
+
+
+def card(a: clinical.Accelerator) -> None:
+    numbers = key_numbers_cached(a.id)
+    focus = clinical.FOCI[a.focus]
+    with st.container(border=True, key=f"accelerator_{a.id}"):
+        st.subheader(a.ics)
+        st.caption(escape_markdown(f"{a.icb_name} ({a.icb_code}) · focus: {focus.label} · PLUS layer: "
+                                   f"{plus.get(a.plus_layer).label}"))
+        st.markdown(escape_markdown(a.caption))
+        c = st.columns(3)
+        c[0].metric(focus.target_label.split(" (")[0], f"{numbers['target_population']:,.0f}")
+        share = f"{100 * numbers['core20_target_share']:.1f}%"
+        c[1].metric("Of whom in Core20 LSOAs", f"{numbers['core20_target_population']:,.0f}", delta=share,
+                    delta_color="off", delta_arrow="off")
+        if numbers.get("extra_register") is not None:
+            c[2].metric(f"Estimated {numbers['extra_register_label']}", f"{numbers['extra_register']:,.0f}")
+        elif "recorded_prevalence" in numbers:
+            c[2].metric("Recorded prevalence", f"{100 * numbers['recorded_prevalence']:.2f}%")
+        else:
+            c[2].metric("Residents", f"{numbers['population']:,.0f}")
+        st.warning(escape_markdown(a.data_note), icon=":material/visibility_off:")
+        st.page_link(PLUS_PAGE, label=f"Open {a.ics}", icon=":material/arrow_forward:",
+                     query_params=link_params(a))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Accelerator sites", page_icon=ui.page_icon(), layout="wide")
+    st.title("Core20PLUS5 accelerator sites")
+    st.caption(f"{schema.IMD_LABEL['2025']} · Seven integrated care systems each piloted one focus. Each "
+               "card opens its ICB on the PLUS layers page with its clinical focus and its most relevant "
+               "PLUS layer.")
+    if not ui.atlas_available("2025"):
+        st.error("The IoD2025 atlas is not built yet: run `python -m geo_core20 data build`.")
+        st.stop()
+    for left, right in zip(*[iter([*clinical.ACCELERATORS.values(), None])] * 2, strict=True):
+        cols = st.columns(2)
+        with cols[0]:
+            card(left)
+        if right is not None:
+            with cols[1]:
+                card(right)
+    st.divider()
+    panels.attribution("2025")
+
+
+main()
