@@ -1,12 +1,15 @@
 """Map building (no Streamlit): pages call ``maps.view.build_view_map`` and never pick a renderer.
 
-- ``view``: one call per view (vintage, level, area, shading); picks SVG GeoJSON for small
-  extents, the national renderer (``national``, issue 6) for England and regions.
-- ``choropleth``: folium building blocks (base map, LSOA layer, outlines, legend, controls).
-- ``styles``: colour-blind-safe classes and legends shared by every renderer.
-- ``elements``: legend and attribution Leaflet controls.
+- ``view``: one call per explorer view (vintage, level, area, shading), every extent drawn by
+  the national canvas renderer (``national``); returns the map and its legend.
+- ``classify``: the one classification and style object (``Classes``: fit on national or
+  chosen values, ``find_bin`` any area; mapclassify quantiles and natural breaks), the
+  ``Legend`` every map returns and ``legend_html`` / ``legend_frame`` to show it beside the map.
+- ``styles``: the explorer's shadings (IMD and domain deciles, IMD score natural breaks).
+- ``choropleth``: folium building blocks (base map, canvas LSOA layer, outlines, controls).
+- ``elements``: map CSS, scroll-wheel zoom on focus, attribution.
 - ``assets``: Leaflet and plugin JS/CSS from npm into static/, served at /app/static.
-- ``export``: CSV, GeoJSON and standalone HTML downloads with attribution.
+- ``export``: CSV, GeoJSON and standalone HTML downloads with attribution, and their file names.
 - ``outreach`` / ``plus_maps``: the outreach planner's and PLUS layers' maps (pages keep only
   the Streamlit caches around them).
 """

@@ -18,10 +18,9 @@ MAP_CSS = """
 .leaflet-container .leaflet-control-attribution{font-size:10px;line-height:1.3;max-width:60%;
   background:rgba(255,255,255,.85);white-space:normal}
 .leaflet-tooltip-pane{z-index:750}
-.gc20-tooltip{max-width:320px;white-space:normal}
 .gc20-tooltip th{text-align:left;padding-right:6px;font-weight:600}
 """
-"""Tooltips sit above every map pane (markers 600, popups 700) and wrap instead of running off the map."""
+"""Tooltips sit above every map pane (markers 600, popups 700)."""
 
 
 class MapStyle(MacroElement):

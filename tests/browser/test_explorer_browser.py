@@ -145,6 +145,7 @@ def _assert_wheel_zooms_only_after_focus(page, frame) -> None:
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
     zoom = frame.evaluate("() => window.map.getZoom()")
+    centre = frame.evaluate("() => window.map.getCenter()")
     over_the_map()
     page.mouse.wheel(0, -240)
     page.wait_for_timeout(400)
@@ -154,8 +155,10 @@ def _assert_wheel_zooms_only_after_focus(page, frame) -> None:
     over_the_map()
     page.mouse.wheel(0, -240)
     frame.wait_for_function(f"() => window.map.getZoom() > {zoom}", timeout=5_000)
-    frame.evaluate(f"() => window.map.setZoom({zoom}, {{animate: false}})")
     frame.evaluate("() => window.map.getContainer().blur()")
+    page.wait_for_timeout(800)  # the wheel's zoom animation ends before the view is put back
+    frame.evaluate("([c, z]) => window.map.setView([c.lat, c.lng], z, {animate: false})", [centre, zoom])
+    frame.wait_for_function(f"() => window.map.getZoom() === {zoom}", timeout=5_000)
 
 
 def test_icb_share_link_draws_every_lsoa_with_legend_and_tooltips(app_page, atlas2025):
@@ -306,6 +309,8 @@ def test_england_view_draws_without_freezing(app_page, atlas2025):
     _assert_legend_beside_the_map(page, frame, "1 (most deprived 10%)")
     _assert_place_not_covered(page, frame, 51.51, -0.12)  # London
     app_page.snap("england")
+    page.locator(IFRAME).scroll_into_view_if_needed()
+    app_page.snap("england-map", page.locator(IFRAME))
     app_page.assert_offline()
 
 

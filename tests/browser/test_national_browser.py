@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import json
 import math
 import threading
@@ -27,9 +28,10 @@ import folium
 import numpy as np
 import pytest
 import shapely
+from PIL import Image
 
-from geo_core20 import schema
-from geo_core20.maps import assets, national, styles
+from geo_core20 import plus, schema
+from geo_core20.maps import assets, national, plus_maps, styles
 
 pytestmark = pytest.mark.browser
 
@@ -240,6 +242,10 @@ def test_pan_and_zoom_then_tooltips_and_clicks_still_work(context, site, atlas20
     tooltip.wait_for(state="visible", timeout=5_000)
     text = tooltip.inner_text()
     _shot(page, "england_zoomed_tooltip")
+    # the tooltip opens on the side with room (direction 'auto'): it stays inside the map
+    tip = tooltip.bounding_box()
+    assert box["x"] <= tip["x"] and tip["x"] + tip["width"] <= box["x"] + box["width"]
+    assert box["y"] <= tip["y"] and tip["y"] + tip["height"] <= box["y"] + box["height"]
     assert row[schema.LSOA_CODE] in text and row[schema.LSOA_NAME] in text
     assert f"IMD decile\t{int(row[schema.IMD_DECILE])}" in text
     assert f"{int(row[schema.IMD_RANK]):,} of 33,755" in text
@@ -408,3 +414,40 @@ def test_in_the_app_click_through_and_a_shading_change_reuse_the_geometry(app_pa
     assert got == list(styles.classes_for("income_decile", atlas2025).colour(sample["income_decile"]))
     app_page.snap("england-income")
     app_page.assert_offline()
+
+
+def test_small_target_lsoas_are_visible_at_icb_zoom(context, tmp_path, atlas2025):
+    """The four Core20 + coastal + ethnic-minority target LSOAs of Cornwall (issue 9) show in
+    the target colour at the ICB's fitted zoom, under the Core20 outline, with no legend on the map."""
+    icb = "E54000036"
+    area = atlas2025[atlas2025["icb_code"] == icb]
+    spec = plus.TargetSpec("core20", "and", (plus.Condition("coastal"),
+                                             plus.Condition("indicator", "ethnic_minority", "ge", 90,
+                                                            percentile=True)))
+    result = plus.evaluate(spec, area)
+    targets = area[result.mask.to_numpy()]
+    assert len(targets) == 4
+    m = plus_maps.target_map("2025", "icb", icb, result, "none", core20_on=True)
+    page_path = tmp_path / "cornwall_target.html"
+    page_path.write_text(assets.standalone_html(m), encoding="utf-8")
+    page = context.new_page()
+    page.goto(page_path.as_uri())
+    name = m.get_name()
+    page.wait_for_function(f"() => window.{name} && window.{name}._loaded", timeout=20_000)
+    page.wait_for_timeout(800)  # canvas and outlines drawn
+    assert page.locator(".gc20-legend").count() == 0
+    zoom = page.evaluate(f"{name}.getZoom()")
+    assert zoom <= 10, "the ICB's fitted view, where these LSOAs are a few pixels across"
+    shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    _shot(page, "cornwall_target_icb_zoom")
+    target_rgb = tuple(int(plus_maps.TARGET_COLOURS[True][i:i + 2], 16) for i in (1, 3, 5))
+    box = page.locator(".folium-map").bounding_box()
+    for _, row in targets.iterrows():
+        lat, lon, _ = _pole(row.geometry)
+        pt = page.evaluate(f"{name}.latLngToContainerPoint([{lat}, {lon}])")
+        x, y = round(box["x"] + pt["x"]), round(box["y"] + pt["y"])
+        # the target colour (fill, or the outline drawn in it) within a pixel of the LSOA's pole
+        near = [shot.getpixel((x + dx, y + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        assert any(sum(abs(a - b) for a, b in zip(px, target_rgb, strict=True)) < 90 for px in near), (
+            row[schema.LSOA_CODE], near)
+    page.close()
