@@ -10,48 +10,28 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, areas, atlas, plans, plus, schema, siting, ui, uploads
+from geo_core20 import access, areas, plans, plus, siting, ui
 from geo_core20.maps import outreach as outreach_maps
 from geo_core20.safety import csv_safe_frame
-from geo_core20.ui import downloads, keep, page, panels, plan_view, target, upload_form
+from geo_core20.ui import downloads, keep, page, panels, plan_form, plan_view, target
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.plan_view import K_RESULT, fmt_pop
 from geo_core20.ui.text import escape_markdown
 
 SECTIONS = ("Plan outreach", "Access to existing sites", "Saved plans")
-TARGETS = {"core20": "Core20 residents (IMD deciles 1-2)", "all": "All residents",
-           "plus": "Core20PLUS target (from the PLUS layers page)"}
-SOURCES = {"sites": "Existing sites of the chosen types", "lsoa": "LSOA population-weighted centres",
-           "upload": "Uploaded venues (CSV/Excel)"}
-DEFAULTS = {"op_target": "core20", "op_types": ["gp", "pharmacy"], "op_source": "sites", "op_radius": 3.0,
-            "op_k": 5, "op_objective": "mclp", "op_curve": 10, "op_fixed": []}
 _K_LINK_PROBLEM = "_op_link_problem"
 MAP_HEIGHT = 600
-
-
-@st.cache_resource(show_spinner="Loading service sites…")
-def sites_cached() -> pd.DataFrame:
-    return atlas.load_sites()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def sites_in_area_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...]) -> pd.DataFrame:
-    """Sites of ``types`` located in the area (all of England: every site)."""
-    typed = sites_cached()[lambda s: s["site_type"].isin(list(types))]
-    if level != "england":
-        typed = siting.sites_in_area(typed, ui.area_atlas_cached(vintage, level, area))
-    return pd.DataFrame(typed.drop(columns="geometry"))
 
 
 @st.cache_data(show_spinner="Measuring distances to the nearest site…", max_entries=32)
 def access_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...], target_key: str,
                   radius_km: float) -> access.AccessResult:
     sub = ui.area_atlas_cached(vintage, level, area)
-    typed = sites_cached()[lambda s: s["site_type"].isin(list(types))]  # people cross area boundaries
+    sites = plan_form.sites_cached()
+    typed = sites[sites["site_type"].isin(list(types))]  # every site: people cross area boundaries
     weights, _ = siting.resolve_target(sub, siting.target_from_key(target_key))
     return access.analyse(sub, typed, threshold=radius_km * 1000, weights=weights)
 
@@ -67,17 +47,6 @@ def request_view(req: dict) -> ui.View:
     """The view (vintage, level, area) a plan request was made for."""
     return ui.View(vintage=req.get("vintage", "2025"), level=req.get("level", "england"),
                    area=req.get("area_code"))
-
-
-def form_values(req: dict) -> dict:
-    """The planning form's values that reproduce a saved plan's request."""
-    target_text = str(req.get("target", "core20"))
-    return {"op_target": target_text if target_text in ("core20", "all") else "plus",
-            "op_types": [t for t in req.get("site_types", []) if t in schema.SITE_TYPES],
-            "op_source": req.get("candidates") if req.get("candidates") in SOURCES else "sites",
-            "op_radius": float(req.get("radius_km") or 3.0), "op_k": int(req.get("k") or 5),
-            "op_objective": req.get("objective", "mclp"), "op_fixed": list(req.get("fixed_site_codes", [])),
-            "op_curve": max((int(r["k"]) for r in req.get("curve") or []), default=DEFAULTS["op_curve"])}
 
 
 def open_link() -> None:
@@ -97,68 +66,10 @@ def open_link() -> None:
                                              "or the link was cut short.")
         return
     st.session_state[K_RESULT] = {"data": saved.data, "plan_id": saved.id, "name": saved.name}
-    for key, value in form_values(saved.request).items():
+    for key, value in plan_form.form_values(saved.data).items():
         keep.put(key, value)
     keep.put("op_section", SECTIONS[0])
     st.query_params.from_dict({**ui.view_params(request_view(saved.request)), "plan": pid})
-
-
-def controls(ctx: PageContext) -> dict:
-    """The planning form; returns the chosen values (and uploaded venues, if any)."""
-    r1 = st.columns([2, 2, 2, 1])
-    c = {"target": keep.widget(r1[0].selectbox, "Target population", list(TARGETS), key="op_target",
-                               default="core20", format_func=TARGETS.get)}
-    c["types"] = tuple(keep.widget(r1[1].multiselect, "Site types", list(schema.SITE_TYPES), key="op_types",
-                                   default=DEFAULTS["op_types"], format_func=schema.SITE_TYPES.get,
-                                   help="Existing services to measure access to; also the candidate venues "
-                                        "when candidates are existing sites."))
-    c["source"] = keep.widget(r1[2].selectbox, "Candidate locations", list(SOURCES), key="op_source",
-                              default="sites", format_func=SOURCES.get)
-    c["radius_km"] = float(keep.widget(r1[3].number_input, "Radius (km)", key="op_radius", default=3.0,
-                                       min_value=0.5, max_value=30.0, step=0.5))
-    r2 = st.columns([1, 2, 1, 3])
-    c["k"] = int(keep.widget(r2[0].number_input, "Sites to choose (k)", key="op_k", default=5, min_value=1,
-                             max_value=siting.MAX_K, step=1))
-    c["objective"] = keep.widget(r2[1].radio, "Objective", list(siting.OBJECTIVES), key="op_objective",
-                                 default="mclp", format_func=siting.OBJECTIVE_LABEL.get,
-                                 help="MCLP: most target residents within the radius. p-median: least "
-                                      "average distance to the nearest site (everyone counts, however far).")
-    c["curve_k"] = int(keep.widget(r2[2].number_input, "Curve up to k", key="op_curve", default=10,
-                                   min_value=0, max_value=siting.MAX_K, step=1,
-                                   help="Also solve k = 1..K to show what each extra site adds (0: skip)."))
-    v = ctx.view
-    area_sites = (sites_in_area_cached(v.vintage, v.level, v.area, tuple(schema.SITE_TYPES))
-                  if v.level != "england" else pd.DataFrame(columns=["site_code", "site_name", "site_type"]))
-    names = dict(zip(area_sites["site_code"], area_sites["site_name"], strict=True))
-    kinds = dict(zip(area_sites["site_code"], area_sites["site_type"], strict=True))
-    c["fixed"] = tuple(keep.widget(r2[3].multiselect, "Already open (kept; k sites are added to them)",
-                                   list(names), key="op_fixed", default=[], valid=names,
-                                   format_func=lambda x: f"{names.get(x, x)} ({x}, {kinds.get(x, '')})",
-                                   placeholder="None"))
-    if c["target"] == "plus":
-        if target.is_set():
-            st.caption(f"Target: {escape_markdown(target.current().describe())}")
-        else:
-            st.info("No Core20PLUS target has been built in this session: define one on the **PLUS layers** "
-                    "page (Target section). Core20 is used until then.", icon=":material/info:")
-    c["venues"] = venues_upload() if c["source"] == "upload" else None
-    return c
-
-
-def venues_upload() -> pd.DataFrame | None:
-    file = st.file_uploader("Candidate venues: postcode, longitude/latitude or easting/northing, and a name "
-                            "column", type=["csv", "txt", "xlsx"], key="op_upload")
-    if file is None:
-        return None
-    try:
-        res = uploads.load_upload(file.getvalue(), file.name, ui.load_atlas_cached("2025"),
-                                  kind=uploads.POINTS_KIND)
-    except uploads.UploadError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return None
-    st.caption(f"{res.rows_loaded:,} of {res.rows_read:,} rows located.")
-    upload_form.problem_rows(res, key="op_bad_rows")
-    return siting.candidates_from_points(res.points, res.columns.label)
 
 
 def run_plan(ctx: PageContext, c: dict) -> None:
@@ -176,7 +87,7 @@ def run_plan(ctx: PageContext, c: dict) -> None:
                 v.vintage, v.level, v.area, chosen_target(c["target"]), c["types"], c["radius_km"], c["k"],
                 c["objective"], c["venues"] if c["source"] == "upload" else c["source"], c["fixed"],
                 c["curve_k"] or None, progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), m),
-                atlas_frame=ctx.atlas, sites_frame=sites_cached())
+                atlas_frame=ctx.atlas, sites_frame=plan_form.sites_cached())
         except siting.ProblemTooLarge as exc:
             status.update(label="Problem too large", state="error", expanded=True)
             st.error(str(exc), icon=":material/block:")
@@ -211,11 +122,11 @@ def plan_section(ctx: PageContext, c: dict) -> None:
     with left:
         existing = st.toggle("Show existing sites", key="op_show_existing", value=True)
         types = tuple(data["request"].get("site_types", []))
+        sites = plan_form.sites_in_area_cached(v.vintage, v.level, v.area, types) if existing else None
         cached = mapview_ui.session_map(
             "plan", (entry.get("plan_id"), entry.get("run"), v.basemap, ctx.core20_on, existing),
             lambda: outreach_maps.plan_map(data, v.vintage, v.level, v.area, basemap=v.basemap,
-                                           core20_on=ctx.core20_on, existing_sites=sites_in_area_cached(
-                                               v.vintage, v.level, v.area, types) if existing else None))
+                                           core20_on=ctx.core20_on, existing_sites=sites))
         ui.show_map(cached, key="op_plan_map", height=MAP_HEIGHT)
     with right:
         plan_view.sites_table(data)
@@ -240,10 +151,10 @@ def access_section(ctx: PageContext, c: dict) -> None:
     m[3].metric("Mean distance to nearest", f"{access.weighted_mean_distance(res) / 1000:.2f} km")
     left, right = st.columns([3, 2], gap="medium")
     with left:
+        sites = plan_form.sites_in_area_cached(v.vintage, v.level, v.area, c["types"])
         cached = mapview_ui.session_map(
             "access", (ctx.slug, c["types"], key, r, v.basemap, ctx.core20_on),
-            lambda: outreach_maps.access_map(res, v.vintage, v.level, v.area, c["types"],
-                                             sites_in_area_cached(v.vintage, v.level, v.area, c["types"]),
+            lambda: outreach_maps.access_map(res, v.vintage, v.level, v.area, c["types"], sites,
                                              basemap=v.basemap, core20_on=ctx.core20_on))
         ui.show_map(cached, key="op_access_map", height=MAP_HEIGHT)
     with right:
@@ -305,7 +216,7 @@ def main() -> None:
                 "population-weighted centres and sites, in British National Grid metres.",
                 [problem] if problem else [])
     with st.container(border=True):
-        c = controls(ctx)
+        c = plan_form.form(ctx)
         if st.button("Choose sites", type="primary", key="op_run", icon=":material/route:"):
             run_plan(ctx, c)
     section = keep.widget(st.segmented_control, "Show", SECTIONS, key="op_section", default=SECTIONS[0],

@@ -1,0 +1,107 @@
+"""The outreach planner's form: target, site types, candidates, radius, k, objective, curve, fixed sites.
+
+Every control is kept by ``ui.keep`` (a saved plan reopened by its link sets them with
+``form_values``), so the form survives section switches and page visits.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo_core20 import atlas, schema, siting, uploads
+from geo_core20.ui import cache, keep, target, upload_form
+from geo_core20.ui.page import PageContext
+from geo_core20.ui.text import escape_markdown
+
+
+@st.cache_resource(show_spinner="Loading service sites…")
+def sites_cached() -> pd.DataFrame:
+    return atlas.load_sites()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sites_in_area_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...]) -> pd.DataFrame:
+    """Sites of ``types`` located in the area (all of England: every site)."""
+    typed = sites_cached()[lambda s: s["site_type"].isin(list(types))]
+    if level != "england":
+        typed = siting.sites_in_area(typed, cache.area_atlas_cached(vintage, level, area))
+    return pd.DataFrame(typed.drop(columns="geometry"))
+
+
+TARGETS = {"core20": "Core20 residents (IMD deciles 1-2)", "all": "All residents",
+           "plus": "Core20PLUS target (from the PLUS layers page)"}
+SOURCES = {"sites": "Existing sites of the chosen types", "lsoa": "LSOA population-weighted centres",
+           "upload": "Uploaded venues (CSV/Excel)"}
+DEFAULTS = {"op_target": "core20", "op_types": ["gp", "pharmacy"], "op_source": "sites", "op_radius": 3.0,
+            "op_k": 5, "op_objective": "mclp", "op_curve": 10, "op_fixed": []}
+
+
+def form_values(data: dict) -> dict:
+    """The planning form's values that reproduce a saved plan (its request and curve)."""
+    req = data["request"]
+    target_text = str(req.get("target", "core20"))
+    return {"op_target": target_text if target_text in ("core20", "all") else "plus",
+            "op_types": [t for t in req.get("site_types", []) if t in schema.SITE_TYPES],
+            "op_source": req.get("candidates") if req.get("candidates") in SOURCES else "sites",
+            "op_radius": float(req.get("radius_km") or 3.0), "op_k": int(req.get("k") or 5),
+            "op_objective": req.get("objective", "mclp"), "op_fixed": list(req.get("fixed_site_codes", [])),
+            "op_curve": max((int(r["k"]) for r in data.get("curve") or []), default=0)}
+
+
+def form(ctx: PageContext) -> dict:
+    """The planning form; returns the chosen values (and uploaded venues, if any)."""
+    r1 = st.columns([2, 2, 2, 1])
+    c = {"target": keep.widget(r1[0].selectbox, "Target population", list(TARGETS), key="op_target",
+                               default="core20", format_func=TARGETS.get)}
+    c["types"] = tuple(keep.widget(r1[1].multiselect, "Site types", list(schema.SITE_TYPES), key="op_types",
+                                   default=DEFAULTS["op_types"], format_func=schema.SITE_TYPES.get,
+                                   help="Existing services to measure access to; also the candidate venues "
+                                        "when candidates are existing sites."))
+    c["source"] = keep.widget(r1[2].selectbox, "Candidate locations", list(SOURCES), key="op_source",
+                              default="sites", format_func=SOURCES.get)
+    c["radius_km"] = float(keep.widget(r1[3].number_input, "Radius (km)", key="op_radius", default=3.0,
+                                       min_value=0.5, max_value=30.0, step=0.5))
+    r2 = st.columns([1, 2, 1, 3])
+    c["k"] = int(keep.widget(r2[0].number_input, "Sites to choose (k)", key="op_k", default=5, min_value=1,
+                             max_value=siting.MAX_K, step=1))
+    c["objective"] = keep.widget(r2[1].radio, "Objective", list(siting.OBJECTIVES), key="op_objective",
+                                 default="mclp", format_func=siting.OBJECTIVE_LABEL.get,
+                                 help="MCLP: most target residents within the radius. p-median: least "
+                                      "average distance to the nearest site (everyone counts, however far).")
+    c["curve_k"] = int(keep.widget(r2[2].number_input, "Curve up to k", key="op_curve", default=10,
+                                   min_value=0, max_value=siting.MAX_K, step=1,
+                                   help="Also solve k = 1..K to show what each extra site adds (0: skip)."))
+    v = ctx.view
+    area_sites = (sites_in_area_cached(v.vintage, v.level, v.area, tuple(schema.SITE_TYPES))
+                  if v.level != "england" else pd.DataFrame(columns=["site_code", "site_name", "site_type"]))
+    names = dict(zip(area_sites["site_code"], area_sites["site_name"], strict=True))
+    kinds = dict(zip(area_sites["site_code"], area_sites["site_type"], strict=True))
+    c["fixed"] = tuple(keep.widget(r2[3].multiselect, "Already open (kept; k sites are added to them)",
+                                   list(names), key="op_fixed", default=[], valid=names,
+                                   format_func=lambda x: f"{names.get(x, x)} ({x}, {kinds.get(x, '')})",
+                                   placeholder="None"))
+    if c["target"] == "plus":
+        if target.is_set():
+            st.caption(f"Target: {escape_markdown(target.current().describe())}")
+        else:
+            st.info("No Core20PLUS target has been built in this session: define one on the **PLUS layers** "
+                    "page (Target section). Core20 is used until then.", icon=":material/info:")
+    c["venues"] = venues_upload() if c["source"] == "upload" else None
+    return c
+
+
+def venues_upload() -> pd.DataFrame | None:
+    file = st.file_uploader("Candidate venues: postcode, longitude/latitude or easting/northing, and a name "
+                            "column", type=["csv", "txt", "xlsx"], key="op_upload")
+    if file is None:
+        return None
+    try:
+        res = uploads.load_upload(file.getvalue(), file.name, cache.load_atlas_cached("2025"),
+                                  kind=uploads.POINTS_KIND)
+    except uploads.UploadError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+    st.caption(f"{res.rows_loaded:,} of {res.rows_read:,} rows located.")
+    upload_form.problem_rows(res, key="op_bad_rows")
+    return siting.candidates_from_points(res.points, res.columns.label)
