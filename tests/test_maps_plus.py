@@ -141,6 +141,8 @@ def test_small_target_lsoas_stay_visible_in_cornwall(atlas2025):
     # the target LSOAs are outlined in their own colour above it, so a few pixels still show
     names = [getattr(c, "layer_name", "") for c in m._children.values()]
     assert names.index("Core20PLUS target: outlined") > names.index("Core20 outline (IMD deciles 1-2)")
+    assert names.index("Core20PLUS target: outlined") > names.index(
+        "NHS Cornwall and the Isles of Scilly Integrated Care Board boundary"), "above the coastline too"
     (target,) = _outline_styles(m, "Core20PLUS target: outlined")
     assert target["color"] == plus.TARGET_COLOURS[True] and target["fill"] is False and target["weight"] >= 2
     assert "outlined in their colour" in legend_text(m)

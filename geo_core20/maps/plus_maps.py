@@ -32,7 +32,8 @@ FLAG_COLOURS = {True: classify.FLAG_COLOURS[0], False: classify.FLAG_COLOURS[1]}
 TARGET_COLOURS = {True: "#d95f02", False: "#e6e6e6"}
 FILL_OPACITY = 0.8
 TARGET_FILL_OPACITY = 0.9  # target LSOAs must read at ICB zoom, however small
-HIGHLIGHT_WEIGHT = 2.0  # px: the outline that keeps small target (or flagged) areas visible
+HIGHLIGHT_WEIGHT = 3.0  # px: the outline that keeps small target (or flagged) areas visible
+AREA_WEIGHT = 2.0  # px: the chosen area's boundary (3 px hid coastal LSOAs along the coastline)
 HIGHLIGHT_NOTE = "{what} are also outlined in their colour, so small ones show at every zoom."
 COUNT_COLOURS = ("#f2f2f2", "#a6dba0", "#5aae61", "#1b7837")
 
@@ -115,13 +116,14 @@ def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, col
                                 edge_weight=0.0 if big else 0.4, fill_opacity=fill_opacity).add_to(m)
     if core20 is not None:
         choropleth.add_core20_outline(m, core20)
+    if boundary is not None:
+        choropleth.add_outline(m, boundary, name=f"{boundary_name} boundary", colour=styles.AREA_LINE,
+                               weight=AREA_WEIGHT, decimals=4)
+    # last of the outlines: the highlighted areas (coastal targets) stay above the area's coastline
     chosen = np.asarray(classes) == highlight_class
     if highlight_class is not None and chosen.any():
         choropleth.add_outline(m, choropleth.dissolve(geoms[chosen]), name=f"{name}: outlined",
                                colour=colours[highlight_class], weight=HIGHLIGHT_WEIGHT, decimals=5)
-    if boundary is not None:
-        choropleth.add_outline(m, boundary, name=f"{boundary_name} boundary", colour=styles.AREA_LINE,
-                               weight=3, decimals=4)
     if points is not None and len(points):
         group = folium.FeatureGroup(name=escape_html(f"{name}: points"), show=True)
         for _, p in points.head(MAX_POINT_MARKERS).iterrows():
