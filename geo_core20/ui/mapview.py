@@ -5,8 +5,11 @@ ICB) and, while doing so, renames the map's elements in place, so one folium.Map
 cannot safely be rendered twice (a cached map shown to a second session breaks with
 "geo_json_... is not defined"). Here the map is rendered once, when it is built and
 cached, with streamlit-folium's own helpers; each rerun then only hands the cached
-strings to the streamlit-folium component. If those helpers ever move (they are private),
-``show_map`` falls back to ``st_folium`` on a freshly built map.
+strings to the streamlit-folium component. Those helpers are private: requirements.txt pins
+streamlit-folium and tests/test_ui_mapview.py fails loudly if a new version moves them.
+
+The legend is drawn beside the map, in the page, never on it (it covered London, Tyneside and
+chosen outreach sites).
 """
 
 from __future__ import annotations
@@ -18,23 +21,19 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 
-from geo_core20.maps import assets
+# streamlit-folium 0.27 internals (see the module docstring)
+from streamlit_folium import (
+    _component_func,
+    _get_header,
+    _get_html,
+    _get_map_string,
+    generate_js_hash,
+    get_full_id,
+)
+
+from geo_core20.maps import assets, choropleth, classify
 from geo_core20.maps.view import ViewMap
 from geo_core20.ui import present
-
-try:  # streamlit-folium 0.2x internals; see the module docstring
-    from streamlit_folium import (
-        _component_func,
-        _get_header,
-        _get_html,
-        _get_map_string,
-        generate_js_hash,
-        get_full_id,
-    )
-
-    _HAVE_INTERNALS = True
-except ImportError:  # pragma: no cover - depends on the installed streamlit-folium
-    _HAVE_INTERNALS = False
 
 RETURNED = ["last_active_drawing"]
 
@@ -57,10 +56,8 @@ class RenderedMap:
         return len(self.script) + len(self.header) + len(self.html)
 
 
-def render_map(m: folium.Map) -> RenderedMap | None:
+def render_map(m: folium.Map) -> RenderedMap:
     """Render a map for the component, as ``st_folium`` does (mutates ``m``: render once)."""
-    if not _HAVE_INTERNALS:
-        return None
     assets.trim_unused_assets(m)  # no jQuery/Bootstrap/icon fonts for maps without markers
     m.get_root().render()
     m.render()
@@ -90,9 +87,13 @@ def clicked_code(out: dict | None) -> str | None:
 class CachedMap:
     """A built view map and its one-off rendering (see ``ui.view_map_cached``)."""
 
-    vm: ViewMap
-    rendered: RenderedMap | None
+    vm: ViewMap | _PlainMap
+    rendered: RenderedMap
     render_seconds: float
+
+    @property
+    def legend(self) -> classify.Legend | None:
+        return getattr(self.vm, "legend", None) or choropleth.legend_of(self.vm.map)
 
 
 def prepare(vm: ViewMap | folium.Map) -> CachedMap:
@@ -129,29 +130,26 @@ class _PlainMap:
     map: folium.Map
 
 
-def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620,
-             rebuild: Callable[[], folium.Map] | None = None) -> str | None:
-    """Draw a view map; returns the LSOA code last clicked on it (None before any click).
+def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620) -> str | None:
+    """Draw a map with its legend beside it; returns the LSOA code last clicked (None before any).
 
     Only ``last_active_drawing`` comes back from the browser, so panning and zooming never
     rerun the script; a click reruns it without redrawing the map, because the cached
-    strings are identical and the component keeps its iframe. ``rebuild`` (a callable
-    returning a fresh folium.Map) is used only when streamlit-folium's helpers are missing.
+    strings are identical and the component keeps its iframe.
     """
     height = present.map_height(height)
+    legend = cached.legend
+    map_col, legend_col = st.columns([4, 1], gap="small") if legend is not None else (st.container(), None)
     rendered = cached.rendered
-    if rendered is None:
-        from streamlit_folium import st_folium
-
-        fresh = assets.trim_unused_assets(rebuild() if rebuild is not None else cached.vm.map)
-        out = st_folium(fresh, key=key, height=height, use_container_width=True, returned_objects=RETURNED)
-        return clicked_code(out)
-    out = _component_func(
-        script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
-        key=generate_js_hash(rendered.script, key, False), height=height, width=None,
-        returned_objects=RETURNED, default={"last_active_drawing": None}, zoom=None, center=None,
-        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
-        css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
-    )
+    with map_col:
+        out = _component_func(
+            script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
+            key=generate_js_hash(rendered.script, key, False), height=height, width=None,
+            returned_objects=RETURNED, default={"last_active_drawing": None}, zoom=None, center=None,
+            feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
+            css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
+        )
+    if legend_col is not None:
+        # legend_html escapes every text it shows (titles may hold uploaded layer names)
+        legend_col.markdown(classify.legend_html(legend), unsafe_allow_html=True)
     return clicked_code(out)
-
