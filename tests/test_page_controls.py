@@ -194,3 +194,10 @@ def test_a_failed_upload_clears_the_earlier_success_message():
                                                 "text/csv").run()
     ok(at)
     assert at.error and not any("Added layer" in s.value for s in at.success)
+
+
+def test_bad_link_values_are_echoed_as_given():
+    at = run(APP, level="ICB", area="e54999999x", shade="Bogus")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "'e54999999x'" in warnings and "'Bogus'" in warnings
+    assert "E54999999X" not in warnings

@@ -89,10 +89,12 @@ def run_plan(ctx: PageContext, c: dict) -> None:
                 c["curve_k"] or None, progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), m),
                 atlas_frame=ctx.atlas, sites_frame=plan_form.sites_cached())
         except siting.ProblemTooLarge as exc:
+            bar.empty()  # its last step ("Loading the atlas…") must not stay beside the refusal
             status.update(label="Problem too large", state="error", expanded=True)
             st.error(str(exc), icon=":material/block:")
             return
         except (siting.SitingError, access.AccessError, areas.AreaError, plus.TargetError) as exc:
+            bar.empty()
             status.update(label="Could not plan", state="error", expanded=True)
             st.error(str(exc), icon=":material/error:")
             return

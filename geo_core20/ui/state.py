@@ -49,9 +49,9 @@ def _choice(raw: str | None, allowed, default: str, what: str, fallback: str, pr
     """``raw`` if it is one of ``allowed``; else ``default``, noting the problem for the page."""
     if not raw:
         return default
-    if raw in allowed:
-        return raw
-    problems.append(f"Unknown {what} {raw!r}; showing {fallback}.")
+    if raw.lower() in allowed:
+        return raw.lower()
+    problems.append(f"Unknown {what} {raw[:40]!r}; showing {fallback}.")  # as given, not lower-cased
     return default
 
 
@@ -63,10 +63,12 @@ def parse_view(params: Mapping[str, object], area_exists: Callable[[str, str, st
     """
     problems: list[str] = []
     vintage_raw = _first(params.get("vintage"))
-    level_raw = _first(params.get("level")).lower()
-    area_raw = _first(params.get("area")).upper()
-    shade_raw = _first(params.get("shade")).lower()
-    basemap_raw = _first(params.get("basemap")).lower()
+    level_given = _first(params.get("level"))
+    level_raw = level_given.lower()
+    area_given = _first(params.get("area"))
+    area_raw = area_given.upper()  # codes match case-insensitively; messages echo what was given
+    shade_raw = _first(params.get("shade"))
+    basemap_raw = _first(params.get("basemap"))
 
     vintage = DEFAULT_VINTAGE
     if vintage_raw:
@@ -81,7 +83,7 @@ def parse_view(params: Mapping[str, object], area_exists: Callable[[str, str, st
     if not level_raw and not area_raw:
         return base, problems
     if level_raw not in schema.LEVELS:
-        problems.append(f"Unknown geography level {level_raw or '(missing)'!r} "
+        problems.append(f"Unknown geography level {level_given[:40] or '(missing)'!r} "
                         f"(use one of {', '.join(schema.LEVELS)}); showing England.")
         return base, problems
     if level_raw == "england":
@@ -90,10 +92,10 @@ def parse_view(params: Mapping[str, object], area_exists: Callable[[str, str, st
         problems.append(f"No area code given for level {level_raw!r}; showing England.")
         return base, problems
     if not _GSS.match(area_raw):
-        problems.append(f"{area_raw[:40]!r} is not a GSS area code (like E54000008); showing England.")
+        problems.append(f"{area_given[:40]!r} is not a GSS area code (like E54000008); showing England.")
         return base, problems
     if not area_exists(vintage, level_raw, area_raw):
-        problems.append(f"No {schema.LEVEL_LABEL[level_raw]} with code {area_raw} in "
+        problems.append(f"No {schema.LEVEL_LABEL[level_raw]} with code {area_given[:40]} in "
                         f"{schema.IMD_LABEL[vintage]}; showing England.")
         return base, problems
     return replace(base, level=level_raw, area=area_raw), problems
