@@ -18,9 +18,12 @@ MAP_CSS = """
 .leaflet-container .leaflet-control-attribution{font-size:10px;line-height:1.3;max-width:60%;
   background:rgba(255,255,255,.85);white-space:normal}
 .leaflet-tooltip-pane{z-index:750}
+.leaflet-tooltip.gc20-tooltip{white-space:normal;width:max-content;max-width:240px}
+.gc20-tooltip th{white-space:nowrap;vertical-align:top}
 .gc20-tooltip th{text-align:left;padding-right:6px;font-weight:600}
 """
-"""Tooltips sit above every map pane (markers 600, popups 700)."""
+"""Tooltips sit above every map pane (markers 600, popups 700) and stay narrow enough (240 px) to
+open beside the pointer inside a map of ~500 px, the app's narrowest."""
 
 
 class MapStyle(MacroElement):

@@ -133,8 +133,10 @@ def _assert_place_not_covered(page, frame, lat: float, lon: float) -> None:
 def _assert_inside_the_map(frame, locator) -> None:
     tip = locator.bounding_box()
     box = frame.locator(".leaflet-container").first.bounding_box()
-    assert tip["x"] >= box["x"] - 1 and tip["x"] + tip["width"] <= box["x"] + box["width"] + 1
-    assert tip["y"] >= box["y"] - 1 and tip["y"] + tip["height"] <= box["y"] + box["height"] + 1
+    size = frame.evaluate("() => [window.map.getSize().x, window.map.getContainer().clientWidth]")
+    where = f"tooltip {tip}, map {box}, Leaflet size / container width {size}"
+    assert tip["x"] >= box["x"] - 1 and tip["x"] + tip["width"] <= box["x"] + box["width"] + 1, where
+    assert tip["y"] >= box["y"] - 1 and tip["y"] + tip["height"] <= box["y"] + box["height"] + 1, where
 
 
 def _assert_wheel_zooms_only_after_focus(page, frame) -> None:

@@ -11,7 +11,7 @@
  */
 (function () {
   'use strict';
-  var VERSION = 4;
+  var VERSION = 5;
   var existing = window.geoCore20National;
   if (existing && existing.version === VERSION) { return; }
   var L = window.L;
@@ -626,6 +626,10 @@
         this._highlight(i);
         map.getContainer().style.cursor = 'pointer';
       }
+      // open on the side of the pointer with room, measured on the container itself (Leaflet's
+      // 'auto' uses the map's cached size, stale after streamlit-folium resizes its iframe)
+      var width = map.getContainer().clientWidth;
+      this._tooltip.options.direction = e.containerPoint && e.containerPoint.x > width / 2 ? 'left' : 'right';
       this._tooltip.setLatLng(e.latlng);
       if (!map.hasLayer(this._tooltip)) { map.openTooltip(this._tooltip); }
     },
