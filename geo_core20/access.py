@@ -11,7 +11,8 @@ Points are plain frames with columns ``code``, ``easting``, ``northing`` (`POINT
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -20,15 +21,17 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo_core20 import schema
+from geo_core20 import schema, uploads
 
 POINT_COLUMNS = ("code", "easting", "northing")
 DEFAULT_BAND_EDGES_M = (1_000.0, 2_000.0, 5_000.0, 10_000.0)
 """Upper edges (metres) of the default distance bands: 0-1, 1-2, 2-5, 5-10, 10+ km."""
 
-Target = str | Callable[[pd.DataFrame], object] | pd.Series | np.ndarray | Sequence[float]
-"""What the target population is: ``"core20"``, ``"all"``, a per-LSOA mask or weight
-(Series aligned to the atlas, or array in atlas order), or a callable atlas -> mask/weight."""
+TargetMask = str | Callable[[pd.DataFrame], object] | pd.Series | np.ndarray | Sequence[float]
+"""What `target_weights` takes: ``"core20"``, ``"all"``, a per-LSOA mask or weight (Series aligned
+to the atlas, or array in atlas order), or a callable atlas -> mask/weight. (Plans use the richer
+`geo_core20.siting.Target`: base, PLUS rule and clinical focus.)"""
+Target = TargetMask  # the old name of TargetMask
 
 
 class AccessError(ValueError):
@@ -170,6 +173,90 @@ class ODMatrixCost:
         return cost, idx.astype(np.int64)
 
 
+# --- origin-destination travel times from a user's file ------------------------------------------
+
+OD_COLUMNS = {
+    "origin": ("origin", "origincode", "originlsoa", "from", "lsoa", "lsoacode", "lsoa21cd", "lsoa11cd"),
+    "destination": ("destination", "destinationcode", "destinationid", "to", "site", "sitecode",
+                    "candidate", "candidateid", "venue", "venuecode"),
+    "cost": ("minutes", "mins", "min", "cost", "time", "traveltime", "travelminutes", "duration"),
+}
+"""Accepted header names (compared loosely: case, spaces and punctuation ignored) of an OD file."""
+_OD_WHAT = {"origin": "origin LSOA code", "destination": "destination site/candidate code",
+            "cost": "travel time in minutes"}
+
+
+def _rows_text(rows: Sequence[int], limit: int = 10) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return f"{shown} and {len(rows) - limit:,} more" if len(rows) > limit else shown
+
+
+def read_od_csv(data: bytes, filename: str = "travel_times.csv", *, origins: Collection[str] | None = None,
+                destinations: Collection[str] | None = None, unit: str = "min") -> ODMatrixCost:
+    """An origin-destination travel-time file (CSV or Excel) as an `ODMatrixCost`.
+
+    Three columns: origin LSOA code, destination site or candidate code, minutes (header names
+    in `OD_COLUMNS`; a file without a header is read in that order). ``origins``/``destinations``,
+    when given, are the codes the file may name (e.g. the vintage's LSOA codes and the candidate
+    ids): any other code is an error naming it. Pairs not listed are unreachable; a pair listed
+    twice keeps its least time. Raises ``uploads.UploadError`` with the rows and columns at fault.
+    """
+    table = uploads.read_upload(data, filename)
+    frame = table.frame
+    found: dict[str, str] = {}
+    if table.has_header:
+        by_key = {uploads.cells.key(c): c for c in frame.columns}
+        for role, names in OD_COLUMNS.items():
+            hit = next((by_key[n] for n in names if n in by_key), None)
+            if hit is not None:
+                found[role] = hit
+    elif frame.shape[1] == 3:
+        found = dict(zip(OD_COLUMNS, frame.columns, strict=True))
+    missing = [r for r in OD_COLUMNS if r not in found]
+    if missing:
+        accepted = "; ".join(f"{_OD_WHAT[r]}: {', '.join(OD_COLUMNS[r][:4])}" for r in missing)
+        raise uploads.UploadError(
+            f"'{filename}' lacks a column for the {' and the '.join(_OD_WHAT[r] for r in missing)}. "
+            f"Its columns are {', '.join(repr(str(c)) for c in frame.columns[:12])}. Name them, for example, "
+            f"{accepted} (one row per origin LSOA and destination).")
+    rejected = [e for e in table.errors if e.severity == "error"]
+    if rejected:
+        raise uploads.UploadError(f"'{filename}': {len(rejected):,} row(s) could not be read (rows "
+                                  f"{_rows_text(sorted(e.row for e in rejected))}): {rejected[0].reason}.")
+    rows = np.asarray(table.row_numbers)
+    origin = frame[found["origin"]].astype(str).str.strip()
+    destination = frame[found["destination"]].astype(str).str.strip()
+    cost = uploads.parse_numbers(frame[found["cost"]])
+    for role, values in (("origin", origin), ("destination", destination)):
+        blank = (values == "").to_numpy()
+        if blank.any():
+            raise uploads.UploadError(f"'{filename}': {int(blank.sum()):,} row(s) have no {_OD_WHAT[role]} "
+                                      "in "
+                                      f"column '{found[role]}' (rows {_rows_text(rows[blank])}).")
+    bad = (cost.isna() | (cost < 0)).to_numpy()
+    if bad.any():
+        first = frame[found["cost"]].to_numpy()[bad][0]
+        raise uploads.UploadError(
+            f"'{filename}': {int(bad.sum()):,} row(s) have no non-negative number of minutes in column "
+            f"'{found['cost']}' (rows {_rows_text(rows[bad])}; e.g. {str(first)[:40]!r}).")
+    for role, values, known in (("origin", origin, origins), ("destination", destination, destinations)):
+        if known is None:
+            continue
+        unknown = ~values.isin(set(map(str, known))).to_numpy()
+        if unknown.any():
+            codes = list(dict.fromkeys(values[unknown]))
+            raise uploads.UploadError(
+                f"'{filename}': {len(codes):,} {_OD_WHAT[role]}(s) in column '{found[role]}' are not known "
+                "here: "
+                f"{', '.join(repr(c[:40]) for c in codes[:8])}{' ...' if len(codes) > 8 else ''} "
+                f"(rows {_rows_text(rows[unknown])}). "
+                + ("Origins must be LSOA codes of the chosen vintage." if role == "origin" else
+                   "Destinations must be the codes of the candidate or open sites."))
+    return ODMatrixCost(pd.DataFrame({"origin_code": origin.to_numpy(),
+                                      "destination_code": destination.to_numpy(),
+                                      "cost": cost.to_numpy()}), unit=unit)
+
+
 def describe_cost(cost_model: CostModel, value: float) -> str:
     """A cost for people: '2.5 km' for metres, '12 min' for minutes."""
     if cost_model.unit == "m":
@@ -186,7 +273,7 @@ def km_to_cost(cost_model: CostModel, km: float) -> float:
 
 # --- target population ---------------------------------------------------------------------------
 
-def target_weights(atlas: pd.DataFrame, target: Target = "core20") -> pd.Series:
+def target_weights(atlas: pd.DataFrame, target: TargetMask = "core20") -> pd.Series:
     """Target population per LSOA: the target mask (or 0-1 weight) times the LSOA population.
 
     ``target`` is "core20" (national IMD deciles 1-2), "all", a boolean/float Series aligned to
@@ -270,6 +357,14 @@ class Coverage:
                 "covered_share": self.covered_share,
                 "target_lsoas": self.target_lsoas, "covered_lsoas": self.covered_lsoas}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Coverage:
+        """Inverse of `to_dict` (derived figures are recomputed, not read)."""
+        threshold = data.get("threshold")
+        return cls(math.inf if threshold is None else float(threshold), str(data.get("unit", "m")),
+                   float(data.get("target_population") or 0.0), float(data.get("covered_population") or 0.0),
+                   int(data.get("target_lsoas") or 0), int(data.get("covered_lsoas") or 0))
+
 
 def coverage(costs: np.ndarray | pd.Series, weights: np.ndarray | pd.Series, threshold: float,
              unit: str = "m") -> Coverage:
@@ -347,6 +442,24 @@ def distance_bands(costs: np.ndarray | pd.Series, weights: np.ndarray | pd.Serie
     return out
 
 
+def weighted_mean_cost(costs: np.ndarray | pd.Series, weights: np.ndarray | pd.Series) -> float:
+    """Population-weighted mean cost: sum(weight x cost) / sum(weight), over LSOAs with weight > 0.
+
+    ``inf`` when a weighted LSOA cannot reach any site; NaN when there is no weight at all.
+    """
+    c = np.asarray(costs, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if c.shape != w.shape:
+        raise AccessError(f"costs {c.shape} and weights {w.shape} differ in length")
+    target = w > 0
+    total = float(w[target].sum())
+    if not total:
+        return math.nan
+    if not np.isfinite(c[target]).all():
+        return math.inf
+    return float((w[target] * c[target]).sum() / total)
+
+
 @dataclass
 class AccessResult:
     """Everything the access view shows, from one call."""
@@ -357,8 +470,27 @@ class AccessResult:
     uncovered: pd.DataFrame
     bands: pd.DataFrame
 
+    @property
+    def mean_cost(self) -> float:
+        """Target-population-weighted mean cost to the nearest site (see `weighted_mean_cost`)."""
+        return weighted_mean_cost(self.nearest["cost"], self.weights)
 
-def analyse(atlas: pd.DataFrame, sites: pd.DataFrame, target: Target = "core20", threshold: float = 3_000.0,
+
+def weighted_mean_distance(result: AccessResult | np.ndarray | pd.Series,
+                           weights: np.ndarray | pd.Series | None = None) -> float:
+    """Target-population-weighted mean cost to the nearest site, in the cost unit (metres by default).
+
+    Either an `AccessResult`, or nearest costs and their weights (``weighted_mean_cost``).
+    """
+    if isinstance(result, AccessResult):
+        return result.mean_cost
+    if weights is None:
+        raise AccessError("weighted_mean_distance needs weights alongside costs")
+    return weighted_mean_cost(result, weights)
+
+
+def analyse(atlas: pd.DataFrame, sites: pd.DataFrame, target: TargetMask = "core20",
+            threshold: float = 3_000.0,
             cost_model: CostModel | None = None,
             band_edges: Sequence[float] = DEFAULT_BAND_EDGES_M,
             weights: pd.Series | None = None) -> AccessResult:

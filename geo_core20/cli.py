@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from geo_core20 import schema, sources
+from geo_core20 import schema, siting, sources
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -110,6 +110,75 @@ def _assets(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- plan --------------------------------------------------------------------------------------------
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``python -m geo_core20 plan`` (`plans.cli_command` writes them back)."""
+    parser.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+    parser.add_argument("--level", choices=schema.LEVELS, default="icb")
+    parser.add_argument("--area", dest="area_code", help="area code, e.g. E54000008 (not needed for england)")
+    parser.add_argument("--target", choices=siting.TARGET_BASES, default="core20",
+                        help="target population base (default core20)")
+    parser.add_argument("--target-conditions", metavar="TOKENS",
+                        help="PLUS conditions as in the app's share link, comma-separated (e.g. coastal)")
+    parser.add_argument("--combine", choices=("and", "or"), default="and",
+                        help="how --target-conditions combine with the base")
+    parser.add_argument("--focus", metavar="FOCUS",
+                        help="clinical focus: demand = its population in the target LSOAs "
+                             "(maternity, smi, respiratory, cancer, hypertension; default none)")
+    parser.add_argument("--sites", default="gp,pharmacy",
+                        help=f"site types, comma-separated, from {','.join(schema.SITE_TYPES)}")
+    parser.add_argument("--radius-km", type=float, default=3.0, help="coverage radius in km (default 3)")
+    parser.add_argument("--k", type=int, default=5, help="number of sites to choose (default 5)")
+    parser.add_argument("--objective", choices=siting.OBJECTIVES, default="mclp")
+    parser.add_argument("--candidates", choices=("sites", "lsoa"), default="sites",
+                        help="candidate locations: existing sites of --sites types in the area, "
+                             "or LSOA centroids")
+    parser.add_argument("--fixed", default="", help="site codes already open, comma-separated")
+    parser.add_argument("--curve", type=int, default=0, metavar="K",
+                        help="also solve k = 0..K (coverage for MCLP, mean distance for p-median)")
+    parser.add_argument("--time-limit", type=float, default=siting.DEFAULT_TIME_LIMIT,
+                        help="solver seconds per solve")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--details", action="store_true",
+                        help="json: include per-LSOA assignment and per-site figures")
+    parser.add_argument("--output", help="write to this file instead of standard output")
+
+
+def _plan(args: argparse.Namespace) -> int:
+    """Run ``plan``; print JSON or CSV. Exit code 0, or 2 on bad input."""
+    site_types = tuple(t.strip() for t in (args.sites or "").split(",") if t.strip())
+    fixed = tuple(c.strip() for c in (args.fixed or "").split(",") if c.strip())
+    tty = sys.stderr.isatty()
+
+    def report(fraction: float, message: str) -> None:
+        if tty:
+            sys.stderr.write(f"\r{fraction:4.0%} {message[:70]:70s}")
+
+    try:
+        target = siting.target_from_text(args.target, args.target_conditions, args.combine, args.focus)
+        result = siting.plan(args.vintage, args.level, args.area_code, target, site_types, args.radius_km,
+                             args.k, args.objective, args.candidates, fixed, args.curve or None,
+                             args.time_limit, report)
+    except (ValueError, FileNotFoundError) as exc:  # SitingError, TargetError, AreaError, DataError...
+        print(f"{chr(10) if tty else ''}error: {exc}", file=sys.stderr)
+        return 2
+    if tty:
+        sys.stderr.write("\n")
+    if args.format == "json":
+        data = result.to_dict() if args.details else result.summary()
+        if not args.details and result.curve is not None:
+            data["curve"] = siting.common.json_records(result.curve)
+        text = json.dumps(data, indent=1) + "\n"
+    else:
+        text = siting.plan_csv(result)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo_core20",
                                      description="Core20PLUS5 atlas: data, summaries and plans.")
@@ -144,14 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     focus.add_argument("--output", help="write to this file instead of standard output")
     focus.set_defaults(func=_focus)
 
-    try:
-        from geo_core20 import siting
-    except ImportError:  # the planner is optional while it is being built
-        siting = None
-    if siting is not None and hasattr(siting, "add_plan_arguments"):
-        plan = sub.add_parser("plan", help="choose outreach sites (MCLP / p-median)")
-        siting.add_plan_arguments(plan)
-        plan.set_defaults(func=siting.run_plan_command)
+    plan = sub.add_parser("plan", help="choose outreach sites (MCLP / p-median) for a target population")
+    _plan_arguments(plan)
+    plan.set_defaults(func=_plan)
 
     assets = sub.add_parser("assets", help="install the map's JavaScript/CSS into static/ (npm)")
     assets.set_defaults(func=_assets)

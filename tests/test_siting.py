@@ -100,7 +100,7 @@ def test_mclp_beats_greedy_where_greedy_is_wrong():
     demand = pd.DataFrame({"code": list("abcd"), "easting": 0.0, "northing": 0.0, "weight": [5, 5, 4, 4]})
     cands = siting.candidates_frame(list("XYZ"), list("XYZ"), [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0])
     covers = od.matrix(demand, access.site_points(cands, "candidate_id")) <= 1
-    assert siting._greedy_cover(covers, demand["weight"].to_numpy(), 2) == [0, 1]
+    assert siting.mclp.greedy_cover(covers, demand["weight"].to_numpy(), 2) == [0, 1]
     res = siting.solve(demand, cands, 2, "mclp", radius=1, cost_model=od)
     assert set(res.chosen["candidate_id"]) == {"Y", "Z"} and res.covered_population == 18
     assert res.unit == "min"
@@ -145,8 +145,8 @@ def test_pmedian_exact_mip_path_equals_brute_force(seed):
     d, w = _dist(demand, cands), demand["weight"].to_numpy()
     keep = w > 0
     for k in (1, 2, 3, 5):
-        chosen, status, _, _ = siting._solve_pmedian(d[keep], np.full(keep.sum(), np.inf), w[keep], k, 30,
-                                                      siting._noop, prove=False)
+        chosen, status, _, _ = siting.pmedian.solve_pmedian(d[keep], np.full(keep.sum(), np.inf), w[keep], k, 30,
+                                                      siting.common.noop, prove=False)
         assert status == "optimal"
         got = float((w * d[:, chosen].min(axis=1)).sum())
         assert got == pytest.approx(_brute_pmedian(d, w, k), rel=1e-9)
@@ -158,7 +158,7 @@ def test_pmedian_mip_grows_assignment_lists_until_exact():
     d = rng.uniform(0, 100, (30, 12))
     w = rng.uniform(1, 5, 30)
     messages: list[str] = []
-    chosen, proven = siting._pm_mip(w[:, None] * d, np.full(30, np.inf), 2, [0, 1], time.monotonic() + 30,
+    chosen, proven = siting.pmedian.mip(w[:, None] * d, np.full(30, np.inf), 2, [0, 1], time.monotonic() + 30,
                                     lambda f, m: messages.append(m))
     assert proven
     assert any(m.startswith("Refining") for m in messages)  # the 8-candidate lists were too short
