@@ -1,4 +1,5 @@
-"""Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|assets}``."""
+"""Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|focus|export-map|report|assets}``
+(see README.md)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,33 @@ def _focus(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _export_map(args: argparse.Namespace) -> int:
+    from geo_core20.exports import ExportError, static_map
+
+    try:
+        path = static_map.export_map(args.vintage, args.level, args.area, args.out, args.shade,
+                                     core20_outline=not args.no_core20)
+    except (ExportError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from geo_core20.exports import ExportError, report
+
+    try:
+        plan = None if args.no_plan else (args.plan or "latest")
+        path = report.write_report(args.vintage, args.level, args.area, args.format, args.out,
+                                   shade=args.shade, focus=args.focus, plan=plan)
+    except (ExportError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
     return 0
 
 
@@ -216,6 +244,25 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="choose outreach sites (MCLP / p-median) for a target population")
     _plan_arguments(plan)
     plan.set_defaults(func=_plan)
+
+    export_map = sub.add_parser("export-map", help="print-quality map of a view (.png 300 dpi, .svg, .pdf)")
+    report = sub.add_parser("report", help="area profile as HTML, PDF or a PowerPoint deck")
+    for p in (export_map, report):
+        p.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+        p.add_argument("--level", choices=schema.LEVELS, default="icb")
+        p.add_argument("--area", help="area code (not needed for --level england)")
+        p.add_argument("--shade", default=schema.IMD_DECILE,
+                       help="imd_decile (default), imd_score or a domain decile, e.g. income_decile")
+        p.add_argument("--out", required=True, help="output file")
+    export_map.add_argument("--no-core20", action="store_true", help="do not outline Core20 LSOAs")
+    export_map.set_defaults(func=_export_map)
+    report.add_argument("--format", choices=("html", "pdf", "pptx"), required=True)
+    report.add_argument("--focus",
+                        help="add a clinical focus (maternity, smi, respiratory, cancer, hypertension)")
+    report.add_argument("--plan", metavar="ID",
+                        help="saved plan id (default: the latest saved plan of this area)")
+    report.add_argument("--no-plan", action="store_true", help="leave saved plans out")
+    report.set_defaults(func=_report)
 
     assets = sub.add_parser("assets", help="install the map's JavaScript/CSS into static/ (npm)")
     assets.set_defaults(func=_assets)

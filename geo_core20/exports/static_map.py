@@ -82,8 +82,10 @@ def check_format(fmt: str) -> str:
     """The lower-case output type, or ExportError naming the valid ones."""
     f = str(fmt).lower().lstrip(".")
     if f not in FORMATS:
-        raise ExportError(f"unknown map output type {fmt!r}; choose one of {', '.join(FORMATS)} "
-                          "(by the file's suffix: .png, .svg, .pdf)")
+        raise ExportError(
+            f"unknown map output type {fmt!r}; choose one of {', '.join(FORMATS)} "
+            "(by the file's suffix: .png, .svg, .pdf)"
+        )
     return f
 
 
@@ -91,8 +93,9 @@ def format_of(path: str | Path) -> str:
     """The output type of a file name, from its suffix."""
     suffix = Path(path).suffix
     if not suffix:
-        raise ExportError(f"{str(path)!r} has no suffix; end it with one of "
-                          f"{', '.join('.' + f for f in FORMATS)}")
+        raise ExportError(
+            f"{str(path)!r} has no suffix; end it with one of {', '.join('.' + f for f in FORMATS)}"
+        )
     return check_format(suffix)
 
 
@@ -109,6 +112,7 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
 
 
 # --- geometry helpers ---------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def england_outline(vintage: str) -> shapely.Geometry:
@@ -143,12 +147,25 @@ def _edge_width(n: int) -> float:
 
 # --- the generic drawing function ---------------------------------------------------------------
 
-def draw_map(lsoas: gpd.GeoDataFrame, class_index: Sequence[int] | np.ndarray, legend: classify.Legend, *,
-             title: str, subtitle: str = "", notes: Sequence[str] = (), attribution: Sequence[str] = (),
-             outline_mask: Sequence[bool] | np.ndarray | None = None, outline_label: str = CORE20_LABEL,
-             area_boundary: shapely.Geometry | None = None, area_name: str = "",
-             context: gpd.GeoSeries | None = None, points: Sequence[PointLayer] = (),
-             locator_vintage: str | None = None, with_legend: bool = True) -> Figure:
+
+def draw_map(
+    lsoas: gpd.GeoDataFrame,
+    class_index: Sequence[int] | np.ndarray,
+    legend: classify.Legend,
+    *,
+    title: str,
+    subtitle: str = "",
+    notes: Sequence[str] = (),
+    attribution: Sequence[str] = (),
+    outline_mask: Sequence[bool] | np.ndarray | None = None,
+    outline_label: str = CORE20_LABEL,
+    area_boundary: shapely.Geometry | None = None,
+    area_name: str = "",
+    context: gpd.GeoSeries | None = None,
+    points: Sequence[PointLayer] = (),
+    locator_vintage: str | None = None,
+    with_legend: bool = True,
+) -> Figure:
     """Draw LSOAs filled by class on a page (or, ``with_legend=False``, the map alone for a slide).
 
     ``class_index``: class of each LSOA (0-based, as ``legend.entries``; -1 = no data, grey).
@@ -185,12 +202,22 @@ def draw_map(lsoas: gpd.GeoDataFrame, class_index: Sequence[int] | np.ndarray, l
 
     if context is not None and len(context):
         ctx = context.to_crs(schema.CRS_BNG)
-        ctx.plot(ax=ax, facecolor="#f3f3f3", edgecolor=styles.CONTEXT_LINE, linewidth=0.5, linestyle=(0, (4, 3)),
-                 zorder=1)
+        ctx.plot(
+            ax=ax,
+            facecolor="#f3f3f3",
+            edgecolor=styles.CONTEXT_LINE,
+            linewidth=0.5,
+            linestyle=(0, (4, 3)),
+            zorder=1,
+        )
     edge = _edge_width(len(frame))
     gpd.GeoSeries(geoms, crs=schema.CRS_BNG).plot(
-        ax=ax, color=list(colours), edgecolor=styles.LSOA_EDGE if edge else "face", linewidth=edge or 0.05,
-        zorder=2)
+        ax=ax,
+        color=list(colours),
+        edgecolor=styles.LSOA_EDGE if edge else "face",
+        linewidth=edge or 0.05,
+        zorder=2,
+    )
     if outline_mask is not None:
         mask = np.asarray(outline_mask, dtype=bool)
         if mask.any():
@@ -202,75 +229,141 @@ def draw_map(lsoas: gpd.GeoDataFrame, class_index: Sequence[int] | np.ndarray, l
     boundary_bng = _bng(area_boundary)
     if boundary_bng is not None:
         gpd.GeoSeries([shapely.boundary(boundary_bng)], crs=schema.CRS_BNG).plot(
-            ax=ax, color=styles.AREA_LINE, linewidth=1.4, zorder=5)
+            ax=ax, color=styles.AREA_LINE, linewidth=1.4, zorder=5
+        )
     for layer in points:
         _draw_points(ax, layer)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     # 1 data unit = 1 m in British National Grid
-    ax.add_artist(ScaleBar(1, "m", location="lower left", length_fraction=0.22, box_alpha=0.85,
-                           font_properties={"family": FONT, "size": 8}, scale_loc="top"))
+    ax.add_artist(
+        ScaleBar(
+            1,
+            "m",
+            location="lower left",
+            length_fraction=0.22,
+            box_alpha=0.85,
+            font_properties={"family": FONT, "size": 8},
+            scale_loc="top",
+        )
+    )
     _north_arrow(ax)
     if ax_loc is not None:
-        _locator(ax_loc, locator_vintage, boundary_bng if boundary_bng is not None else shapely.box(*bounds),
-                 (x0, y0, x1, y1))
+        _locator(
+            ax_loc,
+            locator_vintage,
+            boundary_bng if boundary_bng is not None else shapely.box(*bounds),
+            (x0, y0, x1, y1),
+        )
 
     if with_legend:
         fig.text(0.015, 0.965, title, fontsize=18, fontweight="bold", family=FONT, va="top")
         if subtitle:
-            fig.text(0.015, 0.918, subtitle, fontsize=10.5, color="#333333", family=FONT, va="top",
-                     linespacing=1.4)
-        _legend(ax_leg, legend, outline_label if outline_mask is not None and np.any(outline_mask) else "",
-                area_name if boundary_bng is not None else "", points)
+            fig.text(
+                0.015, 0.918, subtitle, fontsize=10.5, color="#333333", family=FONT, va="top", linespacing=1.4
+            )
+        _legend(
+            ax_leg,
+            legend,
+            outline_label if outline_mask is not None and np.any(outline_mask) else "",
+            area_name if boundary_bng is not None else "",
+            points,
+        )
         foot = []
         if notes:
             foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
         if attribution:
             foot.extend(textwrap.wrap(" ".join(attribution), 205))
-        fig.text(0.015, 0.012, "\n".join(foot), fontsize=6.3, color="#444444", family=FONT, va="bottom",
-                 linespacing=1.35)
+        fig.text(
+            0.015,
+            0.012,
+            "\n".join(foot),
+            fontsize=6.3,
+            color="#444444",
+            family=FONT,
+            va="bottom",
+            linespacing=1.35,
+        )
     return fig
 
 
 def _draw_points(ax, layer: PointLayer) -> None:
     pts = layer.points.to_crs(schema.CRS_BNG)
-    ax.scatter(pts.geometry.x, pts.geometry.y, s=layer.size, c="white", edgecolors=layer.colour,
-               linewidths=2.0, marker=layer.marker, zorder=7)
+    ax.scatter(
+        pts.geometry.x,
+        pts.geometry.y,
+        s=layer.size,
+        c="white",
+        edgecolors=layer.colour,
+        linewidths=2.0,
+        marker=layer.marker,
+        zorder=7,
+    )
     if layer.label_column and layer.label_column in pts.columns:
         for x, y, text in zip(pts.geometry.x, pts.geometry.y, pts[layer.label_column], strict=True):
-            ax.annotate(str(text), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7, family=FONT,
-                        path_effects=_HALO, zorder=8)
+            ax.annotate(
+                str(text),
+                (x, y),
+                xytext=(5, 4),
+                textcoords="offset points",
+                fontsize=7,
+                family=FONT,
+                path_effects=_HALO,
+                zorder=8,
+            )
 
 
 def _north_arrow(ax) -> None:
     """A plain north arrow (grid north of British National Grid, within 2 degrees of true north)."""
-    ax.annotate("N", xy=(0.965, 0.975), xytext=(0.965, 0.885), xycoords="axes fraction",
-                textcoords="axes fraction", ha="center", va="center", fontsize=10, fontweight="bold",
-                family=FONT, path_effects=_HALO,
-                arrowprops={"facecolor": "black", "edgecolor": "white", "width": 3, "headwidth": 9,
-                            "headlength": 9, "linewidth": 0.6})
+    ax.annotate(
+        "N",
+        xy=(0.965, 0.975),
+        xytext=(0.965, 0.885),
+        xycoords="axes fraction",
+        textcoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        family=FONT,
+        path_effects=_HALO,
+        arrowprops={
+            "facecolor": "black",
+            "edgecolor": "white",
+            "width": 3,
+            "headwidth": 9,
+            "headlength": 9,
+            "linewidth": 0.6,
+        },
+    )
 
 
 def _locator(ax, vintage: str, area: shapely.Geometry, extent: Sequence[float]) -> None:
     """England with the area in red (and the map's extent as a box when the area is small)."""
     ax.set_axis_off()
     eng = england_outline(vintage)
-    gpd.GeoSeries([eng], crs=schema.CRS_BNG).plot(ax=ax, facecolor="#e6e6e6", edgecolor="#8c8c8c",
-                                                   linewidth=0.4)
+    gpd.GeoSeries([eng], crs=schema.CRS_BNG).plot(
+        ax=ax, facecolor="#e6e6e6", edgecolor="#8c8c8c", linewidth=0.4
+    )
     if not area.equals(eng):
-        gpd.GeoSeries([area], crs=schema.CRS_BNG).plot(ax=ax, facecolor=styles.AREA_LINE, edgecolor=styles.AREA_LINE,
-                                                        linewidth=0.6)
+        gpd.GeoSeries([area], crs=schema.CRS_BNG).plot(
+            ax=ax, facecolor=styles.AREA_LINE, edgecolor=styles.AREA_LINE, linewidth=0.6
+        )
         x0, y0, x1, y1 = extent
         if (x1 - x0) < 60_000:  # a small area is a dot at this scale: box it too
-            ax.add_patch(matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False,
-                                                      edgecolor=styles.AREA_LINE, linewidth=1.0))
+            ax.add_patch(
+                matplotlib.patches.Rectangle(
+                    (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=styles.AREA_LINE, linewidth=1.0
+                )
+            )
     ax.set_aspect("equal")
     ax.set_title("Location in England", fontsize=7.5, family=FONT, color="#444444")
 
 
-def _legend(ax, legend: classify.Legend, outline_label: str, area_name: str,
-            points: Sequence[PointLayer]) -> None:
+def _legend(
+    ax, legend: classify.Legend, outline_label: str, area_name: str, points: Sequence[PointLayer]
+) -> None:
     ax.set_axis_off()
     handles: list = []
     labels: list[str] = []
@@ -284,22 +377,43 @@ def _legend(ax, legend: classify.Legend, outline_label: str, area_name: str,
         handles.append(Line2D([], [], color=styles.AREA_LINE, linewidth=2))
         labels.append(f"{area_name} boundary")
     for layer in points:
-        handles.append(Line2D([], [], linestyle="none", marker=layer.marker, markersize=8, markerfacecolor="white",
-                              markeredgecolor=layer.colour, markeredgewidth=2))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=layer.marker,
+                markersize=8,
+                markerfacecolor="white",
+                markeredgecolor=layer.colour,
+                markeredgewidth=2,
+            )
+        )
         labels.append(f"{layer.legend_label} ({len(layer.points):,})")
     counted = any(e.count is not None for e in legend.entries)
     title = "\n".join(textwrap.wrap(legend.title, 42))
     if counted:
         title += f"\n(counts: {legend.count_what})"
     labels = ["\n".join(textwrap.wrap(lab, 46)) for lab in labels]
-    leg = ax.legend(handles, labels, loc="upper left", frameon=False, title=title, alignment="left",
-                    prop={"family": FONT, "size": 8.5}, title_fontproperties={"family": FONT, "size": 9.5,
-                                                                              "weight": "bold"},
-                    handlelength=1.6, handleheight=1.1, borderaxespad=0.0, labelspacing=0.45)
+    leg = ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        frameon=False,
+        title=title,
+        alignment="left",
+        prop={"family": FONT, "size": 8.5},
+        title_fontproperties={"family": FONT, "size": 9.5, "weight": "bold"},
+        handlelength=1.6,
+        handleheight=1.1,
+        borderaxespad=0.0,
+        labelspacing=0.45,
+    )
     leg.set_in_layout(False)
 
 
 # --- wrappers -----------------------------------------------------------------------------------
+
 
 def _check_view(vintage: str, level: str, area_code: str | None, shade: str) -> None:
     if vintage not in schema.VINTAGES:
@@ -319,8 +433,12 @@ def _area(vintage: str, level: str, area_code: str | None) -> tuple[str, str]:
     try:
         name = areas.area_name(gdf, level, area_code)
     except areas.AreaError as exc:
-        raise ExportError(f"{exc}; list the valid codes with `python -m geo_core20 summary --vintage {vintage} "
-                          f"--level {level}`") from exc
+        valid = areas.list_areas(gdf, level)
+        some = ", ".join(f"{c} ({n})" for c, n in valid.head(3).itertuples(index=False))
+        raise ExportError(
+            f"{exc}; valid {schema.LEVEL_LABEL[level]} codes include {some} ({len(valid)} in all: "
+            f"list them with `python -m geo_core20 summary --vintage {vintage} --level {level}`)"
+        ) from exc
     return (schema.ENGLAND_CODE if level == "england" else str(area_code)), name
 
 
@@ -336,17 +454,22 @@ def _context(vintage: str, level: str, code: str, bounds: Sequence[float]) -> gp
 
 def subtitle_for(vintage: str, level: str, summary: dict) -> str:
     """'ICB · IoD2025 (LSOA 2021) · 1,234 LSOAs, population 1,000,000 · Core20 = ...'."""
-    return (f"{schema.LEVEL_LABEL[level]} · {view.vintage_label(vintage)} · {summary['lsoas']:,} LSOAs, "
-            f"population {summary['population']:,} · Core20: {summary['core20_lsoas']:,} LSOAs, "
-            f"{summary['core20_population_pct']:.1%} of residents\n{CORE20_DEFINITION}")
+    return (
+        f"{schema.LEVEL_LABEL[level]} · {view.vintage_label(vintage)} · {summary['lsoas']:,} LSOAs, "
+        f"population {summary['population']:,} · Core20: {summary['core20_lsoas']:,} LSOAs, "
+        f"{summary['core20_population_pct']:.1%} of residents\n{CORE20_DEFINITION}"
+    )
 
 
 def key_numbers(summary: dict) -> dict[str, str]:
     """The view's headline figures, formatted (the same numbers as the `summary` command)."""
-    return {"LSOAs": f"{summary['lsoas']:,}", "Population": f"{summary['population']:,}",
-            "Core20 LSOAs": f"{summary['core20_lsoas']:,}",
-            "Core20 population": f"{summary['core20_population']:,}",
-            "Core20 share of population": f"{summary['core20_population_pct']:.1%}"}
+    return {
+        "LSOAs": f"{summary['lsoas']:,}",
+        "Population": f"{summary['population']:,}",
+        "Core20 LSOAs": f"{summary['core20_lsoas']:,}",
+        "Core20 population": f"{summary['core20_population']:,}",
+        "Core20 share of population": f"{summary['core20_population_pct']:.1%}",
+    }
 
 
 @dataclass
@@ -372,48 +495,101 @@ def _view(vintage: str, level: str, area_code: str | None, shade: str, core20_ou
     frame = view.view_frame(vintage, level, area_code)
     classes = styles.classes_for(shade, gdf, view.vintage_label(vintage))
     boundary = None if level == "england" else view.level_outlines(vintage, level).get(code)
-    legend = classes.legend(frame[shade], core20_outline=core20_outline,
-                            area_name=name if boundary is not None else "", no_data=True)
+    legend = classes.legend(
+        frame[shade],
+        core20_outline=core20_outline,
+        area_name=name if boundary is not None else "",
+        no_data=True,
+    )
     context = _context(vintage, level, code, choropleth.total_bounds(frame.geometry))
-    return _View(vintage, level, code, name, frame, classes, legend, boundary,
-                 areas.area_summary(gdf, level, area_code), context)
+    return _View(
+        vintage,
+        level,
+        code,
+        name,
+        frame,
+        classes,
+        legend,
+        boundary,
+        areas.area_summary(gdf, level, area_code),
+        context,
+    )
 
 
-def explorer_map(vintage: str, level: str, area_code: str | None = None, shade: str = schema.IMD_DECILE, *,
-                 core20_outline: bool = True, with_legend: bool = True) -> MapFigure:
+def explorer_map(
+    vintage: str,
+    level: str,
+    area_code: str | None = None,
+    shade: str = schema.IMD_DECILE,
+    *,
+    core20_outline: bool = True,
+    with_legend: bool = True,
+) -> MapFigure:
     """The static map of an explorer view: LSOAs shaded as in the app, Core20 outlined."""
     v = _view(vintage, level, area_code, shade, core20_outline)
     title = f"{v.name}: {styles.SHADINGS[shade]}"
     subtitle = subtitle_for(vintage, level, v.summary)
-    fig = draw_map(v.frame, v.classes.find_bin(v.frame[shade]), v.legend, title=title, subtitle=subtitle,
-                   notes=v.legend.notes, attribution=view.attribution_lines(vintage),
-                   outline_mask=v.frame[schema.CORE20].to_numpy(dtype=bool) if core20_outline else None,
-                   area_boundary=v.boundary, area_name=v.name, context=v.context, locator_vintage=vintage,
-                   with_legend=with_legend)
+    fig = draw_map(
+        v.frame,
+        v.classes.find_bin(v.frame[shade]),
+        v.legend,
+        title=title,
+        subtitle=subtitle,
+        notes=v.legend.notes,
+        attribution=view.attribution_lines(vintage),
+        outline_mask=v.frame[schema.CORE20].to_numpy(dtype=bool) if core20_outline else None,
+        area_boundary=v.boundary,
+        area_name=v.name,
+        context=v.context,
+        locator_vintage=vintage,
+        with_legend=with_legend,
+    )
     return MapFigure(fig, title, subtitle, v.legend, v.legend.notes, key_numbers(v.summary))
 
 
-def coastal_map(vintage: str, level: str, area_code: str | None = None, *, with_legend: bool = True) -> MapFigure:
+def coastal_map(
+    vintage: str, level: str, area_code: str | None = None, *, with_legend: bool = True
+) -> MapFigure:
     """The coastal PLUS layer of a view (published G_25_5 flag), Core20 outlined."""
     v = _view(vintage, level, area_code, schema.IMD_DECILE)
     frame = v.frame
-    classes = classify.flag("Coastal LSOA (published flag G_25_5)",
-                            "Coastal: at least 25% of the LSOA's postcodes within 5 km of the coast "
-                            "(Welsh et al., BMJ Public Health 2024).", labels=("Coastal", "Not coastal"))
+    classes = classify.flag(
+        "Coastal LSOA (published flag G_25_5)",
+        "Coastal: at least 25% of the LSOA's postcodes within 5 km of the coast "
+        "(Welsh et al., BMJ Public Health 2024).",
+        labels=("Coastal", "Not coastal"),
+    )
     coastal = frame[schema.COASTAL].astype(bool)
     legend = classes.legend(coastal, core20_outline=True, area_name=v.name if v.boundary is not None else "")
     core = frame[schema.CORE20].to_numpy(dtype=bool)
     both = int((coastal.to_numpy() & core).sum())
     pop = frame[schema.POPULATION]
     title = f"{v.name}: coastal communities"
-    subtitle = (f"{schema.LEVEL_LABEL[level]} · {view.vintage_label(vintage)} · {int(coastal.sum()):,} coastal "
-                f"LSOAs, {both:,} of them Core20\n{CORE20_DEFINITION}")
-    fig = draw_map(frame, classes.find_bin(coastal), legend, title=title, subtitle=subtitle, notes=legend.notes,
-                   attribution=view.attribution_lines(vintage), outline_mask=core, area_boundary=v.boundary,
-                   area_name=v.name, context=v.context, locator_vintage=vintage, with_legend=with_legend)
-    numbers = {"Coastal LSOAs": f"{int(coastal.sum()):,}", "Coastal and Core20 LSOAs": f"{both:,}",
-               "Coastal population": f"{int(pop[coastal].sum()):,}",
-               "Coastal Core20 population": f"{int(pop[coastal & frame[schema.CORE20]].sum()):,}"}
+    subtitle = (
+        f"{schema.LEVEL_LABEL[level]} · {view.vintage_label(vintage)} · {int(coastal.sum()):,} coastal "
+        f"LSOAs, {both:,} of them Core20\n{CORE20_DEFINITION}"
+    )
+    fig = draw_map(
+        frame,
+        classes.find_bin(coastal),
+        legend,
+        title=title,
+        subtitle=subtitle,
+        notes=legend.notes,
+        attribution=view.attribution_lines(vintage),
+        outline_mask=core,
+        area_boundary=v.boundary,
+        area_name=v.name,
+        context=v.context,
+        locator_vintage=vintage,
+        with_legend=with_legend,
+    )
+    numbers = {
+        "Coastal LSOAs": f"{int(coastal.sum()):,}",
+        "Coastal and Core20 LSOAs": f"{both:,}",
+        "Coastal population": f"{int(pop[coastal].sum()):,}",
+        "Coastal Core20 population": f"{int(pop[coastal & frame[schema.CORE20]].sum()):,}",
+    }
     return MapFigure(fig, title, subtitle, legend, legend.notes, numbers)
 
 
@@ -421,23 +597,29 @@ def plan_points(plan: dict) -> list[PointLayer]:
     """Point layers of a plan record (``PlanResult.to_dict()``): fixed sites, then chosen ones."""
     siting = plan.get("siting") or {}
     layers = []
-    for key, what, colour, marker in (("fixed", "Fixed (existing) site", "#1f78b4", "s"),
-                                      ("chosen", "Chosen outreach site", "#d7191c", "o")):
+    for key, what, colour, marker in (
+        ("fixed", "Fixed (existing) site", "#1f78b4", "s"),
+        ("chosen", "Chosen outreach site", "#d7191c", "o"),
+    ):
         rows = pd.DataFrame(siting.get(key) or [])
         if rows.empty or not {"lon", "lat"} <= set(rows.columns):
             continue
         rows = rows.dropna(subset=["lon", "lat"])
         names = rows["name"].fillna("").astype(str) if "name" in rows else pd.Series("", index=rows.index)
         rank = rows["rank"] if "rank" in rows else pd.Series(range(1, len(rows) + 1), index=rows.index)
-        label = [f"{int(r)}. {n[:32]}" if key == "chosen" else n[:32] for r, n in zip(rank, names, strict=True)]
-        pts = gpd.GeoDataFrame({"label": label}, geometry=gpd.points_from_xy(rows["lon"], rows["lat"]),
-                               crs=schema.CRS_WGS84)
+        label = [
+            f"{int(r)}. {n[:32]}" if key == "chosen" else n[:32] for r, n in zip(rank, names, strict=True)
+        ]
+        pts = gpd.GeoDataFrame(
+            {"label": label}, geometry=gpd.points_from_xy(rows["lon"], rows["lat"]), crs=schema.CRS_WGS84
+        )
         layers.append(PointLayer(pts, "label", what, colour, marker))
     return layers
 
 
-def plan_map(plan: dict, *, shade: str = schema.IMD_DECILE, with_legend: bool = True,
-             name: str | None = None) -> MapFigure:
+def plan_map(
+    plan: dict, *, shade: str = schema.IMD_DECILE, with_legend: bool = True, name: str | None = None
+) -> MapFigure:
     """The map of an outreach plan (a ``PlanResult.to_dict()`` record, e.g. ``SavedPlan.data``):
     the area shaded as the explorer, Core20 outlined, fixed and chosen sites marked and labelled."""
     req = plan.get("request") or {}
@@ -447,29 +629,51 @@ def plan_map(plan: dict, *, shade: str = schema.IMD_DECILE, with_legend: bool = 
     layers = plan_points(plan)
     radius = req.get("radius_km")
     share = summ.get("covered_share")
-    what = (f"{plan.get('target_label') or req.get('target', 'target')} residents, "
-            f"{req.get('k', '?')} new sites ({str(req.get('objective', '')).upper()}"
-            f"{f', {float(radius):g} km' if radius is not None else ''})")
+    what = (
+        f"{plan.get('target_label') or req.get('target', 'target')} residents, "
+        f"{req.get('k', '?')} new sites ({str(req.get('objective', '')).upper()}"
+        f"{f', {float(radius):g} km' if radius is not None else ''})"
+    )
     covered = "" if share is None else f" reaching {float(share):.1%} of them"
     title = f"{v.name}: outreach plan{f' {name}' if name else ''}"
     subtitle = f"{what}{covered} · {view.vintage_label(vintage)}\n{CORE20_DEFINITION}"
-    fig = draw_map(v.frame, v.classes.find_bin(v.frame[shade]), v.legend, title=title, subtitle=subtitle,
-                   notes=v.legend.notes,
-                   attribution=[*view.attribution_lines(vintage), *(plan.get("attribution") or [])],
-                   outline_mask=v.frame[schema.CORE20].to_numpy(dtype=bool), area_boundary=v.boundary,
-                   area_name=v.name, context=v.context, points=layers, locator_vintage=vintage,
-                   with_legend=with_legend)
+    fig = draw_map(
+        v.frame,
+        v.classes.find_bin(v.frame[shade]),
+        v.legend,
+        title=title,
+        subtitle=subtitle,
+        notes=v.legend.notes,
+        attribution=[*view.attribution_lines(vintage), *(plan.get("attribution") or [])],
+        outline_mask=v.frame[schema.CORE20].to_numpy(dtype=bool),
+        area_boundary=v.boundary,
+        area_name=v.name,
+        context=v.context,
+        points=layers,
+        locator_vintage=vintage,
+        with_legend=with_legend,
+    )
     numbers = key_numbers(v.summary)
     if share is not None:
-        numbers = {"Target residents reached": f"{float(share):.1%}",
-                   "Target residents covered": f"{float(summ.get('target_population_covered') or 0):,.0f}",
-                   "Target population": f"{float(summ.get('total_target_population') or 0):,.0f}",
-                   "New sites": f"{len((plan.get('siting') or {}).get('chosen') or []):,}", **numbers}
+        numbers = {
+            "Target residents reached": f"{float(share):.1%}",
+            "Target residents covered": f"{float(summ.get('target_population_covered') or 0):,.0f}",
+            "Target population": f"{float(summ.get('total_target_population') or 0):,.0f}",
+            "New sites": f"{len((plan.get('siting') or {}).get('chosen') or []):,}",
+            **numbers,
+        }
     return MapFigure(fig, title, subtitle, v.legend, v.legend.notes, numbers, tuple(layers))
 
 
-def export_map(vintage: str, level: str, area_code: str | None, out: str | Path, shade: str = schema.IMD_DECILE,
-               *, core20_outline: bool = True) -> Path:
+def export_map(
+    vintage: str,
+    level: str,
+    area_code: str | None,
+    out: str | Path,
+    shade: str = schema.IMD_DECILE,
+    *,
+    core20_outline: bool = True,
+) -> Path:
     """Write an explorer view's map to ``out`` (.png at 300 dpi, .svg or .pdf); the CLI and app share it."""
     fmt = format_of(out)
     m = explorer_map(vintage, level, area_code, shade, core20_outline=core20_outline)
