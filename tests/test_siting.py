@@ -367,3 +367,78 @@ def test_plan_command_prints_json_and_csv(atlas2025):
     assert (frame["target_population_covered"] == data["target_population_covered"]).all()
     bad = subprocess.run([*base[:9], "E00000000", "--k", "5"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "no ICB" in bad.stderr
+
+
+# --- what each objective optimises, timings, sites that add nothing ----------------------------------
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pmedian_curve_reports_weighted_distance_that_never_gets_worse(seed):
+    rng = np.random.default_rng(300 + seed)
+    demand, cands = _random_instance(rng, 20, 9)
+    d, w = _dist(demand, cands), demand["weight"].to_numpy()
+    curve = siting.coverage_curve(demand, cands, 6, "pmedian", 2_000)
+    assert {"weighted_cost", "mean_cost", "mean_cost_reduction", "covered_population"} <= set(curve.columns)
+    later = curve[curve["k"] >= 1]
+    assert (later["weighted_cost"].diff().dropna() <= 1e-9).all()  # never worse as k grows
+    assert (later["mean_cost"].diff().dropna() <= 1e-9).all()
+    assert later["weighted_cost"].tolist() == pytest.approx([_brute_pmedian(d, w, k) for k in range(1, 7)])
+    assert later["mean_cost"].tolist() == pytest.approx(later["weighted_cost"] / w.sum())
+
+
+def test_curve_never_gets_worse_even_when_a_time_limited_solve_would(line, monkeypatch):
+    demand, cands = line
+    real = siting.solver._optimise
+
+    def bad_at_three(prep, k, objective, *args, **kwargs):
+        if k == 3:  # pretend the solver returned a set worse than k = 2's (as a time-limited one may)
+            return ([3, 0, 2] if objective == "mclp" else [0, 1, 3]), "feasible", 0.5, {}
+        return real(prep, k, objective, *args, **kwargs)
+
+    monkeypatch.setattr(siting.solver, "_optimise", bad_at_three)
+    for objective, column, sign in (("mclp", "covered_population", 1), ("pmedian", "weighted_cost", -1)):
+        curve = siting.coverage_curve(demand, cands, 4, objective, 1_500)
+        values = curve.loc[curve["k"] >= 1, column].to_numpy() * sign
+        assert (np.diff(values) >= -1e-9).all(), curve
+        assert curve.loc[3, "status"] == "feasible"
+        assert set(curve.loc[2, "sites"].split(",")) <= set(curve.loc[3, "sites"].split(","))  # k=2 plus one
+
+
+def test_solve_reports_solver_and_total_seconds(line):
+    demand, cands = line
+    res = siting.solve(demand, cands, 2, "pmedian", 1_500)
+    assert 0 <= res.solve_seconds <= res.total_seconds
+    data = res.to_dict()
+    assert data["solve_seconds"] <= data["total_seconds"]
+    assert data["weighted_cost"] == pytest.approx(res.objective_value)
+
+
+def test_sites_that_add_nothing_are_warned_about(line):
+    demand, cands = line
+    # the line has three useful venues at 1.5 km; the fourth adds no one for MCLP
+    res = siting.solve(demand, cands, 4, "mclp", 1_500)
+    assert len(res.warnings) == 1 and "1 of the 4 chosen sites add(s) nothing" in res.warnings[0]
+    idle = res.chosen[res.chosen["added_population"] == 0]
+    assert len(idle) == 1 and idle["candidate_id"].iloc[0] in res.warnings[0]
+    assert res.chosen["added_population"].sum() == res.covered_population
+    assert siting.solve(demand, cands, 3, "mclp", 1_500).warnings == ()
+    # p-median: a site nobody is nearest to adds nothing; a duplicate venue is such a site
+    twin = pd.concat([cands, cands.iloc[[1]].assign(candidate_id="C1b")], ignore_index=True)
+    res = siting.solve(demand, twin, 5, "pmedian", 1_500)
+    assert res.chosen["assigned_population"].eq(0).sum() >= 1
+    assert res.warnings and "nearest site for no target resident" in res.warnings[0]
+    assert siting.solve(demand, cands, 2, "pmedian", 1_500).warnings == ()
+
+
+def test_plan_reports_its_warnings_timings_and_equity(atlas2025):
+    from geo_core20 import atlas as atlas_mod
+
+    res = siting.plan("2025", "icb", "E54000008", "core20", ("gp", "pharmacy"), 3.0, 3, "pmedian",
+                      atlas_frame=atlas2025, sites_frame=atlas_mod.load_sites(), curve_max_k=3)
+    s = res.siting
+    assert 0 < s.solve_seconds <= s.total_seconds == res.total_seconds
+    data = res.to_dict()
+    assert data["siting"]["total_seconds"] >= data["siting"]["solve_seconds"]
+    assert data["equity"]["covered_core20_share"] == 1.0 == data["equity"]["target_core20_share"]
+    assert data["warnings"] == list(s.warnings)
+    assert (res.curve.loc[res.curve["k"] >= 1, "mean_cost"].diff().dropna() <= 1e-9).all()
+    assert res.curve.loc[3, "weighted_cost"] == pytest.approx(s.weighted_cost)
