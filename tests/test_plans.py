@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -118,24 +119,34 @@ def test_a_new_process_reopens_the_plan_identically(tmp_path):
     assert _canonical(reopened["data"]) == _canonical(json.loads(plan.to_json()))
 
 
-def _save_many(path: str, who: str, count: int, queue) -> None:
-    store = plans.PlanStore(path)
-    plan = _plan()
-    ids = []
-    for i in range(count):
-        ids.append(store.save(plan, f"{who} {i}"))
-    queue.put(ids)
+def _save_many(path: str, who: str, count: int, queue, start) -> None:
+    try:
+        store = plans.PlanStore(path)
+        plan = _plan()
+        queue.put(("ready", who))
+        start.wait(600)  # both processes start saving at the same moment, whatever their import time
+        queue.put(("ids", [store.save(plan, f"{who} {i}") for i in range(count)]))
+    except BaseException as exc:  # report it, rather than leave the parent waiting for a timeout
+        queue.put(("error", f"{who}: {exc!r}"))
 
 
 def test_two_processes_saving_at_once_all_succeed(tmp_path):
+    # Deterministic: the workers save only once both are ready, so the saves always overlap; each
+    # reports an error instead of dying silently. The store retries while another process holds
+    # the lock (PlanStore._retry), which SQLite's busy timeout alone did not always cover.
     path = str(tmp_path / "plans.sqlite")
     plans.PlanStore(path).count()  # create the schema once, as the app does on first use
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_save_many, args=(path, who, 50, queue)) for who in ("a", "b")]
+    queue, start = ctx.Queue(), ctx.Event()
+    workers = [ctx.Process(target=_save_many, args=(path, who, 50, queue, start)) for who in ("a", "b")]
     for w in workers:
         w.start()
-    ids = [queue.get(timeout=180) for _ in workers]
+    ready = [queue.get(timeout=600) for _ in workers]
+    assert sorted(r[1] for r in ready if r[0] == "ready") == ["a", "b"], ready
+    start.set()
+    results = [queue.get(timeout=600) for _ in workers]
+    assert all(kind == "ids" for kind, _ in results), results
+    ids = [value for _, value in results]
     for w in workers:
         w.join(timeout=60)
         assert w.exitcode == 0
@@ -146,6 +157,97 @@ def test_two_processes_saving_at_once_all_succeed(tmp_path):
     assert names == {f"{who} {i}" for who in "ab" for i in range(50)}
     assert store.integrity_check() == "ok"
     assert all(store.get(pid) is not None for pid in ids[0][:5] + ids[1][-5:])
+
+
+def test_a_save_waits_while_another_process_holds_the_write_lock(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    plans.PlanStore(path).count()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as another process mid-save
+    store = plans.PlanStore(path, busy_timeout_ms=20, retry_seconds=120)  # SQLite gives up at once
+    result: dict = {}
+    saver = threading.Thread(target=lambda: result.update(pid=store.save(_plan(), "waited")))
+    saver.start()
+    saver.join(1.0)
+    assert saver.is_alive()  # still retrying while the lock is held
+    holder.execute("COMMIT")
+    holder.close()
+    saver.join(120)
+    assert plans.is_plan_id(result.get("pid")) and store.get(result["pid"]).name == "waited"
+
+
+def test_a_store_busy_for_too_long_says_so(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    plans.PlanStore(path).count()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(plans.PlanStoreError, match="busy"):
+            plans.PlanStore(path, busy_timeout_ms=10, retry_seconds=0.3).save(_plan(), "never")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert plans.PlanStore(path).count() == 0
+
+
+def test_a_lock_error_sqlite_does_not_wait_for_is_retried(tmp_path, monkeypatch):
+    store = plans.PlanStore(tmp_path / "plans.sqlite")
+    real, calls = plans.PlanStore._insert, []
+
+    def flaky(self, *args):
+        calls.append(1)
+        if len(calls) <= 2:  # e.g. SQLITE_BUSY while another connection cleans up the WAL
+            raise sqlite3.OperationalError("database is locked")
+        return real(self, *args)
+
+    monkeypatch.setattr(plans.PlanStore, "_insert", flaky)
+    pid = store.save(_plan(), "third time")
+    assert len(calls) == 3 and store.get(pid).name == "third time" and store.count() == 1
+
+
+# --- damaged store files -----------------------------------------------------------------------------
+
+def _filled_store(path: Path, n: int = 12) -> list[str]:
+    store = plans.PlanStore(path)
+    ids = [store.save(_plan(name_prefix="x" * 20_000), f"plan {i}") for i in range(n)]
+    with sqlite3.connect(path) as con:  # fold the WAL into the file, as a clean shutdown does
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return ids
+
+
+def _untouched(path: Path, attempt) -> None:
+    before = path.read_bytes()
+    with pytest.raises(plans.PlanStoreError, match="damaged") as info:
+        attempt()
+    assert path.read_bytes() == before  # reported, never overwritten
+    assert "Move it aside" in str(info.value)
+
+
+@pytest.mark.parametrize("what", ["garbage", "truncated", "torn page", "header only"])
+def test_a_damaged_store_file_is_reported_and_left_alone(tmp_path, what):
+    path = tmp_path / "plans.sqlite"
+    if what == "garbage":
+        path.write_bytes(os.urandom(50_000))
+    else:
+        _filled_store(path)
+        data = path.read_bytes()
+        if what == "truncated":
+            path.write_bytes(data[: len(data) // 2])
+        elif what == "header only":
+            path.write_bytes(data[:60])
+        else:  # a page in the middle overwritten (a torn write, a bad disk block)
+            page = int.from_bytes(data[16:18], "big")
+            path.write_bytes(data[:3 * page] + os.urandom(page) + data[4 * page:])
+    for attempt in (lambda: plans.PlanStore(path).list(), lambda: plans.PlanStore(path).save(_plan(), "new"),
+                    lambda: plans.PlanStore(path).count()):
+        _untouched(path, attempt)
+
+
+def test_an_empty_file_is_a_new_store(tmp_path):
+    path = tmp_path / "plans.sqlite"
+    path.write_bytes(b"")
+    store = plans.PlanStore(path)
+    assert store.count() == 0 and plans.is_plan_id(store.save(_plan(), "first"))
 
 
 def test_a_crash_inside_the_save_transaction_loses_nothing_saved_before(tmp_path):
