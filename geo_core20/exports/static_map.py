@@ -18,6 +18,7 @@ draws the map alone (for a slide, where the legend is real text).
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -258,7 +259,9 @@ def draw_map(
         )
 
     if with_legend:
-        fig.text(0.015, 0.965, title, fontsize=18, fontweight="bold", family=FONT, va="top")
+        # a long area name shrinks the title rather than running off the page
+        size = 18.0 if len(title) <= 70 else max(11.0, 18.0 * 70 / len(title))
+        fig.text(0.015, 0.965, title, fontsize=size, fontweight="bold", family=FONT, va="top")
         if subtitle:
             fig.text(
                 0.015, 0.918, subtitle, fontsize=10.5, color="#333333", family=FONT, va="top", linespacing=1.4
@@ -274,7 +277,7 @@ def draw_map(
         if notes:
             foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
         if attribution:
-            foot.extend(textwrap.wrap(" ".join(attribution), 205))
+            foot.extend(textwrap.wrap(" ".join(compact_attribution(attribution)), 205))
         fig.text(
             0.015,
             0.012,
@@ -286,6 +289,34 @@ def draw_map(
             linespacing=1.35,
         )
     return fig
+
+
+_YEAR_END = re.compile(r"^(?P<head>.*?)(?P<year>(19|20)\d{2})(?P<tail>\.?)$")
+
+
+def compact_attribution(lines: Sequence[str]) -> list[str]:
+    """Distinct notices, those differing only in their final year merged ("... right 2021, 2022 and 2024.")
+    so the foot of a map stays short; no notice is dropped."""
+    merged: dict[str, list[str]] = {}
+    order: list[str] = []
+    for line in dict.fromkeys(x.strip() for x in lines if x and x.strip()):
+        m = _YEAR_END.match(line)
+        key = f"{m['head']}\x00{m['tail']}" if m else line
+        if key not in merged:
+            merged[key] = []
+            order.append(key)
+        if m:
+            merged[key].append(m["year"])
+    out = []
+    for key in order:
+        years = sorted(set(merged[key]))
+        if not years:
+            out.append(key)
+            continue
+        head, tail = key.split("\x00")
+        joined = years[0] if len(years) == 1 else f"{', '.join(years[:-1])} and {years[-1]}"
+        out.append(f"{head}{joined}{tail}")
+    return out
 
 
 def _draw_points(ax, layer: PointLayer) -> None:
@@ -394,7 +425,7 @@ def _legend(
     title = "\n".join(textwrap.wrap(legend.title, 42))
     if counted:
         title += f"\n(counts: {legend.count_what})"
-    labels = ["\n".join(textwrap.wrap(lab, 46)) for lab in labels]
+    labels = ["\n".join(textwrap.wrap(lab, 52)) for lab in labels]
     leg = ax.legend(
         handles,
         labels,

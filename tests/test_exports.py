@@ -1,0 +1,202 @@
+"""Static maps, charts and the `export-map` command: the files written are opened and checked."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pypdf
+import pytest
+import shapely
+from PIL import Image
+
+from geo_core20 import cli, schema
+from geo_core20.exports import ExportError, charts, static_map
+from geo_core20.maps import classify, styles
+
+ICB = "E54000008"  # NHS Cheshire and Merseyside ICB (2024 code)
+ICB_NAME = "NHS Cheshire and Merseyside Integrated Care Board"
+
+
+def _png(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _distinct_colours(img: Image.Image, box: tuple[float, float, float, float]) -> set[tuple[int, int, int]]:
+    """Distinct colours in a fractional box (left, top, right, bottom) of the image."""
+    w, h = img.size
+    crop = img.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    return {c for _, c in crop.getcolors(maxcolors=1 << 24)}
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+# --- the generic drawing function on hand-made squares (no atlas) --------------------------------
+
+@pytest.fixture(scope="module")
+def grid() -> gpd.GeoDataFrame:
+    """Ten 1 km squares in British National Grid, a row near Liverpool."""
+    squares = [shapely.box(330_000 + i * 1000, 390_000, 331_000 + i * 1000, 391_000) for i in range(10)]
+    return gpd.GeoDataFrame({"decile": [*range(1, 10), None]}, geometry=squares, crs=schema.CRS_BNG)
+
+
+def test_draw_map_fills_each_class_with_its_colour_and_no_data_grey(grid):
+    classes = styles.classes_for(schema.IMD_DECILE)
+    legend = classes.legend(grid["decile"], no_data=True)
+    fig = static_map.draw_map(grid, classes.find_bin(grid["decile"]), legend, title="Squares", subtitle="test",
+                              attribution=["Contains OS data"], with_legend=True)
+    img = _png(static_map.figure_bytes(fig, "png", dpi=100))
+    colours = {_hex(c) for c in _distinct_colours(img, (0.0, 0.15, 0.66, 0.86))}
+    # deciles 1..9 drawn, decile 10 absent, the missing square grey (edges anti-aliased: check presence)
+    assert set(styles.DECILE_COLOURS[:9]) <= colours
+    assert classify.NO_DATA_COLOUR in colours
+    assert legend.entries[-1].label == "No data" and legend.entries[-1].count == 1
+
+
+def test_draw_map_rejects_misaligned_classes(grid):
+    legend = styles.classes_for(schema.IMD_DECILE).legend()
+    with pytest.raises(ValueError, match="one class per LSOA"):
+        static_map.draw_map(grid, [0, 1], legend, title="x")
+
+
+def test_draw_map_points_and_outline_show_in_the_legend_svg(grid):
+    classes = styles.classes_for(schema.IMD_DECILE)
+    pts = gpd.GeoDataFrame({"label": ["1. <Site & co>"]}, geometry=[shapely.Point(332_500, 390_500)],
+                           crs=schema.CRS_BNG)
+    fig = static_map.draw_map(grid, classes.find_bin(grid["decile"]), classes.legend(grid["decile"]),
+                              title="Squares", outline_mask=np.arange(10) < 2,
+                              points=[static_map.PointLayer(pts, legend_label="Chosen outreach site")])
+    svg = static_map.figure_bytes(fig, "svg").decode()
+    ET.fromstring(svg)  # well-formed
+    assert "Chosen outreach site (1)" in svg
+    assert static_map.CORE20_LABEL in svg
+    # site labels carry a white halo, so they are drawn as outlines: check the figure's texts
+    assert "1. <Site & co>" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_format_checks_name_the_valid_types():
+    assert static_map.format_of("map.PNG") == "png"
+    with pytest.raises(ExportError, match="png, svg, pdf"):
+        static_map.format_of("map.gif")
+    with pytest.raises(ExportError, match="no suffix"):
+        static_map.format_of("map")
+
+
+def test_compact_attribution_merges_years_and_keeps_every_notice():
+    lines = ["Contains OS data © Crown copyright and database right 2021.",
+             "Contains OS data © Crown copyright and database right 2024.",
+             "Contains NHS England data.", "Contains NHS England data."]
+    assert static_map.compact_attribution(lines) == [
+        "Contains OS data © Crown copyright and database right 2021 and 2024.", "Contains NHS England data."]
+
+
+# --- charts -----------------------------------------------------------------------------------------
+
+def test_charts_are_png_and_svg():
+    prof = pd.DataFrame({"imd_decile": range(1, 11), "population_share": np.full(10, 0.1),
+                         "england_share": np.linspace(0.05, 0.15, 10)})
+    png = charts.decile_profile_chart(prof, "Area <x>", "png")
+    img = Image.open(io.BytesIO(png))
+    assert round(img.info["dpi"][0]) == 300
+    svg = charts.decile_profile_chart(prof, "Area <x>", "svg").decode()
+    assert "Area &lt;x&gt;: population by national IMD decile" in svg
+    curve = [{"k": k, "covered_share": min(1.0, 0.2 * k)} for k in range(6)]
+    assert "k = 3: 60.0%" in charts.coverage_curve_chart(curve, "svg", chosen_k=3).decode()
+    bands = pd.DataFrame({"band": ["0-1 km", "1-2 km", "2+ km"], "share": [0.5, 0.3, 0.2],
+                          "cumulative_share": [0.5, 0.8, 1.0]})
+    assert "1-2 km" in charts.distance_bands_chart(bands, "svg").decode()
+    with pytest.raises(ValueError, match="png, svg"):
+        charts.distance_bands_chart(bands, "jpg")
+
+
+# --- real data: an ICB map in every format ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def icb_map(atlas2025):
+    return static_map.explorer_map("2025", "icb", ICB)
+
+
+def test_icb_png_is_300_dpi_a4_and_shows_many_colours(icb_map):
+    data = static_map.figure_bytes(icb_map.figure, "png")
+    img = Image.open(io.BytesIO(data))
+    assert round(img.info["dpi"][0]) == 300 and round(img.info["dpi"][1]) == 300
+    assert img.size == (3507, 2481)  # A4 landscape at 300 dpi
+    rgb = img.convert("RGB")
+    in_map = {_hex(c) for c in _distinct_colours(rgb, (0.05, 0.2, 0.6, 0.8))}
+    assert len(in_map) > 200  # fills, edges, outlines (not a blank page)
+    assert set(styles.DECILE_COLOURS) <= in_map  # every decile occurs in Cheshire and Merseyside
+    # the legend column (right) carries the swatches, not the map: no LSOA drawn there
+    legend_box = {_hex(c) for c in _distinct_colours(rgb, (0.68, 0.2, 0.71, 0.4))}
+    assert styles.DECILE_COLOURS[0] in legend_box
+
+
+def test_icb_svg_parses_with_legend_and_area_name_as_text(icb_map):
+    svg = static_map.figure_bytes(icb_map.figure, "svg").decode()
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert ICB_NAME in svg
+    counts = {e.label: e.count for e in icb_map.legend.entries}
+    assert f"1 (most deprived 10%)  ({counts['1 (most deprived 10%)']:,})" in svg
+    assert "25 km" in svg or "10 km" in svg or "20 km" in svg  # the scale bar's label
+    assert "Contains OS data" in svg
+
+
+def test_icb_pdf_has_one_page_with_the_area_name(icb_map):
+    reader = pypdf.PdfReader(io.BytesIO(static_map.figure_bytes(icb_map.figure, "pdf")))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Cheshire and Merseyside" in text
+    assert f"{icb_map.key_numbers['LSOAs']} LSOAs" in text
+
+
+def test_legend_counts_are_the_interactive_maps(icb_map, atlas2025):
+    from geo_core20.maps import view
+
+    vm_legend = styles.classes_for(schema.IMD_DECILE, atlas2025, view.vintage_label("2025")).legend(
+        view.view_frame("2025", "icb", ICB)[schema.IMD_DECILE])
+    assert [(e.colour, e.label, e.count) for e in icb_map.legend.entries] == \
+        [(e.colour, e.label, e.count) for e in vm_legend.entries]
+
+
+def test_export_map_cli_writes_png(tmp_path, atlas2025, capsys):
+    out = tmp_path / "cm.png"
+    assert cli.main(["export-map", "--vintage", "2025", "--level", "icb", "--area", ICB, "--shade", "income_decile",
+                     "--no-core20", "--out", str(out)]) == 0
+    img = Image.open(out)
+    assert round(img.info["dpi"][0]) == 300 and img.size == (3507, 2481)
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--level", "icb", "--area", "E99999999", "--out", "x.png"], "valid ICB codes include E54000"),
+    (["--level", "icb", "--area", ICB, "--out", "x.gif"], "png, svg, pdf"),
+    (["--level", "icb", "--area", ICB, "--shade", "nope", "--out", "x.png"], "imd_decile, imd_score"),
+    (["--level", "icb", "--out", "x.png"], "needs an area code"),
+])
+def test_export_map_cli_bad_input_exits_2_naming_valid_choices(tmp_path, atlas2025, capsys, args, expected):
+    args = [a if a != "x.png" and a != "x.gif" else str(tmp_path / a) for a in args]
+    assert cli.main(["export-map", "--vintage", "2025", *args]) == 2
+    assert expected in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_export_map_cli_bad_level_names_levels(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["export-map", "--level", "ics", "--area", ICB, "--out", "x.png"])
+    assert exc.value.code == 2
+    assert "'england', 'region', 'nhs_region', 'icb', 'sub_icb', 'lad'" in capsys.readouterr().err
+
+
+def test_plan_points_from_a_plan_record():
+    record = {"siting": {"chosen": [{"rank": 1, "name": "A pharmacy", "lon": -4.7, "lat": 50.46},
+                                    {"rank": 2, "name": None, "lon": -5.5, "lat": 50.1}],
+                         "fixed": []}}
+    (layer,) = static_map.plan_points(json.loads(json.dumps(record)))
+    assert layer.points["label"].tolist() == ["1. A pharmacy", "2. "]
+    assert layer.legend_label == "Chosen outreach site"
