@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pyproj import Geod, Transformer
 
-from geo_core20 import access, schema
+from geo_core20 import access, schema, siting, uploads
 
 
 def _atlas(rows: list[tuple[str, float, float, int, bool]]) -> pd.DataFrame:
@@ -190,6 +190,66 @@ def test_km_threshold_needs_a_distance_model():
     od = access.ODMatrixCost(pd.DataFrame({"origin_code": [], "destination_code": [], "cost": []}))
     with pytest.raises(access.AccessError):
         access.km_to_cost(od, 3)
+
+
+# --- origin-destination travel times from a user's file ---------------------------------------------
+
+OD_CSV = ("LSOA code,Site,Minutes\nE01000001,S1,12\nE01000001,S2,7.5\nE01000002,S1,\"1,020\"\n"
+          "E01000002,S2,30\n")
+
+
+def test_od_csv_reads_into_a_cost_model():
+    od = access.read_od_csv(OD_CSV.encode("utf-8-sig"), "times.csv", origins={"E01000001", "E01000002"},
+                            destinations={"S1", "S2"})
+    assert isinstance(od, access.ODMatrixCost) and od.unit == "min"
+    m = od.matrix(access.points(["E01000001", "E01000002", "E01000003"], [0, 0, 0], [0, 0, 0]),
+                  access.points(["S2", "S1"], [0, 0], [0, 0]))
+    assert m[0].tolist() == [7.5, 12.0] and m[1].tolist() == [30.0, 1020.0] and np.isinf(m[2]).all()
+    headless = access.read_od_csv(b"E01000001\tS1\t4\nE01000002\tS1\t6\n", "plain.tsv")
+    assert headless.table["cost"].tolist() == [4.0, 6.0]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("from_lsoa,venue,minutes\nE01000001,S1,3\n", r"lacks a column for the origin LSOA code.*'from_lsoa'"),
+    ("origin,destination\nE01000001,S1\n", "lacks a column for the travel time in minutes"),
+    ("origin,destination,minutes\nE01000001,S1,3\nE01000002,S1,soon\nE01000003,S1,-2\n",
+     r"2 row\(s\) have no non-negative number of minutes in column 'minutes' \(rows 3, 4; e.g. 'soon'\)"),
+    ("origin,destination,minutes\nE01000001,,3\n", r"no destination site/candidate code .*rows 2"),
+    ("origin,destination,minutes\nE01000001,S1,3\nE01999999,S1,4\n",
+     r"origin LSOA code\(s\) in column 'origin' are not known here: 'E01999999' \(rows 3\)"),
+    ("origin,destination,minutes\nE01000001,S9,3\n", r"destination .* not known here: 'S9' \(rows 2\)"),
+])
+def test_od_csv_problems_name_the_rows_columns_and_codes(text, message):
+    with pytest.raises(uploads.UploadError, match=message):
+        access.read_od_csv(text.encode(), "times.csv", origins={"E01000001", "E01000002"},
+                           destinations={"S1", "S2"})
+
+
+def test_od_csv_drives_a_plan_in_minutes():
+    text = "origin,destination,minutes\n" + "".join(
+        f"{o},{d},{m}\n" for o, d, m in [("a", "X", 5), ("b", "X", 5), ("c", "Y", 4), ("a", "Z", 30),
+                                         ("b", "Z", 30), ("c", "Z", 30)])
+    od = access.read_od_csv(text.encode(), "times.csv")
+    demand = pd.DataFrame({"code": list("abc"), "easting": 0.0, "northing": 0.0, "weight": [10, 10, 10]})
+    cands = siting.candidates_frame(list("XYZ"), list("XYZ"), [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0])
+    res = siting.solve(demand, cands, 2, "pmedian", radius=10, cost_model=od)
+    assert set(res.chosen["candidate_id"]) == {"X", "Y"} and res.unit == "min"
+    assert res.mean_cost == pytest.approx(14 / 3)
+
+
+# --- weighted mean distance ---------------------------------------------------------------------------
+
+def test_weighted_mean_distance_is_the_population_weighted_mean(small):
+    atlas, _ = small
+    sites = _sites([("S1", 0, 0), ("S2", 10_000, 0)])
+    res = access.analyse(atlas, sites, "all", 3_000)
+    w, c = res.weights.to_numpy(), res.nearest["cost"].to_numpy()
+    direct = sum(wi * ci for wi, ci in zip(w, c, strict=True) if wi > 0) / sum(wi for wi in w if wi > 0)
+    assert access.weighted_mean_distance(res) == pytest.approx(direct) == res.mean_cost
+    assert access.weighted_mean_distance(c, w) == pytest.approx(direct)
+    assert access.weighted_mean_cost([1.0, np.inf], [1.0, 0.0]) == 1.0  # zero weight: not counted
+    assert np.isinf(access.weighted_mean_cost([1.0, np.inf], [1.0, 2.0]))
+    assert np.isnan(access.weighted_mean_cost([1.0], [0.0]))
 
 
 # --- real data -------------------------------------------------------------------------------------

@@ -145,7 +145,8 @@ def test_pmedian_exact_mip_path_equals_brute_force(seed):
     d, w = _dist(demand, cands), demand["weight"].to_numpy()
     keep = w > 0
     for k in (1, 2, 3, 5):
-        chosen, status, _, _ = siting.pmedian.solve_pmedian(d[keep], np.full(keep.sum(), np.inf), w[keep], k, 30,
+        chosen, status, _, _ = siting.pmedian.solve_pmedian(d[keep], np.full(keep.sum(), np.inf), w[keep], k,
+                                                            30,
                                                       siting.common.noop, prove=False)
         assert status == "optimal"
         got = float((w * d[:, chosen].min(axis=1)).sum())

@@ -36,7 +36,8 @@ def test_focus_weights_are_the_focus_population_of_the_target_lsoas():
     assert everyone.tolist() == [100.0, 250.0, 300.0, 400.0]
     no_focus = siting.Target("core20").weights(area)
     assert no_focus.tolist() == [1_000.0, 2_000.0, 0.0, 0.0]
-    weights, label = siting.resolve_target(area, siting.Target("core20", focus="cancer"), focus_population=_ages)
+    weights, label = siting.resolve_target(area, siting.Target("core20", focus="cancer"),
+                                           focus_population=_ages)
     assert weights.sum() == 350 and label.startswith("Residents aged 55-74") and "Core20" in label
 
 
@@ -55,7 +56,8 @@ def test_the_real_focus_population_is_wired(atlas2025):
     coastal = plus.TargetSpec("all", "and", (plus.parse_condition("coastal"),))
     w2 = siting.Target.from_spec(coastal, "hypertension").weights(area)
     mask = plus.evaluate(coastal, area).mask.reindex(area.index).fillna(False)
-    assert w2.sum() == pytest.approx(clinical.focus_population(area, "hypertension")[mask].clip(lower=0).sum())
+    expected = clinical.focus_population(area, "hypertension")[mask].clip(lower=0).sum()
+    assert w2.sum() == pytest.approx(expected)
     assert (w2[~mask] == 0).all()
 
 

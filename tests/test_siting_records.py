@@ -88,7 +88,8 @@ def test_a_version_1_record_reads_as_typed_records():
     plan = siting.PlanResult.from_dict(data)
     assert plan.request.target == siting.Target.from_key("tb=core20&tc=and&tx=coastal")
     assert plan.request.radius_km == 1.5 and plan.request.k == 2 and plan.request.curve_max_k is None
-    assert plan.siting.chosen["candidate_id"].tolist() == [c["candidate_id"] for c in data["siting"]["chosen"]]
+    assert plan.siting.chosen["candidate_id"].tolist() == [c["candidate_id"]
+                                                           for c in data["siting"]["chosen"]]
     assert plan.siting.covered_population == data["siting"]["covered_population"]
     assert plan.siting.total_seconds is None and plan.siting.warnings == () and plan.equity is None
     assert plan.existing.covered_population == data["existing"]["covered_population"]
@@ -108,7 +109,8 @@ def test_the_store_and_exports_read_a_version_1_record(tmp_path):
     assert listing.loc[0, "target"] == "tb=core20&tc=and&tx=coastal" and listing.loc[0, "k"] == 2
     text = plans.to_csv(saved)
     meta = dict(plans.metadata(saved))
-    assert meta["radius"] == "1.5 km" and meta["target"] == "Core20 LSOAs AND coastal" and meta["focus"] == "none"
+    assert meta["radius"] == "1.5 km" and meta["target"] == "Core20 LSOAs AND coastal"
+    assert meta["focus"] == "none"
     frame = pd.read_csv(io.BytesIO(text.encode("utf-8-sig")), comment="#")  # the documented recipe
     assert frame["code"].tolist() == [c["candidate_id"] for c in data["siting"]["chosen"]]
     gpkg = tmp_path / "v1.gpkg"
