@@ -247,7 +247,7 @@ padding:0 16px}
 h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 .sub{color:#555;margin:0 0 16px}.kpis{display:flex;flex-wrap:wrap;gap:10px}
 .kpi{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:150px}
-.kpi b{display:block;font-size:22px}.kpi span{color:#555;font-size:13px}
+.kpi strong{display:block;font-size:22px}.kpi span{color:#555;font-size:13px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}figure{margin:12px 0}img{max-width:100%;height:auto}
 figcaption{color:#555;font-size:13px}.small{font-size:12px;color:#555}
@@ -292,7 +292,7 @@ def _kpis(pairs: list[tuple[str, str]]) -> str:
     return (
         '<div class="kpis">'
         + "".join(
-            f'<div class="kpi"><b>{escape_html(v)}</b><span>{escape_html(k)}</span></div>' for k, v in pairs
+            f'<div class="kpi"><strong>{escape_html(v)}</strong><span>{escape_html(k)}</span></div>' for k, v in pairs
         )
         + "</div>"
     )
