@@ -49,8 +49,8 @@ def grid() -> gpd.GeoDataFrame:
 def test_draw_map_fills_each_class_with_its_colour_and_no_data_grey(grid):
     classes = styles.classes_for(schema.IMD_DECILE)
     legend = classes.legend(grid["decile"], no_data=True)
-    fig = static_map.draw_map(grid, classes.find_bin(grid["decile"]), legend, title="Squares", subtitle="test",
-                              attribution=["Contains OS data"], with_legend=True)
+    fig = static_map.draw_map(grid, classes.find_bin(grid["decile"]), legend, title="Squares",
+                              subtitle="test", attribution=["Contains OS data"], with_legend=True)
     img = _png(static_map.figure_bytes(fig, "png", dpi=100))
     colours = {_hex(c) for c in _distinct_colours(img, (0.0, 0.15, 0.66, 0.86))}
     # deciles 1..9 drawn, decile 10 absent, the missing square grey (edges anti-aliased: check presence)
@@ -166,8 +166,8 @@ def test_legend_counts_are_the_interactive_maps(icb_map, atlas2025):
 
 def test_export_map_cli_writes_png(tmp_path, atlas2025, capsys):
     out = tmp_path / "cm.png"
-    assert cli.main(["export-map", "--vintage", "2025", "--level", "icb", "--area", ICB, "--shade", "income_decile",
-                     "--no-core20", "--out", str(out)]) == 0
+    assert cli.main(["export-map", "--vintage", "2025", "--level", "icb", "--area", ICB,
+                     "--shade", "income_decile", "--no-core20", "--out", str(out)]) == 0
     img = Image.open(out)
     assert round(img.info["dpi"][0]) == 300 and img.size == (3507, 2481)
     assert "wrote" in capsys.readouterr().out

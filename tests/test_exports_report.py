@@ -24,7 +24,8 @@ PLAN_NAME = "<b>Pharmacies & Core20</b>"
 
 def _cli_csv(tmp_path, *args: str) -> pd.DataFrame:
     out = tmp_path / f"{args[0]}.csv"
-    assert cli.main([*args, "--vintage", "2025", "--level", "icb", "--format", "csv", "--output", str(out)]) == 0
+    argv = [*args, "--vintage", "2025", "--level", "icb", "--format", "csv", "--output", str(out)]
+    assert cli.main(argv) == 0
     return pd.read_csv(out)
 
 

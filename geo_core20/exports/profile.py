@@ -292,7 +292,8 @@ def _kpis(pairs: list[tuple[str, str]]) -> str:
     return (
         '<div class="kpis">'
         + "".join(
-            f'<div class="kpi"><strong>{escape_html(v)}</strong><span>{escape_html(k)}</span></div>' for k, v in pairs
+            f'<div class="kpi"><strong>{escape_html(v)}</strong><span>{escape_html(k)}</span></div>'
+            for k, v in pairs
         )
         + "</div>"
     )
