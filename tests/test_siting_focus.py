@@ -146,3 +146,12 @@ def test_plan_command_takes_a_focus(atlas2025, capsys):
     expected = clinical.focus_population(area, "cancer")[area[schema.CORE20]].sum()
     assert out["total_target_population"] == pytest.approx(expected)
     assert np.isfinite(out["total_seconds"]) and out["solve_seconds"] <= out["total_seconds"]
+
+
+
+def test_a_focus_population_that_cannot_be_had_is_a_clear_error():
+    def missing(area: pd.DataFrame, focus: str) -> pd.Series:
+        raise FileNotFoundError("clinical 2025 not built: run `make data`")
+
+    with pytest.raises(siting.SitingError, match="cancer.*focus population is not available here.*make data"):
+        siting.Target("core20", focus="cancer").weights(_area(), focus_population=missing)

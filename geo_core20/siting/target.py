@@ -127,7 +127,11 @@ class Target:
         members = self.members(area)
         if not self.focus:
             return access.target_weights(area, members)
-        people = (focus_population or clinical.focus_population)(area, self.focus)
+        try:
+            people = (focus_population or clinical.focus_population)(area, self.focus)
+        except (ValueError, FileNotFoundError) as exc:  # DataError: no clinical table for this atlas
+            raise SitingError(f"the {clinical.FOCI[self.focus].label.lower()} focus population is not "
+                              f"available here: {exc}") from exc
         people = pd.Series(people, index=area.index) if not isinstance(people, pd.Series) else people
         if not people.index.equals(area.index):
             raise SitingError("the focus population is not aligned with the area's LSOAs")
