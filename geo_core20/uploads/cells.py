@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 LSOA_RE = re.compile(r"^[EW]01\d{6}$")
+_SPACE = re.compile(r"\s+")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _DECIMAL_COMMA_RE = re.compile(r"^[+-]?\d+,\d+$")
@@ -61,4 +62,5 @@ def share(values: pd.Series, test: Callable[[str], object]) -> float:
 
 
 def is_lsoa_code(text: str) -> bool:
-    return bool(LSOA_RE.match(text.strip().upper()))
+    """An LSOA code as the loaders accept it (any case, spaces anywhere)."""
+    return bool(LSOA_RE.match(_SPACE.sub("", text).upper()))

@@ -22,7 +22,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from geo_core20 import geocode, limits
-from geo_core20.uploads.cells import LSOA_RE, parse_number
+from geo_core20.uploads.cells import is_lsoa_code, parse_number
 
 # The csv module refuses fields over 131,072 characters with a bare `_csv.Error`; the upload
 # size limit already bounds every field, and `limits.MAX_CELL_CHARS` is checked (and named)
@@ -333,7 +333,7 @@ def _looks_like_data(cells: list[str]) -> bool:
     filled = [c.strip() for c in cells if c.strip()]
     if not filled:
         return False
-    codes = sum(bool(LSOA_RE.match(c.upper())) or geocode.normalise_postcode(c) is not None for c in filled)
+    codes = sum(is_lsoa_code(c) or geocode.normalise_postcode(c) is not None for c in filled)
     numbers = sum(parse_number(c) is not None for c in filled)
     return codes > 0 or numbers == len(filled)
 
@@ -475,13 +475,20 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
         raise UploadError(f"'{filename}' has {widest:,} columns; the limit is {limits.MAX_COLUMNS:,} "
                           "(limits.MAX_COLUMNS). Keep only the columns you need.")
 
-    # title lines above the header (one filled cell, wider rows below) are skipped
-    width = max(sum(bool(c.strip()) for c in r) for _, r in numbered[:50])
-    skipped = 0
-    while (len(numbered) > 1 and skipped < 5 and width > 1
-           and sum(bool(c.strip()) for c in numbered[0][1]) == 1 and not _looks_like_data(numbered[0][1])):
-        numbered.pop(0)
-        skipped += 1
+    # title lines above the header are skipped: the rows before the last text row above the first
+    # data row (codes, postcodes or numbers), or else single-cell rows above wider ones
+    first_data = next((i for i, (_, r) in enumerate(numbered[:8]) if _looks_like_data(r)), None)
+    if (first_data is not None and 2 <= first_data <= 6
+            and not any(parse_number(c) is not None for _, r in numbered[:first_data] for c in r)):
+        skipped = first_data - 1
+        del numbered[:skipped]
+    else:
+        width = max(sum(bool(c.strip()) for c in r) for _, r in numbered[:50])
+        skipped = 0
+        while (len(numbered) > 1 and skipped < 5 and width > 1
+               and sum(bool(c.strip()) for c in numbered[0][1]) == 1 and not _looks_like_data(numbered[0][1])):
+            numbered.pop(0)
+            skipped += 1
     if skipped:
         notes.append(f"Skipped {skipped} title line(s) above the header.")
 
