@@ -1,0 +1,100 @@
+"""Export speed: print-quality ICB maps and the ICB deck against a bare geopandas baseline.
+
+In one run, with the atlas loaded once and reused:
+
+* baseline: ``GeoDataFrame.plot(column="imd_decile")`` of the same ICB saved as a 300 dpi PNG
+  (no classes, legend, outline, scale bar, locator or attribution);
+* one ICB map (``static_map.explorer_map`` + ``figure_bytes`` PNG at 300 dpi), cold and warm;
+* all 42 ICB maps in one loop (what an analyst's batch does);
+* one ICB deck (``build_profile`` + ``profile_deck``, no saved plan);
+* the ratios against the baseline and the machine.
+
+    python benchmarks/export_speed.py [--icb E54000008] [--skip-all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from geo_core20 import areas, atlas, schema  # noqa: E402
+from geo_core20.exports import deck, profile, static_map  # noqa: E402
+from geo_core20.maps import view  # noqa: E402
+
+
+def baseline(vintage: str, code: str) -> float:
+    """A bare geopandas plot of the ICB's LSOAs by IMD decile, saved as a 300 dpi PNG."""
+    t0 = time.perf_counter()
+    frame = view.view_frame(vintage, "icb", code).to_crs(schema.CRS_BNG)
+    fig = Figure(figsize=static_map.PAGE_SIZE)
+    ax = fig.add_subplot()
+    frame.plot(column=schema.IMD_DECILE, ax=ax, cmap="viridis_r")
+    ax.set_axis_off()
+    fig.savefig(io.BytesIO(), format="png", dpi=300)
+    return time.perf_counter() - t0
+
+
+def one_map(vintage: str, code: str) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    m = static_map.explorer_map(vintage, "icb", code)
+    data = static_map.figure_bytes(m.figure, "png")
+    return time.perf_counter() - t0, len(data)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vintage", default="2025", choices=schema.VINTAGES)
+    parser.add_argument("--icb", default="E54000008", help="the ICB of the single-map and deck timings")
+    parser.add_argument("--skip-all", action="store_true", help="skip the 42-ICB loop")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    gdf = atlas.load_atlas(args.vintage)
+    atlas.load_display_geometry(args.vintage)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(f"atlas load: {time.perf_counter() - t0:.2f} s")
+
+    base_cold = baseline(args.vintage, args.icb)
+    base = min(baseline(args.vintage, args.icb) for _ in range(2))
+    cold, _ = one_map(args.vintage, args.icb)
+    warm, size = min(one_map(args.vintage, args.icb) for _ in range(2))
+    name = areas.area_name(gdf, "icb", args.icb)
+    print(f"\nICB {args.icb} ({name})")
+    print(f"  baseline geopandas .plot() -> PNG 300 dpi: {base:.2f} s (first {base_cold:.2f} s)")
+    print(f"  export-map PNG 300 dpi: first {cold:.2f} s, warm {warm:.2f} s ({size / 1e6:.1f} MB); "
+          f"ratio warm/baseline {warm / base:.2f}x")
+
+    if not args.skip_all:
+        codes = areas.list_areas(gdf, "icb")["area_code"].tolist()
+        t0 = time.perf_counter()
+        slowest = (0.0, "")
+        for code in codes:
+            seconds, _ = one_map(args.vintage, code)
+            slowest = max(slowest, (seconds, code))
+        total = time.perf_counter() - t0
+        print(f"\nall {len(codes)} ICB PNGs: {total:.1f} s ({total / len(codes):.2f} s per map, slowest "
+              f"{slowest[0]:.2f} s {slowest[1]}); ratio to {len(codes)} baselines "
+              f"{total / (base * len(codes)):.2f}x")
+
+    t0 = time.perf_counter()
+    prof = profile.build_profile(args.vintage, "icb", args.icb, plan=None)
+    built = time.perf_counter() - t0
+    data = deck.profile_deck(prof)
+    total = time.perf_counter() - t0
+    print(f"\none ICB deck: {total:.1f} s (profile {built:.1f} s, {len(prof.map_makers())} maps, "
+          f"{len(data) / 1e6:.1f} MB); ratio to baseline {total / base:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
