@@ -486,7 +486,8 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
         width = max(sum(bool(c.strip()) for c in r) for _, r in numbered[:50])
         skipped = 0
         while (len(numbered) > 1 and skipped < 5 and width > 1
-               and sum(bool(c.strip()) for c in numbered[0][1]) == 1 and not _looks_like_data(numbered[0][1])):
+               and sum(bool(c.strip()) for c in numbered[0][1]) == 1
+               and not _looks_like_data(numbered[0][1])):
             numbered.pop(0)
             skipped += 1
     if skipped:
