@@ -14,7 +14,7 @@ import streamlit as st
 from geo_core20 import hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps
 from geo_core20.maps import view as mapview
-from geo_core20.ui import downloads, focus, keep, page, target, upload_form
+from geo_core20.ui import downloads, focus, keep, page, plus_panels, target, upload_form
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import plus_cache as pc
 from geo_core20.ui.page import PageContext
@@ -25,11 +25,7 @@ K_SECTION, K_LAYER = "plus_section", "plus_indicator"
 K_HOT, K_PERMS, K_UPLOAD_COLUMN = "plus_hot_indicator", "plus_permutations", "plus_layer_column"
 MY_KEYS = (*plus.QUERY_KEYS, "layer")  # this page's own URL parameters (the view has its own)
 ABOUT = page.ABOUT_DIR / "20_plus_layers.md"
-PLUS_DATASETS = ("coastal_lsoa21", "coastline_england", "census21_ethnicity", "census21_disability",
-                 "census21_household_deprivation", "census21_overcrowding", "iod2025_indicators",
-                 "census21_proficiency_msoa", "census21_migration_msoa", "census21_ethnicity_lad",
-                 "homelessness_lad", "gp_patients_lad", "msoa21_boundaries", "lad24_boundaries",
-                 "lookup_lsoa11_lsoa21", "codepoint_open")
+
 
 
 def from_link(ctx: PageContext) -> list[str]:
@@ -59,42 +55,6 @@ def page_params(ctx: PageContext) -> dict[str, str]:
     return out
 
 
-def headline(ctx: PageContext) -> None:
-    a, pop = ctx.area_atlas, int(ctx.area_atlas[schema.POPULATION].sum())
-    coast = plus.coastal_summary(a, "england").iloc[0]
-    c = st.columns(5)
-    c[0].metric("LSOAs", f"{len(a):,}")
-    c[1].metric("Core20 LSOAs", f"{int(a[schema.CORE20].sum()):,}")
-    c[2].metric("Coastal LSOAs", f"{int(coast['coastal_lsoas']):,}", help=plus.COASTAL_DEFINITION)
-    c[3].metric("Coastal Core20 LSOAs", f"{int(coast['coastal_core20_lsoas']):,}",
-                help="Coastal (G_25_5) and in the national most deprived 20% (IMD deciles 1-2).")
-    c[4].metric("Coastal Core20 population", f"{int(coast['coastal_core20_population']):,}",
-                delta=f"{100 * coast['coastal_core20_population'] / pop:.1f}% of residents" if pop else None,
-                delta_color="off", delta_arrow="off")
-
-
-def indicator_facts(ctx: PageContext, ind: plus.Indicator, table: pd.DataFrame) -> None:
-    st.markdown(f"**{escape_markdown(ind.label)}**  \nLevel: **{plus.LEVEL_TEXT[ind.level]}**"
-                + (f" · unit: {escape_markdown(ind.unit)}" if ind.unit else ""))
-    if ind.level != plus.LSOA:
-        st.warning(plus.LEVEL_NOTE[ind.level], icon=":material/info:")
-    caveat = ind.caveat.replace(plus.LEVEL_NOTE[ind.level], "").strip() or ind.caveat
-    st.info(caveat, icon=":material/menu_book:")
-    vals = table["value"]
-    if ind.kind == plus.NUMERIC:
-        fmt = [plus.format_value(ind, v) for v in
-               (vals.min(), vals.median(), vals.max(), pc.national_median(ctx.view.vintage, ind.id))]
-        st.dataframe(pd.DataFrame({"": ["Lowest", "Median", "Highest", "England median"], "Value": fmt}),
-                     hide_index=True, width="stretch")
-    elif ind.kind == plus.FLAG:
-        yes = ctx.area_atlas.loc[plus.values(ctx.area_atlas, ind.id).astype(bool).to_numpy()]
-        st.metric("LSOAs flagged", f"{len(yes):,} of {len(ctx.area_atlas):,}")
-        st.metric("Residents in them", f"{int(yes[schema.POPULATION].sum()):,}")
-    else:
-        st.dataframe(vals.value_counts().rename_axis("Class").reset_index(name="LSOAs"),
-                     hide_index=True, width="stretch")
-
-
 def indicators_section(ctx: PageContext) -> None:
     v = ctx.view
     ids = [i.id for i in sorted(plus.indicators(v.vintage), key=lambda i: (i.group, i.label))]
@@ -105,7 +65,7 @@ def indicators_section(ctx: PageContext) -> None:
     with left:
         ui.show_map(cached, key="plus_indicator_map", height=560)
     with right:
-        indicator_facts(ctx, ind, table)
+        plus_panels.indicator_facts(ctx, ind, table)
     with st.expander(f"Table: {len(table):,} {plus.LEVEL_TEXT[ind.level]} rows"):
         st.dataframe(table.assign(value=[plus.format_value(ind, x) for x in table["value"]]),
                      hide_index=True, width="stretch", height=300)
@@ -113,7 +73,7 @@ def indicators_section(ctx: PageContext) -> None:
     slug = f"plus_{ind.id}_{ctx.slug}"
     d1, d2 = st.columns(2)
     downloads.csv(d1, "Layer (CSV)", lambda: export.lsoa_csv(table, notes), f"{slug}.csv")
-    downloads.geojson(d2, "Layer (GeoJSON)", lambda: plus.export_geojson(
+    downloads.geojson(d2, "Layer (GeoJSON)", lambda: export.to_geojson(
         plus.area_layer(ctx.area_atlas, ind.id), notes, slug), f"{slug}.geojson")
 
 
@@ -125,12 +85,6 @@ def hotspot_options(ctx: PageContext) -> dict[str, tuple[str, str, str]]:
         for col in (["count"] if res.kind == uploads.POINTS_KIND else list(res.value_columns)):
             opts[f"upload: {name} / {'points per LSOA' if col == 'count' else col}"] = ("upload", name, col)
     return opts
-
-
-def hotspot_table(ctx: PageContext, result: hotspots.HotspotResult) -> pd.DataFrame:
-    out = pd.concat([ctx.area_atlas[[schema.LSOA_CODE, schema.LSOA_NAME]].reset_index(drop=True),
-                     result.frame.reset_index(drop=True)], axis=1)
-    return out.assign(hotspot=out["hotspot"].astype(str))
 
 
 def hotspots_section(ctx: PageContext) -> None:
@@ -170,7 +124,8 @@ def hotspots_section(ctx: PageContext) -> None:
     st.info(result.method_note, icon=":material/functions:")
     notes = [result.method_note, *mapview.attribution_lines(v.vintage),
              *(plus.get(ref).attribution() if kind == "indicator" else [])]
-    downloads.csv(st, "Hot spot results (CSV)", lambda: export.lsoa_csv(hotspot_table(ctx, result), notes),
+    table = plus_panels.hotspot_table(ctx, result)
+    downloads.csv(st, "Hot spot results (CSV)", lambda: export.lsoa_csv(table, notes),
                   f"hotspots_{ctx.slug}.csv")
 
 
@@ -226,14 +181,14 @@ def target_section(ctx: PageContext) -> None:
     ui.share_link(page_params(ctx), st, "Link to this target (area, vintage and conditions; uploaded files "
                                         "are not in links)")
     notes = [f"Target: {spec.describe()}", *mapview.attribution_lines(v.vintage),
-             *sources.attribution_lines(PLUS_DATASETS)]
+             *sources.attribution_lines(plus.DATASETS)]
     frame = plus.target_frame(ctx.area_atlas, result)
     table = pd.DataFrame(frame.drop(columns="geometry"))
     slug = f"core20plus_target_{ctx.slug}"
     d1, d2 = st.columns(2)
     downloads.csv(d1, "Target LSOAs (CSV)", lambda: export.lsoa_csv(table, notes), f"{slug}.csv")
     downloads.geojson(d2, "Target LSOAs (GeoJSON)",
-                      lambda: plus.export_geojson(frame, notes, "Core20PLUS target"), f"{slug}.geojson")
+                      lambda: export.to_geojson(frame, notes, "Core20PLUS target"), f"{slug}.geojson")
 
 
 def about_section(ctx: PageContext) -> None:
@@ -256,14 +211,14 @@ def main() -> None:
     page.header(ctx, f"{ctx.area_name}: PLUS groups beside Core20",
                 "Core20 = national IMD deciles 1-2. Each layer says the geography it is published at; "
                 "local-authority and MSOA data are never shown as if they were LSOA data.", problems)
-    headline(ctx)
+    plus_panels.headline(ctx)
     section = keep.widget(st.segmented_control, "Show", SECTIONS, key=K_SECTION, default=SECTIONS[0],
                           required=True, label_visibility="collapsed")
     SECTION_VIEWS[section](ctx)
     ui.sync_url(ctx.view, page_params(ctx))
     st.divider()
     st.caption("Sources: " + " ".join(dict.fromkeys([*mapview.attribution_lines(ctx.view.vintage),
-                                                     *sources.attribution_lines(PLUS_DATASETS)])))
+                                                     *sources.attribution_lines(plus.DATASETS)])))
 
 
 main()

@@ -13,9 +13,9 @@ import time
 import streamlit as st
 
 from geo_core20 import access, areas, plans, plus, siting, ui
+from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
-from geo_core20.safety import csv_safe_frame
-from geo_core20.ui import downloads, keep, page, panels, plan_form, plan_view, target
+from geo_core20.ui import downloads, focus, keep, page, panels, plan_form, plan_view, target
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.plan_view import K_RESULT, fmt_pop
@@ -37,10 +37,11 @@ def access_cached(vintage: str, level: str, area: str | None, types: tuple[str, 
 
 
 def chosen_target(choice: str) -> siting.Target:
-    """The planner's target: Core20, everyone, or the session's Core20PLUS target."""
+    """The planner's target: Core20, everyone, or the session's Core20PLUS target; narrowed to the
+    sidebar's clinical focus population when one is chosen."""
     if choice == "plus" and target.is_set():
-        return siting.Target.from_spec(target.current())
-    return siting.Target(base="all" if choice == "all" else "core20")
+        return siting.Target.from_spec(target.current(), focus.current())
+    return siting.Target(base="all" if choice == "all" else "core20", focus=focus.current())
 
 
 def request_view(req: dict) -> ui.View:
@@ -52,9 +53,11 @@ def request_view(req: dict) -> ui.View:
 def open_link() -> None:
     """``?plan=<id>``: show the saved plan, set the controls to its request and its view in the URL
     (before the sidebar reads the URL). Once per link."""
-    pid = st.query_params.get("plan")
-    if not pid or pid == st.session_state.get("_op_link_seen"):
-        return
+    chosen = st.session_state.pop("_op_open", None)  # "Open" under Saved plans
+    pid = chosen or st.query_params.get("plan")
+    shown = (st.session_state.get(K_RESULT) or {}).get("plan_id")
+    if not pid or (not chosen and pid in (st.session_state.get("_op_link_seen"), shown)):
+        return  # no link, or one this session has opened or written itself
     st.session_state["_op_link_seen"] = pid
     try:
         saved = plans.PlanStore().get(pid)
@@ -87,7 +90,8 @@ def run_plan(ctx: PageContext, c: dict) -> None:
                 v.vintage, v.level, v.area, chosen_target(c["target"]), c["types"], c["radius_km"], c["k"],
                 c["objective"], c["venues"] if c["source"] == "upload" else c["source"], c["fixed"],
                 c["curve_k"] or None, progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), m),
-                atlas_frame=ctx.atlas, sites_frame=plan_form.sites_cached())
+                cost_model=c["od"], threshold=c["minutes"], atlas_frame=ctx.atlas,
+                sites_frame=plan_form.sites_cached())
         except siting.ProblemTooLarge as exc:
             bar.empty()  # its last step ("Loading the atlas…") must not stay beside the refusal
             status.update(label="Problem too large", state="error", expanded=True)
@@ -169,11 +173,13 @@ def access_section(ctx: PageContext, c: dict) -> None:
                      column_config={"km": st.column_config.NumberColumn(format="%.1f"),
                                     "Target residents": st.column_config.NumberColumn(format="localized")})
     slug = f"access_{ctx.slug}_{r:g}km"
+    notes = [f"Distance to the nearest {', '.join(c['types'])} site; target: {key}",
+             *siting.attribution(v.vintage, c["types"], focus.current())]
     d = st.columns(2)
     downloads.csv(d[0], "Uncovered target LSOAs (CSV)",
-                  lambda: csv_safe_frame(res.uncovered).to_csv(index=False).encode("utf-8-sig"),
+                  lambda: export.to_csv(res.uncovered, notes),
                   f"{slug}_uncovered.csv")
-    downloads.csv(d[1], "Distance bands (CSV)", lambda: res.bands.to_csv(index=False).encode("utf-8-sig"),
+    downloads.csv(d[1], "Distance bands (CSV)", lambda: export.to_csv(res.bands, notes),
                   f"{slug}_bands.csv")
 
 
@@ -193,8 +199,7 @@ def saved_section(ctx: PageContext, c: dict) -> None:
     pick = st.selectbox("Plan", list(labels), format_func=labels.get, key="op_pick")
     b = st.columns([1, 1, 4])
     if b[0].button("Open", key="op_open", icon=":material/open_in_new:"):
-        st.query_params.from_dict({"plan": pick})  # opened as if by its link, before any widget exists
-        st.session_state["_op_link_seen"] = None
+        st.session_state["_op_open"] = pick  # opened as if by its link, before any widget exists
         st.rerun()
     if b[1].button("Delete", key="op_delete", icon=":material/delete:"):
         store.delete(pick)

@@ -26,6 +26,7 @@ from geo_core20.plus.coastal import (
 from geo_core20.plus.registry import (
     CATEGORY,
     CENSUS,
+    DATASETS,
     FLAG,
     INDICATORS,
     IOD_CAVEAT,
@@ -70,7 +71,7 @@ from geo_core20.plus.target import (
 )
 
 __all__ = [
-    "BASES", "CATEGORY", "CENSUS", "COASTAL_DEFINITION", "COAST_DISTANCE_NOTE", "COMBINES",
+    "BASES", "CATEGORY", "CENSUS", "DATASETS", "COASTAL_DEFINITION", "COAST_DISTANCE_NOTE", "COMBINES",
     "CONDITION_KINDS", "CONFIDENCES", "FLAG", "INDICATORS", "IOD_CAVEAT", "IOD_EXCLUDED_COUNTS",
     "IOD_LA_LEVEL_COLUMNS", "IOD_LSOA_INDICATORS", "LAD", "LEVEL_NOTE", "LEVEL_TEXT", "LSOA",
     "MAX_CONDITIONS", "MSOA", "NUMERIC", "OPS", "QUERY_KEYS", "WHITE_CAVEAT", "Condition", "Indicator",

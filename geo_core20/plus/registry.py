@@ -420,3 +420,10 @@ def format_value(ind: Indicator, value: object) -> str:
         return f"{v:,.0f}"
     return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
 
+
+DATASETS = ("coastal_lsoa21", "coastline_england", "census21_ethnicity", "census21_disability",
+            "census21_household_deprivation", "census21_overcrowding", "iod2025_indicators",
+            "census21_proficiency_msoa", "census21_migration_msoa", "census21_ethnicity_lad",
+            "homelessness_lad", "gp_patients_lad", "msoa21_boundaries", "lad24_boundaries",
+            "lookup_lsoa11_lsoa21", "codepoint_open")
+"""Every input the PLUS layers read (their attribution goes with PLUS exports)."""

@@ -11,7 +11,9 @@ Nothing outside this package imports Streamlit.
 from __future__ import annotations
 
 from geo_core20.ui.cache import (
+    area_atlas_cached,
     area_summary,
+    area_title,
     assets_ready,
     atlas_available,
     csv_bytes_cached,
@@ -42,7 +44,8 @@ from geo_core20.ui.widgets import (
 )
 
 __all__ = [
-    "View", "area_picker", "area_summary", "assets_ready", "atlas_available", "basemap_picker",
+    "View", "area_atlas_cached", "area_picker", "area_summary", "area_title", "assets_ready",
+    "atlas_available", "basemap_picker",
     "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "geojson_bytes_cached",
     "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
     "page_icon", "parent_cached", "parse_view", "shade_picker", "share_link", "share_url", "show_map",

@@ -8,7 +8,10 @@ are cached here so a change of shading or area never reloads data from disk.
 
 from __future__ import annotations
 
+import gc
+import logging
 import threading
+import time
 
 import geopandas as gpd
 import pandas as pd
@@ -121,24 +124,71 @@ def _warm_started() -> dict:
     return {}
 
 
-def warm_caches(vintage: str) -> None:
-    """Dissolve area outlines for every level in a background thread (once per process).
+WARM_LEVELS = ("icb", "lad", "sub_icb", "region", "nhs_region")
 
-    The first map of a level otherwise pays ~2 s for its outlines.
+
+def warm_now(vintage: str) -> dict[str, float]:
+    """Fill, in this thread, the caches every first visit needs; seconds per step.
+
+    The same cached functions the pages call: atlas and display geometry, national IMD score
+    breaks (~2 s: mapclassify import and natural breaks over all LSOAs), area lists, summaries
+    and outlines of every level (~2 s), and the England map (national map geometry). Then
+    ``gc.freeze()``: these long-lived objects leave the collector's generations, so the full
+    collection Streamlit runs after every script run (``runner.postScriptGC``) no longer walks
+    them; it was half of a new session's server CPU (profiled with py-spy, issue 13).
+    """
+    steps: dict[str, float] = {}
+
+    def step(name: str, fn, *args) -> None:
+        t0 = time.perf_counter()
+        fn(*args)
+        steps[name] = time.perf_counter() - t0
+
+    step("atlas", load_atlas_cached, vintage)
+    step("display_geometry", display_geometry_cached, vintage)
+    step("score_breaks", styles.classes_for, schema.IMD_SCORE, load_atlas_cached(vintage))
+    for level in WARM_LEVELS:
+        step(f"areas_{level}", list_areas_cached, vintage, level)
+        step(f"summary_{level}", summary_cached, vintage, level)
+        step(f"outlines_{level}", view.level_outlines, vintage, level)
+    step("england_map", view_map_cached, vintage, "england", None, schema.IMD_DECILE, True, "none")
+    t0 = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    steps["gc_freeze"] = time.perf_counter() - t0
+    return steps
+
+
+def warm_caches(vintage: str, *, wait: bool = False) -> threading.Thread | None:
+    """Run ``warm_now(vintage)`` once per process, in a background thread (None when already
+    started). Called by every page (so the first visitor's later clicks are quick) and, before
+    anybody visits, by the launcher ``python -m geo_core20.ui.warm``. ``wait`` joins the thread.
     """
     started = _warm_started()
-    if started.get(vintage):
+    with _WARM_LOCK:
+        if started.get(vintage):
+            return None
+        started[vintage] = True
+    thread = threading.Thread(target=_warm_logged, args=(vintage,), name=f"gc20-warm-{vintage}", daemon=True)
+    thread.start()
+    if wait:
+        thread.join()
+    return thread
+
+
+_WARM_LOCK = threading.Lock()
+_LOG = logging.getLogger("geo_core20.warm")
+
+
+def _warm_logged(vintage: str) -> None:
+    t0 = time.perf_counter()
+    try:
+        steps = warm_now(vintage)
+    except Exception:  # a failed warm-up only means the first visitor computes it (and sees any error)
+        _LOG.exception("warming the caches of %s failed", vintage)
         return
-    started[vintage] = True
-
-    def work() -> None:
-        # national IMD score breaks first: the first score map otherwise pays ~2 s
-        # (mapclassify import + natural breaks over all LSOAs)
-        styles.classes_for(schema.IMD_SCORE, atlas.load_atlas(vintage))
-        for level in ("icb", "lad", "sub_icb", "region", "nhs_region"):
-            view.level_outlines(vintage, level)
-
-    threading.Thread(target=work, name=f"gc20-warm-{vintage}", daemon=True).start()
+    slow = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(steps.items(), key=lambda kv: -kv[1])[:4])
+    _LOG.info("caches of %s warm in %.1f s (%s)", vintage, time.perf_counter() - t0, slow)
 
 
 def assets_ready() -> bool:

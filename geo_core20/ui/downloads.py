@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# The recipe is tested on every CSV the app offers (tests/test_downloads.py).
-CSV_HELP = ("One row per record; attribution and notes are the '#' lines at the top. "
-            "Excel opens it directly; pandas: pd.read_csv(f, comment='#').")
+from geo_core20.maps import export
+
+# the documented recipe, tested on every CSV the app offers (tests/test_downloads.py)
+CSV_HELP = export.CSV_HELP
 
 
 def csv(container, label: str, data: bytes | Callable[[], bytes], file_name: str, *, key: str | None = None,

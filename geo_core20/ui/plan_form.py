@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import atlas, schema, siting, uploads
-from geo_core20.ui import cache, keep, target, upload_form
+from geo_core20 import access, atlas, clinical, schema, siting, uploads
+from geo_core20.ui import cache, focus, keep, target, upload_form
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.text import escape_markdown
 
@@ -87,8 +87,39 @@ def form(ctx: PageContext) -> dict:
         else:
             st.info("No Core20PLUS target has been built in this session: define one on the **PLUS layers** "
                     "page (Target section). Core20 is used until then.", icon=":material/info:")
+    if focus.current():
+        label = clinical.FOCI[focus.current()].target_label
+        st.caption(escape_markdown(f"Clinical focus: {label}, counted in the target LSOAs (change it in the "
+                                   "sidebar)."))
     c["venues"] = venues_upload() if c["source"] == "upload" else None
+    c["od"], c["minutes"] = travel_times(ctx)
     return c
+
+
+def travel_times(ctx: PageContext) -> tuple[access.ODMatrixCost | None, float | None]:
+    """An optional origin-destination travel-time file and a threshold in minutes."""
+    if not keep.widget(st.toggle, "Use travel times from a file instead of straight-line distance",
+                       key="op_use_od", default=False,
+                       help="A CSV or Excel file with three columns: origin LSOA code, destination site "
+                            "or candidate code, minutes (e.g. from your routing tool). Pairs not listed "
+                            "count as unreachable."):
+        return None, None
+    t1, t2 = st.columns([3, 1])
+    file = t1.file_uploader("Travel times (origin LSOA, destination code, minutes)",
+                            type=["csv", "txt", "xlsx"], key="op_od")
+    minutes = float(keep.widget(t2.number_input, "Within (minutes)", key="op_minutes", default=20.0,
+                                min_value=1.0, max_value=240.0, step=1.0))
+    if file is None:
+        st.info("Upload the travel-time file; until then distances are straight lines.",
+                icon=":material/info:")
+        return None, None
+    try:
+        od = access.read_od_csv(file.getvalue(), file.name, origins=set(ctx.atlas[schema.LSOA_CODE]))
+    except (uploads.UploadError, access.AccessError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None, None
+    st.caption(f"Travel times read from {escape_markdown(file.name)}; reach = within {minutes:g} minutes.")
+    return od, minutes
 
 
 def venues_upload() -> pd.DataFrame | None:

@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import schema, uploads
-from geo_core20.maps import upload_maps
-from geo_core20.safety import csv_safe_frame
+from geo_core20.maps import export, upload_maps
 from geo_core20.ui import cache, downloads, keep, mapview
 from geo_core20.ui.mapview import show_map
 from geo_core20.ui.text import escape_markdown
@@ -43,11 +42,11 @@ def problem_rows(res, key: str) -> None:
         return
     bad = uploads.errors_frame(res.errors)
     n_err = int((bad["severity"] == "error").sum())
-    st.warning(f"{n_err:,} row(s) could not be used and {len(bad) - n_err:,} loaded with a warning. Row "
+    st.warning(f"{n_err:,} row(s) not used and {len(bad) - n_err:,} loaded with a warning. Row "
                "numbers are as in a spreadsheet (the header is row 1).", icon=":material/rule:")
     st.dataframe(bad, hide_index=True, width="stretch", height=min(38 * (len(bad) + 1), 320))
-    st.download_button("Problem rows (CSV)", csv_safe_frame(bad).to_csv(index=False).encode("utf-8-sig"),
-                       file_name="upload_problems.csv", mime="text/csv", on_click="ignore", key=key)
+    downloads.csv(st, "Problem rows (CSV)", export.to_csv(bad, ["Rows of the upload that could not be used"]),
+                  "upload_problems.csv", key=key)
 
 
 def report(res) -> None:
@@ -185,5 +184,6 @@ def layer_view(ctx, pick: str, column_key: str) -> None:
                                      point_label=res.columns.label if points is not None else None))
     show_map(cached, key="plus_upload_map", height=560)
     export_frame = uploads.safe_export(res.points if res.kind == uploads.POINTS_KIND else res.frame)
-    downloads.csv(st, "Layer data (CSV)", export_frame.to_csv(index=False).encode("utf-8-sig"), f"{pick}.csv",
-                  key="plus_layer_csv", help="The layer as loaded (LSOA 2021 codes for tables).")
+    data = export.to_csv(export_frame, [f"Uploaded layer '{pick}'"])
+    downloads.csv(st, "Layer data (CSV)", data, f"{pick}.csv", key="plus_layer_csv",
+                  help=f"The layer as loaded (LSOA 2021 codes for tables). {downloads.CSV_HELP}")
