@@ -45,9 +45,9 @@ K_TAB = "gc20_tab"
 
 def map_tab(view: View, core20_outline: bool) -> None:
     shown = ui.view_map_cached(view.vintage, view.level, view.area, view.shade, core20_outline, view.basemap)
-    left, right = st.columns([3, 1], gap="medium")
+    left, right = st.columns([5, 2], gap="medium")
     with left:
-        clicked = ui.show_map(shown, key="explorer_map", height=MAP_HEIGHT)
+        clicked = ui.show_map(shown, key="explorer_map", height=MAP_HEIGHT, legend_in=right)
     with right:
         st.subheader("Selected LSOA")
         table = ui.lsoa_table_cached(view.vintage, view.level, view.area)

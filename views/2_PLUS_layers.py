@@ -61,9 +61,9 @@ def indicators_section(ctx: PageContext) -> None:
     ind = plus.get(keep.widget(st.selectbox, "Layer", ids, key=K_LAYER, default="coastal_core20", valid=ids,
                                format_func=lambda i: f"{plus.get(i).group}: {plus.get(i).full_label}"))
     cached, table = pc.indicator_map(v.vintage, v.level, v.area, ind.id, v.basemap, ctx.core20_on)
-    left, right = st.columns([3, 1], gap="medium")
+    left, right = st.columns([5, 2], gap="medium")
     with left:
-        ui.show_map(cached, key="plus_indicator_map", height=560)
+        ui.show_map(cached, key="plus_indicator_map", height=560, legend_in=right)
     with right:
         plus_panels.indicator_facts(ctx, ind, table)
     with st.expander(f"Table: {len(table):,} {plus.LEVEL_TEXT[ind.level]} rows"):
@@ -113,14 +113,13 @@ def hotspots_section(ctx: PageContext) -> None:
             "plus_hotspot", (ctx.slug, ref, col, perms, v.basemap, ctx.core20_on),
             lambda: plus_maps.hotspot_map(v.vintage, v.level, v.area, result, label, v.basemap,
                                           ctx.core20_on))
-    left, right = st.columns([3, 1], gap="medium")
+    left, right = st.columns([5, 2], gap="medium")
     with left:
-        ui.show_map(cached, key="plus_hotspot_map", height=560)
+        ui.show_map(cached, key="plus_hotspot_map", height=560, legend_in=right)
     with right:
-        st.metric("Hot spot LSOAs", f"{result.n_hot:,}")
-        st.metric("Cold spot LSOAs", f"{result.n_cold:,}")
-        st.dataframe(result.counts().rename_axis("Class").reset_index(name="LSOAs"), hide_index=True,
-                     width="stretch")
+        h, c = st.columns(2)  # the class counts are in the legend above
+        h.metric("Hot spot LSOAs", f"{result.n_hot:,}")
+        c.metric("Cold spot LSOAs", f"{result.n_cold:,}")
     st.info(result.method_note, icon=":material/functions:")
     notes = [result.method_note, *mapview.attribution_lines(v.vintage),
              *(plus.get(ref).attribution() if kind == "indicator" else [])]

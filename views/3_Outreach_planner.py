@@ -133,7 +133,7 @@ def plan_section(ctx: PageContext, c: dict) -> None:
             "plan", (entry.get("plan_id"), entry.get("run"), v.basemap, ctx.core20_on, existing),
             lambda: outreach_maps.plan_map(data, v.vintage, v.level, v.area, basemap=v.basemap,
                                            core20_on=ctx.core20_on, existing_sites=sites))
-        ui.show_map(cached, key="op_plan_map", height=MAP_HEIGHT)
+        ui.show_map(cached, key="op_plan_map", height=MAP_HEIGHT, legend_in=right)
     with right:
         plan_view.sites_table(data)
         plan_view.curve(data)
@@ -162,7 +162,7 @@ def access_section(ctx: PageContext, c: dict) -> None:
             "access", (ctx.slug, c["types"], key, r, v.basemap, ctx.core20_on),
             lambda: outreach_maps.access_map(res, v.vintage, v.level, v.area, c["types"], sites,
                                              basemap=v.basemap, core20_on=ctx.core20_on))
-        ui.show_map(cached, key="op_access_map", height=MAP_HEIGHT)
+        ui.show_map(cached, key="op_access_map", height=MAP_HEIGHT, legend_in=right)
     with right:
         st.altair_chart(plan_view.bands_chart(res.bands), width="stretch")
         st.markdown(f"**Target LSOAs beyond {r:g} km** ({len(res.uncovered):,}), farthest first")

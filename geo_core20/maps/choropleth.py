@@ -135,7 +135,10 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
     m.options["maxZoom"] = MAX_ZOOM
     # Fit before any layer exists and without Leaflet's zoom animation: animated, every view
     # flashed from the starting zoom to the fitted one and drew ~0.25 s later.
-    fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]], padding=(8, 8))
+    # padding keeps the area clear of the controls: zoom buttons (top left), scale bar and
+    # attribution (bottom); the Isles of Scilly sat under the scale bar with an even 8 px
+    fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]], padding_top_left=(44, 8),
+                               padding_bottom_right=(8, 34))
     fit.options["animate"] = False
     m.add_child(fit)
     if basemap != "none":

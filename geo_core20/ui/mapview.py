@@ -130,8 +130,11 @@ class _PlainMap:
     map: folium.Map
 
 
-def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620) -> str | None:
+def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, legend_in=None) -> str | None:
     """Draw a map with its legend beside it; returns the LSOA code last clicked (None before any).
+
+    ``legend_in``: a container beside the map to hold the legend (e.g. the page's side column);
+    by default the map gets a column of its own for it.
 
     Only ``last_active_drawing`` comes back from the browser, so panning and zooming never
     rerun the script; a click reruns it without redrawing the map, because the cached
@@ -139,7 +142,10 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620) -> 
     """
     height = present.map_height(height)
     legend = cached.legend
-    map_col, legend_col = st.columns([4, 1], gap="small") if legend is not None else (st.container(), None)
+    if legend is None or legend_in is not None:
+        map_col, legend_col = st.container(), legend_in
+    else:
+        map_col, legend_col = st.columns([4, 1], gap="small")
     rendered = cached.rendered
     with map_col:
         out = _component_func(
@@ -149,7 +155,7 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620) -> 
             feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
             css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
         )
-    if legend_col is not None:
+    if legend is not None and legend_col is not None:
         # legend_html escapes every text it shows (titles may hold uploaded layer names)
         legend_col.markdown(classify.legend_html(legend), unsafe_allow_html=True)
     return clicked_code(out)

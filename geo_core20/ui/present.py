@@ -17,7 +17,8 @@ PARAM = "present"
 MAP_HEIGHT = 780
 
 # What a presentation hides: every input widget and download in the page, the sidebar and
-# Streamlit's own toolbar. The exit button is kept (its container has the class st-key-<key>).
+# Streamlit's own toolbar. The exit button is kept (its container has the class st-key-<key>,
+# excluded from the hiding rule: a separate 'show' rule would lose on specificity).
 _WIDGETS = ("stSelectbox", "stMultiSelect", "stRadio", "stNumberInput", "stTextInput", "stSlider",
             "stCheckbox", "stFileUploader", "stDownloadButton", "stButtonGroup", "stCode", "stForm",
             "stExpander", "stButton", "stTextArea")
@@ -26,7 +27,6 @@ _CSS = """
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
 [data-testid="stToolbar"] {display: none !important;}
 HIDDEN {display: none !important;}
-.st-key-gc20_present_exit {display: block !important;}
 [data-testid="stMain"] h1 {font-size: 3.2rem !important;}
 [data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1.25rem !important;}
 [data-testid="stMetricValue"] {font-size: 2.8rem !important;}
@@ -37,8 +37,8 @@ HIDDEN {display: none !important;}
 
 
 def _css() -> str:
-    hidden = ", ".join(f'[data-testid="stMain"] [data-testid="stElementContainer"]:has([data-testid="{w}"])'
-                       for w in _WIDGETS)
+    hidden = ", ".join(f'[data-testid="stMain"] [data-testid="stElementContainer"]'
+                       f':not(.st-key-gc20_present_exit):has([data-testid="{w}"])' for w in _WIDGETS)
     return _CSS.replace("HIDDEN", hidden)
 
 
