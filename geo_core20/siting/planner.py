@@ -382,4 +382,8 @@ def plan_csv(result: PlanResult) -> str:
         "target_core20_share": None if eq is None else round(eq.target_core20_share, 6),
         "status": s.status,
     })
+    # estimated people (focus populations) are fractional: 2 decimals, no float noise such as 4464.000000001
+    for col in ("site_covered_population", "target_population_covered", "total_target_population",
+                "mean_cost"):
+        frame[col] = pd.to_numeric(frame[col]).astype(float).round(2)
     return csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
