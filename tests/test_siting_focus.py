@@ -3,6 +3,7 @@ plan reports the Core20 share of the people it covers against that share in the 
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -155,3 +156,13 @@ def test_a_focus_population_that_cannot_be_had_is_a_clear_error():
 
     with pytest.raises(siting.SitingError, match="cancer.*focus population is not available here.*make data"):
         siting.Target("core20", focus="cancer").weights(_area(), focus_population=missing)
+
+
+def test_plan_csv_has_no_float_noise(atlas2025, capsys):
+    code = cli.main(["plan", "--level", "icb", "--area", ICB, "--focus", "cancer", "--k", "2",
+                     "--format", "csv"])
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert code == 0 and (frame["focus"] == "cancer").all() and len(frame) == 2
+    for col in ("site_covered_population", "target_population_covered", "total_target_population",
+                "mean_cost"):
+        assert (frame[col].round(2) == frame[col]).all()
