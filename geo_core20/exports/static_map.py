@@ -224,9 +224,12 @@ def draw_map(
         if mask.any():
             outline = choropleth.dissolve(np.asarray(geoms)[mask])
             line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
-            width = 0.3 if len(frame) > 8000 else 0.6
-            line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=width + 0.8, zorder=3)
-            line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=width, zorder=4)
+            if len(frame) > 8000:
+                # national scale: a hairline without halo, or the cities turn black and hide their fills
+                line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.12, zorder=4)
+            else:
+                line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=1.4, zorder=3)
+                line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.6, zorder=4)
     boundary_bng = _bng(area_boundary)
     if boundary_bng is not None:
         gpd.GeoSeries([shapely.boundary(boundary_bng)], crs=schema.CRS_BNG).plot(
@@ -547,6 +550,11 @@ def _view(vintage: str, level: str, area_code: str | None, shade: str, core20_ou
     )
 
 
+def _locator_vintage(v: _View) -> str | None:
+    """England needs no "where in England" inset."""
+    return None if v.level == "england" else v.vintage
+
+
 def explorer_map(
     vintage: str,
     level: str,
@@ -572,7 +580,7 @@ def explorer_map(
         area_boundary=v.boundary,
         area_name=v.name,
         context=v.context,
-        locator_vintage=vintage,
+        locator_vintage=_locator_vintage(v),
         with_legend=with_legend,
     )
     return MapFigure(fig, title, subtitle, v.legend, v.legend.notes, key_numbers(v.summary))
@@ -612,7 +620,7 @@ def coastal_map(
         area_boundary=v.boundary,
         area_name=v.name,
         context=v.context,
-        locator_vintage=vintage,
+        locator_vintage=_locator_vintage(v),
         with_legend=with_legend,
     )
     numbers = {
@@ -681,7 +689,7 @@ def plan_map(
         area_name=v.name,
         context=v.context,
         points=layers,
-        locator_vintage=vintage,
+        locator_vintage=_locator_vintage(v),
         with_legend=with_legend,
     )
     numbers = key_numbers(v.summary)
