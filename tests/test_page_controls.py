@@ -201,3 +201,34 @@ def test_bad_link_values_are_echoed_as_given():
     warnings = " ".join(w.value for w in at.warning)
     assert "'e54999999x'" in warnings and "'Bogus'" in warnings
     assert "E54999999X" not in warnings
+
+
+def test_plus_gis_upload_and_excel_sheet_choice(tmp_path):
+    import io
+
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    at = section(plus_page(), "Local data")
+    pts = gpd.GeoDataFrame({"name": ["Hostel <b>A</b>", "Venue B"]},
+                           geometry=[Point(-0.335, 53.745), Point(-0.36, 53.76)], crs="EPSG:4326")
+    path = tmp_path / "sites.geojson"
+    pts.to_file(path, driver="GeoJSON")
+    at.file_uploader(key="plus_upload").upload("sites.geojson", path.read_bytes(), "application/geo+json").run()
+    at.button(key="plus_add_layer").click().run()
+    ok(at)
+    res = at.session_state["plus_layers"]["sites"]
+    assert res.kind == "points" and res.rows_loaded == 2
+
+    book = io.BytesIO()
+    with pd.ExcelWriter(book) as xl:
+        pd.DataFrame().to_excel(xl, sheet_name="Cover", index=False)
+        pd.DataFrame({"postcode": ["HU1 1HJ"], "name": ["x"]}).to_excel(xl, sheet_name="Data", index=False)
+        pd.DataFrame({"lsoa_code": ["E01012793"], "value": [3]}).to_excel(xl, sheet_name="Other", index=False)
+    at.file_uploader(key="plus_upload").upload("book.xlsx", book.getvalue(), "application/vnd.ms-excel").run()
+    ok(at)
+    sheet = next(s for s in at.selectbox if s.label == "Sheet")
+    assert sheet.options == ["Cover", "Data", "Other"] and sheet.value == "Data"  # the first sheet with data
+    sheet.set_value("Other").run()
+    assert next(r for r in at.radio if r.label == "This file is a").value == "lsoa"

@@ -132,7 +132,8 @@ def local_data_section(ctx: PageContext) -> None:
     st.markdown("Add your own data: a **table keyed by LSOA code** (2011 or 2021 codes; 2011 codes are "
                 "converted with the ONS lookup) or a **list of places** with postcodes, longitude/latitude "
                 "or easting/northing (e.g. traveller sites, hostels, community venues), counted per LSOA. "
-                f"CSV or Excel (.xlsx), up to {uploads.MAX_BYTES // 1024 // 1024} MB. Files stay in this "
+                "CSV or Excel (.xlsx), or GIS files (GeoJSON, GeoPackage, zipped shapefile: points, or areas "
+                f"counted per LSOA), up to {uploads.MAX_BYTES // 1024 // 1024} MB. Files stay in this "
                 "browser session only.")
     upload_form.add_layer_form()
     pick = upload_form.pick_layer()

@@ -5,6 +5,8 @@ Layers live in this browser session only (``layers()``), never on disk or in oth
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pandas as pd
 import streamlit as st
 
@@ -72,28 +74,56 @@ def _lsoa_options(raw: uploads.RawTable, fid: str) -> dict:
     return {"value_columns": semantics, "code_column": code_col}
 
 
-def _read(file) -> tuple[uploads.RawTable, str] | None:
-    """The file as a table and the kind it looks like, or None after showing why it cannot be used."""
+def _failed(exc: Exception) -> None:
+    st.session_state.pop(_K_ADDED, None)  # an earlier success must not sit beside this failure
+    st.error(str(exc), icon=":material/error:")
+
+
+def _add(res, name: str) -> None:
+    res.name = unique_name(name)
+    layers()[res.name] = res
+    st.session_state[_K_ADDED] = res.name
+    keep.put(K_SHOW, res.name)  # the new layer is the one shown, with its report
+
+
+def _gis_form(data: bytes, filename: str, fid: str) -> None:
+    """A GeoJSON, GeoPackage or zipped shapefile: pick its layer, then add it."""
     try:
-        raw = uploads.read_upload(file.getvalue(), file.name)
-        return raw, uploads.detect_kind(raw)
+        names = uploads.gis_layers(data, filename)
     except uploads.UploadError as exc:
-        st.session_state.pop(_K_ADDED, None)  # an earlier success must not sit beside this failure
-        st.error(str(exc), icon=":material/error:")
-        return None
+        _failed(exc)
+        return
+    layer = (st.selectbox("Layer of the file", names, key=f"plus_upload_layer_{fid}") if len(names) > 1
+             else (names[0] if names else None))
+    name = st.text_input("Layer name", value=PurePath(filename).stem, key=f"plus_upload_name_{fid}",
+                         max_chars=60)
+    if st.button("Add layer", type="primary", key="plus_add_layer", icon=":material/add:"):
+        try:
+            with st.spinner("Loading…"):
+                _add(uploads.load_gis(data, filename, cache.load_atlas_cached("2025"), layer=layer), name)
+        except uploads.UploadError as exc:
+            _failed(exc)
 
 
-def add_layer_form() -> None:
-    """File -> what it is -> options -> Add layer (the new layer becomes the one shown)."""
-    file = st.file_uploader("Upload a CSV or Excel file", type=["csv", "txt", "tsv", "xlsx", "xlsm"],
-                            key="plus_upload", max_upload_size=uploads.MAX_BYTES // 1024 // 1024)
-    if file is None:
+def _table_form(data: bytes, filename: str, fid: str) -> None:
+    """A CSV or Excel table: its sheet (if several), what it is, its columns, then add it."""
+    sheet = st.session_state.get(f"plus_upload_sheet_{fid}")
+    try:
+        raw = uploads.read_upload(data, filename, sheet=sheet)
+        detected = uploads.detect_kind(raw)
+    except uploads.UploadError as exc:
+        _failed(exc)
+        raw, detected = None, None
+    if raw is not None:
+        st.session_state[f"_plus_sheets_{fid}"] = raw.sheets
+    sheets = st.session_state.get(f"_plus_sheets_{fid}") or []
+    if len(sheets) > 1:  # drawn after the read so the default is the sheet it found data in
+        st.selectbox("Sheet", sheets, key=f"plus_upload_sheet_{fid}",
+                     index=sheets.index(raw.sheet) if raw is not None and raw.sheet in sheets else 0,
+                     help=f"The workbook's sheets: {', '.join(sheets)}.")
+    if raw is None:
         return
-    fid = getattr(file, "file_id", None) or f"{file.name}-{file.size}"  # per-file widget state
-    read = _read(file)
-    if read is None:
-        return
-    raw, detected = read
+    fid = f"{fid}:{raw.sheet}" if raw.sheet else fid  # another sheet is another table: fresh choices
     where = (f" ({raw.encoding}, delimiter {raw.delimiter!r})" if raw.encoding else f" (sheet '{raw.sheet}')")
     st.caption(escape_markdown(f"Read {len(raw.frame):,} rows and {len(raw.frame.columns)} columns{where}. "
                                + " ".join(raw.notes)))
@@ -111,13 +141,24 @@ def add_layer_form() -> None:
             else:
                 res = uploads.load_points(raw, atlas21)
     except uploads.UploadError as exc:
-        st.session_state.pop(_K_ADDED, None)
-        st.error(str(exc), icon=":material/error:")
+        _failed(exc)
         return
-    res.name = unique_name(name)
-    layers()[res.name] = res
-    st.session_state[_K_ADDED] = res.name
-    keep.put(K_SHOW, res.name)  # the new layer is the one shown, with its report
+    _add(res, name)
+
+
+def add_layer_form() -> None:
+    """File -> what it is -> options -> Add layer (the new layer becomes the one shown)."""
+    file = st.file_uploader("Upload a CSV, Excel or GIS file (GeoJSON, GeoPackage, zipped shapefile)",
+                            type=["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
+                            key="plus_upload", max_upload_size=uploads.MAX_BYTES // 1024 // 1024)
+    if file is None:
+        return
+    fid = getattr(file, "file_id", None) or f"{file.name}-{file.size}"  # per-file widget state
+    data = file.getvalue()
+    if uploads.is_gis(data, file.name):
+        _gis_form(data, file.name, fid)
+    else:
+        _table_form(data, file.name, fid)
 
 
 def layer_summary() -> pd.DataFrame:
