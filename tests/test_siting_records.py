@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo_core20 import access, cli, plans, plus, siting, sources
 
@@ -146,3 +148,25 @@ def test_cli_command_is_empty_when_the_command_line_cannot_reproduce_the_plan():
     assert plans.cli_command(dataclasses.replace(req, target=siting.Target("custom"))) == ""
     upload_rule = plus.TargetSpec("core20", "and", (plus.parse_condition("up:my%20layer"),))
     assert plans.cli_command(dataclasses.replace(req, target=siting.Target.from_spec(upload_rule))) == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="coretalndfuspx=&:,2019gmi ", max_size=60))
+def test_any_target_text_reads_as_a_target_or_a_clear_error(text):
+    try:
+        target = siting.Target.from_key(text)
+    except ValueError as exc:  # SitingError or plus.TargetError, both with a message
+        assert str(exc)
+        return
+    assert siting.Target.from_key(target.key()) == target
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.sampled_from(sorted(json.loads(V1.read_text())["request"])), max_size=5))
+def test_a_plan_record_missing_request_fields_still_reads(dropped):
+    data = json.loads(V1.read_text())
+    for key in dropped:
+        del data["request"][key]
+    plan = siting.PlanResult.from_dict(data)
+    assert plan.request.target.base in (*siting.TARGET_BASES, "custom")
+    assert siting.PlanResult.from_dict(json.loads(json.dumps(plan.to_dict()))).request == plan.request
