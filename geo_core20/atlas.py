@@ -324,6 +324,19 @@ def build_sites(raw_dir: Path | None = None, boundaries_dir: Path | None = None,
 
 # --- loading ------------------------------------------------------------------------------------
 
+REBUILD_COMMAND = "python -m geo_core20 data build --force"
+
+
+class CacheError(DataError):
+    """A built cache file that is damaged (truncated, corrupt, or not what its build recorded)."""
+
+
+def cache_fault(path: Path | str, problem: str) -> CacheError:
+    """The error for a damaged cache file: names the file, the fault and the command that rebuilds it."""
+    return CacheError(f"The cache file {path} is damaged ({problem}). Rebuild it with "
+                      f"`{REBUILD_COMMAND}` (or `make data`); the raw inputs are not touched.")
+
+
 def _require(path: Path) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{path} not built yet: run `python -m geo_core20 data build` "
@@ -331,9 +344,26 @@ def _require(path: Path) -> Path:
     return path
 
 
+def read_cache(path: Path) -> gpd.GeoDataFrame:
+    """A built GeoParquet cache, checked: unreadable, truncated or short files raise `CacheError`."""
+    _require(path)
+    try:
+        gdf = gpd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for damaged files
+        raise cache_fault(path, f"{type(exc).__name__}: {str(exc)[:160]}") from exc
+    meta = _meta_path(path)
+    try:
+        rows = json.loads(meta.read_text())["rows"] if meta.exists() else None
+    except (ValueError, KeyError, OSError):
+        rows = None
+    if rows is not None and rows != len(gdf):
+        raise cache_fault(path, f"{len(gdf):,} rows where its build wrote {rows:,}")
+    return gdf
+
+
 @lru_cache(maxsize=4)
 def _load_atlas_cached(vintage: str, processed: str) -> gpd.GeoDataFrame:
-    return gpd.read_parquet(_require(atlas_path(vintage, Path(processed))))
+    return read_cache(atlas_path(vintage, Path(processed)))
 
 
 def load_atlas(vintage: str, processed_dir: Path | None = None) -> gpd.GeoDataFrame:
@@ -344,7 +374,7 @@ def load_atlas(vintage: str, processed_dir: Path | None = None) -> gpd.GeoDataFr
 
 @lru_cache(maxsize=4)
 def _load_display_cached(vintage: str, processed: str) -> gpd.GeoSeries:
-    return gpd.read_parquet(_require(display_path(vintage, Path(processed)))).geometry
+    return read_cache(display_path(vintage, Path(processed))).geometry
 
 
 def load_display_geometry(vintage: str, processed_dir: Path | None = None) -> gpd.GeoSeries:
@@ -355,7 +385,7 @@ def load_display_geometry(vintage: str, processed_dir: Path | None = None) -> gp
 
 @lru_cache(maxsize=2)
 def _load_sites_cached(processed: str) -> gpd.GeoDataFrame:
-    return gpd.read_parquet(_require(sites_path(Path(processed))))
+    return read_cache(sites_path(Path(processed)))
 
 
 def load_sites(processed_dir: Path | None = None) -> gpd.GeoDataFrame:

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from geo_core20 import schema, sources
+from geo_core20 import atlas, schema, sources
+from geo_core20.readers import DataError
 
 POSTCODE_INDEX_PATH = sources.PROCESSED_DIR / "postcodes.parquet"
 CODEPOINT_DATASET = "codepoint_open"
@@ -160,25 +161,47 @@ def build_postcode_index(zip_path: Path | str | None = None, out_path: Path | st
 
 
 def _codepoint_zip() -> Path:
-    from geo_core20 import atlas  # local import: atlas pulls in the heavier build machinery
-
     return atlas.input_path(CODEPOINT_DATASET)
+
+
+_INDEX_COLUMNS = ("postcode", "easting", "northing", "lon", "lat", "pqi", "country")
+_MIN_POSTCODES = 1  # a cache with no postcode at all is damaged (a full build holds ~1.7 million)
 
 
 @lru_cache(maxsize=2)
 def _load_index_cached(path: str) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for damaged files
+        raise atlas.cache_fault(path, f"{type(exc).__name__}: {str(exc)[:160]}") from exc
+    missing = [c for c in _INDEX_COLUMNS if c not in frame.columns]
+    if missing or len(frame) < _MIN_POSTCODES:
+        raise atlas.cache_fault(path, f"missing columns {missing}" if missing else "no postcodes")
     return frame.set_index("postcode")
 
 
 def load_postcode_index(path: Path | str | None = None, build_if_missing: bool = True) -> pd.DataFrame:
-    """The postcode table indexed by normalised postcode (cached per process, read-only)."""
+    """The postcode table indexed by normalised postcode (cached per process, read-only).
+
+    A missing or damaged cache is rebuilt from Code-Point Open when ``build_if_missing`` (and the
+    zip is there); otherwise a damaged one raises `atlas.CacheError` naming the file and the
+    rebuild command.
+    """
     path = Path(path) if path else POSTCODE_INDEX_PATH
     if not path.exists():
         if not build_if_missing:
             raise FileNotFoundError(f"{path} not built: run geocode.build_postcode_index()")
         build_postcode_index(out_path=path)
-    return _load_index_cached(str(path))
+    try:
+        return _load_index_cached(str(path))
+    except atlas.CacheError as fault:
+        if not build_if_missing:
+            raise
+        try:
+            build_postcode_index(out_path=path)
+        except (DataError, OSError, ValueError) as exc:
+            raise fault from exc
+        return _load_index_cached(str(path))
 
 
 def locate_postcodes(values: pd.Series, index: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -363,9 +363,31 @@ def current_asset(static_dir: Path | str | None, vintage: str, atlas_gdf: gpd.Ge
             or manifest.get("fingerprint") != _cached_fingerprint(atlas_gdf, vintage)):
         return None
     folder = static_dir / ASSET_SUBDIR
-    if not all((folder / c["file"]).is_file() for c in manifest.get("chunks", [])):
-        return None
+    if not all(_chunk_intact(folder / c["file"], c.get("bytes")) for c in manifest.get("chunks", [])):
+        return None  # a missing, truncated or corrupt chunk: the caller rebuilds the asset
     return manifest
+
+
+def _chunk_intact(path: Path, size: int | None) -> bool:
+    """Whether a chunk file and its uncompressed twin hold what the build wrote (checked once per mtime)."""
+    try:
+        stats = (path.stat(), path.with_name(path.name.removesuffix(".gz")).stat())
+    except OSError:
+        return False
+    return _chunk_intact_cached(str(path), size, *(x for st in stats for x in (st.st_mtime_ns, st.st_size)))
+
+
+@lru_cache(maxsize=64)
+def _chunk_intact_cached(path: str, size: int | None, *stamp: int) -> bool:
+    # the file name carries the first 12 hex digits of the sha256 of the gzip bytes
+    packed = Path(path).read_bytes()
+    if (size is not None and len(packed) != size) or not path.endswith(
+            f"_{hashlib.sha256(packed).hexdigest()[:12]}.bin.gz"):
+        return False
+    try:
+        return gzip.decompress(packed) == Path(path.removesuffix(".gz")).read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return False
 
 
 def build_national_assets(vintage: str, static_dir: Path | str | None = None,
