@@ -20,7 +20,7 @@ import streamlit as st
 from geo_core20 import schema, ui
 from geo_core20.maps import styles
 from geo_core20.ui import downloads as dl
-from geo_core20.ui import focus, page, panels
+from geo_core20.ui import exports_panel, focus, page, panels
 from geo_core20.ui.state import View
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
@@ -128,6 +128,8 @@ def explorer() -> None:
         if tabs[3].open:
             focus.panel(ctx)
     downloads(view, core20_outline)
+    exports_panel.view_exports(view.vintage, view.level, view.area, view.shade, core20_outline, ctx.area_name,
+                               ctx.slug, focus.current())
     st.divider()
     panels.attribution(view.vintage)
 

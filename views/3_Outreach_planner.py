@@ -13,9 +13,10 @@ import time
 import streamlit as st
 
 from geo_core20 import access, areas, plans, plus, siting, ui
+from geo_core20.exports import charts
 from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
-from geo_core20.ui import downloads, focus, keep, page, panels, plan_form, plan_view, target
+from geo_core20.ui import downloads, exports_panel, focus, keep, page, panels, plan_form, plan_view, target
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.plan_view import K_RESULT, fmt_pop
@@ -138,6 +139,7 @@ def plan_section(ctx: PageContext, c: dict) -> None:
         plan_view.sites_table(data)
         plan_view.curve(data)
     plan_view.plan_downloads(entry)
+    exports_panel.plan_exports(data, f"plan_{ctx.slug}")
     plan_view.save_form(entry, ui.view_params(v))
 
 
@@ -179,6 +181,8 @@ def access_section(ctx: PageContext, c: dict) -> None:
     downloads.csv(d[0], "Uncovered target LSOAs (CSV)",
                   lambda: export.to_csv(res.uncovered, notes),
                   f"{slug}_uncovered.csv")
+    exports_panel.chart_buttons("Distance bands chart", lambda fmt: charts.distance_bands_chart(
+        res.bands, fmt, area_name=ctx.area_name), f"{slug}_bands", "op_export_bands")
     downloads.csv(d[1], "Distance bands (CSV)", lambda: export.to_csv(res.bands, notes),
                   f"{slug}_bands.csv")
 

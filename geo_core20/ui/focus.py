@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import clinical
+from geo_core20.exports import charts
 from geo_core20.maps import export, upload_maps
 from geo_core20.maps import view as mapview
-from geo_core20.ui import cache, downloads, keep
+from geo_core20.ui import cache, downloads, exports_panel, keep
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui.text import escape_markdown
 
@@ -122,6 +123,9 @@ def panel(ctx: PageContext) -> None:
              *clinical.attribution(focus)]
     downloads.csv(st, "Focus figures (CSV)", lambda: export.lsoa_csv(table, notes),
                   f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")
+    compare = compare_cached(v.vintage, v.level, v.area, focus)
+    exports_panel.chart_buttons("Focus comparison chart", lambda fmt: charts.focus_compare_chart(
+        compare, fmt, label=f.target_label), f"focus_{focus}_{ctx.slug}", "focus_chart")
     st.caption(escape_markdown(" ".join(dict.fromkeys(clinical.attribution(focus)))))
 
 

@@ -1,0 +1,93 @@
+"""Conference-ready downloads: print-quality maps, charts, the area profile and the slide deck.
+
+Every file comes from ``geo_core20.exports`` (the same code as ``python -m geo_core20
+export-map`` and ``report``); each is built only when its button is pressed and cached.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo_core20.exports import charts, report, static_map
+from geo_core20.exports import profile as area_profile
+from geo_core20.ui import cache
+
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
+        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=32)
+def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core20: bool, fmt: str) -> bytes:
+    fig = static_map.explorer_map(vintage, level, area, shade, core20_outline=core20)
+    return static_map.figure_bytes(fig.figure, fmt)
+
+
+@st.cache_data(show_spinner="Writing the report…", max_entries=16)
+def report_file(vintage: str, level: str, area: str | None, shade: str, focus_id: str | None,
+                fmt: str) -> bytes:
+    prof = area_profile.build_profile(vintage, level, area, shade=shade, focus=focus_id)
+    return report.report_bytes(prof, fmt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def decile_chart_bytes(vintage: str, level: str, area: str | None, area_name: str, fmt: str) -> bytes:
+    prof = charts.profile_frame(cache.load_atlas_cached(vintage), level, area)
+    return charts.decile_profile_chart(prof, area_name, fmt, england_ticks=level != "england")
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def plan_map_bytes(plan: dict, fmt: str) -> bytes:
+    return static_map.figure_bytes(static_map.plan_map(plan).figure, fmt)
+
+
+def _button(container, label: str, data, file_name: str, fmt: str, key: str) -> None:
+    container.download_button(label, data, file_name=file_name, mime=MIME[fmt], on_click="ignore", key=key,
+                              icon=":material/download:")
+
+
+def view_exports(vintage: str, level: str, area: str | None, shade: str, core20: bool, area_name: str,
+                 slug: str, focus_id: str | None = None) -> None:
+    """The explorer's print map, charts, profile and deck (with the clinical focus, if one is chosen)."""
+    st.subheader("Print and present")
+    st.caption("Print-quality maps (300 dpi PNG, SVG, PDF) with title, legend, scale bar, north arrow, "
+               "locator and attribution; the area profile as a web page or PDF; an editable slide deck. "
+               "Each is made when you press its button (a few seconds).")
+    f = focus_id
+    c = st.columns(4)
+    for i, fmt in enumerate(("png", "svg", "pdf")):
+        _button(c[i], f"Map ({fmt.upper()})",
+                lambda fmt=fmt: view_map_bytes(vintage, level, area, shade, core20, fmt),
+                f"map_{slug}_{shade}.{fmt}", fmt, f"gc20_export_map_{fmt}")
+    _button(c[3], "Slide deck (PPTX)", lambda: report_file(vintage, level, area, shade, f, "pptx"),
+            f"core20_deck_{slug}.pptx", "pptx", "gc20_export_pptx")
+    d = st.columns(4)
+    _button(d[0], "Area profile (HTML)", lambda: report_file(vintage, level, area, shade, f, "html"),
+            f"core20_profile_{slug}.html", "html", "gc20_export_html")
+    _button(d[1], "Area profile (PDF)", lambda: report_file(vintage, level, area, shade, f, "pdf"),
+            f"core20_profile_{slug}.pdf", "pdf", "gc20_export_pdf")
+    for i, fmt in enumerate(("png", "svg")):
+        _button(d[2 + i], f"Decile chart ({fmt.upper()})",
+                lambda fmt=fmt: decile_chart_bytes(vintage, level, area, area_name, fmt),
+                f"deciles_{slug}.{fmt}", fmt, f"gc20_export_deciles_{fmt}")
+
+
+def chart_buttons(label: str, make, stem: str, key: str) -> None:
+    """PNG and SVG buttons for one chart (``make(fmt) -> bytes``)."""
+    c = st.columns(2)
+    for i, fmt in enumerate(("png", "svg")):
+        _button(c[i], f"{label} ({fmt.upper()})", lambda fmt=fmt: make(fmt), f"{stem}.{fmt}", fmt,
+                f"{key}_{fmt}")
+
+
+def plan_exports(data: dict, slug: str) -> None:
+    """An outreach plan's print map and coverage curve."""
+    c = st.columns(3)
+    for i, fmt in enumerate(("png", "svg", "pdf")):
+        _button(c[i], f"Plan map ({fmt.upper()})", lambda fmt=fmt: plan_map_bytes(data, fmt),
+                f"{slug}_map.{fmt}", fmt, f"op_export_map_{fmt}")
+    curve = pd.DataFrame(data.get("curve") or [])
+    if len(curve) > 1:
+        chart_buttons("Coverage curve", lambda fmt: charts.coverage_curve_chart(
+            curve, fmt, area_name=str(data.get("area_name", "")), chosen_k=int(data["request"]["k"])),
+            f"{slug}_curve", "op_export_curve")

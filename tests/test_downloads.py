@@ -1,0 +1,108 @@
+"""Every CSV the app offers opens with the documented recipe, pandas.read_csv(f, comment="#"), and the
+print/present buttons give files that open. CSV buttons all go through ui.downloads.csv."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo_core20 import access, clinical, hotspots, plans, plus, schema, siting, uploads
+from geo_core20.maps import export
+from geo_core20.maps import view as mapview
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
+ICB, HULL = "E54000008", "E06000010"
+
+
+def recipe(data: bytes) -> pd.DataFrame:
+    """Exactly what the download buttons' help text tells people to run."""
+    return pd.read_csv(io.BytesIO(data), comment="#")
+
+
+def test_the_help_text_quotes_the_recipe():
+    from geo_core20.ui import downloads
+
+    assert 'read_csv(' in downloads.CSV_HELP and "comment=\"#\"" in downloads.CSV_HELP.replace("'", '"')
+
+
+def test_every_csv_button_in_the_pages_goes_through_one_helper():
+    sources = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")),
+               *sorted((ROOT / "geo_core20" / "ui").glob("*.py"))]
+    offenders = [str(p.relative_to(ROOT)) for p in sources if p.name != "downloads.py"
+                 and re.search(r"text/csv|(?<!export)(?<!plans)\.to_csv\(", p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+@pytest.fixture(scope="module")
+def hull(atlas2025):
+    return atlas2025[atlas2025["lad_code"] == HULL]
+
+
+def test_explorer_csv(atlas2025):
+    table = mapview.lsoa_table("2025", "icb", ICB)
+    back = recipe(export.lsoa_csv(table, mapview.attribution_lines("2025")))
+    assert len(back) == len(table) and list(back.columns) == list(table.columns)
+    assert not any(re.search(r"\d\.\d{9,}", str(v)) for v in back[schema.IMD_SCORE])  # no float noise
+
+
+def test_plus_csvs(hull):
+    notes = [*mapview.attribution_lines("2025"), *plus.get("ethnic_minority").attribution(),
+             'a, "quoted" #note']
+    layer = pd.DataFrame(plus.area_layer(hull, "ethnic_minority").drop(columns="geometry"))
+    assert len(recipe(export.lsoa_csv(layer, notes))) == len(layer)
+    result = hotspots.gi_star(hull, plus.values(hull, "imd_score").astype(float), permutations=99)
+    table = pd.concat([hull[[schema.LSOA_CODE]].reset_index(drop=True), result.frame.reset_index(drop=True)],
+                      axis=1)
+    csv = export.lsoa_csv(table.astype({"hotspot": str}), [result.method_note, *notes])
+    assert len(recipe(csv)) == len(hull)
+    target = plus.evaluate(plus.TargetSpec("core20", "and", (plus.Condition("coastal"),)), hull)
+    frame = pd.DataFrame(plus.target_frame(hull, target).drop(columns="geometry"))
+    assert len(recipe(export.lsoa_csv(frame, ["Target: Core20 AND coastal", *notes]))) == len(frame)
+
+
+def test_upload_csvs(atlas2025):
+    res = uploads.load_upload((FIXTURES / "points_mixed.csv").read_bytes(), "v.csv", atlas2025)
+    back = recipe(export.to_csv(uploads.safe_export(res.points), ["Uploaded layer 'v'"]))
+    assert len(back) == res.rows_loaded
+    bad = uploads.errors_frame(res.errors)
+    assert len(recipe(export.to_csv(bad, ["Rows of the upload that could not be used"]))) == len(bad)
+
+
+def test_focus_and_outreach_csvs(atlas2025, tmp_path):
+    from geo_core20.ui.focus import comparison_table
+
+    compare = comparison_table(clinical.focus_compare(atlas2025, "cancer", "icb", ICB))
+    assert len(recipe(export.lsoa_csv(compare, clinical.attribution("cancer")))) == 6
+    sub = atlas2025[atlas2025["icb_code"] == ICB]
+    res = access.analyse(sub, _sites(), threshold=3000)
+    for frame in (res.uncovered, res.bands):
+        assert len(recipe(export.to_csv(frame, ["Distance to the nearest gp site"]))) == len(frame)
+    result = siting.plan("2025", "icb", ICB, "core20", ("gp",), 3.0, 2, "mclp", atlas_frame=atlas2025)
+    saved = plans.SavedPlan("abc", "Plan, with \"quotes\" =1+1", "2026-01-01", result.to_dict())
+    back = recipe(plans.to_csv(saved).encode("utf-8"))
+    assert len(back) == 2
+
+
+def _sites() -> pd.DataFrame:
+    from geo_core20 import atlas
+
+    sites = atlas.load_sites()
+    return sites[sites["site_type"] == "gp"]
+
+
+def test_print_and_present_buttons_make_files_that_open(atlas2025):
+    from PIL import Image
+
+    from geo_core20.ui import exports_panel
+
+    png = exports_panel.decile_chart_bytes("2025", "icb", ICB, "Cheshire and Merseyside", "png")
+    assert Image.open(io.BytesIO(png)).size[0] > 500
+    svg = exports_panel.decile_chart_bytes("2025", "icb", ICB, "Cheshire and Merseyside", "svg")
+    assert b"<svg" in svg[:500]
+    html = exports_panel.report_file("2025", "lad", HULL, schema.IMD_DECILE, None, "html").decode("utf-8")
+    assert "Kingston upon Hull" in html and "<script" not in html.lower()
