@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from geo_core20 import limits, safety, uploads
+from geo_core20 import geocode, limits, safety, uploads
 from geo_core20.uploads import UploadError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
@@ -266,3 +268,88 @@ def test_load_upload_dispatches(atlas2025, postcode_index):
     assert res.kind == "points" and res.name == "venues"
     with pytest.raises(UploadError, match="No usable column"):
         uploads.load_upload(fixture("no_usable_column.csv"), "n.csv", atlas2025)
+
+
+# --- the issue's two bugs, limits, sheets, zips, formulas ------------------------------------------
+
+def test_a_cell_over_the_csv_modules_field_limit_gets_a_message_not_a_csv_error(monkeypatch):
+    data = b"lsoa_code,notes,value\nE01000001," + b"x" * 140_000 + b",3\n"
+    with pytest.raises(UploadError, match=r"cell of 140,000 characters on row 2.*limits\.MAX_CELL_CHARS"):
+        uploads.read_upload(data, "long.csv")
+    monkeypatch.setattr(limits, "MAX_CELL_CHARS", 200_000)  # allowed: read in full (past csv's 131,072)
+    assert len(uploads.read_upload(data, "long.csv").frame["notes"].iat[0]) == 140_000
+
+
+def test_unquoted_thousands_separator_is_reported_not_mapped_as_a_phantom_column(lookup):
+    data = b"lsoa_code,value\nE01011949,12\nE01011950,1,000\nE01011951,7\n"
+    raw = uploads.read_upload(data, "counts.csv")
+    assert list(raw.frame.columns) == ["lsoa_code", "value"]
+    result = uploads.load_lsoa_table(raw, lookup=lookup, pop21=pd.Series(dtype=float),
+                                     pop11=pd.Series(dtype=float))
+    assert result.value_columns == {"value": "count"}
+    assert result.frame.set_index("lsoa_code")["value"].to_dict() == {"E01011949": 12.0, "E01011951": 7.0}
+    problem = by_row(result.errors)[3]
+    assert problem.severity == "error" and "3 values but the table has 2 columns" in problem.reason
+    assert "1,000" in problem.reason and problem.value == "E01011950,1,000"
+    assert result.rows_read == 3 and result.unmatched == 1
+
+
+def test_a_header_missing_its_last_names_keeps_the_unnamed_columns():
+    raw = uploads.read_upload(b"lsoa_code,value\nE01000001,1,a\nE01000002,2,b\n", "x.csv")
+    assert list(raw.frame.columns) == ["lsoa_code", "value", "column_3"] and not raw.errors
+
+
+def test_unclosed_quote_is_named():
+    with pytest.raises(UploadError, match=r"quote mark .* never closed, on row 3"):
+        uploads.read_upload(b'lsoa_code,name\nE01000001,a\nE01000002,"b\nE01000003,c\n', "q.csv")
+
+
+def test_row_limit_at_full_size():
+    data = b"lsoa_code,value\n" + b"E01000001,1\n" * (limits.MAX_ROWS + 1)
+    with pytest.raises(UploadError, match=r"limit is 250,000 data rows \(limits\.MAX_ROWS\)"):
+        uploads.read_upload(data, "big.csv")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_utf16_with_or_without_bom(codec):
+    raw = uploads.read_upload("lsoa_code,name\nE01000001,Caf\u00e9\n".encode(codec), "u.csv")
+    assert raw.encoding == "UTF-16" and raw.frame["name"].tolist() == ["Caf\u00e9"]
+
+
+def test_a_zip_holding_one_csv_is_read():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("export/table.csv", "lsoa_code,value\nE01000001,4\n")
+    raw = uploads.read_upload(buf.getvalue(), "table.zip")
+    assert raw.frame["value"].tolist() == ["4"] and "Read 'export/table.csv'" in raw.notes[0]
+
+
+def test_formulas_without_a_saved_result_are_flagged(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["lsoa_code", "value"])
+    book.active.append(["E01000001", "=1+1"])  # written by a program: no saved result
+    book.active.append(["E01000002", 3])
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    raw = uploads.read_upload(path.read_bytes(), "f.xlsx")
+    assert raw.frame["value"].tolist() == ["", "3"]
+    flagged = by_row(raw.errors)[2]
+    assert flagged.severity == "warning" and "formula with no saved result" in flagged.reason
+    assert flagged.value == "=1+1"
+
+
+def test_layer_on_vintage(atlas2025, atlas2019, lookup):
+    raw = uploads.read_upload(fixture("points_bng.csv"), "points_bng.csv")
+    on2019 = uploads.load_points(raw, atlas2019)
+    assert on2019.lsoa_vintage == "2019"
+    on2025 = uploads.layer_on_vintage(on2019, "2025", atlas2025)  # re-placed on 2021 LSOAs
+    expected = geocode.assign_lsoa(on2019.points["lon"], on2019.points["lat"], atlas2025)["lsoa_code"]
+    assert sorted(on2025["lsoa_code"]) == sorted(expected.dropna())
+    assert uploads.layer_on_vintage(on2019, "2019") is on2019.counts
+    table = uploads.load_lsoa_table(uploads.read_upload(fixture("lsoa21_bom_semicolon.csv"), "t.csv"),
+                                    lookup=lookup, pop21=pd.Series(dtype=float), pop11=pd.Series(dtype=float))
+    assert uploads.layer_on_vintage(table, "2025") is table.frame
+    empty = uploads.layer_on_vintage(table, "2019")
+    assert empty.empty and list(empty.columns) == list(table.frame.columns)

@@ -17,7 +17,7 @@ from unittest import mock
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
@@ -26,17 +26,14 @@ from geo_core20.uploads import UploadError
 
 # GC20_EXAMPLES scales every test's examples (e.g. 20 for a quick local run; 1000 for a long hunt)
 SCALE = int(os.environ.get("GC20_EXAMPLES", "150")) / 150
-DEV_PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
 PROPS = settings(
     max_examples=max(1, int(150 * SCALE)),
     deadline=None,
-    phases=DEV_PHASES,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 FEW = settings(
     max_examples=max(1, int(60 * SCALE)),
     deadline=None,
-    phases=DEV_PHASES,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 NAMES = ("x.csv", "x.txt", "x.xlsx", "x.zip", "x.geojson", "x.gpkg", "x.json", "noext")

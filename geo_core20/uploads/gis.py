@@ -227,8 +227,7 @@ def read_gis(data: bytes, filename: str, *, layer: str | None = None) -> GisTabl
         raise UploadError(f"'{filename}' is empty (0 bytes).")
     if len(data) > limits.MAX_BYTES:
         raise UploadError(f"'{filename}' is {len(data) / 2**20:.1f} MB; the limit is {limits.MAX_UPLOAD_MB} "
-                          "MB "
-                          "(limits.MAX_BYTES).")
+                          "MB (limits.MAX_BYTES).")
     if gis_format(data, filename) == "geojson":
         _check_json(data, filename)
     notes: list[str] = []

@@ -443,8 +443,7 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
         file_format = "xlsx"
         for n, formula in _unsaved_formulas(data, filename, chosen, rows):
             errors.append(RowError(n, "formula with no saved result: read as empty (open and save the file "
-                                      "in "
-                                   "Excel, or paste values)", "", formula[:200], severity="warning"))
+                                      "in Excel, or paste values)", "", formula[:200], severity="warning"))
         if errors:
             notes.append(f"{len(errors):,} formula cell(s) had no saved result and were read as empty.")
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -506,7 +505,8 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
     else:
         columns = [f"column_{i}" for i in range(1, n_cols + 1)]
     if len(body) > limits.MAX_ROWS:
-        raise UploadError(f"'{filename}' has {len(body):,} data rows; the limit is {limits.MAX_ROWS:,} "
+        raise UploadError(f"'{filename}' has {len(body):,} data rows; the limit is "
+                          f"{limits.MAX_ROWS:,} data rows "
                           "(limits.MAX_ROWS). Keep only the rows you need, or split the file.")
     frame = pd.DataFrame([r for _, r in body], columns=columns, dtype=object)
     if frame.empty:
