@@ -115,10 +115,10 @@ def test_html_is_self_contained_escaped_and_shows_the_figures(html, prof):
     # the plan's name is shown as text, never as markup
     assert PLAN_NAME in text and "b" not in parser.tags
     assert "&lt;b&gt;Pharmacies &amp; Core20&lt;/b&gt;" in html
-    # every image inlined (no network, no local files): 3 maps (PNG), decile + coverage charts (SVG)
+    # every image inlined (no network, no local files): 3 maps (PNG); decile, focus, coverage charts (SVG)
     assert all(src.startswith("data:image/") for src in parser.imgs)
     kinds = [re.match(r"data:(image/[a-z+]+);", s).group(1) for s in parser.imgs]
-    assert kinds.count("image/png") == 3 and kinds.count("image/svg+xml") == 2
+    assert kinds.count("image/png") == 3 and kinds.count("image/svg+xml") == 3
     first = Image.open(io.BytesIO(base64.b64decode(parser.imgs[0].split(",", 1)[1])))
     assert first.size[0] > 2000
 
@@ -164,6 +164,9 @@ def test_deck_slides_pictures_and_real_text(deck, prof):
     assert f"Core20 LSOAs: {prof.summary['core20_lsoas']:,}" in first_map
     assert "Coastal (237)" in texts(map_slides[1])
     assert "Chosen outreach site (3)" in texts(map_slides[2])
+    focus_slide = slides[6]
+    assert "Hypertension" in focus_slide.shapes.title.text
+    assert sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in focus_slide.shapes) == 1
     assert "Open Government Licence" in texts(slides[-1])
 
 

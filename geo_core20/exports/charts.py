@@ -8,6 +8,7 @@ records, ``access.distance_bands``) and returns the file's bytes.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,7 +35,10 @@ def _check(fmt: str) -> str:
 def _figure(title: str) -> tuple[Figure, object]:
     fig = Figure(figsize=CHART_SIZE, dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold", family=FONT)
+    # a figure-level title, wrapped: long area names must not run off the chart
+    fig.suptitle(
+        "\n".join(textwrap.wrap(title, 70)), x=0.02, ha="left", fontsize=12, fontweight="bold", family=FONT
+    )
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=9)
@@ -172,7 +176,7 @@ def focus_compare_figure(compare: pd.DataFrame, measure: str = "target_per_1000"
     wide = compare.pivot_table(index=["scope", "area_name"], columns="part", values=measure, sort=False)
     fig, ax = _figure(label or measure.replace("_", " "))
     y = np.arange(len(wide))
-    names = [n for _, n in wide.index]
+    names = ["\n".join(textwrap.wrap(str(n), 28)) for _, n in wide.index]
     for i, (part, colour) in enumerate(
         (("whole", styles.DECILE_COLOURS[5]), ("core20", styles.DECILE_COLOURS[0]))
     ):
@@ -185,6 +189,7 @@ def focus_compare_figure(compare: pd.DataFrame, measure: str = "target_per_1000"
                 label="Whole area" if part == "whole" else "Core20 part",
             )
     ax.set_yticks(y, names, fontsize=9)
+    ax.set_xlabel(label or measure.replace("_", " "), fontsize=10, family=FONT)
     ax.invert_yaxis()
     ax.legend(frameon=False, fontsize=9)
     return fig

@@ -19,7 +19,7 @@ from pptx.util import Emu, Inches, Pt
 
 from geo_core20 import clinical
 from geo_core20.exports import charts, static_map
-from geo_core20.exports.profile import METHODS, AreaProfile, comparison_table
+from geo_core20.exports.profile import METHODS, AreaProfile, comparison_table, focus_chart
 from geo_core20.exports.static_map import MapFigure
 from geo_core20.maps import classify, styles
 
@@ -233,12 +233,15 @@ def profile_deck(prof: AreaProfile) -> bytes:
         slide = _title(
             prs, f"Clinical focus: {clinical.FOCI[prof.focus].label}", clinical.FOCI[prof.focus].aim
         )
-        _pairs_table(slide, prof.focus_figures(), Inches(0.45), Inches(1.8), Inches(7.0))
+        _pairs_table(slide, prof.focus_figures(), Inches(0.45), Inches(1.8), Inches(5.6))
+        if prof.focus_compare is not None and not prof.focus_compare.empty:
+            png = focus_chart(prof, "png")
+            slide.shapes.add_picture(io.BytesIO(png), Inches(6.4), Inches(1.8), width=Inches(6.6))
         _text(
             slide,
             Inches(0.45),
-            Inches(4.2),
-            Inches(12.0),
+            Inches(4.0),
+            Inches(5.6),
             Inches(1.5),
             [clinical.FOCI[prof.focus].not_in_data],
             11,

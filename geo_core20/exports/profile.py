@@ -313,6 +313,12 @@ def _focus_table(prof: AreaProfile) -> pd.DataFrame | None:
     )
 
 
+def focus_chart(prof: AreaProfile, fmt: str) -> bytes:
+    """The focus target per 1,000 residents: area, parent, England; whole and Core20 part."""
+    label = f"{clinical.FOCI[prof.focus].label}: target per 1,000 residents"
+    return charts.focus_compare_chart(prof.focus_compare, fmt, label=label)
+
+
 def _plan_chart(prof: AreaProfile, fmt: str) -> bytes | None:
     curve = (prof.plan or {}).get("curve")
     if not curve:
@@ -362,6 +368,10 @@ def profile_html(prof: AreaProfile) -> str:
         table = _focus_table(prof)
         if table is not None:
             parts.append(_html_table(table))
+            chart = focus_chart(prof, "svg")
+            parts.append(
+                f'<figure><img alt="Focus comparison" src="{_data_uri(chart, "image/svg+xml")}"></figure>'
+            )
         parts.append(f'<p class="small">{e(clinical.FOCI[prof.focus].not_in_data)}</p>')
     if prof.plan:
         parts += ["<h2>Latest saved outreach plan</h2>", _kpis(prof.plan_figures())]
