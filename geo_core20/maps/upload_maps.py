@@ -6,8 +6,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo_core20 import areas, atlas, geocode, plus
-from geo_core20.maps import plus_maps
+from geo_core20 import areas, atlas, geocode
+from geo_core20.maps import classify, plus_maps
 
 
 def upload_map(vintage: str, level: str, area: str | None, values: pd.Series, title: str, *, basemap: str,
@@ -17,9 +17,9 @@ def upload_map(vintage: str, level: str, area: str | None, values: pd.Series, ti
     (``national``), or as counts when ``points`` are given."""
     sub = atlas.load_atlas(vintage)
     sub = sub[areas.mask(sub, level, area).to_numpy()]
-    style = plus.count_style(title) if points is not None else plus.quantile_style(national, title)
-    lgd = plus_maps.legend(style.title, style.colours, style.labels, style.counts(values), core20=core20_on,
-                           notes=(style.note, geocode.LSOA_ASSIGNMENT_NOTE if points is not None else ""))
+    style = plus_maps.count_style(title) if points is not None else plus_maps.quantile_style(national, title)
+    lgd = classify.legend(style.title, style.colours, style.labels, style.counts(values), core20=core20_on,
+                          notes=(style.note, geocode.LSOA_ASSIGNMENT_NOTE if points is not None else ""))
     props = plus_maps.lsoa_props(sub, value=["" if pd.isna(x) else f"{x:,.4g}" for x in values])
     return plus_maps.area_map(vintage, level, area, basemap, core20_on, props, style.index(values),
                               style.colours, [("code", "LSOA"), ("name", "Name"), ("value", "Value")],
