@@ -9,6 +9,7 @@ sources slide. Everything a presenter may retype is text, not pixels.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 
 from pptx import Presentation
@@ -113,8 +114,11 @@ def _legend(
     def entry(label: str, draw) -> None:
         nonlocal y
         draw(y)
-        _text(slide, left + sw + Inches(0.1), y - Inches(0.07), width - sw - Inches(0.1), row, [label], 11)
-        y += row
+        text_w = width - sw - Inches(0.1)
+        _text(slide, left + sw + Inches(0.1), y - Inches(0.07), text_w, row, [label], 11)
+        # 11 pt runs ~12 characters per inch: leave room for a label that wraps
+        lines = max(1, math.ceil(len(label) / max(1.0, 12 * text_w / Inches(1))))
+        y += row * lines
 
     def swatch(fill: str, line: str = "#888888", line_w: float = 0.5):
         def draw(at: Emu) -> None:
@@ -155,6 +159,11 @@ def _legend(
     return y
 
 
+def _two_per_line(items: Sequence[str]) -> list[str]:
+    """Key numbers two to a line, so a plan's nine figures fit under its legend."""
+    return [" · ".join(items[i : i + 2]) for i in range(0, len(items), 2)]
+
+
 def _map_slide(prs: Presentation, m: MapFigure, area_name: str) -> None:
     slide = _title(prs, m.title, m.subtitle)
     png = static_map.figure_bytes(m.figure, "png", dpi=_MAP_DPI)
@@ -182,8 +191,8 @@ def _map_slide(prs: Presentation, m: MapFigure, area_name: str) -> None:
             left,
             y + Inches(0.15),
             width,
-            Inches(1.6),
-            [f"{k}: {v}" for k, v in m.key_numbers.items()],
+            max(Inches(0.5), SLIDE_H - y - Inches(0.25)),
+            _two_per_line([f"{k}: {v}" for k, v in m.key_numbers.items()]),
             12,
             colour="#111111",
         )
