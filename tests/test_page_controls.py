@@ -62,7 +62,8 @@ def test_explorer_sidebar_controls(atlas2025):
     at.selectbox(key="gc20_basemap").set_value("osm").run()
     assert at.selectbox(key="gc20_basemap").value == "osm" and at.query_params["basemap"] == "osm"
     at.run()  # nothing snaps back on a later rerun
-    assert (at.selectbox(key="gc20_area").value, at.selectbox(key="gc20_shade").value) == (ICB, "health_decile")
+    shown = (at.selectbox(key="gc20_area").value, at.selectbox(key="gc20_shade").value)
+    assert shown == (ICB, "health_decile")
 
     at.selectbox(key="gc20_vintage").set_value("2019").run()
     ok(at)
@@ -215,7 +216,7 @@ def test_plus_gis_upload_and_excel_sheet_choice(tmp_path):
                            geometry=[Point(-0.335, 53.745), Point(-0.36, 53.76)], crs="EPSG:4326")
     path = tmp_path / "sites.geojson"
     pts.to_file(path, driver="GeoJSON")
-    at.file_uploader(key="plus_upload").upload("sites.geojson", path.read_bytes(), "application/geo+json").run()
+    at.file_uploader(key="plus_upload").upload("sites.geojson", path.read_bytes(), "application/json").run()
     at.button(key="plus_add_layer").click().run()
     ok(at)
     res = at.session_state["plus_layers"]["sites"]
@@ -232,3 +233,58 @@ def test_plus_gis_upload_and_excel_sheet_choice(tmp_path):
     assert sheet.options == ["Cover", "Data", "Other"] and sheet.value == "Data"  # the first sheet with data
     sheet.set_value("Other").run()
     assert next(r for r in at.radio if r.label == "This file is a").value == "lsoa"
+
+
+# --- outreach planner --------------------------------------------------------------------------------
+
+OUTREACH = str(ROOT / "views" / "3_Outreach_planner.py")
+
+
+@pytest.fixture()
+def plan_store(tmp_path, monkeypatch):
+    from geo_core20 import plans
+
+    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
+
+
+def test_outreach_controls_focus_plan_and_reopen(atlas2025, plan_store):
+    from geo_core20 import siting
+
+    at = run(OUTREACH, level="icb", area="E54000036", focus="cancer")
+    at.multiselect(key="op_types").unselect("pharmacy").run()
+    at.number_input(key="op_radius").set_value(5.0).run()
+    at.number_input(key="op_k").set_value(3).run()
+    at.radio(key="op_objective").set_value("pmedian").run()
+    at.number_input(key="op_curve").set_value(3).run()
+    assert (at.multiselect(key="op_types").value, at.number_input(key="op_radius").value) == (["gp"], 5.0)
+    at.button(key="op_run").click().run()
+    ok(at)
+    data = at.session_state["op_result"]["data"]
+    ref = siting.plan("2025", "icb", "E54000036", siting.Target(focus="cancer"), ("gp",), 5.0, 3, "pmedian",
+                      atlas_frame=atlas2025)
+    assert [c["candidate_id"] for c in data["siting"]["chosen"]] == ref.siting.chosen["candidate_id"].tolist()
+    assert metric(at, "Covered who live in Core20") == f"{100 * ref.equity.covered_core20_share:.1f}%"
+    assert any("what p-median minimises" in c.value for c in at.caption)  # the curve shows its objective
+    assert at.radio(key="op_objective").value == "pmedian" and at.number_input(key="op_k").value == 3
+
+    save = next(b for b in at.button if b.label == "Save plan")
+    save.click().run()
+    pid = ok(at).session_state["op_result"]["plan_id"]
+    assert at.query_params["plan"] == pid  # the address bar keeps the plan's link
+    again = run(OUTREACH, plan=pid)
+    assert again.selectbox(key="gc20_focus").value == "cancer"
+    assert again.radio(key="op_objective").value == "pmedian"
+    assert again.query_params["plan"] == pid and again.query_params["area"] == "E54000036"
+
+
+def test_outreach_access_section_and_travel_time_file(atlas2025, plan_store, tmp_path):
+    at = run(OUTREACH, level="lad", area=HULL)
+    at.segmented_control(key="op_section").set_value("Access to existing sites").run()
+    before = metric(ok(at), "Target within 3 km")
+    at.number_input(key="op_radius").set_value(1.0).run()
+    assert "Target within 1 km" in [m.label for m in ok(at).metric] and before
+    at.toggle(key="op_use_od").set_value(True).run()
+    assert any("Upload the travel-time file" in i.value for i in ok(at).info)
+    od = b"origin,destination,minutes\nE99999999,X,3\n"
+    at.file_uploader(key="op_od").upload("od.csv", od, "text/csv").run()
+    assert any("E99999999" in e.value for e in ok(at).error)  # an unknown LSOA code is named

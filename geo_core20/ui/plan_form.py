@@ -38,10 +38,17 @@ DEFAULTS = {"op_target": "core20", "op_types": ["gp", "pharmacy"], "op_source": 
 
 
 def form_values(data: dict) -> dict:
-    """The planning form's values that reproduce a saved plan (its request and curve)."""
+    """The planning form's values that reproduce a saved plan (its request and curve); its PLUS
+    rule, if any, becomes the session's target."""
     req = data["request"]
-    target_text = str(req.get("target", "core20"))
-    return {"op_target": target_text if target_text in ("core20", "all") else "plus",
+    try:
+        saved = siting.target_from_key(str(req.get("target", "core20")))
+    except ValueError:  # SitingError, plus.TargetError: an unreadable old key opens as Core20
+        saved = siting.Target()
+    if saved.spec is not None:
+        target.put(saved.spec)  # the PLUS rule comes back too, so Choose sites reproduces the plan
+    return {"op_target": "plus" if saved.spec is not None else ("all" if saved.base == "all" else "core20"),
+            focus.K_FOCUS: saved.focus or focus.NONE,
             "op_types": [t for t in req.get("site_types", []) if t in schema.SITE_TYPES],
             "op_source": req.get("candidates") if req.get("candidates") in SOURCES else "sites",
             "op_radius": float(req.get("radius_km") or 3.0), "op_k": int(req.get("k") or 5),
