@@ -211,9 +211,12 @@ def test_several_layers_read_the_first_with_features_or_the_one_asked_for(atlas2
         uploads.load_upload(data, "layers.gpkg", atlas2025, kind=uploads.POINTS_KIND)
 
 
-def test_a_table_reader_sends_gis_zips_to_the_gis_reader(tmp_path):
-    with pytest.raises(UploadError, match="GIS file"):
-        uploads.read_upload(shapefile_zip(SITES, tmp_path), "sites.zip")
+def test_a_table_reader_sends_gis_files_to_the_gis_reader(tmp_path):
+    for data, name in ((shapefile_zip(SITES, tmp_path), "sites.zip"), (geojson(SITES, tmp_path), "s.json"),
+                       (gpkg({"sites": SITES}, tmp_path), "s.gpkg")):
+        assert uploads.is_gis(data, name)
+        with pytest.raises(UploadError, match="GIS file"):
+            uploads.read_upload(data, name)
 
 
 # --- round trip over formats and coordinate systems ----------------------------------------------

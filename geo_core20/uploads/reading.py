@@ -446,6 +446,11 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
                                       "in Excel, or paste values)", "", formula[:200], severity="warning"))
         if errors:
             notes.append(f"{len(errors):,} formula cell(s) had no saved result and were read as empty.")
+    elif data.startswith(b"SQLite format 3\x00") or (
+            data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b'"type"' in data[:4096]
+            and (b"Feature" in data[:4096] or b"coordinates" in data[:4096])):
+        raise UploadError(f"'{filename}' is a GIS file (GeoPackage or GeoJSON), not a table: upload it as "
+                          "a GIS file (the page reads GeoJSON, GeoPackage and zipped shapefiles).")
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadError("Old Excel 97-2003 (.xls) files are not supported: save as .xlsx or CSV.")
     else:
