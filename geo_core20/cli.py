@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from geo_core20 import schema, siting, sources
+from geo_core20.safety import csv_safe_frame
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -66,11 +67,14 @@ def _summary(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.format == "json":
-        text = json.dumps(frame.to_dict(orient="records"), indent=1) + "\n"
-    else:
-        from geo_core20.safety import csv_safe_frame
+    return _write_table(frame, args)
 
+
+def _write_table(frame, args: argparse.Namespace) -> int:
+    """One row per area as JSON records or formula-safe CSV, to --output or stdout."""
+    if args.format == "json":
+        text = frame.to_json(orient="records", indent=1, double_precision=15) + "\n"
+    else:
         text = csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -91,17 +95,7 @@ def _focus(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.format == "json":
-        text = frame.to_json(orient="records", indent=1) + "\n"
-    else:
-        from geo_core20.safety import csv_safe_frame
-
-        text = csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _write_table(frame, args)
 
 
 def _export_map(args: argparse.Namespace) -> int:
