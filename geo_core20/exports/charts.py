@@ -108,7 +108,9 @@ def coverage_curve_figure(
     frame = pd.DataFrame(curve)
     if frame.empty or not {"k", "covered_share"} <= set(frame.columns):
         raise ValueError("a coverage curve needs records with k and covered_share")
-    title = f"{area_name + ': ' if area_name else ''}coverage by number of new sites"
+    title = (
+        f"{area_name + ': ' if area_name else ''}coverage of {target_label} residents by number of new sites"
+    )
     fig, ax = _figure(title)
     ax.plot(frame["k"], frame["covered_share"], marker="o", color=styles.DECILE_COLOURS[3], lw=2)
     if chosen_k is not None and (frame["k"] == chosen_k).any():
@@ -123,7 +125,7 @@ def coverage_curve_figure(
             family=FONT,
         )
     ax.set_xlabel("New sites (k)", fontsize=10, family=FONT)
-    ax.set_ylabel(f"Share of {target_label} residents reached", fontsize=10, family=FONT)
+    ax.set_ylabel("Share of target residents reached", fontsize=10, family=FONT)
     ax.set_ylim(0, 1.02)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -264,7 +264,11 @@ def profile_deck(prof: AreaProfile) -> bytes:
         curve = (prof.plan or {}).get("curve")
         if curve:
             png = charts.coverage_curve_chart(
-                curve, "png", area_name=prof.area_name, chosen_k=(prof.plan.get("request") or {}).get("k")
+                curve,
+                "png",
+                area_name=prof.area_name,
+                chosen_k=(prof.plan.get("request") or {}).get("k"),
+                target_label=str(prof.plan.get("target_label") or "target"),
             )
             slide.shapes.add_picture(io.BytesIO(png), Inches(6.4), Inches(1.8), width=Inches(6.6))
 

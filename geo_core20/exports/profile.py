@@ -419,7 +419,12 @@ def _pdf_table(pdf: FPDF, frame: pd.DataFrame, size: float = 8.5) -> None:
 def _pdf_pairs(pdf: FPDF, pairs: list[tuple[str, str]]) -> None:
     pdf.set_font("DejaVu", size=10)
     with pdf.table(
-        col_widths=(70, 40), width=110, align="LEFT", first_row_as_headings=False, line_height=5.8
+        col_widths=(100, 50),
+        width=150,
+        align="LEFT",
+        text_align="LEFT",
+        first_row_as_headings=False,
+        line_height=5.8,
     ) as table:
         for k, v in pairs:
             table.row([k, v])
@@ -427,7 +432,7 @@ def _pdf_pairs(pdf: FPDF, pairs: list[tuple[str, str]]) -> None:
 
 def _pdf_heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("DejaVu", "B", 14)
-    pdf.cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 
 def profile_pdf(prof: AreaProfile) -> bytes:
@@ -439,9 +444,9 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     pdf.set_creator("geo_core20")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 20)
-    pdf.multi_cell(0, 10, prof.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 10, prof.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.set_font("DejaVu", size=11)
-    pdf.cell(0, 7, prof.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, prof.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(2)
     _pdf_heading(pdf, "Key figures")
     _pdf_pairs(pdf, prof.key_figures())
@@ -476,7 +481,9 @@ def profile_pdf(prof: AreaProfile) -> bytes:
             pdf.ln(3)
             _pdf_table(pdf, table)
         pdf.set_font("DejaVu", size=8.5)
-        pdf.multi_cell(0, 4.5, clinical.FOCI[prof.focus].not_in_data, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            0, 4.5, clinical.FOCI[prof.focus].not_in_data, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
+        )
     if prof.plan:
         pdf.add_page()
         _pdf_heading(pdf, "Latest saved outreach plan")
@@ -489,12 +496,12 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     _pdf_heading(pdf, "Methods and sources")
     pdf.set_font("DejaVu", size=9.5)
     for line in METHODS:
-        pdf.multi_cell(0, 5, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(2)
     _pdf_heading(pdf, "Attribution")
     pdf.set_font("DejaVu", size=9)
     for line in prof.attribution:
-        pdf.multi_cell(0, 4.8, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 4.8, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     return bytes(pdf.output())
 
 
