@@ -200,3 +200,8 @@ def test_plan_points_from_a_plan_record():
     (layer,) = static_map.plan_points(json.loads(json.dumps(record)))
     assert layer.points["label"].tolist() == ["1. A pharmacy", "2. "]
     assert layer.legend_label == "Chosen outreach site"
+
+
+def test_focus_map_unknown_focus_names_the_foci(atlas2025):
+    with pytest.raises(ExportError, match="hypertension"):
+        static_map.focus_map("2025", "icb", ICB, "gout")

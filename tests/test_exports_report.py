@@ -84,7 +84,7 @@ def test_profile_focus_numbers_are_the_focus_commands(prof, tmp_path):
 def test_profile_picks_the_latest_saved_plan_of_the_area(prof, store):
     assert prof.plan_name == PLAN_NAME
     assert prof.plan["request"]["area_code"] == ICB
-    assert len(prof.map_makers()) == 3  # IMD deciles, coastal (Cornwall is coastal), the plan
+    assert len(prof.map_makers()) == 4  # IMD deciles, coastal (Cornwall is coastal), focus, the plan
     none = profile.build_profile("2025", "icb", "E54000008", plan="latest", store=store)
     assert none.plan is None and len(none.map_makers()) == 2
 
@@ -115,17 +115,17 @@ def test_html_is_self_contained_escaped_and_shows_the_figures(html, prof):
     # the plan's name is shown as text, never as markup
     assert PLAN_NAME in text and "b" not in parser.tags
     assert "&lt;b&gt;Pharmacies &amp; Core20&lt;/b&gt;" in html
-    # every image inlined (no network, no local files): 3 maps (PNG); decile, focus, coverage charts (SVG)
+    # every image inlined (no network, no local files): 4 maps (PNG); decile, focus, coverage charts (SVG)
     assert all(src.startswith("data:image/") for src in parser.imgs)
     kinds = [re.match(r"data:(image/[a-z+]+);", s).group(1) for s in parser.imgs]
-    assert kinds.count("image/png") == 3 and kinds.count("image/svg+xml") == 3
+    assert kinds.count("image/png") == 4 and kinds.count("image/svg+xml") == 3
     first = Image.open(io.BytesIO(base64.b64decode(parser.imgs[0].split(",", 1)[1])))
     assert first.size[0] > 2000
 
 
 def test_pdf_pages_and_text(pdf, prof):
-    # title + figures, 3 maps, decile profile, focus, plan, methods and sources
-    assert len(pdf.pages) == 8
+    # title + figures, 4 maps, decile profile, focus, plan, methods and sources
+    assert len(pdf.pages) == 9
     first = pdf.pages[0].extract_text()
     assert "Cornwall" in first and "Core20PLUS5 area profile" in first
     assert f"{prof.summary['population']:,}" in first
@@ -138,8 +138,8 @@ def test_pdf_pages_and_text(pdf, prof):
 
 def test_deck_slides_pictures_and_real_text(deck, prof):
     slides = list(deck.slides)
-    # title, key figures, 3 maps, decile profile, focus, plan, sources
-    assert len(slides) == 9
+    # title, key figures, 4 maps, decile profile, focus, plan, sources
+    assert len(slides) == 10
     assert slides[0].shapes.title.text == prof.title
 
     def texts(slide) -> str:
@@ -153,7 +153,7 @@ def test_deck_slides_pictures_and_real_text(deck, prof):
 
     figures = texts(slides[1])
     assert f"{prof.summary['population']:,}" in figures and f"{prof.summary['core20_lsoas']:,}" in figures
-    map_slides = slides[2:5]
+    map_slides = slides[2:6]
     for s in map_slides:
         pics = [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pics) == 1
@@ -163,8 +163,9 @@ def test_deck_slides_pictures_and_real_text(deck, prof):
     assert "IMD decile" in first_map and "1 (most deprived 10%) (11)" in first_map
     assert f"Core20 LSOAs: {prof.summary['core20_lsoas']:,}" in first_map
     assert "Coastal (237)" in texts(map_slides[1])
-    assert "Chosen outreach site (3)" in texts(map_slides[2])
-    focus_slide = slides[6]
+    assert "quintiles" in map_slides[2].notes_slide.notes_text_frame.text
+    assert "Chosen outreach site (3)" in texts(map_slides[3])
+    focus_slide = slides[7]
     assert "Hypertension" in focus_slide.shapes.title.text
     assert sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in focus_slide.shapes) == 1
     assert "Open Government Licence" in texts(slides[-1])

@@ -91,6 +91,12 @@ class AreaProfile:
                     self.vintage, self.level, self.area_code, with_legend=legend
                 )
             )
+        if self.focus:
+            out.append(
+                lambda legend: static_map.focus_map(
+                    self.vintage, self.level, self.area_code, self.focus, with_legend=legend
+                )
+            )
         if self.plan is not None:
             out.append(lambda legend: static_map.plan_map(self.plan, with_legend=legend, name=self.plan_name))
         return out
