@@ -288,3 +288,26 @@ def test_outreach_access_section_and_travel_time_file(atlas2025, plan_store, tmp
     od = b"origin,destination,minutes\nE99999999,X,3\n"
     at.file_uploader(key="op_od").upload("od.csv", od, "text/csv").run()
     assert any("E99999999" in e.value for e in ok(at).error)  # an unknown LSOA code is named
+
+
+def test_a_damaged_atlas_is_named_with_the_command_to_rebuild_it(tmp_path, monkeypatch):
+    import shutil
+
+    import streamlit as st
+
+    from geo_core20 import atlas, sources
+
+    for path in sources.PROCESSED_DIR.glob("atlas_2025*"):
+        shutil.copy(path, tmp_path / path.name)
+    damaged = tmp_path / "atlas_2025.parquet"
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 3])  # cut short, as by a full disk
+    monkeypatch.setattr(sources, "PROCESSED_DIR", tmp_path)
+    st.cache_resource.clear()
+    try:
+        at = run(APP)
+        error = " ".join(e.value for e in at.error)
+        assert "atlas_2025.parquet" in error and "data build --force" in error
+    finally:
+        monkeypatch.undo()
+        st.cache_resource.clear()
+        atlas.load_atlas("2025")  # the real atlas again for later tests

@@ -15,6 +15,7 @@ import streamlit as st
 
 from geo_core20 import areas, schema
 from geo_core20.maps import choropleth, styles
+from geo_core20.readers import DataError
 from geo_core20.ui import cache, focus, present, state
 
 K_VINTAGE, K_LEVEL, K_AREA = "gc20_vintage", "gc20_level", "gc20_area"
@@ -183,7 +184,11 @@ def view_controls(container=None, *, with_shading: bool = True) -> tuple[state.V
         problems = [*problems, f"The {schema.IMD_LABEL[vintage]} atlas is not built; showing "
                                f"{schema.IMD_LABEL[other]}."]
         vintage = other
-    atlas = cache.load_atlas_cached(vintage)
+    try:
+        atlas = cache.load_atlas_cached(vintage)
+    except DataError as exc:  # a damaged cache: say which file and how to rebuild it, keep nothing half-read
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
     level = level_picker(c)
     area = area_picker(atlas, level, container=c, areas_table=cache.list_areas_cached(vintage, level))
     st.session_state[_K_PREVIOUS] = (level, area)
