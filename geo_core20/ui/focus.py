@@ -82,8 +82,9 @@ def layer_map_cached(vintage: str, level: str, area: str | None, focus: str, lay
     sub = cache.area_atlas_cached(vintage, level, area)
     title = f"{national.label} ({national.unit})"
     values = national.values.loc[sub.index]
-    return mapview_ui.prepare(upload_maps.upload_map(vintage, level, area, values, title, basemap=basemap,
-                                                     core20_on=core20_on, national=national.values))
+    return mapview_ui.prepare(upload_maps.upload_map(
+        vintage, level, area, values, title, basemap=basemap, core20_on=core20_on, national=national.values,
+        note="Classes are quintiles of all LSOAs in England, so a colour means the same everywhere."))
 
 
 def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
