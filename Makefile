@@ -10,7 +10,7 @@ PORT ?= 8501
 MIRROR_DEFAULT := $(shell for d in ../shared/data/raw ../shared/data/derived; do [ -d $$d ] && printf '%s:' "$$(cd $$d && pwd)"; done)
 export GEO_CORE20_MIRROR ?= $(MIRROR_DEFAULT:%:=%)
 
-.PHONY: run test setup chromium data assets lint unit browser bench clean-data
+.PHONY: run test setup chromium data assets lint unit browser bench load clean-data
 
 run: setup data
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
@@ -50,6 +50,10 @@ browser: setup chromium data
 
 bench: setup data
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Many users: 10 concurrent Chromium sessions on one server (~5 min; figures printed, exit 1 on failure).
+load: setup chromium data
+	$(PY) benchmarks/load_test.py --sessions 10
 
 clean-data:
 	rm -rf data/raw data/processed boundaries/raw

@@ -162,7 +162,7 @@ def warm_now(vintage: str) -> dict[str, float]:
 def warm_caches(vintage: str, *, wait: bool = False) -> threading.Thread | None:
     """Run ``warm_now(vintage)`` once per process, in a background thread (None when already
     started). Called by every page (so the first visitor's later clicks are quick) and, before
-    anybody visits, by the launcher ``python -m geo_core20.ui.warm``. ``wait`` joins the thread.
+    anybody visits, by the launcher ``python -m geo_core20.serve``. ``wait`` joins the thread.
     """
     started = _warm_started()
     with _WARM_LOCK:
