@@ -20,7 +20,7 @@ import streamlit as st
 from geo_core20 import schema, ui
 from geo_core20.maps import styles
 from geo_core20.ui import downloads as dl
-from geo_core20.ui import exports_panel, focus, page, panels
+from geo_core20.ui import exports_panel, focus, page, panels, present
 from geo_core20.ui.state import View
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
@@ -48,10 +48,11 @@ def map_tab(view: View, core20_outline: bool) -> None:
     left, right = st.columns([5, 2], gap="medium")
     with left:
         clicked = ui.show_map(shown, key="explorer_map", height=MAP_HEIGHT, legend_in=right)
-    with right:
-        st.subheader("Selected LSOA")
-        table = ui.lsoa_table_cached(view.vintage, view.level, view.area)
-        panels.lsoa_details(view.vintage, clicked, set(table[schema.LSOA_CODE]))
+    if not present.enabled():  # a projector shows the map and its legend only
+        with right:
+            st.subheader("Selected LSOA")
+            table = ui.lsoa_table_cached(view.vintage, view.level, view.area)
+            panels.lsoa_details(view.vintage, clicked, set(table[schema.LSOA_CODE]))
     st.caption(f"Shaded by {styles.SHADINGS[view.shade]}. {shown.vm.legend.notes[0]} Hover an LSOA for its "
                "figures; click it for details. The layers button (top right) switches outlines off.")
 

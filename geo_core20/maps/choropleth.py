@@ -138,7 +138,7 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
     # padding keeps the area clear of the controls: zoom buttons (top left), scale bar and
     # attribution (bottom); the Isles of Scilly sat under the scale bar with an even 8 px
     fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]], padding_top_left=(44, 8),
-                               padding_bottom_right=(8, 34))
+                               padding_bottom_right=(8, 50))
     fit.options["animate"] = False
     m.add_child(fit)
     if basemap != "none":

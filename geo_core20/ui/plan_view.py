@@ -107,12 +107,15 @@ def sites_table(data: dict) -> None:
         return
     table = pd.DataFrame({
         "#": ["F" if f else str(r) for f, r in zip(sites["fixed"], sites["rank"], strict=True)],
-        "Site": sites["name"], "Target within reach": sites["covered_population"],
-        "Only this site reaches": sites["unique_population"],
-        "Nearest site for": sites["assigned_population"], "Code": sites["candidate_id"]})
+        "Site": sites["name"], "In reach": sites["covered_population"],
+        "Only here": sites["unique_population"], "Nearest for": sites["assigned_population"],
+        "Code": sites["candidate_id"]})
+    helps = {"In reach": "Target residents within reach of this site",
+             "Only here": "Target residents no other chosen or open site reaches",
+             "Nearest for": "Target residents for whom this is the nearest site"}
     st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 4, 420),
-                 column_config={c: st.column_config.NumberColumn(format="localized") for c in
-                                ("Target within reach", "Only this site reaches", "Nearest site for")})
+                 column_config={c: st.column_config.NumberColumn(c, help=h, format="localized", width="small")
+                                for c, h in helps.items()})
 
 
 def curve(data: dict) -> None:

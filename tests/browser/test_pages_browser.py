@@ -333,8 +333,6 @@ def test_plus_target_small_lsoas_visible_in_cornwall(session, atlas2025):
     session.check()
 
 
-@pytest.mark.xfail(strict=True, reason="the scale bar (bottom-left) covers the Isles of Scilly on "
-                                       "Cornwall's full-width target map (/work/notes/browser_bugs.md #3)")
 def test_cornwall_map_controls_leave_the_isles_of_scilly_visible(session, atlas2025):
     page = session.page
     scilly = atlas2025[(atlas2025["icb_code"] == CORNWALL)
