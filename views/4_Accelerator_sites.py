@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo_core20 import clinical, plus, schema, ui
-from geo_core20.ui import panels
+from geo_core20.ui import page, panels
 from geo_core20.ui.text import escape_markdown
 
 PLUS_PAGE = "views/2_PLUS_layers.py"
@@ -51,6 +51,7 @@ def card(a: clinical.Accelerator) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Accelerator sites", page_icon=ui.page_icon(), layout="wide")
+    page.presentation()
     st.title("Core20PLUS5 accelerator sites")
     st.caption(f"{schema.IMD_LABEL['2025']} · Seven integrated care systems each piloted one focus. Each "
                "card opens its ICB on the PLUS layers page with its clinical focus and its most relevant "

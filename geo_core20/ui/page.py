@@ -38,6 +38,14 @@ class PageContext:
         return f"{v.vintage}_{v.level}" + (f"_{v.area}" if v.level != "england" and v.area else "")
 
 
+def presentation() -> None:
+    """Presentation mode on a page without the view sidebar (accelerators, about): link, switch, CSS."""
+    present.from_link(widgets.new_link_params())
+    present.toggle()
+    present.apply()
+    widgets.sync_query(present.params())
+
+
 def context(title: str, *, with_shading: bool = False) -> PageContext:
     """Draw the sidebar (view controls) and return the page's context."""
     st.sidebar.title(title)

@@ -161,6 +161,13 @@ def sync_url(view: state.View, extra: dict[str, str] | None = None) -> None:
     st.session_state[_K_URL_SEEN] = tuple(sorted(wanted.items()))
 
 
+def sync_query(params: dict[str, str]) -> None:
+    """Write exactly ``params`` to the URL of a page without a view, marked as the app's own."""
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    st.session_state[_K_URL_SEEN] = tuple(sorted(params.items()))
+
+
 def _area_exists(vintage: str, level: str, code: str) -> bool:
     if not cache.atlas_available(vintage):
         return False
