@@ -14,7 +14,7 @@ import streamlit as st
 from geo_core20 import hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps
 from geo_core20.maps import view as mapview
-from geo_core20.ui import downloads, focus, keep, page, plus_panels, target, upload_form
+from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
 from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import plus_cache as pc
 from geo_core20.ui.page import PageContext
@@ -189,6 +189,10 @@ def target_section(ctx: PageContext) -> None:
     downloads.csv(d1, "Target LSOAs (CSV)", lambda: export.lsoa_csv(table, notes), f"{slug}.csv")
     downloads.geojson(d2, "Target LSOAs (GeoJSON)",
                       lambda: export.to_geojson(frame, notes, "Core20PLUS target"), f"{slug}.geojson")
+    if not any(c.kind == "upload" for c in spec.conditions):  # print maps hold no uploaded data
+        tokens = tuple(sorted(spec.to_query_params().items()))
+        exports_panel.map_buttons("Target map", lambda fmt: exports_panel.target_map_bytes(
+            v.vintage, v.level, v.area, tokens, fmt), slug, "plus_export_target")
 
 
 def about_section(ctx: PageContext) -> None:

@@ -507,7 +507,7 @@ def key_numbers(summary: dict) -> dict[str, str]:
 
 
 @dataclass
-class _View:
+class MapView:
     """What every map of one view needs: its LSOAs, classes, legend, boundary and figures."""
 
     vintage: str
@@ -522,7 +522,8 @@ class _View:
     context: gpd.GeoSeries | None
 
 
-def _view(vintage: str, level: str, area_code: str | None, shade: str, core20_outline: bool = True) -> _View:
+def map_view(vintage: str, level: str, area_code: str | None, shade: str,
+             core20_outline: bool = True) -> MapView:
     _check_view(vintage, level, area_code, shade)
     code, name = _area(vintage, level, area_code)
     gdf = atlas.load_atlas(vintage)
@@ -536,7 +537,7 @@ def _view(vintage: str, level: str, area_code: str | None, shade: str, core20_ou
         no_data=True,
     )
     context = _context(vintage, level, code, choropleth.total_bounds(frame.geometry))
-    return _View(
+    return MapView(
         vintage,
         level,
         code,
@@ -550,7 +551,7 @@ def _view(vintage: str, level: str, area_code: str | None, shade: str, core20_ou
     )
 
 
-def _locator_vintage(v: _View) -> str | None:
+def locator_vintage(v: MapView) -> str | None:
     """England needs no "where in England" inset."""
     return None if v.level == "england" else v.vintage
 
@@ -565,7 +566,7 @@ def explorer_map(
     with_legend: bool = True,
 ) -> MapFigure:
     """The static map of an explorer view: LSOAs shaded as in the app, Core20 outlined."""
-    v = _view(vintage, level, area_code, shade, core20_outline)
+    v = map_view(vintage, level, area_code, shade, core20_outline)
     title = f"{v.name}: {styles.SHADINGS[shade]}"
     subtitle = subtitle_for(vintage, level, v.summary)
     fig = draw_map(
@@ -580,7 +581,7 @@ def explorer_map(
         area_boundary=v.boundary,
         area_name=v.name,
         context=v.context,
-        locator_vintage=_locator_vintage(v),
+        locator_vintage=locator_vintage(v),
         with_legend=with_legend,
     )
     return MapFigure(fig, title, subtitle, v.legend, v.legend.notes, key_numbers(v.summary))
@@ -590,7 +591,7 @@ def coastal_map(
     vintage: str, level: str, area_code: str | None = None, *, with_legend: bool = True
 ) -> MapFigure:
     """The coastal PLUS layer of a view (published G_25_5 flag), Core20 outlined."""
-    v = _view(vintage, level, area_code, schema.IMD_DECILE)
+    v = map_view(vintage, level, area_code, schema.IMD_DECILE)
     frame = v.frame
     classes = classify.flag(
         "Coastal LSOA (published flag G_25_5)",
@@ -620,7 +621,7 @@ def coastal_map(
         area_boundary=v.boundary,
         area_name=v.name,
         context=v.context,
-        locator_vintage=_locator_vintage(v),
+        locator_vintage=locator_vintage(v),
         with_legend=with_legend,
     )
     numbers = {
@@ -643,7 +644,7 @@ def focus_map(
 ) -> MapFigure:
     """A clinical focus layer of a view, classed as the app's focus map: quintiles of the layer's
     national values (``plus_maps.quantile_style``), counts for this area, Core20 outlined."""
-    v = _view(vintage, level, area_code, schema.IMD_DECILE)
+    v = map_view(vintage, level, area_code, schema.IMD_DECILE)
     try:
         national = clinical.focus_layer(atlas.load_atlas(vintage), focus, layer)
     except (clinical.UnknownFocus, KeyError) as exc:
@@ -673,7 +674,7 @@ def focus_map(
         area_boundary=v.boundary,
         area_name=v.name,
         context=v.context,
-        locator_vintage=_locator_vintage(v),
+        locator_vintage=locator_vintage(v),
         with_legend=with_legend,
     )
     return MapFigure(fig, title, subtitle, legend, notes, key_numbers(v.summary))
@@ -710,7 +711,7 @@ def plan_map(
     the area shaded as the explorer, Core20 outlined, fixed and chosen sites marked and labelled."""
     req = plan.get("request") or {}
     vintage, level = str(req.get("vintage", "2025")), str(req.get("level", "icb"))
-    v = _view(vintage, level, req.get("area_code"), shade)
+    v = map_view(vintage, level, req.get("area_code"), shade)
     summ = plan.get("summary") or {}
     layers = plan_points(plan)
     radius = req.get("radius_km")
@@ -736,7 +737,7 @@ def plan_map(
         area_name=v.name,
         context=v.context,
         points=layers,
-        locator_vintage=_locator_vintage(v),
+        locator_vintage=locator_vintage(v),
         with_legend=with_legend,
     )
     numbers = key_numbers(v.summary)

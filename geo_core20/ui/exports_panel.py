@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20.exports import charts, report, static_map
+from geo_core20 import plus
+from geo_core20.exports import charts, plus_static, report, static_map
 from geo_core20.exports import profile as area_profile
 from geo_core20.ui import cache
 
@@ -82,12 +83,28 @@ def chart_buttons(label: str, make, stem: str, key: str) -> None:
 
 def plan_exports(data: dict, slug: str) -> None:
     """An outreach plan's print map and coverage curve."""
-    c = st.columns(3)
-    for i, fmt in enumerate(("png", "svg", "pdf")):
-        _button(c[i], f"Plan map ({fmt.upper()})", lambda fmt=fmt: plan_map_bytes(data, fmt),
-                f"{slug}_map.{fmt}", fmt, f"op_export_map_{fmt}")
+    map_buttons("Plan map", lambda fmt: plan_map_bytes(data, fmt), f"{slug}_map", "op_export_map")
     curve = pd.DataFrame(data.get("curve") or [])
     if len(curve) > 1:
         chart_buttons("Coverage curve", lambda fmt: charts.coverage_curve_chart(
             curve, fmt, area_name=str(data.get("area_name", "")), chosen_k=int(data["request"]["k"])),
             f"{slug}_curve", "op_export_curve")
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, fmt: str) -> bytes:
+    spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
+    return static_map.figure_bytes(plus_static.target_map(vintage, level, area, spec).figure, fmt)
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
+    return static_map.figure_bytes(static_map.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
+
+
+def map_buttons(label: str, make, stem: str, key: str) -> None:
+    """PNG, SVG and PDF buttons for one print map (``make(fmt) -> bytes``)."""
+    c = st.columns(3)
+    for i, fmt in enumerate(("png", "svg", "pdf")):
+        _button(c[i], f"{label} ({fmt.upper()})", lambda fmt=fmt: make(fmt), f"{stem}.{fmt}", fmt,
+                f"{key}_{fmt}")

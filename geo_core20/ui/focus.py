@@ -125,6 +125,9 @@ def panel(ctx: PageContext) -> None:
     downloads.csv(st, "Focus figures (CSV)", lambda: export.lsoa_csv(table, notes),
                   f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")
     compare = compare_cached(v.vintage, v.level, v.area, focus)
+    stem = f"focus_{focus}_{layer}_{ctx.slug}"
+    exports_panel.map_buttons("Focus map", lambda fmt: exports_panel.focus_map_bytes(
+        v.vintage, v.level, v.area, focus, layer, fmt), stem, "focus_export_map")
     exports_panel.chart_buttons("Focus comparison chart", lambda fmt: charts.focus_compare_chart(
         compare, fmt, label=f.target_label), f"focus_{focus}_{ctx.slug}", "focus_chart")
     st.caption(escape_markdown(" ".join(dict.fromkeys(clinical.attribution(focus)))))
