@@ -38,6 +38,7 @@ from _common import CHROMIUM, CHROMIUM_ARGS, ROOT, machine, serve_app
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB, 1,601 LSOAs (IoD2025)
 LINK = f"/?vintage=2025&level=icb&area={ICB}"
 UPLOAD = ROOT / "tests" / "fixtures" / "uploads" / "points_mixed.csv"
+UPLOADER = "[data-testid='stFileUploaderDropzoneInput']"
 VIEWPORT = {"width": 1400, "height": 1000}
 STEP_TIMEOUT_MS = 120_000
 SHADE = "Income domain decile"
@@ -135,13 +136,13 @@ async def person(context, base: str) -> dict:
 async def local_data(page) -> None:
     await open_page(page, "PLUS layers")
     await page.get_by_text("Local data", exact=True).first.click()
-    await page.get_by_text("Upload a CSV or Excel file").first.wait_for(timeout=STEP_TIMEOUT_MS)
+    await page.locator(UPLOADER).wait_for(state="attached", timeout=STEP_TIMEOUT_MS)
 
 
 async def upload_layer(page) -> None:
     """PLUS layers -> Local data: upload the points fixture and add it as a layer."""
     await local_data(page)
-    await page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(UPLOAD))
+    await page.locator(UPLOADER).set_input_files(str(UPLOAD))
     await page.get_by_role("button", name="Add layer").click()
     await page.get_by_text("Added layer", exact=False).first.wait_for(timeout=STEP_TIMEOUT_MS)
 
@@ -235,7 +236,11 @@ async def run(args) -> dict:
                                                   timeout=args.max_seconds / 2)
                     res["isolation"] = list(seen)
                 except (TimeoutError, Exception) as exc:  # noqa: BLE001 - reported below
-                    outs.append({"error": f"isolation check: {type(exc).__name__}: {str(exc)[:200]}"})
+                    shot = ROOT / "test-artifacts" / "load_test_isolation.png"
+                    shot.parent.mkdir(parents=True, exist_ok=True)
+                    await pages[0].screenshot(path=str(shot), full_page=True)
+                    outs.append({"error": f"isolation check: {type(exc).__name__}: {str(exc)[:200]} "
+                                          f"(screenshot {shot.relative_to(ROOT)})"})
             res["crowd"] = [{k: v for k, v in o.items() if k != "page"} for o in outs]
             await asyncio.gather(*(c.close() for c in contexts), held.close())
             await chromium.close()
