@@ -311,3 +311,17 @@ def test_a_damaged_atlas_is_named_with_the_command_to_rebuild_it(tmp_path, monke
         monkeypatch.undo()
         st.cache_resource.clear()
         atlas.load_atlas("2025")  # the real atlas again for later tests
+
+
+def test_the_view_and_its_controls_follow_the_user_across_pages(atlas2025):
+    at = run(APP, level="icb", area=ICB)
+    at.selectbox(key="gc20_level").set_value("lad").run()
+    lad = at.selectbox(key="gc20_area").value
+    at.toggle(key="gc20_core20").set_value(False).run()
+    at.selectbox(key="gc20_focus").set_value("smi").run()
+    for page in ("views/2_PLUS_layers.py", "views/3_Outreach_planner.py", "views/2_PLUS_layers.py"):
+        at.switch_page(page).run()
+        ok(at)
+        assert at.title[0].value.startswith(areas.area_name(atlas2025, "lad", lad)), page
+        assert (at.selectbox(key="gc20_level").value, at.selectbox(key="gc20_area").value) == ("lad", lad)
+        assert at.toggle(key="gc20_core20").value is False and at.selectbox(key="gc20_focus").value == "smi"

@@ -22,8 +22,10 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _STORE = "_gc20_kept"
+_DRAWN_ON = "_gc20_kept_page"  # key -> the page that last drew its widget
 
 
 def _store() -> dict[str, Any]:
@@ -40,12 +42,20 @@ def _valid(value: Any, valid: Collection | Callable[[Any], bool] | None) -> bool
     return value in valid
 
 
+def _page() -> str:
+    """The page being run (widgets with the same key on two pages are two widgets)."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "page_script_hash", "") or ""
+
+
 def restore(key: str, default: Any, valid: Collection | Callable[[Any], bool] | None = None) -> None:
-    """Put the kept value (else ``default``) into widget ``key`` when its own value is gone or invalid.
+    """Put the kept value (else ``default``) into widget ``key`` when its own value is gone or invalid,
+    or belongs to the same key's widget on another page (Streamlit would reset it to its default).
 
     Call before the widget is drawn in this run.
     """
-    if key in st.session_state and _valid(st.session_state[key], valid):
+    same_page = st.session_state.setdefault(_DRAWN_ON, {}).get(key, _page()) == _page()
+    if same_page and key in st.session_state and _valid(st.session_state[key], valid):
         return
     value = _store().get(key, default)
     if not _valid(value, valid):
@@ -66,6 +76,7 @@ def widget(draw: Callable[..., Any], label: str, *args: Any, key: str, default: 
     restore(key, default, valid)
     value = draw(label, *args, key=key, **kwargs)
     _store()[key] = value
+    st.session_state[_DRAWN_ON][key] = _page()
     return value
 
 

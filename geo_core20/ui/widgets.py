@@ -16,14 +16,13 @@ import streamlit as st
 from geo_core20 import areas, schema
 from geo_core20.maps import choropleth, styles
 from geo_core20.readers import DataError
-from geo_core20.ui import cache, focus, present, state
+from geo_core20.ui import cache, focus, keep, present, state
 
 K_VINTAGE, K_LEVEL, K_AREA = "gc20_vintage", "gc20_level", "gc20_area"
 K_SHADE, K_BASEMAP, K_CORE20 = "gc20_shade", "gc20_basemap", "gc20_core20"
 _K_URL_SEEN = "_gc20_url_seen"
 _K_URL_PROBLEMS = "_gc20_url_problems"
 _K_PREVIOUS = "_gc20_previous_area"
-_K_LAST_VIEW = "_gc20_last_view"
 
 
 def area_label(code: str, name: str) -> str:
@@ -33,14 +32,15 @@ def area_label(code: str, name: str) -> str:
 def vintage_picker(container=None, key: str = K_VINTAGE) -> str:
     """IMD vintage: IoD2025 on LSOA 2021 (default) or IMD2019 on LSOA 2011."""
     c = container or st.sidebar
-    return c.selectbox("IMD vintage", list(schema.VINTAGES), key=key,
+    return keep.widget(c.selectbox, "IMD vintage", list(schema.VINTAGES), key=key,
+                       default=state.DEFAULT_VINTAGE, valid=schema.VINTAGES,
                        format_func=lambda v: schema.IMD_LABEL[v],
                        help="IoD2025 (published 30 Oct 2025) uses 2021 LSOAs; IMD2019 uses 2011 LSOAs.")
 
 
 def level_picker(container=None, key: str = K_LEVEL, levels: tuple[str, ...] = schema.LEVELS) -> str:
     c = container or st.sidebar
-    return c.selectbox("Geography level", list(levels), key=key,
+    return keep.widget(c.selectbox, "Geography level", list(levels), key=key, default=levels[0], valid=levels,
                        format_func=lambda lv: schema.LEVEL_LABEL[lv])
 
 
@@ -73,7 +73,7 @@ def area_picker(atlas: gpd.GeoDataFrame | pd.DataFrame, level: str, *, container
     table = areas_table if areas_table is not None else areas.list_areas(atlas, level)
     codes = table["area_code"].tolist()
     names = dict(zip(table["area_code"], table["area_name"], strict=True))
-    current = st.session_state.get(key)
+    current = keep.get(key)
     if current not in names:
         prev = st.session_state.get(_K_PREVIOUS)
         guess = best_match(atlas, *prev, level) if prev else None
@@ -81,8 +81,9 @@ def area_picker(atlas: gpd.GeoDataFrame | pd.DataFrame, level: str, *, container
             # same name in another vintage (codes can differ between LSOA 2011 and 2021 lookups)
             old_name = st.session_state.get(f"{key}_name")
             guess = next((cd for cd, nm in names.items() if nm == old_name), None)
-        st.session_state[key] = guess if guess in names else codes[0]
-    choice = c.selectbox(label or f"{schema.LEVEL_LABEL[level]}", codes, key=key,
+        keep.put(key, guess if guess in names else codes[0])
+    choice = keep.widget(c.selectbox, label or f"{schema.LEVEL_LABEL[level]}", codes, key=key,
+                         default=codes[0], valid=names,
                          format_func=lambda cd: area_label(cd, names.get(cd, cd)),
                          help="Type a name or a GSS code to search.")
     st.session_state[f"{key}_name"] = names.get(choice)
@@ -91,29 +92,28 @@ def area_picker(atlas: gpd.GeoDataFrame | pd.DataFrame, level: str, *, container
 
 def shade_picker(container=None, key: str = K_SHADE) -> str:
     c = container or st.sidebar
-    return c.selectbox("Shade LSOAs by", list(styles.SHADINGS), key=key,
+    return keep.widget(c.selectbox, "Shade LSOAs by", list(styles.SHADINGS), key=key,
+                       default=state.DEFAULT_SHADE, valid=styles.SHADINGS,
                        format_func=lambda s: styles.SHADINGS[s],
                        help="National deciles (1 = most deprived 10% in England) or the IMD score.")
 
 
 def basemap_picker(container=None, key: str = K_BASEMAP) -> str:
     c = container or st.sidebar
-    return c.selectbox("Basemap", list(choropleth.BASEMAPS), key=key,
+    return keep.widget(c.selectbox, "Basemap", list(choropleth.BASEMAPS), key=key,
+                       default=state.DEFAULT_BASEMAP, valid=choropleth.BASEMAPS,
                        format_func=lambda b: choropleth.BASEMAPS[b],
                        help="Online tiles need internet access; the default works offline.")
 
 
-def _put_view(view: state.View, core20: bool | None = None) -> None:
-    st.session_state[K_VINTAGE] = view.vintage
-    st.session_state[K_LEVEL] = view.level
+def _put_view(view: state.View) -> None:
+    """A link's view into the sidebar widgets (before they are drawn)."""
+    keep.put(K_VINTAGE, view.vintage)
+    keep.put(K_LEVEL, view.level)
     if view.area:
-        st.session_state[K_AREA] = view.area
-    st.session_state[K_SHADE] = view.shade
-    st.session_state[K_BASEMAP] = view.basemap
-    if core20 is not None:
-        st.session_state[K_CORE20] = core20
-    elif K_CORE20 not in st.session_state:
-        st.session_state[K_CORE20] = True
+        keep.put(K_AREA, view.area)
+    keep.put(K_SHADE, view.shade)
+    keep.put(K_BASEMAP, view.basemap)
 
 
 def new_link_params() -> dict[str, str] | None:
@@ -136,10 +136,7 @@ def seed_from_url(area_exists: Callable[[str, str, str], bool]) -> list[str]:
     problems found in the URL, which the page shows as a warning.
     """
     params = new_link_params()
-    last: tuple[state.View, bool] | None = st.session_state.get(_K_LAST_VIEW)
-    if params is None:
-        if last is not None and K_VINTAGE not in st.session_state:
-            _put_view(*last)  # widgets were cleared while another page was shown
+    if params is None:  # the widgets keep their values (ui.keep), also across pages
         return st.session_state.get(_K_URL_PROBLEMS, ([], {}))[0]
     view, problems = state.parse_view(params, area_exists)
     _put_view(view)
@@ -200,12 +197,12 @@ def view_controls(container=None, *, with_shading: bool = True) -> tuple[state.V
     area = area_picker(atlas, level, container=c, areas_table=cache.list_areas_cached(vintage, level))
     st.session_state[_K_PREVIOUS] = (level, area)
     shade = shade_picker(c) if with_shading else state.DEFAULT_SHADE
-    core20 = c.toggle("Outline Core20 LSOAs", key=K_CORE20,
-                      help="Core20 = the most deprived 20% of LSOAs in England (national IMD deciles 1-2).")
+    core20 = keep.widget(c.toggle, "Outline Core20 LSOAs", key=K_CORE20, default=True,
+                         help="Core20 = the most deprived 20% of LSOAs in England (national IMD deciles "
+                              "1-2).")
     basemap = basemap_picker(c)
     view = state.View(vintage=vintage, level=level, area=area, shade=shade, basemap=basemap)
     sync_url(view)
-    st.session_state[_K_LAST_VIEW] = (view, bool(core20))
     shown_for = st.session_state.get(_K_URL_PROBLEMS, ([], {}))[1]
     if problems and state.view_params(view) != shown_for:
         problems = [p for p in problems if "atlas is not built" in p]  # the user has moved on
