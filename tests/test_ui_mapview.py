@@ -42,7 +42,8 @@ def _page() -> None:
     from geo_core20.ui import mapview
 
     m = folium.Map(location=[53.4, -2.9], zoom_start=10)
-    choropleth.finish_map(m, classify.legend("Layer <i>x</i>", ["#440154", "#fde725"], ["Low", "High"], [3, 4]))
+    lgd = classify.legend("Layer <i>x</i>", ["#440154", "#fde725"], ["Low", "High"], [3, 4])
+    choropleth.finish_map(m, lgd)
     mapview.show_map(mapview.prepare(m), key="m", height=300)
 
 
