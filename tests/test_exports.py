@@ -15,7 +15,7 @@ import shapely
 from PIL import Image
 
 from geo_core20 import cli, schema
-from geo_core20.exports import ExportError, charts, static_map
+from geo_core20.exports import ExportError, charts, layer_maps, static_map
 from geo_core20.maps import classify, styles
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB (2024 code)
@@ -204,4 +204,4 @@ def test_plan_points_from_a_plan_record():
 
 def test_focus_map_unknown_focus_names_the_foci(atlas2025):
     with pytest.raises(ExportError, match="hypertension"):
-        static_map.focus_map("2025", "icb", ICB, "gout")
+        layer_maps.focus_map("2025", "icb", ICB, "gout")

@@ -24,7 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from geo_core20 import areas, atlas, clinical, plans, plus, schema
-from geo_core20.exports import charts, static_map
+from geo_core20.exports import charts, layer_maps, static_map
 from geo_core20.exports.static_map import ExportError, MapFigure
 from geo_core20.maps import view
 from geo_core20.safety import escape_html
@@ -87,13 +87,13 @@ class AreaProfile:
         ]
         if self.coastal.get("coastal_lsoas"):
             out.append(
-                lambda legend: static_map.coastal_map(
+                lambda legend: layer_maps.coastal_map(
                     self.vintage, self.level, self.area_code, with_legend=legend
                 )
             )
         if self.focus:
             out.append(
-                lambda legend: static_map.focus_map(
+                lambda legend: layer_maps.focus_map(
                     self.vintage, self.level, self.area_code, self.focus, with_legend=legend
                 )
             )

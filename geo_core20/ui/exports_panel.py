@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import plus
-from geo_core20.exports import charts, plus_static, report, static_map
+from geo_core20.exports import charts, layer_maps, report, static_map
 from geo_core20.exports import profile as area_profile
 from geo_core20.ui import cache
 
@@ -94,12 +94,12 @@ def plan_exports(data: dict, slug: str) -> None:
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, fmt: str) -> bytes:
     spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
-    return static_map.figure_bytes(plus_static.target_map(vintage, level, area, spec).figure, fmt)
+    return static_map.figure_bytes(layer_maps.target_map(vintage, level, area, spec).figure, fmt)
 
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
-    return static_map.figure_bytes(static_map.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
+    return static_map.figure_bytes(layer_maps.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
 
 
 def map_buttons(label: str, make, stem: str, key: str) -> None:
