@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from collections.abc import Iterator
 import psutil
 from _common import CHROMIUM, CHROMIUM_ARGS, ROOT, machine
 
-from geo_core20.ui.serve import free_port, wait_healthy
+from geo_core20.ui.serve import free_port, stop, wait_healthy
 
 LINK = "/?vintage=2025&level=icb&area=E54000008"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -73,14 +72,7 @@ def serve(launcher: bool, extra: list[str] | tuple[str, ...] = (), timeout: floa
         wait_healthy(base, timeout, proc)
         yield base, psutil.Process(proc.pid), time.monotonic() - t0
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        stop(proc)
 
 
 def cpu_seconds(proc: psutil.Process) -> float:
