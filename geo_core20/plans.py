@@ -177,7 +177,11 @@ class PlanStore:
         page_size = 65_536 if page_size == 1 else page_size
         pages = int.from_bytes(head[28:32], "big")
         header_valid = head[24:28] == head[92:96]  # the page count is valid only when these agree
-        if header_valid and pages and size < page_size * pages:
+        # A process killed mid-checkpoint can leave the file shorter than its header while the
+        # write-ahead log still holds every page: SQLite replays it, and its quick check decides.
+        wal = self.path.with_name(self.path.name + "-wal")
+        replayable = wal.exists() and wal.stat().st_size > 0
+        if header_valid and pages and size < page_size * pages and not replayable:
             raise self._damaged(f"it is cut short ({size:,} bytes of the {page_size * pages:,} its header "
                                 "records)")
 

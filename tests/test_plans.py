@@ -352,3 +352,19 @@ def test_geopackage_export_opens_with_points_and_metadata(tmp_path):
     assert items["plan_name"] == "GPKG plan" and items["objective"] == "mclp"
     assert (meta["item"] == "attribution").sum() >= 1
     assert plans.export_filename(saved, "gpkg") == f"plan_E54000008_{saved.id}.gpkg"
+
+
+def test_a_short_file_beside_a_write_ahead_log_is_left_to_sqlite_to_judge(tmp_path):
+    """A checkpoint killed half-way leaves the file shorter than its header while the WAL still has the
+    pages, so the size check stands aside; a WAL that cannot repair it still ends in a clear refusal."""
+    path = tmp_path / "plans.sqlite"
+    store = plans.PlanStore(path)
+    for i in range(3):
+        store.save(_plan(name_prefix="x" * 50_000), f"plan {i}")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    path.with_name(path.name + "-wal").write_bytes(b"not a real log" * 10)
+    with pytest.raises(plans.PlanStoreError) as err:
+        plans.PlanStore(path).list()
+    assert "damaged" in str(err.value) and "cut short" not in str(err.value)  # SQLite's check decided
+    assert path.read_bytes() == data[: len(data) // 2]  # left exactly as it was
