@@ -14,9 +14,6 @@ from geo_core20.exports import charts, layer_maps, report, static_map
 from geo_core20.exports import profile as area_profile
 from geo_core20.ui import cache
 
-MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html",
-        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
-
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=32)
 def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core20: bool, fmt: str) -> bytes:
@@ -43,8 +40,8 @@ def plan_map_bytes(plan: dict, fmt: str) -> bytes:
 
 
 def _button(container, label: str, data, file_name: str, fmt: str, key: str) -> None:
-    container.download_button(label, data, file_name=file_name, mime=MIME[fmt], on_click="ignore", key=key,
-                              icon=":material/download:")
+    container.download_button(label, data, file_name=file_name, mime=report.MIME[fmt], on_click="ignore",
+                              key=key, icon=":material/download:")
 
 
 def view_exports(vintage: str, level: str, area: str | None, shade: str, core20: bool, area_name: str,
@@ -73,12 +70,22 @@ def view_exports(vintage: str, level: str, area: str | None, shade: str, core20:
                 f"deciles_{slug}.{fmt}", fmt, f"gc20_export_deciles_{fmt}")
 
 
-def chart_buttons(label: str, make, stem: str, key: str) -> None:
-    """PNG and SVG buttons for one chart (``make(fmt) -> bytes``)."""
-    c = st.columns(2)
-    for i, fmt in enumerate(("png", "svg")):
+def format_buttons(label: str, make, stem: str, key: str, formats: tuple[str, ...]) -> None:
+    """One download button per format for one figure (``make(fmt) -> bytes``, built on click)."""
+    c = st.columns(len(formats))
+    for i, fmt in enumerate(formats):
         _button(c[i], f"{label} ({fmt.upper()})", lambda fmt=fmt: make(fmt), f"{stem}.{fmt}", fmt,
                 f"{key}_{fmt}")
+
+
+def chart_buttons(label: str, make, stem: str, key: str) -> None:
+    """PNG and SVG buttons for one chart."""
+    format_buttons(label, make, stem, key, ("png", "svg"))
+
+
+def map_buttons(label: str, make, stem: str, key: str) -> None:
+    """PNG, SVG and PDF buttons for one print map."""
+    format_buttons(label, make, stem, key, ("png", "svg", "pdf"))
 
 
 def plan_exports(data: dict, slug: str) -> None:
@@ -100,11 +107,3 @@ def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
     return static_map.figure_bytes(layer_maps.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
-
-
-def map_buttons(label: str, make, stem: str, key: str) -> None:
-    """PNG, SVG and PDF buttons for one print map (``make(fmt) -> bytes``)."""
-    c = st.columns(3)
-    for i, fmt in enumerate(("png", "svg", "pdf")):
-        _button(c[i], f"{label} ({fmt.upper()})", lambda fmt=fmt: make(fmt), f"{stem}.{fmt}", fmt,
-                f"{key}_{fmt}")
