@@ -1,5 +1,5 @@
-"""Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|focus|export-map|report|assets}``
-(see README.md)."""
+"""Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|focus|change|export-map|
+report|assets}`` (see README.md)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,17 @@ def _focus(args: argparse.Namespace) -> int:
     except clinical.UnknownFocus as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return _write_table(frame, args)
+
+
+def _change(args: argparse.Namespace) -> int:
+    from geo_core20 import change
+
+    try:
+        frame = change.change_table(args.level)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -234,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     focus.add_argument("--format", choices=("csv", "json"), default="csv")
     focus.add_argument("--output", help="write to this file instead of standard output")
     focus.set_defaults(func=_focus)
+
+    change = sub.add_parser("change", help="Core20 then and now: IMD2019 (LSOA 2011) to IoD2025 (LSOA 2021) "
+                                           "per area (entered, left, stayed, not comparable)")
+    change.add_argument("--level", choices=schema.LEVELS, default="icb")
+    change.add_argument("--format", choices=("csv", "json"), default="csv")
+    change.add_argument("--output", help="write to this file instead of standard output")
+    change.set_defaults(func=_change)
 
     plan = sub.add_parser("plan", help="choose outreach sites (MCLP / p-median) for a target population")
     _plan_arguments(plan)
