@@ -314,6 +314,16 @@ MANIFEST: tuple[Dataset, ...] = (
                     "populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
        notes="Persons only (no sex split); ages 0-89 and 90+; LSOA 2011, England and Wales.",
        size_hint_mb=2.9),
+    _D("hse2022_hypertension", "Health Survey for England 2022 part 2: hypertension by age and sex",
+       "hse/hse2022_hypertension_by_age_sex.csv", "NHS England", "2022 (published 2024)", OGL,
+       "Health Survey for England 2022, NHS England, licensed under the Open Government Licence v3.0.",
+       landing_page="https://digital.nhs.uk/data-and-information/publications/statistical/"
+                    "health-survey-for-england/2022-part-2",
+       notes="Percent of adults by age band (16-34 ... 75+): normotensive, hypertensive controlled, "
+             "uncontrolled, untreated and 'All with hypertension' (survey-defined: measured 140/90 mmHg "
+             "or above, or on treatment). Download the adults' health hypertension tables from the "
+             "landing page and save the 'by age and sex' table as this CSV.",
+       size_hint_mb=0.01),
 )
 
 BY_ID: dict[str, Dataset] = {d.id: d for d in MANIFEST}
@@ -334,16 +344,6 @@ class Citation:
 
 
 CITATIONS: dict[str, Citation] = {c.id: c for c in (
-    Citation("hse_hypertension_by_age",
-             "Health Survey for England 2021 part 2: Adults' health, hypertension (survey-defined: "
-             "measured blood pressure 140/90 mmHg or above, or on medication) by age, all adults",
-             "NHS Digital", "2021 (published 2023)",
-             "https://digital.nhs.uk/data-and-information/publications/statistical/"
-             "health-survey-for-england/2021-part-2/adults-health",
-             OGL, "Health Survey for England 2021, NHS Digital, licensed under the Open Government "
-                  "Licence v3.0.",
-             notes="30% of adults; 9% aged 16-44; 60% aged 65+ (key findings). The 45-64 rate is derived "
-                   "to reproduce the 30%; see geo_core20/clinical/hypertension.py."),
     Citation("ons_undiagnosed_hypertension",
              "Risk factors for undiagnosed high blood pressure in England: 2015 to 2019",
              "Office for National Statistics", "2023",

@@ -10,15 +10,44 @@ from geo_core20.clinical import focus, hypertension, populations, qof
 
 
 def test_expected_register_known_answer():
-    # 1,000 people aged 16-44 at 9%, 500 aged 45-64 at 38.4% and 200 aged 65+ at 60%:
-    # 90 + 192 + 120 = 402 expected.
-    bands = pd.DataFrame({"pop_16_44": [1000.0, 0.0], "pop_45_64": [500.0, 0.0],
-                          "pop_65_plus": [200.0, 10.0]})
-    assert hypertension.expected_register(bands).tolist() == pytest.approx([402.0, 6.0])
-    rates = {"pop_16_44": 0.1, "pop_65_plus": 0.5}
-    assert hypertension.expected_register(bands, rates).iloc[0] == pytest.approx(200.0)
-    with pytest.raises(KeyError, match="pop_75_plus"):
-        hypertension.expected_register(bands, {"pop_75_plus": 0.7})
+    # 1,000 people aged 16-34 at 4%, 500 aged 55-64 at 40% and 200 aged 75+ at 69%:
+    # 40 + 200 + 138 = 378 expected.
+    bands = pd.DataFrame({"pop_16_34": [1000.0, 0.0], "pop_55_64": [500.0, 0.0],
+                          "pop_75_plus": [200.0, 10.0]})
+    rates = {"pop_16_34": 0.04, "pop_55_64": 0.40, "pop_75_plus": 0.69}
+    assert hypertension.expected_register(bands, rates).tolist() == pytest.approx([378.0, 6.9])
+    with pytest.raises(KeyError, match="pop_65_74"):
+        hypertension.expected_register(bands, {"pop_65_74": 0.57})
+
+
+HSE_TABLE = """\ufeffSex,Group,16-34,35-44,45-54,55-64,65-74,75+
+Men,All with hypertension,5,23,31,50,61,66
+Adults,Normotensive untreated,96,85,74,60,43,31
+Adults,All with hypertension,4,15,26,40,57,69
+"""
+
+
+def test_read_rates_takes_the_adults_row_as_fractions(tmp_path):
+    path = tmp_path / "hse.csv"
+    path.write_text(HSE_TABLE, encoding="utf-8")
+    rates = hypertension.read_rates(path)
+    assert rates == pytest.approx({"pop_16_34": 0.04, "pop_35_44": 0.15, "pop_45_54": 0.26,
+                                   "pop_55_64": 0.40, "pop_65_74": 0.57, "pop_75_plus": 0.69})
+    assert list(rates.values()) == sorted(rates.values())
+    assert set(rates) <= set(populations.BANDS)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Sex,Group,16-34\nAdults,All with hypertension,4\n", "missing 35-44"),
+    (HSE_TABLE.replace("Adults,All", "Women,All"), "found 0"),
+    (HSE_TABLE.replace(",4,15,26", ",-,15,26"), "aged 16-34 is '-'"),
+    (HSE_TABLE.replace(",4,15,26", ",400,15,26"), "outside 0-100"),
+])
+def test_read_rates_refuses_an_unknown_layout(tmp_path, text, message):
+    path = tmp_path / "hse.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(Exception, match=message):
+        hypertension.read_rates(path)
 
 
 def test_gap_and_undiagnosed():
@@ -28,11 +57,6 @@ def test_gap_and_undiagnosed():
     assert hypertension.undiagnosed(expected, recorded).tolist() == [40.0, 0.0]
 
 
-def test_rates_rise_with_age_and_are_fractions():
-    rates = list(hypertension.HSE_RATES.values())
-    assert rates == sorted(rates) and all(0 < r < 1 for r in rates)
-
-
 def test_bands_from_single_years():
     single = pd.DataFrame([[1.0] * 91], index=["E01000001"], columns=range(91))
     b = populations.bands(single)
@@ -40,8 +64,10 @@ def test_bands_from_single_years():
     assert b.loc["E01000001", "pop_15_44"] == 30
     assert b.loc["E01000001", "pop_55_74"] == 20
     assert b.loc["E01000001", "pop_16_plus"] == 75
-    assert b.loc["E01000001", "pop_65_plus"] == 26  # 65..89 and 90+
-    hse = [c for c in hypertension.HSE_RATES]
+    assert b.loc["E01000001", "pop_75_plus"] == 16  # 75..89 and 90+
+    assert b.loc["E01000001", "pop_0_17"] == 18
+    assert b.loc["E01000001", "pop_0_9"] == 10
+    hse = list(hypertension.BAND_COLUMNS.values())
     assert b.loc["E01000001", hse].sum() == b.loc["E01000001", "pop_16_plus"]
 
 

@@ -20,11 +20,12 @@ from geo_core20 import atlas, schema, sources
 from geo_core20.clinical import hypertension, populations, qof
 from geo_core20.readers import DataError
 
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"  # 2: HSE 2022 bands and rates, children's bands
 INPUTS: dict[str, tuple[str, ...]] = {
     "2025": ("population20_lsoa11", "qof_practice_prevalence", "gp_registrations_lsoa11",
-             "lookup_lsoa11_lsoa21", "census21_population"),
-    "2019": ("population20_lsoa11", "qof_practice_prevalence", "gp_registrations_lsoa11"),
+             "lookup_lsoa11_lsoa21", "census21_population", hypertension.DATASET_ID),
+    "2019": ("population20_lsoa11", "qof_practice_prevalence", "gp_registrations_lsoa11",
+             hypertension.DATASET_ID),
 }
 COUNT_COLUMNS = (*populations.BANDS, "registered_patients", *qof.REGISTERS, "expected_hyp")
 
@@ -65,13 +66,15 @@ def assemble(vintage: str, files) -> tuple[pd.DataFrame, dict]:
         table = populations.to_lsoa21(table11, weights)
     else:
         table = table11
-    table["expected_hyp"] = hypertension.expected_register(table)
+    rates = hypertension.read_rates(files(hypertension.DATASET_ID))
+    table["expected_hyp"] = hypertension.expected_register(table, rates)
     table.index.name = schema.LSOA_CODE
     table = table[list(COUNT_COLUMNS)].sort_index()
     if len(table) != schema.LSOA_COUNT[vintage]:
         raise DataError(f"clinical {vintage}: {len(table)} LSOAs, expected {schema.LSOA_COUNT[vintage]}.")
     report["england_totals"] = {c: round(float(table[c].sum()), 1) for c in COUNT_COLUMNS}
     report["source_population_england"] = float(pops11["pop_all"].sum())
+    report["hse_rates"] = rates
     return table.reset_index(), report
 
 

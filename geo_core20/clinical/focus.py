@@ -78,15 +78,15 @@ FOCI: dict[str, Focus] = {f.id: f for f in (
           "open data at LSOA level; lung health check sites have no national list (CDCs are shown instead).",
           (*_QOF, *_POP, "cdc_sites"), register="reg_can"),
     Focus("hypertension", "Hypertension case-finding",
-          "Optimal management and lipid optimal management of hypertension; 80% of expected hypertension "
-          "diagnosed by 2029 (NHS Long Term Plan / CVD prevention ambitions).",
+          "Find and treat hypertension: 80% of expected hypertension diagnosed, and 80% of those "
+          "diagnosed treated to target, by 2029 (NHS Long Term Plan CVD prevention ambitions); optimal "
+          "lipid management.",
           "Estimated undiagnosed hypertension (expected minus recorded, floored at 0 in each LSOA)",
           (*_QOF_MEASURES, "expected_register", "expected_prevalence", "gap", "recorded_to_expected",
            "core20_expected_register", "core20_gap", "core20_recorded_to_expected"),
-          "Blood-pressure check uptake and control are not in national open data at LSOA level; the "
-          "expected register uses national age-specific rates, so it does not reflect local risk "
-          "factors (ethnicity, deprivation, obesity).",
-          (*_QOF, *_POP), register="reg_hyp"),
+          "Blood-pressure check uptake and control are not in national open data at LSOA level. "
+          + hypertension.CAVEAT,
+          (*_QOF, *_POP, hypertension.DATASET_ID), register="reg_hyp"),
 )}
 FOCUS_IDS = tuple(FOCI)
 
@@ -98,11 +98,7 @@ SUMMARY_COLUMNS = ("area_code", "area_name", "focus", "target_population", "core
 
 def attribution(focus: str) -> list[str]:
     """Attribution lines for a focus's figures (datasets, plus the HSE rates for hypertension)."""
-    lines = sources.attribution_lines(check_focus(focus).sources)
-    if focus == "hypertension":
-        cite = sources.citation(hypertension.CITATION_ID)
-        lines.append(f"{cite.attribution} {cite.url}")
-    return lines
+    return sources.attribution_lines(check_focus(focus).sources)
 
 
 def check_focus(focus: str) -> Focus:

@@ -24,8 +24,12 @@ BANDS: dict[str, tuple[int, int | None]] = {
     "pop_15_44": (15, 44),      # maternity: residents aged 15-44 (persons; no sex split offline)
     "pop_55_74": (55, 74),      # targeted lung health check ages
     "pop_16_plus": (16, None),  # adults, as in the Health Survey for England
-    # Health Survey for England 2021 bands for the expected hypertension register
-    "pop_16_44": (16, 44), "pop_45_64": (45, 64), "pop_65_plus": (65, None),
+    # Health Survey for England 2022 bands for the expected hypertension register
+    "pop_16_34": (16, 34), "pop_35_44": (35, 44), "pop_45_54": (45, 54),
+    "pop_55_64": (55, 64), "pop_65_74": (65, 74), "pop_75_plus": (75, None),
+    # Core20PLUS5 for children and young people
+    "pop_0_17": (0, 17),        # asthma, diabetes, epilepsy, mental health: children 0-17
+    "pop_0_9": (0, 9),          # oral health: under-10s (tooth extractions in hospital)
 }
 
 
