@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     focus.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
     focus.add_argument("--level", choices=schema.LEVELS, default="icb")
     focus.add_argument("--focus", required=True, metavar="FOCUS",
-                       help="maternity, smi, respiratory, cancer or hypertension")
+                       help="adults: maternity, smi, respiratory, cancer, hypertension; children and young "
+                            "people: cyp_asthma, cyp_diabetes, cyp_epilepsy, cyp_oral, cyp_mental")
     focus.add_argument("--format", choices=("csv", "json"), default="csv")
     focus.add_argument("--output", help="write to this file instead of standard output")
     focus.set_defaults(func=_focus)

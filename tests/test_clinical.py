@@ -134,7 +134,8 @@ def test_lsoa_registers_and_match_report():
 def test_unknown_focus_lists_valid_ones():
     with pytest.raises(focus.UnknownFocus, match="maternity, smi, respiratory, cancer, hypertension"):
         focus.check_focus("dentistry")
-    assert set(focus.FOCI) == {"maternity", "smi", "respiratory", "cancer", "hypertension"}
+    assert set(focus.ADULT_FOCUS_IDS) == {"maternity", "smi", "respiratory", "cancer", "hypertension"}
+    assert set(focus.FOCI) == set(focus.ADULT_FOCUS_IDS) | set(focus.CYP_FOCUS_IDS)
     for f in focus.FOCI.values():
         assert f.label and f.aim and f.not_in_data and "upload" in f.local_upload.lower()
         assert f.id in focus.DEFAULT_LAYER and focus.DEFAULT_LAYER[f.id] in focus.LAYERS[f.id]

@@ -7,7 +7,11 @@ UnknownFocus, ACCELERATORS, build_clinical, load_clinical.
 from geo_core20.clinical.accelerators import ACCELERATORS, Accelerator, get_accelerator, key_numbers
 from geo_core20.clinical.cache import build_clinical, build_report, load_clinical
 from geo_core20.clinical.focus import (
+    ADULT_FOCUS_IDS,
+    CYP_FOCUS_IDS,
+    CYP_PLUS_GROUPS,
     DEFAULT_LAYER,
+    FAMILIES,
     FOCI,
     FOCUS_IDS,
     LAYERS,
@@ -27,6 +31,7 @@ from geo_core20.clinical.focus import (
 )
 
 __all__ = [
+    "ADULT_FOCUS_IDS", "CYP_FOCUS_IDS", "CYP_PLUS_GROUPS", "FAMILIES",
     "ACCELERATORS", "DEFAULT_LAYER", "FOCI", "FOCUS_IDS", "LAYERS", "SUMMARY_COLUMNS", "Accelerator", "Focus",
     "MapLayer", "UnknownFocus", "attribution", "build_clinical", "build_report", "cdc_distance_km",
     "check_focus",

@@ -36,6 +36,8 @@ class Focus:
     not_in_data: str  # what national open data cannot show
     sources: tuple[str, ...]  # dataset ids (geo_core20.sources) behind the figures
     register: str | None = None  # clinical-table column of the recorded QOF register
+    family: str = "adult"  # "adult" (Core20PLUS5) or "cyp" (Core20PLUS5 for children and young people)
+    band: str | None = None  # clinical-table population column that is the target (CYP foci)
 
     @property
     def local_upload(self) -> str:
@@ -88,7 +90,74 @@ FOCI: dict[str, Focus] = {f.id: f for f in (
           + hypertension.CAVEAT,
           (*_QOF, *_POP, hypertension.DATASET_ID), register="reg_hyp"),
 )}
+ADULT_FOCUS_IDS = tuple(FOCI)
+
+# Core20PLUS5 for children and young people (NHS England, 2022): five clinical areas. The target is the
+# resident children of the ages each area names (ONS mid-2020 single-year estimates, carried onto
+# LSOA 2021 with the same weights as every focus population, so they are estimates). No QOF register
+# is a children's figure (asthma covers ages 6+, diabetes 17+, epilepsy 18+, all ages together), so
+# none is shown for these foci.
+_CYP_POP = (*_POP, "census21_ethnicity")
+_CYP_NO_QOF = ("The QOF {register} register is not shown: it covers ages {ages} together with adults, "
+               "so it is not a children's figure.")
+CYP_FOCI: dict[str, Focus] = {f.id: f for f in (
+    Focus("cyp_asthma", "Asthma (children and young people)",
+          "Address over-reliance on reliever medications and decrease the number of asthma attacks.",
+          "Children and young people aged 0-17",
+          ("children_0_17", "core20_children_0_17"),
+          "Reliever (SABA) prescribing, asthma attacks and admissions of children are not in national open "
+          "data at LSOA level. " + _CYP_NO_QOF.format(register="asthma", ages="6 and over"),
+          _CYP_POP, family="cyp", band="pop_0_17"),
+    Focus("cyp_diabetes", "Diabetes (children and young people)",
+          "Increase access to real-time continuous glucose monitors and insulin pumps in the most deprived "
+          "quintiles and in ethnic minority groups; increase the proportion of children and young people "
+          "with type 2 diabetes receiving annual health checks.",
+          "Children and young people aged 0-17",
+          ("children_0_17", "core20_children_0_17", "ethnic_minority_children_0_17"),
+          "Children with diabetes, glucose monitor and insulin pump use and health-check uptake are in the "
+          "National Paediatric Diabetes Audit, not in open data at LSOA level. "
+          + _CYP_NO_QOF.format(register="diabetes", ages="17 and over"),
+          _CYP_POP, family="cyp", band="pop_0_17"),
+    Focus("cyp_epilepsy", "Epilepsy (children and young people)",
+          "Increase access to epilepsy specialist nurses, and access within the first year of care for "
+          "those with a learning disability or autism.",
+          "Children and young people aged 0-17",
+          ("children_0_17", "core20_children_0_17"),
+          "Children with epilepsy and their access to specialist nurses are in the Epilepsy12 audit, not in "
+          "open data at LSOA level. " + _CYP_NO_QOF.format(register="epilepsy", ages="18 and over"),
+          _CYP_POP, family="cyp", band="pop_0_17"),
+    Focus("cyp_oral", "Oral health (children)",
+          "Address the backlog for tooth extractions in hospital for under-10s.",
+          "Children aged 0-9",
+          ("children_0_9", "core20_children_0_9"),
+          "Hospital tooth extractions of children are published by local authority (OHID), not by LSOA; "
+          "no QOF register covers oral health.",
+          _CYP_POP, family="cyp", band="pop_0_9"),
+    Focus("cyp_mental", "Mental health (children and young people)",
+          "Improve access rates to children and young people's mental health services for 0-17 year olds, "
+          "for certain ethnic groups, ages, genders and deprivation.",
+          "Children and young people aged 0-17",
+          ("children_0_17", "core20_children_0_17", "ethnic_minority_children_0_17"),
+          "Access to children and young people's mental health services is published by sub-ICB location "
+          "(Mental Health Services Data Set), not by LSOA; the QOF mental health register is for severe "
+          "mental illness at all ages.",
+          _CYP_POP, family="cyp", band="pop_0_17"),
+)}
+CYP_FOCUS_IDS = tuple(CYP_FOCI)
+FOCI.update(CYP_FOCI)
 FOCUS_IDS = tuple(FOCI)
+FAMILIES = {"adult": "Adults (Core20PLUS5)", "cyp": "Children and young people (Core20PLUS5 CYP)"}
+
+# The PLUS groups of the children and young people's framework, and what open data says of each.
+CYP_PLUS_GROUPS: dict[str, str] = {
+    "Young carers": "Census 2021 counts unpaid carers aged 5 and over by age (table TS039 and age "
+                    "breakdowns); the children's counts are published for local authorities, and the "
+                    "offline mirror has none: upload local counts as a layer.",
+    "Looked-after children and care leavers": "Published by local authority (Department for Education, "
+                    "Children looked after in England); no LSOA figures exist in open data.",
+    "Children in contact with the justice system": "Published by youth justice service / local authority "
+                    "(Youth Justice Board statistics); no LSOA figures exist in open data.",
+}
 
 SUMMARY_COLUMNS = ("area_code", "area_name", "focus", "target_population", "core20_target_population",
                    "core20_target_share", "population", "target_per_1000", "core20_population",
@@ -129,6 +198,8 @@ def _clinical(atlas: pd.DataFrame) -> pd.DataFrame:
 
 
 def _target(clin: pd.DataFrame, focus: str) -> pd.Series:
+    if FOCI[focus].band:
+        return clin[FOCI[focus].band]
     if focus == "maternity":
         return clin["pop_15_44"]
     if focus == "cancer":
@@ -166,7 +237,7 @@ def cdc_distance_km(atlas: pd.DataFrame, sites: pd.DataFrame | None = None) -> p
 
 _SUMS = ("target", "population", "pop_all", "pop_15_44", "pop_55_74", "pop_16_plus", "registered_patients",
          "reg_hyp", "reg_copd", "reg_mh", "reg_can", "reg_smok", "reg_ld", "expected_hyp", "ethnic_15_44",
-         "cdc_km_x_55_74")
+         "cdc_km_x_55_74", "pop_0_17", "pop_0_9", "ethnic_0_17")
 
 
 def _lsoa_frame(atlas: pd.DataFrame, focus: str) -> pd.DataFrame:
@@ -175,9 +246,12 @@ def _lsoa_frame(atlas: pd.DataFrame, focus: str) -> pd.DataFrame:
     frame["target"] = _target(clin, focus)
     frame["population"] = atlas[schema.POPULATION].astype(float)
     if schema.ETHNIC_MINORITY in atlas:  # Census 2021 shares: 2025 atlas only
-        frame["ethnic_15_44"] = clin["pop_15_44"] * atlas[schema.ETHNIC_MINORITY].fillna(0).astype(float)
+        share = atlas[schema.ETHNIC_MINORITY].fillna(0).astype(float)
+        frame["ethnic_15_44"] = clin["pop_15_44"] * share
+        frame["ethnic_0_17"] = clin["pop_0_17"] * share
     else:
         frame["ethnic_15_44"] = np.nan
+        frame["ethnic_0_17"] = np.nan
     frame["cdc_km_x_55_74"] = (cdc_distance_km(atlas) * clin["pop_55_74"]) if focus == "cancer" else np.nan
     frame[schema.CORE20] = atlas[schema.CORE20].astype(bool)
     return frame
@@ -203,6 +277,12 @@ def _measures(whole: pd.DataFrame, core: pd.DataFrame, focus: str) -> pd.DataFra
         out["residents_15_44"] = whole["pop_15_44"]
         out["core20_residents_15_44"] = core["pop_15_44"]
         out["ethnic_minority_residents_15_44"] = whole["ethnic_15_44"]
+    if f.family == "cyp":
+        band = f.band.removeprefix("pop_")
+        out[f"children_{band}"] = whole[f.band]
+        out[f"core20_children_{band}"] = core[f.band]
+        if "ethnic_minority_children_0_17" in f.measures:
+            out["ethnic_minority_children_0_17"] = whole["ethnic_0_17"]
     if f.register:
         out["registered_patients"] = whole["registered_patients"]
         out["recorded_register"] = whole[f.register]
@@ -361,10 +441,23 @@ LAYERS: dict[str, dict[str, tuple[str, str, str, _LayerFn]]] = {
                 lambda c: hypertension.gap(c["expected_hyp"], c["reg_hyp"])),
     },
 }
-DEFAULT_LAYER = {"maternity": "share_15_44", "smi": "register_per_1000", "respiratory": "register_per_1000",
+_CHILD_LAYERS = {
+    band: {
+        f"share_{band}": (f"Children aged {band.replace('_', '-')}", "% of residents",
+                          "more children", lambda c, b=band: _div(c[f"pop_{b}"] * 100, c["pop_all"])),
+        f"children_{band}": (f"Children aged {band.replace('_', '-')}", "people", "more children",
+                             lambda c, b=band: c[f"pop_{b}"]),
+    } for band in ("0_17", "0_9")
+}
+for _f in CYP_FOCI.values():
+    LAYERS[_f.id] = _CHILD_LAYERS[_f.band.removeprefix("pop_")]
+DEFAULT_LAYER = {**{f.id: f"share_{f.band.removeprefix('pop_')}" for f in CYP_FOCI.values()},
+                 "maternity": "share_15_44", "smi": "register_per_1000", "respiratory": "register_per_1000",
                  "cancer": "share_55_74", "hypertension": "undiagnosed_per_1000"}
 LAYER_NOTE = ("Practice-based QOF registers apportioned to LSOAs by where patients live (QOF 2021-22, "
               "registrations July 2022); populations are ONS mid-2020 estimates.")
+CYP_LAYER_NOTE = ("Children by age are ONS mid-2020 single-year estimates carried onto LSOA 2021 "
+                  "(estimates); no QOF register is a children's figure.")
 
 
 def focus_layers(focus: str) -> dict[str, str]:
@@ -383,4 +476,5 @@ def focus_layer(atlas: pd.DataFrame, focus: str, layer: str | None = None) -> Ma
     label, unit, higher, fn = LAYERS[focus][layer]
     values = fn(_clinical(atlas)).astype("float64")
     values.name = f"{focus}_{layer}"
-    return MapLayer(layer, label, unit, values, higher, LAYER_NOTE)
+    note = CYP_LAYER_NOTE if FOCI[focus].family == "cyp" else LAYER_NOTE
+    return MapLayer(layer, label, unit, values, higher, note)
