@@ -67,6 +67,13 @@ def input_path(dataset_id: str, raw_dir: Path | None = None, boundaries_dir: Pat
 
     dataset = sources.get(dataset_id)
     found = fetch.locate(dataset, raw_dir, boundaries_dir)
+    if found is None and fetch._converted(dataset) and dataset.urls:
+        saved = fetch.download_path(dataset, dataset.urls[0], raw_dir, boundaries_dir)
+        kind = "optional input" if dataset.optional else "missing input"
+        raise DataError(f"{kind} {dataset.id} ({dataset.title}) is not here yet: it exists, published by "
+                        f"{dataset.publisher}. Online, `python -m geo_core20 data fetch --only {dataset.id}` "
+                        f"downloads {dataset.urls[0]} and reshapes it; offline, save that file as {saved} "
+                        "and run the same command.")
     if found is None:
         where = dataset.dest(raw_dir, boundaries_dir)
         how = dataset.urls[0] if dataset.urls else (dataset.landing_page or "the mirror")

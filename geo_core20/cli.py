@@ -22,8 +22,10 @@ def _fetch(args: argparse.Namespace) -> int:
                               progress=sys.stderr.isatty())
     missing = [r for r in results if not r.ok]
     for r in results:
-        print(f"{r.status:10s} {r.dataset_id:22s} {r.message if not r.ok else r.path}")
-    counts = {s: sum(r.status == s for r in results) for s in ("present", "copied", "downloaded", "missing")}
+        shown = r.path if r.status in ("present", "copied", "downloaded") else r.message
+        print(f"{r.status:10s} {r.dataset_id:22s} {shown}")
+    counts = {s: sum(r.status == s for r in results)
+              for s in ("present", "copied", "downloaded", "missing", "optional")}
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
     return 1 if missing else 0
 

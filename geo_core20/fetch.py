@@ -59,7 +59,7 @@ class FetchResult:
     """What happened to one dataset."""
 
     dataset_id: str
-    status: str  # "present" | "copied" | "downloaded" | "missing"
+    status: str  # "present" | "copied" | "downloaded" | "missing" | "optional" (absent, not needed)
     path: Path | None
     bytes: int
     message: str
@@ -112,10 +112,21 @@ def download_path(dataset: Dataset, url: str, raw_dir: Path | None = None,
     return _cache_root(dataset, raw_dir, boundaries_dir) / dataset.id / download_name(dataset, url)
 
 
+def _converted(dataset: Dataset) -> bool:
+    """Official downloads of this dataset are reshaped into the mirror's layout (Census bulk zips)."""
+    from geo_core20 import census
+
+    return dataset.id in census.CONVERTERS
+
+
 def locate(dataset: Dataset, raw_dir: Path | None = None, boundaries_dir: Path | None = None) -> Path | None:
-    """The cached file for ``dataset`` (mirror-layout name first, then official downloads), or None."""
+    """The cached file for ``dataset`` (mirror-layout name first, then official downloads), or None.
+
+    A download that must be reshaped first (a Census bulk zip) only counts once converted.
+    """
     candidates = [dataset.dest(raw_dir, boundaries_dir)]
-    candidates += [download_path(dataset, u, raw_dir, boundaries_dir) for u in dataset.urls]
+    if not _converted(dataset):
+        candidates += [download_path(dataset, u, raw_dir, boundaries_dir) for u in dataset.urls]
     for path in candidates:
         # an empty file is never a valid input; treat it as absent so it gets replaced
         if path.is_file() and path.stat().st_size > 0:
@@ -358,6 +369,19 @@ def _missing_message(dataset: Dataset, mirrors: list[Path], dest: Path, download
     return "\n".join(lines)
 
 
+def _convert(dataset: Dataset, source: Path, dest: Path, how: str) -> FetchResult:
+    """Reshape an official Census bulk download into the mirror layout at ``dest``."""
+    from geo_core20 import census
+    from geo_core20.readers import DataError
+
+    try:
+        census.convert_to_file(dataset.id, source, dest)
+    except DataError as exc:
+        return FetchResult(dataset.id, "missing", None, 0, f"{source.name}: {exc}")
+    return FetchResult(dataset.id, "downloaded", dest, dest.stat().st_size,
+                       f"{how}; reshaped from the Census bulk layout into {dest.name}")
+
+
 def fetch_one(dataset: Dataset, mirrors: Iterable[Path], raw_dir: Path | None = None,
               boundaries_dir: Path | None = None, allow_download: bool = True, progress: bool = True,
               timeout: float = 60, retries: int = 3, session: requests.Session | None = None) -> FetchResult:
@@ -375,6 +399,14 @@ def fetch_one(dataset: Dataset, mirrors: Iterable[Path], raw_dir: Path | None = 
             return FetchResult(dataset.id, "copied", dest, size, f"copied from {src}")
 
     errors: list[str] = []
+    if _converted(dataset):  # an earlier download not converted yet (or converted by an older reader)
+        for url in dataset.urls:
+            target = download_path(dataset, url, raw_dir, boundaries_dir)
+            if target.is_file():
+                result = _convert(dataset, target, dest, f"converted {target}")
+                if result.ok:
+                    return result
+                errors.append(result.message)
     if allow_download and dataset.urls:
         own = session is None
         session = session or new_session()
@@ -389,6 +421,12 @@ def fetch_one(dataset: Dataset, mirrors: Iterable[Path], raw_dir: Path | None = 
                     errors.append(f"{url}: {exc}")
                     continue
                 note = f" (after failures: {'; '.join(errors)})" if errors else ""
+                if _converted(dataset):
+                    result = _convert(dataset, target, dest, f"downloaded from {url}{note}")
+                    if result.ok:
+                        return result
+                    errors.append(result.message)
+                    continue
                 return FetchResult(dataset.id, "downloaded", target, size, f"downloaded from {url}{note}")
         finally:
             if own:
@@ -401,6 +439,9 @@ def fetch_one(dataset: Dataset, mirrors: Iterable[Path], raw_dir: Path | None = 
     else:
         note = ""
     message = _missing_message(dataset, mirrors, dest, note, raw_dir, boundaries_dir)
+    if dataset.optional:
+        return FetchResult(dataset.id, "optional", None, 0,
+                           "optional input not fetched (the app works without it): " + message)
     return FetchResult(dataset.id, "missing", None, 0, message)
 
 

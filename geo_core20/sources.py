@@ -55,6 +55,7 @@ class Dataset:
     used_for: tuple[str, ...] = ("2025", "2019")  # vintages whose atlas needs it
     notes: str = ""
     size_hint_mb: float = 0.0
+    optional: bool = False  # the app works without it (a layer says how to get it); fetch does not fail
 
     @property
     def filename(self) -> str:
@@ -253,6 +254,16 @@ MANIFEST: tuple[Dataset, ...] = (
        ONS_ATTRIBUTION.format(year=2023),
        urls=("https://www.nomisweb.co.uk/output/census/2021/census2021-ts019.zip",),
        used_for=("2025",), notes="MSOA level only in the mirror.", size_hint_mb=0.6),
+    _D("census21_ethnicity_detailed", "Census 2021 TS021 ethnic group (detailed categories), LSOA 2021",
+       "census2021/ts021_ethnic_group_detailed_lsoa21.csv.gz", "Office for National Statistics", "2021", OGL,
+       ONS_ATTRIBUTION.format(year=2023),
+       urls=("https://www.nomisweb.co.uk/output/census/2021/census2021-ts021.zip",),
+       landing_page="https://www.nomisweb.co.uk/sources/census_2021_bulk",
+       used_for=("2025",), optional=True,
+       notes="Optional: the nomis bulk zip's census2021-ts021-lsoa.csv reshaped to lsoa21_code, "
+             "total_residents, ethnic_group, n, prop; gives Gypsy or Irish Traveller and Roma residents per "
+             "LSOA. Not in the offline mirror: fetched from nomis when online.",
+       size_hint_mb=60.0),
     _D("census21_ethnicity_lad", "Census 2021 detailed ethnic group (19 categories) by LAD 2021",
        "demographr/ethnicity21_ltla21_detailed.csv", "Office for National Statistics", "2021", OGL,
        ONS_ATTRIBUTION.format(year=2023),

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import plus, schema, sources
-from geo_core20.plus import Condition, TargetError, TargetSpec
+from geo_core20.plus import Condition, TargetError, TargetSpec, registry
 
 # --- registry --------------------------------------------------------------------------------------
 
@@ -19,7 +19,8 @@ def test_registry_is_complete_and_honest():
         for dataset_id in ind.sources:
             sources.get(dataset_id)  # every source is in the manifest
         if ind.level != plus.LSOA:
-            assert plus.LEVEL_NOTE[ind.level] in ind.caveat  # says it is not LSOA data
+            # says it is not LSOA data (and, for a table also published per LSOA, that it is)
+            assert plus.LEVEL_NOTE[ind.level] in ind.caveat or registry.LAD_OF_LSOA_NOTE in ind.caveat
             assert "level" in ind.full_label and plus.LEVEL_TEXT[ind.level] in ind.full_label
     minority = plus.get("ethnic_minority")
     for phrase in ("Gypsy or Irish Traveller", "Roma", "excludes"):

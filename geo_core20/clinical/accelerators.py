@@ -15,9 +15,11 @@ from geo_core20 import schema
 from geo_core20.clinical import cache
 from geo_core20.clinical.focus import FOCI, LOCAL_UPLOAD, focus_summary
 
-GRT_NOTE = ("There is no LSOA-level national data on Gypsy, Roma and Traveller communities: only the Census "
-            "2021 local-authority counts (PLUS layer 'Gypsy or Irish Traveller residents'), which are "
-            "thought to undercount. " + LOCAL_UPLOAD)
+GRT_NOTE = ("Census 2021 counts Gypsy or Irish Traveller and Roma residents per LSOA (table TS021), but that "
+            "table is not in the offline mirror: the layer shown is the local-authority count; online, "
+            "`python -m geo_core20 data fetch --only census21_ethnicity_detailed` adds the LSOA layers "
+            "('Gypsy or Irish Traveller residents - LSOA level'). Census counts are thought to undercount "
+            "these communities. " + LOCAL_UPLOAD)
 LD_NOTE = ("Learning disability appears in national data only as the QOF learning disability (LD) register, "
            "estimated here per LSOA from practices; screening uptake among people with a learning disability "
            "is not in the data. " + LOCAL_UPLOAD)

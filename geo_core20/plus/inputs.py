@@ -104,6 +104,32 @@ def ethnicity_lad() -> pd.DataFrame:
     return out
 
 
+GRT_LSOA_DATASET = "census21_ethnicity_detailed"
+_DETAILED = {"grt": "white: gypsy or irish traveller", "roma": "white: roma"}
+
+
+@lru_cache(maxsize=1)
+def ethnicity_lsoa_detailed() -> pd.DataFrame:
+    """Gypsy or Irish Traveller and Roma residents per LSOA 2021 (counts and % of residents).
+
+    From Census 2021 TS021 at LSOA (an optional input fetched from nomis when online); raises the
+    fetcher's DataError, which says how to get it, when it is absent.
+    """
+    frame = pd.read_csv(input_path(GRT_LSOA_DATASET), dtype={"lsoa21_code": str})
+    require_columns(frame, ["lsoa21_code", "total_residents", "ethnic_group", "n"], GRT_LSOA_DATASET)
+    group = frame["ethnic_group"].str.strip().str.lower()
+    total = frame.groupby("lsoa21_code")["total_residents"].first().astype(float)
+    out = pd.DataFrame(index=total.index)
+    for key, label in _DETAILED.items():
+        rows = frame[group == label]
+        if rows.empty:
+            raise DataError(f"{GRT_LSOA_DATASET}: no '{label}' rows; is it Census 2021 TS021?")
+        count = rows.groupby("lsoa21_code")["n"].sum().reindex(total.index).astype(float)
+        out[f"{key}_count"] = count
+        out[f"{key}_pct"] = 100 * count / total.replace(0, np.nan)
+    return out
+
+
 def lad_csv(dataset_id: str, code_col: str, value_col: str) -> pd.Series:
     frame = pd.read_csv(input_path(dataset_id))
     require_columns(frame, [code_col, value_col], dataset_id)

@@ -33,8 +33,9 @@ NUMERIC, FLAG, CATEGORY = "numeric", "flag", "category"
 WHITE_CAVEAT = (
     "Census 2021 broad groups: 'White' includes White: Gypsy or Irish Traveller, White: Roma and "
     "other White minorities (e.g. White: Irish, Other White), so 'ethnic minority' here (everyone "
-    "outside the White broad group) excludes those groups. Gypsy/Irish Traveller and Roma counts "
-    "exist only per local authority (see those layers)."
+    "outside the White broad group) excludes those groups. Gypsy or Irish Traveller and Roma counts "
+    "are published per LSOA in Census 2021 TS021 (the LSOA layers, after the optional download) and "
+    "per local authority (the local-authority layers)."
 )
 
 
@@ -164,6 +165,19 @@ def _migration(column: str) -> Callable[[], pd.Series]:
 
 def _ethnic_lad(column: str) -> Callable[[], pd.Series]:
     return lambda: inputs.ethnicity_lad()[column]
+
+
+def _ethnic_lsoa(column: str) -> Callable[[], pd.Series]:
+    return lambda: inputs.ethnicity_lsoa_detailed()[column]
+
+
+LAD_OF_LSOA_NOTE = ("Shown on local-authority boundaries from the local-authority table in the offline "
+                    "mirror, so it says nothing about variation between LSOAs inside an authority; the "
+                    "same Census table is published per LSOA (the LSOA layers, after the optional "
+                    "download).")
+TS021_LSOA_NOTE = ("Census 2021 TS021 per LSOA, an optional input: `python -m geo_core20 data fetch --only "
+                   "census21_ethnicity_detailed` downloads it from nomis when online (it is not in the "
+                   "offline mirror). Census counts are widely thought to undercount these communities.")
 
 
 CENSUS = "Census 2021"
@@ -296,26 +310,42 @@ def _build_registry() -> dict[str, Indicator]:
                   "% of residents", MSOA, ("census21_migration_msoa", "msoa21_boundaries"),
                   "Census 2021 TS019 (address one year ago elsewhere in the UK). " + LEVEL_NOTE[MSOA],
                   _area_table(_migration("prop_migrated_from_within_uk")), group="Census 2021 (MSOA)"),
+        Indicator("grt_lsoa_count", "Gypsy or Irish Traveller residents", "people", LSOA,
+                  (inputs.GRT_LSOA_DATASET,),
+                  "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller'. " + TS021_LSOA_NOTE,
+                  _by_lsoa_code(_ethnic_lsoa("grt_count")), group="Inclusion groups (LSOA)"),
+        Indicator("grt_lsoa_pct", "Gypsy or Irish Traveller residents", "% of residents", LSOA,
+                  (inputs.GRT_LSOA_DATASET,),
+                  "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller' as a share of all "
+                  "usual residents. " + TS021_LSOA_NOTE,
+                  _by_lsoa_code(_ethnic_lsoa("grt_pct")), group="Inclusion groups (LSOA)"),
+        Indicator("roma_lsoa_count", "Roma residents", "people", LSOA, (inputs.GRT_LSOA_DATASET,),
+                  "Census 2021 detailed ethnic group 'White: Roma'. " + TS021_LSOA_NOTE,
+                  _by_lsoa_code(_ethnic_lsoa("roma_count")), group="Inclusion groups (LSOA)"),
+        Indicator("roma_lsoa_pct", "Roma residents", "% of residents", LSOA, (inputs.GRT_LSOA_DATASET,),
+                  "Census 2021 detailed ethnic group 'White: Roma' as a share of all usual residents. "
+                  + TS021_LSOA_NOTE,
+                  _by_lsoa_code(_ethnic_lsoa("roma_pct")), group="Inclusion groups (LSOA)"),
         Indicator("grt_count", "Gypsy or Irish Traveller residents", "people", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
                   "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller'; Census counts are "
-                  "widely thought to undercount these communities. " + LEVEL_NOTE[LAD],
+                  "widely thought to undercount these communities. " + LAD_OF_LSOA_NOTE,
                   _area_table(_ethnic_lad("grt_count")), group="Inclusion groups (local authority)"),
         Indicator("grt_pct", "Gypsy or Irish Traveller residents", "% of residents", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
                   "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller' as a share of all "
                   "usual residents, recomputed from counts (the published percentages are rounded to 0.0 for "
                   "most authorities); Census counts are widely thought to undercount these communities. "
-                  + LEVEL_NOTE[LAD],
+                  + LAD_OF_LSOA_NOTE,
                   _area_table(_ethnic_lad("grt_pct")), group="Inclusion groups (local authority)"),
         Indicator("roma_count", "Roma residents", "people", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
-                  "Census 2021 detailed ethnic group 'White: Roma'; likely undercounted. " + LEVEL_NOTE[LAD],
+                  "Census 2021 detailed ethnic group 'White: Roma'; likely undercounted. " + LAD_OF_LSOA_NOTE,
                   _area_table(_ethnic_lad("roma_count")), group="Inclusion groups (local authority)"),
         Indicator("roma_pct", "Roma residents", "% of residents", LAD,
                   ("census21_ethnicity_lad", "lad24_boundaries"),
                   "Census 2021 detailed ethnic group 'White: Roma' as a share of all usual residents, "
-                  "recomputed from counts; likely undercounted. " + LEVEL_NOTE[LAD],
+                  "recomputed from counts; likely undercounted. " + LAD_OF_LSOA_NOTE,
                   _area_table(_ethnic_lad("roma_pct")), group="Inclusion groups (local authority)"),
         Indicator("homeless_per_1000", "Households assessed as homeless", "per 1,000 households", LAD,
                   ("homelessness_lad", "lad24_boundaries"),
@@ -424,6 +454,7 @@ def format_value(ind: Indicator, value: object) -> str:
 DATASETS = ("coastal_lsoa21", "coastline_england", "census21_ethnicity", "census21_disability",
             "census21_household_deprivation", "census21_overcrowding", "iod2025_indicators",
             "census21_proficiency_msoa", "census21_migration_msoa", "census21_ethnicity_lad",
+            "census21_ethnicity_detailed",
             "homelessness_lad", "gp_patients_lad", "msoa21_boundaries", "lad24_boundaries",
             "lookup_lsoa11_lsoa21", "codepoint_open")
 """Every input the PLUS layers read (their attribution goes with PLUS exports)."""
