@@ -18,6 +18,46 @@ COAST_DISTANCE_NOTE = (
     "(ONS Countries 2011 generalised outline minus land borders; estuary shores included), in km."
 )
 
+# Local authorities with no open-sea coastline whose LSOAs the published flag marks coastal because of
+# a tidal river or estuary within 5 km (the documented rule behind ``tidal_note``): every London
+# borough and the City (the tidal Thames), Newcastle upon Tyne and Gateshead (the tidal Tyne; the sea
+# coast is in North and South Tyneside), Preston and South Ribble (the Ribble estuary; the sea coast is
+# in Fylde and West Lancashire) and Exeter (the Exe estuary; the sea coast is in East Devon and
+# Teignbridge).
+TIDAL_ONLY_LADS = {
+    "E08000021": "the tidal Tyne", "E08000037": "the tidal Tyne",
+    "E07000123": "the Ribble estuary", "E07000126": "the Ribble estuary",
+    "E07000041": "the Exe estuary",
+}
+
+
+def tidal_river(lad_code: str) -> str | None:
+    """The tidal river or estuary that makes an inland authority's LSOAs 'coastal', if it is one."""
+    if str(lad_code).startswith("E09"):
+        return "the tidal Thames"
+    return TIDAL_ONLY_LADS.get(str(lad_code))
+
+
+def tidal_note(frame: pd.DataFrame) -> str | None:
+    """A legend note when some of the rows' coastal LSOAs lie in authorities with no open-sea coast.
+
+    ``frame`` has ``lad_code`` and the coastal flag. E.g. North Central London: "All 80 coastal
+    LSOAs here lie on the tidal Thames, in local authorities with no open-sea coastline ...".
+    """
+    coastal = frame[frame[schema.COASTAL].fillna(False).astype(bool)]
+    if coastal.empty:
+        return None
+    rivers = coastal["lad_code"].map(tidal_river)
+    tidal = rivers.dropna()
+    if tidal.empty:
+        return None
+    names = sorted(set(tidal))
+    where = " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
+    share = "All" if len(tidal) == len(coastal) else f"{len(tidal):,} of the"
+    return (f"{share} {len(coastal):,} coastal LSOAs here lie on {where}, in local authorities with no "
+            "open-sea coastline: the published flag counts tidal rivers and estuaries within 5 km as "
+            "coast.")
+
 
 def coast_distance_km(atlas: pd.DataFrame) -> pd.Series:
     """Distance (km) from each LSOA's population-weighted centroid to the England coastline."""
