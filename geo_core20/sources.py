@@ -68,6 +68,10 @@ class Dataset:
 
 
 _D = Dataset
+TLHC_ATTRIBUTION = ("Targeted Lung Health Check projects: The Strategy Unit's evaluation "
+                    "(github.com/craig-parylo/610_tlhc).")
+TLHC_RAW = ("https://raw.githubusercontent.com/craig-parylo/610_tlhc/1736eaa04a0747a700b977511decb3b783fd31da/"
+            "data/reference/")
 MANIFEST: tuple[Dataset, ...] = (
     # --- boundaries and centroids -----------------------------------------------------------
     _D("lsoa21_boundaries", "LSOA (December 2021) Boundaries EW BSC V4",
@@ -254,6 +258,24 @@ MANIFEST: tuple[Dataset, ...] = (
        ONS_ATTRIBUTION.format(year=2023),
        urls=("https://www.nomisweb.co.uk/output/census/2021/census2021-ts019.zip",),
        used_for=("2025",), notes="MSOA level only in the mirror.", size_hint_mb=0.6),
+    # --- targeted lung health checks (issue 20): read by geo_core20.tlhc ------------------------
+    _D("tlhc_projects", "Targeted Lung Health Check projects (The Strategy Unit evaluation reference table)",
+       "tlhc/tlhc_project_reference.xlsx", "The Strategy Unit (NHS Midlands and Lancashire CSU)", "2024-11",
+       "GPL-3.0 (repository); public NHS programme facts",
+       TLHC_ATTRIBUTION,
+       urls=(TLHC_RAW + "project_reference.xlsx",), landing_page="https://github.com/craig-parylo/610_tlhc",
+       notes="45 projects: project_code (mostly CCG 2019 codes), project, phase, start_date, "
+             "eligible_population.", size_hint_mb=0.03),
+    _D("tlhc_lsoa11_ccg19", "LSOA (2011) to CCG (April 2019) to LAD lookup (as used by the TLHC evaluation)",
+       "tlhc/tlhc_lsoa11_ccg19.xlsx", "Office for National Statistics", "2019", OGL,
+       ONS_ATTRIBUTION.format(year=2019), urls=(TLHC_RAW + "LSOA11_CCG19.xlsx",),
+       landing_page="https://geoportal.statistics.gov.uk/", size_hint_mb=1.3),
+    _D("tlhc_locations", "Approximate locations of 20 TLHC projects (for a national overview)",
+       "tlhc/tlhc_project_locations.xlsx", "The Strategy Unit (NHS Midlands and Lancashire CSU)", "2024-11",
+       "GPL-3.0 (repository)",
+       TLHC_ATTRIBUTION,
+       urls=(TLHC_RAW + "project_locations.xlsx",), landing_page="https://github.com/craig-parylo/610_tlhc",
+       size_hint_mb=0.02),
     _D("census21_ethnicity_detailed", "Census 2021 TS021 ethnic group (detailed categories), LSOA 2021",
        "census2021/ts021_ethnic_group_detailed_lsoa21.csv.gz", "Office for National Statistics", "2021", OGL,
        ONS_ATTRIBUTION.format(year=2023),

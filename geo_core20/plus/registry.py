@@ -167,6 +167,23 @@ def _ethnic_lad(column: str) -> Callable[[], pd.Series]:
     return lambda: inputs.ethnicity_lad()[column]
 
 
+def _tlhc(kind: str) -> Loader:
+    def load(atlas: pd.DataFrame) -> pd.Series:
+        from geo_core20 import tlhc
+        from geo_core20.clinical import cache
+
+        names = tlhc.in_project(atlas, cache.infer_vintage(atlas[schema.LSOA_CODE]))
+        return (names != "") if kind == FLAG else names.replace("", np.nan)
+    return load
+
+
+TLHC_NOTE = ("Targeted Lung Health Check projects (The Strategy Unit's evaluation: 45 projects, phases "
+             "Original, Onboarded and Phase 3, 2018-2023), mapped from their CCG (April 2019) codes onto "
+             "2011 LSOAs (IoD2025: a 2021 LSOA is inside when any 2011 LSOA it came from is). A project's "
+             "area is its commissioning area: not every LSOA in it was invited. One project (SWAG, a "
+             "cancer alliance) cannot be mapped.")
+
+
 def _ethnic_lsoa(column: str) -> Callable[[], pd.Series]:
     return lambda: inputs.ethnicity_lsoa_detailed()[column]
 
@@ -310,6 +327,12 @@ def _build_registry() -> dict[str, Indicator]:
                   "% of residents", MSOA, ("census21_migration_msoa", "msoa21_boundaries"),
                   "Census 2021 TS019 (address one year ago elsewhere in the UK). " + LEVEL_NOTE[MSOA],
                   _area_table(_migration("prop_migrated_from_within_uk")), group="Census 2021 (MSOA)"),
+        Indicator("tlhc_area", "Inside a targeted lung health check project area", "", LSOA,
+                  ("tlhc_projects", "tlhc_lsoa11_ccg19", "lookup_lsoa11_lsoa21"), TLHC_NOTE, _tlhc(FLAG),
+                  kind=FLAG, vintages=("2025", "2019"), group="Lung health checks"),
+        Indicator("tlhc_project", "Targeted lung health check project", "", LSOA,
+                  ("tlhc_projects", "tlhc_lsoa11_ccg19", "lookup_lsoa11_lsoa21"), TLHC_NOTE, _tlhc(CATEGORY),
+                  kind=CATEGORY, vintages=("2025", "2019"), group="Lung health checks"),
         Indicator("grt_lsoa_count", "Gypsy or Irish Traveller residents", "people", LSOA,
                   (inputs.GRT_LSOA_DATASET,),
                   "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller'. " + TS021_LSOA_NOTE,
@@ -454,7 +477,7 @@ def format_value(ind: Indicator, value: object) -> str:
 DATASETS = ("coastal_lsoa21", "coastline_england", "census21_ethnicity", "census21_disability",
             "census21_household_deprivation", "census21_overcrowding", "iod2025_indicators",
             "census21_proficiency_msoa", "census21_migration_msoa", "census21_ethnicity_lad",
-            "census21_ethnicity_detailed",
+            "census21_ethnicity_detailed", "tlhc_projects", "tlhc_lsoa11_ccg19",
             "homelessness_lad", "gp_patients_lad", "msoa21_boundaries", "lad24_boundaries",
             "lookup_lsoa11_lsoa21", "codepoint_open")
 """Every input the PLUS layers read (their attribution goes with PLUS exports)."""
