@@ -276,6 +276,24 @@ MANIFEST: tuple[Dataset, ...] = (
        TLHC_ATTRIBUTION,
        urls=(TLHC_RAW + "project_locations.xlsx",), landing_page="https://github.com/craig-parylo/610_tlhc",
        size_hint_mb=0.02),
+    # --- outreach venues (issue 20): read by geo_core20.venues ----------------------------------
+    _D("supermarkets", "Supermarkets over 280 m2 in Great Britain (Geolytix Retail Points v29)",
+       "venues/geolytix_retail_points_v29_202308_gb_280m2.csv", "Geolytix", "2023-08", OGL,
+       "Supermarkets: Geolytix Retail Points v29. Contains OS data © Crown copyright and database right "
+       "2021. Contains Royal Mail data © Royal Mail copyright and database right 2021. Contains National "
+       "Statistics data © Crown copyright and database right 2021.",
+       landing_page="https://geolytix.com/blog/supermarket-retail-points/",
+       notes="id_geolytix, retailer, long_wgs, lat_wgs, town; Great Britain and the Isle of Man (filtered to "
+             "England by location). Subset packaged by urbanbigdatacentre/AccessUK.", size_hint_mb=0.4),
+    _D("libraries", "Public libraries in England (DCMS basic dataset, 2023)",
+       "venues/libraries_england_2023.csv", "Department for Culture, Media and Sport", "2023", OGL,
+       "Public libraries: DCMS public libraries dataset 2023, licensed under the Open Government Licence "
+       "v3.0 (compiled by LibrariesHacked).",
+       urls=("https://raw.githubusercontent.com/LibrariesHacked/librarydata-db/"
+             "9ab185360549/data/libraries_england_2023.csv",),
+       landing_page="https://www.gov.uk/government/publications/public-libraries-in-england-basic-dataset",
+       notes="name, address1-3, authority, postcode, type (static, mobile, prison, archive...), closed; no "
+             "coordinates (located by postcode).", size_hint_mb=1.3),
     _D("census21_ethnicity_detailed", "Census 2021 TS021 ethnic group (detailed categories), LSOA 2021",
        "census2021/ts021_ethnic_group_detailed_lsoa21.csv.gz", "Office for National Statistics", "2021", OGL,
        ONS_ATTRIBUTION.format(year=2023),
