@@ -39,6 +39,7 @@ from geo_core20.safety import csv_safe_value
 
 DEFAULT_PATH = sources.DATA_DIR / "plans.sqlite"
 PATH_ENV = "GEO_CORE20_PLANS_DB"  # overrides DEFAULT_PATH (tests, or a shared network location)
+STORE_ENV = "GEO_CORE20_PLAN_STORE"  # a PostgreSQL URL (several app processes) or an SQLite path
 SCHEMA_VERSION = 1
 ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: ids are read aloud and retyped
 ID_LENGTH = 10
@@ -365,6 +366,21 @@ class PlanStore:
                 return str(con.execute("PRAGMA integrity_check").fetchone()[0])
 
         return self._retry(read)
+
+
+def open_store(location: str | Path | None = None) -> PlanStore:
+    """The plan store the app uses: ``location``, else ``$GEO_CORE20_PLAN_STORE``, else the SQLite file.
+
+    ``postgresql://user:password@host:port/db`` (or ``postgres://``) selects the PostgreSQL store, which
+    several app processes or machines can share; anything else is an SQLite path (the embedded default,
+    ``data/plans.sqlite``, or ``$GEO_CORE20_PLANS_DB``).
+    """
+    where = location if location is not None else (os.environ.get(STORE_ENV) or None)
+    if where is not None and str(where).startswith(("postgresql://", "postgres://")):
+        from geo_core20.plan_store_pg import PostgresPlanStore
+
+        return PostgresPlanStore(str(where))
+    return PlanStore(where)
 
 
 # --- exports -------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def open_link() -> None:
         return  # no link, or one this session has opened or written itself
     st.session_state["_op_link_seen"] = pid
     try:
-        saved = plans.PlanStore().get(pid)
+        saved = plans.open_store().get(pid)
     except plans.PlanStoreError as exc:
         st.session_state[_K_LINK_PROBLEM] = f"The plan in this link could not be opened: {exc}"
         return
@@ -188,7 +188,7 @@ def access_section(ctx: PageContext, c: dict) -> None:
 
 
 def saved_section(ctx: PageContext, c: dict) -> None:
-    store = plans.PlanStore()
+    store = plans.open_store()
     try:
         listing = store.list()
     except (plans.PlanStoreError, OSError) as exc:

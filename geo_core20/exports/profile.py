@@ -167,7 +167,7 @@ def latest_plan(
     vintage: str, level: str, area_code: str, store: plans.PlanStore | None = None
 ) -> plans.SavedPlan | None:
     """The newest saved plan of this exact view, or None (also when the store cannot be read)."""
-    store = store or plans.PlanStore()
+    store = store or plans.open_store()
     try:
         saved = store.list()
         hit = saved[
@@ -232,7 +232,7 @@ def build_profile(
     elif plan == "latest":
         saved = latest_plan(vintage, level, code, store)
     elif isinstance(plan, str):
-        saved = (store or plans.PlanStore()).get(plan)
+        saved = (store or plans.open_store()).get(plan)
         if saved is None:
             raise ExportError(f"no saved plan with id {plan!r}")
     elif isinstance(plan, dict):

@@ -166,8 +166,8 @@ def save_form(entry: dict, view_params: dict[str, str]) -> None:
                              key="op_save_name")
         if st.form_submit_button("Save plan", icon=":material/bookmark_add:", type="primary"):
             try:
-                pid = plans.PlanStore().save(data, name)
-                saved = plans.PlanStore().get(pid)
+                pid = plans.open_store().save(data, name)
+                saved = plans.open_store().get(pid)
             except (ValueError, plans.PlanStoreError, OSError) as exc:
                 st.error(f"Could not save the plan: {exc}")
                 return
