@@ -10,13 +10,13 @@ PORT ?= 8501
 MIRROR_DEFAULT := $(shell for d in ../shared/data/raw ../shared/data/derived; do [ -d $$d ] && printf '%s:' "$$(cd $$d && pwd)"; done)
 export GEO_CORE20_MIRROR ?= $(MIRROR_DEFAULT:%:=%)
 
-.PHONY: run test setup chromium data assets lint unit browser bench load clean-data
+.PHONY: run test setup chromium postgres data assets lint unit browser bench load clean-data
 
 # geo_core20.serve = `streamlit run app.py` that warms the caches in the background at start
 run: setup data
 	$(PY) -m geo_core20.serve --server.port $(PORT) --server.headless true
 
-test: setup chromium data lint
+test: setup chromium postgres data lint
 	$(PY) -m pytest -q
 
 setup: $(VENV)/.installed assets
@@ -35,6 +35,13 @@ chromium:
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else echo "Chromium missing: sudo apt-get install chromium (needed by the browser tests)"; fi; fi
+
+# The plan-store tests run on both SQLite and a throwaway PostgreSQL cluster (Debian's server binaries;
+# the tests start and stop their own cluster, nothing system-wide is started).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
+	  else echo "PostgreSQL missing: sudo apt-get install postgresql (needed by the plan-store tests)"; fi; fi
 
 data: $(VENV)/.installed
 	$(PY) -m geo_core20 data fetch
