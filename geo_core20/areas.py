@@ -6,6 +6,8 @@ an area: a summary counts the area's LSOAs that are in the national most deprive
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import pandas as pd
 
@@ -119,6 +121,44 @@ def parent(atlas: pd.DataFrame, level: str, area_code: str | None) -> tuple[str,
         return ("england", None)
     rows = atlas.loc[mask(atlas, level, area_code), schema.LEVEL_COLUMNS[up][0]].unique()
     return (up, str(rows[0])) if len(rows) == 1 else ("england", None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One row of a comparison: the area itself, the area containing it, or England."""
+
+    scope: str  # "area", "parent" or "england"
+    level: str
+    area_code: str | None
+
+    @property
+    def role(self) -> str:
+        """How the page labels the row: "This area", "Parent (ICB)" or "England"."""
+        if self.scope == "parent":
+            return f"Parent ({schema.LEVEL_LABEL[self.level]})"
+        return "England" if self.level == "england" else "This area"
+
+
+def comparison_scopes(atlas: pd.DataFrame, level: str, area_code: str | None) -> tuple[Scope, ...]:
+    """The area, its parent area (when that is not England) and England (unless the area is England).
+
+    The one definition of "the area beside its parent and England" used by the explorer's
+    comparison, the area profile and the clinical focus figures.
+    """
+    scopes = [Scope("area", level, area_code)]
+    up = parent(atlas, level, area_code)
+    if up is not None and up[0] != "england":
+        scopes.append(Scope("parent", up[0], up[1]))
+    if level != "england":
+        scopes.append(Scope("england", "england", None))
+    return tuple(scopes)
+
+
+def comparison(atlas: pd.DataFrame, level: str, area_code: str | None) -> pd.DataFrame:
+    """Summary rows (SUMMARY_COLUMNS) of `comparison_scopes`, with their ``scope`` and ``role``."""
+    rows = [{**area_summary(atlas, s.level, s.area_code), "scope": s.scope, "role": s.role}
+            for s in comparison_scopes(atlas, level, area_code)]
+    return pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, "scope", "role"])
 
 
 def decile_profile(frame: pd.DataFrame) -> pd.DataFrame:

@@ -346,14 +346,9 @@ def focus_compare(atlas: pd.DataFrame, focus: str, level: str, area_code: str | 
     """
     check_focus(focus)
     frame = _lsoa_frame(atlas, focus)
-    scopes: list[tuple[str, str, str | None]] = [("area", level, area_code)]
-    up = areas.parent(atlas, level, area_code)
-    if up is not None and up[0] != "england":
-        scopes.append(("parent", up[0], up[1]))
-    if level != "england":
-        scopes.append(("england", "england", None))
     rows = []
-    for scope, lvl, code in scopes:
+    for s in areas.comparison_scopes(atlas, level, area_code):
+        scope, lvl, code = s.scope, s.level, s.area_code
         mask = areas.mask(atlas, lvl, code).to_numpy()
         sub = frame[mask]
         whole = sub[list(_SUMS)].sum(min_count=1).to_frame().T

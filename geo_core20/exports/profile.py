@@ -194,13 +194,10 @@ def build_profile(
     code, name = static_map._area(vintage, level, area_code)
     gdf = atlas.load_atlas(vintage)
     coastal_all = plus.coastal_summary(gdf, level)
-    rows = [_scope_row(gdf, coastal_all, "area", level, area_code)]
-    up = areas.parent(gdf, level, area_code)
-    if up is not None and up[0] != "england":
-        rows.append(_scope_row(gdf, plus.coastal_summary(gdf, up[0]), "parent", up[0], up[1]))
-    if level != "england":
-        rows.append(_scope_row(gdf, plus.coastal_summary(gdf, "england"), "England", "england", None))
-    comparison = pd.DataFrame(rows)
+    comparison = pd.DataFrame([
+        _scope_row(gdf, coastal_all if s.scope == "area" else plus.coastal_summary(gdf, s.level),
+                   "England" if s.scope == "england" else s.scope, s.level, s.area_code)
+        for s in areas.comparison_scopes(gdf, level, area_code)])
     hit = coastal_all.loc[coastal_all["area_code"] == code]
     coastal = {k: (v.item() if hasattr(v, "item") else v) for k, v in hit.iloc[0].items()} if len(hit) else {}
     prof = AreaProfile(

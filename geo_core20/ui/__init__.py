@@ -24,7 +24,6 @@ from geo_core20.ui.cache import (
     load_atlas_cached,
     lsoa_table_cached,
     map_html_cached,
-    parent_cached,
     summary_cached,
     view_map_cached,
     warm_caches,
@@ -48,7 +47,7 @@ __all__ = [
     "atlas_available", "basemap_picker",
     "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "geojson_bytes_cached",
     "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
-    "page_icon", "parent_cached", "parse_view", "shade_picker", "share_link", "share_url", "show_map",
+    "page_icon", "parse_view", "shade_picker", "share_link", "share_url", "show_map",
     "summary_cached", "sync_url", "view_controls", "view_map_cached", "view_params", "vintage_picker",
     "warm_caches",
 ]

@@ -78,8 +78,9 @@ def decile_profile_cached(vintage: str, level: str, area_code: str | None) -> pd
 
 
 @st.cache_data(show_spinner=False)
-def parent_cached(vintage: str, level: str, area_code: str | None) -> tuple[str, str | None] | None:
-    return areas.parent(load_atlas_cached(vintage), level, area_code)
+def comparison_cached(vintage: str, level: str, area_code: str | None) -> pd.DataFrame:
+    """`areas.comparison`: the area, its parent area and England (summary rows, scope, role)."""
+    return areas.comparison(load_atlas_cached(vintage), level, area_code)
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=48)

@@ -27,19 +27,8 @@ def pct(x: float, digits: int = 1) -> str:
 
 
 def comparison_rows(vintage: str, level: str, area_code: str | None) -> pd.DataFrame:
-    """Summary rows for the area, its parent area and England (from `areas.summary`)."""
-    rows = [cache.area_summary(vintage, level, area_code)]
-    rows[0]["role"] = "This area" if level != "england" else "England"
-    parent = cache.parent_cached(vintage, level, area_code) if level != "england" else None
-    if parent is not None and parent[0] != "england":
-        row = cache.area_summary(vintage, parent[0], parent[1])
-        row["role"] = f"Parent ({schema.LEVEL_LABEL[parent[0]]})"
-        rows.append(row)
-    if level != "england":
-        row = cache.area_summary(vintage, "england", None)
-        row["role"] = "England"
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """Summary rows for the area, its parent area and England (`areas.comparison`)."""
+    return cache.comparison_cached(vintage, level, area_code)
 
 
 def headline(vintage: str, level: str, area_code: str | None) -> dict:

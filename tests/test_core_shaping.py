@@ -1,0 +1,85 @@
+"""Data shaping the pages used to do themselves, now pure core functions (issue 17, item 6)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo_core20 import areas, clinical, schema
+from geo_core20.exports import profile
+
+VIEWS = [("england", None), ("region", "E12000002"), ("nhs_region", "E40000012"), ("icb", "E54000008"),
+         ("sub_icb", "E38000259"), ("lad", "E08000003")]
+
+
+# --- the area, its parent and England ----------------------------------------------------------------
+
+def _old_scopes(atlas, level, code):
+    """What ui/panels.py, exports/profile.py and clinical/focus.py each built before (reference)."""
+    scopes = [("area", level, code)]
+    up = areas.parent(atlas, level, code)
+    if up is not None and up[0] != "england":
+        scopes.append(("parent", up[0], up[1]))
+    if level != "england":
+        scopes.append(("england", "england", None))
+    return scopes
+
+
+@pytest.mark.parametrize(("level", "code"), VIEWS)
+def test_comparison_scopes_are_the_area_its_parent_and_england(atlas2025, level, code):
+    got = areas.comparison_scopes(atlas2025, level, code)
+    assert [(s.scope, s.level, s.area_code) for s in got] == _old_scopes(atlas2025, level, code)
+    expected_levels = {"england": ["england"], "region": ["region", "england"],
+                       "nhs_region": ["nhs_region", "england"], "icb": ["icb", "nhs_region", "england"],
+                       "sub_icb": ["sub_icb", "icb", "england"], "lad": ["lad", "region", "england"]}
+    assert [s.level for s in got] == expected_levels[level]
+
+
+def test_comparison_rows_equal_the_summary_command(atlas2025):
+    frame = areas.comparison(atlas2025, "lad", "E08000003")  # Manchester, in the North West
+    assert list(frame["role"]) == ["This area", "Parent (ONS region)", "England"]
+    for (_, row), (lvl, code) in zip(frame.iterrows(), [("lad", "E08000003"), ("region", "E12000002"),
+                                                        ("england", None)], strict=True):
+        table = areas.summary(atlas2025, lvl)
+        want = table.loc[table["area_code"] == (code or schema.ENGLAND_CODE)].iloc[0]
+        for col in areas.SUMMARY_COLUMNS:
+            assert row[col] == want[col], (lvl, col)
+    england = areas.comparison(atlas2025, "england", None)
+    assert list(england["role"]) == ["England"] and england["lsoas"].iloc[0] == len(atlas2025)
+
+
+def _old_panels_rows(atlas, level, code) -> pd.DataFrame:
+    """ui.panels.comparison_rows as it was (from the summary tables), for the numbers."""
+    def row(lvl, c):
+        table = areas.summary(atlas, lvl)
+        want = schema.ENGLAND_CODE if lvl == "england" else c
+        return table.loc[table["area_code"] == want].iloc[0].to_dict()
+    rows = [row(level, code)]
+    rows[0]["role"] = "This area" if level != "england" else "England"
+    up = areas.parent(atlas, level, code) if level != "england" else None
+    if up is not None and up[0] != "england":
+        rows.append({**row(*up), "role": f"Parent ({schema.LEVEL_LABEL[up[0]]})"})
+    if level != "england":
+        rows.append({**row("england", None), "role": "England"})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("level", "code"), VIEWS)
+def test_the_three_callers_keep_their_numbers(atlas2025, level, code):
+    """Explorer comparison, area profile and clinical focus: the same rows and numbers as before."""
+    old = _old_panels_rows(atlas2025, level, code)
+    new = areas.comparison(atlas2025, level, code)
+    pd.testing.assert_frame_equal(new[old.columns], old)
+
+    prof = profile.build_profile("2025", level, code, plan=None).comparison
+    assert list(prof["scope"]) == [{"england": "England"}.get(s, s) for s, _, _ in
+                                   _old_scopes(atlas2025, level, code)]
+    for (_, p), (_, o) in zip(prof.iterrows(), old.iterrows(), strict=True):
+        assert {c: p[c] for c in areas.SUMMARY_COLUMNS} == {c: o[c] for c in areas.SUMMARY_COLUMNS}
+
+    focus = clinical.focus_compare(atlas2025, "hypertension", level, code)
+    old_scopes = [s for s, _, _ in _old_scopes(atlas2025, level, code)]
+    assert list(focus.drop_duplicates("scope")["scope"]) == old_scopes
+    whole = focus[focus["part"] == "whole"].reset_index(drop=True)
+    assert list(whole["area_code"]) == list(old["area_code"])
+    assert whole["population"].round().astype(int).tolist() == old["population"].tolist()
