@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from geo_core20 import schema, ui
+from geo_core20 import atlas, lsoa_filter, schema, ui
+from geo_core20.lsoa_filter import TableFilter
 from geo_core20.maps import styles
 from geo_core20.ui import downloads as dl
 from geo_core20.ui import exports_panel, focus, page, panels, present
@@ -29,6 +29,7 @@ TABS = ("Map", "Table", "Profile and comparison", "Clinical focus")
 TABLE_COLUMNS = {
     schema.LSOA_CODE: st.column_config.TextColumn("LSOA code"),
     schema.LSOA_NAME: st.column_config.TextColumn("LSOA name"),
+    schema.WARD_NAME: st.column_config.TextColumn("Ward (2024)"),
     schema.IMD_DECILE: st.column_config.NumberColumn("IMD decile"),
     schema.IMD_RANK: st.column_config.NumberColumn("IMD rank", format="localized"),
     schema.IMD_SCORE: st.column_config.NumberColumn("IMD score", format="%.1f"),
@@ -57,42 +58,33 @@ def map_tab(view: View, core20_outline: bool) -> None:
                "figures; click it for details. The layers button (top right) switches outlines off.")
 
 
-def filter_table(table: pd.DataFrame, text: str, deciles: list[int], core20_only: bool) -> pd.DataFrame:
-    """Rows matching a free-text filter (any text column), IMD deciles and Core20."""
-    shown = table
-    needle = text.strip().lower()
-    if needle:
-        text_cols = [c for c in table.columns
-                     if pd.api.types.is_string_dtype(table[c]) or table[c].dtype == object]
-        hits = table[text_cols].apply(
-            lambda col: col.astype(str).str.lower().str.contains(needle, regex=False))
-        shown = shown[hits.any(axis=1)]
-    if deciles:
-        shown = shown[shown[schema.IMD_DECILE].isin(deciles)]
-    if core20_only:
-        shown = shown[shown[schema.CORE20]]
-    return shown
-
-
-def table_tab(view: View) -> None:
+def table_tab(view: View) -> TableFilter:
+    """The view's LSOAs as a table under its filter; returns the filter (the CSV download follows it)."""
     table = ui.lsoa_table_cached(view.vintage, view.level, view.area)
     f1, f2, f3 = st.columns([2, 2, 1])
-    text = f1.text_input("Filter by LSOA, name or place", key="gc20_table_filter",
-                         placeholder="e.g. E01000001 or Sunderland")
+    text = f1.text_input("Filter by LSOA, ward or place", key="gc20_table_filter",
+                         placeholder=f"{lsoa_filter.SEARCHED}: e.g. E01000001, Birkenhead or Sunderland",
+                         help=f"Finds the text in the {lsoa_filter.SEARCHED} (codes and names). "
+                              f"{atlas.WARD_NOTE[view.vintage]}")
     deciles = f2.multiselect("IMD deciles", list(range(1, 11)), key="gc20_table_deciles",
                              placeholder="All deciles")
     core_only = f3.toggle("Core20 only", key="gc20_table_core20")
-    shown = filter_table(table, text, deciles, core_only)
-    st.caption(f"{len(shown):,} of {len(table):,} LSOAs, most deprived first. Click a column header to sort.")
+    flt = TableFilter.of(text, deciles, core_only)
+    shown = ui.filtered_table_cached(view.vintage, view.level, view.area, flt)
+    st.caption(f"{len(shown):,} of {len(table):,} LSOAs, most deprived first. Click a column header to sort."
+               + (" The CSV download below holds these rows." if flt.active else ""))
     st.dataframe(shown, hide_index=True, width="stretch", height=520, column_config=TABLE_COLUMNS)
+    return flt
 
 
-def downloads(view: View, core20_outline: bool) -> None:
+def downloads(view: View, core20_outline: bool, flt: TableFilter) -> None:
     st.subheader("Downloads")
     slug = f"core20_{view.vintage}_{view.level}" + (f"_{view.area}" if view.level != "england" else "")
     d1, d2, d3 = st.columns(3)
     v = view
-    dl.csv(d1, "LSOAs in view (CSV)", ui.csv_bytes_cached(v.vintage, v.level, v.area), f"{slug}.csv")
+    dl.csv(d1, "LSOAs in view (CSV)", ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
+           f"{slug}{'_filtered' if flt.active else ''}.csv",
+           help=(f"The rows the table shows. {flt.describe()} " if flt.active else "") + dl.CSV_HELP)
     dl.geojson(d2, "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(v.vintage, v.level, v.area),
                f"{slug}.geojson")
     d3.download_button(
@@ -118,9 +110,10 @@ def explorer() -> None:
     with tabs[0]:
         if tabs[0].open is not False:
             map_tab(view, core20_outline)
+    flt = lsoa_filter.UNFILTERED
     with tabs[1]:
         if tabs[1].open:
-            table_tab(view)
+            flt = table_tab(view)
     with tabs[2]:
         if tabs[2].open:
             panels.comparison_table(view.vintage, view.level, view.area)
@@ -128,7 +121,7 @@ def explorer() -> None:
     with tabs[3]:
         if tabs[3].open:
             focus.panel(ctx)
-    downloads(view, core20_outline)
+    downloads(view, core20_outline, flt)
     exports_panel.view_exports(view.vintage, view.level, view.area, view.shade, core20_outline, ctx.area_name,
                                ctx.slug, focus.current())
     st.divider()

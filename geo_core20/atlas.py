@@ -400,7 +400,38 @@ def load_sites(processed_dir: Path | None = None) -> gpd.GeoDataFrame:
     return _load_sites_cached(str(processed_dir or sources.PROCESSED_DIR))
 
 
+WARD_NOTE = {
+    "2025": "Wards: May 2024 electoral wards (ONS LSOA 2021 to ward to LAD lookup, best fit).",
+    "2019": "Wards: May 2024 electoral wards of the LSOA 2021 each LSOA 2011 became (ONS lookups); "
+            "an LSOA 2011 split across wards lists each.",
+}
+
+
+def load_ward_names(vintage: str) -> pd.Series:
+    """The electoral ward (May 2024) of each LSOA of a vintage: name by ``lsoa_code`` (cached).
+
+    Wards are published for LSOA 2021 (``lookup_lsoa21_lad24``); a 2019 (LSOA 2011) code gets
+    the wards of the LSOA 2021 it became (``lookup_lsoa11_lsoa21``), joined by "; " when split.
+    """
+    _check_vintage(vintage)
+    bridge = str(input_path("lookup_lsoa11_lsoa21")) if vintage == "2019" else ""
+    return _ward_names_cached(str(input_path("lookup_lsoa21_lad24")), bridge)
+
+
+@lru_cache(maxsize=2)
+def _ward_names_cached(wards_path: str, bridge_path: str) -> pd.Series:
+    wards = readers.read_lookup(wards_path, ["lsoa21_code", "ward_name"]).drop_duplicates("lsoa21_code")
+    names = wards.set_index("lsoa21_code")["ward_name"]
+    if bridge_path:
+        bridge = readers.read_lookup(bridge_path, ["lsoa11_code", "lsoa21_code"])
+        bridge = bridge.assign(ward_name=bridge["lsoa21_code"].map(names)).dropna(subset=["ward_name"])
+        bridge = bridge.drop_duplicates(["lsoa11_code", "ward_name"])
+        names = bridge.groupby("lsoa11_code", sort=False)["ward_name"].agg("; ".join)
+    return names.rename_axis(schema.LSOA_CODE).rename(schema.WARD_NAME)
+
+
 def _clear_caches() -> None:
     _load_atlas_cached.cache_clear()
     _load_display_cached.cache_clear()
     _load_sites_cached.cache_clear()
+    _ward_names_cached.cache_clear()

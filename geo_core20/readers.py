@@ -43,6 +43,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "icb_code": ("icb24_code", "icb24cd", "icb22_code", "icb22cd", "icb23cd"),
     "icb_name": ("icb24_name", "icb24nm", "icb22_name", "icb22nm"),
     "icb_code_nhs": ("icb24_code_nhs", "icb24cdh", "icb22_code_h", "icb22cdh"),
+    "ward_code": ("ward24_code", "wd24cd"),
+    "ward_name": ("ward24_name", "wd24nm"),
     "region_code": ("region24_code", "rgn24cd"),
     "region_name": ("region24_name", "rgn24nm"),
     "change_code": ("change_code", "chgind"),

@@ -34,6 +34,7 @@ ENGLAND_CODE = "E92000001"
 
 LSOA_CODE = "lsoa_code"
 LSOA_NAME = "lsoa_name"
+WARD_NAME = "ward_name"  # May 2024 electoral ward (explorer table; not an atlas column)
 IMD_SCORE = "imd_score"
 IMD_RANK = "imd_rank"
 IMD_DECILE = "imd_decile"

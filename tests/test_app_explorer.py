@@ -142,3 +142,50 @@ def test_table_filters(atlas2025):
     core = next(df.value for df in at.dataframe if schema.LSOA_CODE in df.value.columns)
     assert len(core) == int(areas.select(atlas2025, "lad", "E08000003")[schema.CORE20].sum())
     assert core[schema.CORE20].all()
+
+
+def test_table_filter_finds_a_ward_and_the_csv_holds_the_rows_shown(atlas2025, monkeypatch):
+    """Typing a place (a ward) into the table filter shows its LSOAs, and "LSOAs in view (CSV)"
+    exports exactly the rows the filtered table shows, naming the filter in its notes."""
+    import io
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    class KeptStorage(MemoryMediaFileStorage):  # AppTest drops its media store after each run
+        def __init__(self, *args):
+            super().__init__(*args)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptStorage)
+
+    def csv_rows(at: AppTest) -> tuple[pd.DataFrame, str]:
+        button = next(b for b in at.get("download_button") if b.proto.label == "LSOAs in view (CSV)")
+        data = stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
+        return pd.read_csv(io.BytesIO(data), comment="#", dtype={schema.LSOA_CODE: str}), data.decode("utf-8")
+
+    at = _open_tab(_run(atlas2025, level="icb", area=ICB), "Table")
+    full = next(df.value for df in at.dataframe if schema.LSOA_CODE in df.value.columns)
+    box = at.text_input(key="gc20_table_filter")
+    assert "ward" in box.placeholder and "local authority" in box.placeholder  # says what it searches
+    box.set_value("Birkenhead").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(df.value for df in at.dataframe if schema.LSOA_CODE in df.value.columns)
+    assert 0 < len(shown) < len(full)
+    assert set(shown["lad_name"]) == {"Wirral"} and shown["ward_name"].str.contains("Birkenhead").all()
+    exported, text = csv_rows(at)
+    assert exported[schema.LSOA_CODE].tolist() == shown[schema.LSOA_CODE].tolist()
+    assert 'Filtered as the table: text "Birkenhead"' in text
+
+    box = at.text_input(key="gc20_table_filter")
+    box.set_value("").run()
+    at.toggle(key="gc20_table_core20").set_value(True).run()
+    shown = next(df.value for df in at.dataframe if schema.LSOA_CODE in df.value.columns)
+    exported, text = csv_rows(at)
+    assert len(exported) == len(shown) == int(areas.select(atlas2025, "icb", ICB)[schema.CORE20].sum())
+    assert "Core20 LSOAs only" in text
+    at.toggle(key="gc20_table_core20").set_value(False).run()
+    exported, text = csv_rows(at)
+    assert len(exported) == len(full) and "Filtered as the table" not in text

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo_core20 import areas, clinical, schema
+from geo_core20 import areas, atlas, clinical, schema
 from geo_core20.exports import profile
+from geo_core20.lsoa_filter import TableFilter
+from geo_core20.maps import view
 
 VIEWS = [("england", None), ("region", "E12000002"), ("nhs_region", "E40000012"), ("icb", "E54000008"),
          ("sub_icb", "E38000259"), ("lad", "E08000003")]
@@ -83,3 +85,55 @@ def test_the_three_callers_keep_their_numbers(atlas2025, level, code):
     whole = focus[focus["part"] == "whole"].reset_index(drop=True)
     assert list(whole["area_code"]) == list(old["area_code"])
     assert whole["population"].round().astype(int).tolist() == old["population"].tolist()
+
+
+# --- the explorer's table filter ----------------------------------------------------------------------
+
+WIRRAL = "E08000015"
+
+
+def test_every_lsoa_has_its_ward(atlas2025, atlas2019):
+    for vintage, frame in (("2025", atlas2025), ("2019", atlas2019)):
+        wards = atlas.load_ward_names(vintage)
+        names = frame[schema.LSOA_CODE].map(wards)
+        assert names.notna().all(), vintage
+        assert (names.str.len() > 0).all()
+    # an LSOA 2011 split between wards lists each of them
+    assert atlas.load_ward_names("2019").str.contains("; ").any()
+    assert not atlas.load_ward_names("2025").str.contains("; ").any()
+
+
+def test_filter_by_ward_finds_wirral_lsoas():
+    table = view.lsoa_table("2025", "icb", "E54000008")  # Cheshire and Merseyside
+    assert not table[schema.LSOA_NAME].str.contains("Birkenhead", case=False).any()  # names alone miss it
+    shown = TableFilter.of("  birkenhead ").apply(table)
+    assert len(shown) > 0
+    assert set(shown["lad_code"]) == {WIRRAL}
+    assert shown[schema.WARD_NAME].str.contains("Birkenhead").all()
+    assert shown[schema.IMD_RANK].is_monotonic_increasing  # still most deprived first
+    core = TableFilter.of("Birkenhead", core20_only=True).apply(table)
+    assert 0 < len(core) <= len(shown) and core[schema.CORE20].all()
+    d1 = TableFilter.of("Birkenhead", deciles=[1]).apply(table)
+    assert set(d1[schema.IMD_DECILE]) <= {1}
+
+
+def test_filter_by_ward_on_the_2019_atlas():
+    table = view.lsoa_table("2019", "lad", WIRRAL)
+    shown = TableFilter.of("Birkenhead").apply(table)
+    assert len(shown) > 0 and shown[schema.WARD_NAME].str.contains("Birkenhead").all()
+
+
+def test_filter_keeps_the_old_searches():
+    table = view.lsoa_table("2025", "lad", "E08000003")
+    assert TableFilter.of("E01005").apply(table)[schema.LSOA_CODE].str.contains("E01005").all()
+    assert len(TableFilter.of("manchester").apply(table)) == len(table)  # the LAD name is searched
+    assert len(TableFilter.of("").apply(table)) == len(table) and not TableFilter.of(" ").active
+    assert len(TableFilter.of("no such place").apply(table)) == 0
+    assert len(TableFilter.of("(a").apply(table)) == 0  # plain text, not a pattern
+
+
+def test_filter_describes_itself_for_the_csv_notes():
+    assert TableFilter().describe() == ""
+    note = TableFilter.of("Birkenhead", [2, 1, 2], True).describe()
+    assert note.startswith("Filtered as the table:") and '"Birkenhead"' in note
+    assert "IMD decile 1, 2" in note and "Core20 LSOAs only" in note and "ward" in note

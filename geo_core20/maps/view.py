@@ -171,11 +171,13 @@ def build_view_map(vintage: str, level: str, area_code: str | None = None, shade
 
 
 def lsoa_table(vintage: str, level: str, area_code: str | None) -> pd.DataFrame:
-    """The LSOAs of a view as a plain table (no geometry), most deprived first."""
+    """The LSOAs of a view as a plain table (no geometry), most deprived first, with each LSOA's
+    electoral ward (``atlas.load_ward_names``) beside its name."""
     view = view_frame(vintage, level, area_code)
     cols = [schema.LSOA_CODE, schema.LSOA_NAME, schema.IMD_DECILE, schema.IMD_RANK, schema.IMD_SCORE,
             schema.CORE20, schema.POPULATION, *schema.DOMAIN_DECILES, "lad_code", "lad_name",
             "sub_icb_code", "sub_icb_name", "icb_code", "icb_name", "region_name", "nhs_region_name"]
     table = pd.DataFrame(view[[c for c in cols if c in view.columns]])
+    table.insert(2, schema.WARD_NAME, table[schema.LSOA_CODE].map(atlas.load_ward_names(vintage)))
     return table.sort_values(schema.IMD_RANK).reset_index(drop=True)
 

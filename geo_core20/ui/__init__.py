@@ -19,6 +19,7 @@ from geo_core20.ui.cache import (
     csv_bytes_cached,
     decile_profile_cached,
     display_geometry_cached,
+    filtered_table_cached,
     geojson_bytes_cached,
     list_areas_cached,
     load_atlas_cached,
@@ -45,7 +46,8 @@ from geo_core20.ui.widgets import (
 __all__ = [
     "View", "area_atlas_cached", "area_picker", "area_summary", "area_title", "assets_ready",
     "atlas_available", "basemap_picker",
-    "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "geojson_bytes_cached",
+    "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "filtered_table_cached",
+    "geojson_bytes_cached",
     "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
     "page_icon", "parse_view", "shade_picker", "share_link", "share_url", "show_map",
     "summary_cached", "sync_url", "view_controls", "view_map_cached", "view_params", "vintage_picker",

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import areas, atlas, schema
+from geo_core20.lsoa_filter import UNFILTERED, TableFilter
 from geo_core20.maps import assets, export, styles, view
 from geo_core20.ui import mapview
 
@@ -102,8 +103,17 @@ def lsoa_table_cached(vintage: str, level: str, area_code: str | None) -> pd.Dat
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def csv_bytes_cached(vintage: str, level: str, area_code: str | None) -> bytes:
-    return export.lsoa_csv(lsoa_table_cached(vintage, level, area_code), view.attribution_lines(vintage))
+def filtered_table_cached(vintage: str, level: str, area_code: str | None,
+                          flt: TableFilter = UNFILTERED) -> pd.DataFrame:
+    """The rows of the view's LSOA table that the explorer's table filter lets through."""
+    return flt.apply(lsoa_table_cached(vintage, level, area_code))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def csv_bytes_cached(vintage: str, level: str, area_code: str | None, flt: TableFilter = UNFILTERED) -> bytes:
+    """The view's LSOA table as CSV: the rows the table shows, its filter named in the notes."""
+    notes = [flt.describe(), atlas.WARD_NOTE[vintage], *view.attribution_lines(vintage)]
+    return export.lsoa_csv(filtered_table_cached(vintage, level, area_code, flt), notes)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
