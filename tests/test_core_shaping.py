@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from geo_core20 import areas, atlas, clinical, schema
+from geo_core20 import areas, atlas, clinical, schema, uploads
 from geo_core20.exports import profile
 from geo_core20.lsoa_filter import TableFilter
 from geo_core20.maps import view
@@ -137,3 +139,32 @@ def test_filter_describes_itself_for_the_csv_notes():
     note = TableFilter.of("Birkenhead", [2, 1, 2], True).describe()
     assert note.startswith("Filtered as the table:") and '"Birkenhead"' in note
     assert "IMD decile 1, 2" in note and "Core20 LSOAs only" in note and "ward" in note
+
+
+# --- an uploaded layer on the area's LSOAs -------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
+
+
+def test_uploaded_points_per_lsoa_count_zero_where_there_is_none(atlas2025):
+    res = uploads.load_upload((FIXTURES / "points_mixed.csv").read_bytes(), "v.csv", atlas2025)
+    area = areas.select(atlas2025, "england", None)
+    values, national = uploads.layer_values(res, "count", "2025", area[schema.LSOA_CODE], atlas2025)
+    assert values.index.equals(area.index) and values.dtype == float
+    assert not values.isna().any() and values.sum() == res.counts["count"].sum() == national.sum()
+    assert set(values[values > 0].index) == set(area.index[area[schema.LSOA_CODE].isin(res.counts[
+        schema.LSOA_CODE])])
+
+
+def test_uploaded_table_values_stay_missing_where_not_given(atlas2025):
+    raw = uploads.read_upload((FIXTURES / "lsoa11_counts.csv").read_bytes(), "t.csv")
+    res = uploads.load_lsoa_table(raw, england_codes21=atlas2025[schema.LSOA_CODE], code_column="LSOA11CD",
+                                  value_columns={"referrals": uploads.COUNT, "rate_per_1000": uploads.RATE})
+    hartlepool = areas.select(atlas2025, "lad", "E06000001")
+    values, national = uploads.layer_values(res, "referrals", "2025", hartlepool[schema.LSOA_CODE])
+    given = hartlepool[schema.LSOA_CODE].isin(res.frame[schema.LSOA_CODE])
+    by_code = res.frame.set_index(schema.LSOA_CODE)["referrals"]
+    assert given.any() and values[~given].isna().all()
+    expected = hartlepool.loc[given, schema.LSOA_CODE].map(by_code).astype(float)
+    pd.testing.assert_series_equal(values[given], expected)
+    assert values.sum() == pytest.approx(national[national.index.isin(hartlepool[schema.LSOA_CODE])].sum())

@@ -127,6 +127,29 @@ def test_plus_hotspot_controls(atlas2025):
     assert metric(at, "Hot spot LSOAs") == f"{ref.n_hot:,}"
 
 
+def test_plus_hotspots_of_an_uploaded_layer(atlas2025):
+    """Gi* of an uploaded layer (points per LSOA, none = 0) gives the core's figures, and again after a
+    section switch (from the ui cache, not recomputed by the page)."""
+    at = section(plus_page(), "Local data")
+    data = (FIXTURES / "hull_venues.csv").read_bytes()
+    at.file_uploader(key="plus_upload").upload("hull_venues.csv", data, "text/csv").run()
+    at.button(key="plus_add_layer").click().run()
+    section(ok(at), "Hot spots")
+    opts = at.selectbox(key="plus_hot_indicator").options
+    pick = next(o for o in opts if o.startswith("upload: hull_venues"))
+    at.selectbox(key="plus_hot_indicator").set_value(pick).run()
+    hull = atlas2025[atlas2025["lad_code"] == HULL]
+    res = at.session_state["plus_layers"]["hull_venues"]
+    counts = hull[schema.LSOA_CODE].map(res.counts.set_index(schema.LSOA_CODE)["count"]).fillna(0.0)
+    ref = hotspots.gi_star(hull, counts.astype(float), permutations=999)
+    assert metric(ok(at), "Hot spot LSOAs") == f"{ref.n_hot:,}"
+    assert metric(at, "Cold spot LSOAs") == f"{ref.n_cold:,}"
+    section(at, "Indicators")
+    section(at, "Hot spots")
+    assert at.selectbox(key="plus_hot_indicator").value == pick
+    assert metric(at, "Hot spot LSOAs") == f"{ref.n_hot:,}"
+
+
 def test_plus_target_controls(atlas2025):
     at = section(plus_page(), "Target")
     hull = atlas2025[atlas2025["lad_code"] == HULL]

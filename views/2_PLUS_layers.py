@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import hotspots, plus, schema, sources, ui, uploads
+from geo_core20 import plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps
 from geo_core20.maps import view as mapview
 from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
@@ -102,13 +102,10 @@ def hotspots_section(ctx: PageContext) -> None:
         result = pc.hotspots_cached(v.vintage, v.level, v.area, ref, perms)
         cached = pc.hotspot_map(v.vintage, v.level, v.area, ref, perms, v.basemap, ctx.core20_on)
     else:
-        frame = upload_form.layer_on_vintage(upload_form.layers()[ref], v.vintage).set_index(schema.LSOA_CODE)
-        vals = ctx.area_atlas[schema.LSOA_CODE].map(frame[col]).astype(float)
-        vals = vals.fillna(0.0) if col == "count" else vals  # no point in an LSOA is a count of 0
+        vals, _ = uploads.layer_values(upload_form.layers()[ref], col, v.vintage,
+                                       ctx.area_atlas[schema.LSOA_CODE], ctx.atlas)
         label = f"{ref} / {col}"
-        with st.spinner("Running Getis-Ord Gi*…"):
-            result = hotspots.gi_star(ctx.area_atlas, vals, permutations=perms, indicator_label=label,
-                                      area_label=ctx.area_name)
+        result = pc.values_hotspots(v.vintage, v.level, v.area, vals, perms, label)
         cached = mapview_ui.session_map(
             "plus_hotspot", (ctx.slug, ref, col, perms, v.basemap, ctx.core20_on),
             lambda: plus_maps.hotspot_map(v.vintage, v.level, v.area, result, label, v.basemap,

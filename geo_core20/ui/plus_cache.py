@@ -35,6 +35,15 @@ def hotspots_cached(vintage: str, level: str, area: str | None, indicator_id: st
                             area_label=cache.area_title(vintage, level, area))
 
 
+@st.cache_data(show_spinner="Running Getis-Ord Gi*…", max_entries=16)
+def values_hotspots(vintage: str, level: str, area: str | None, values: pd.Series, permutations: int,
+                    label: str) -> hotspots.HotspotResult:
+    """Gi* of a session's own values (an uploaded layer on the area's LSOAs), keyed by the values
+    themselves: a rerun, a section switch or a page visit never recomputes it."""
+    return hotspots.gi_star(cache.area_atlas_cached(vintage, level, area), values, permutations=permutations,
+                            indicator_label=label, area_label=cache.area_title(vintage, level, area))
+
+
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=24)
 def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str, basemap: str,
                   core20_on: bool) -> tuple[mapview.CachedMap, pd.DataFrame]:

@@ -202,16 +202,15 @@ def layer_view(ctx, pick: str, column_key: str) -> None:
     if res.kind == uploads.LSOA_KIND and v.vintage != "2025":
         st.info("LSOA tables are converted to 2021 LSOAs: switch the IMD vintage to IoD2025 to map them.")
         return
-    frame = layer_on_vintage(res, v.vintage).set_index(schema.LSOA_CODE)
     if res.kind == uploads.POINTS_KIND:
         column = "count"
     else:
         cols = list(res.value_columns)
         column = keep.widget(st.selectbox, "Value", cols, key=column_key, default=cols[0], valid=cols)
-    values = ctx.area_atlas[schema.LSOA_CODE].map(frame[column]).astype(float)
+    values, national = uploads.layer_values(res, column, v.vintage, ctx.area_atlas[schema.LSOA_CODE],
+                                            cache.load_atlas_cached(v.vintage))
     points = None
     if res.kind == uploads.POINTS_KIND:
-        values = values.fillna(0.0)  # no point in an LSOA is a count of 0
         points = res.points[res.points[schema.LSOA_CODE].isin(set(ctx.area_atlas[schema.LSOA_CODE]))] \
             if v.vintage == "2025" else res.points
         st.caption(f"{int(values.sum()):,} point(s) in {ctx.area_name}; {int((values > 0).sum()):,} "
@@ -221,7 +220,7 @@ def layer_view(ctx, pick: str, column_key: str) -> None:
     cached = mapview.session_map(
         "plus_upload", (ctx.slug, pick, column, v.basemap, ctx.core20_on),
         lambda: upload_maps.upload_map(v.vintage, v.level, v.area, values, title, basemap=v.basemap,
-                                     core20_on=ctx.core20_on, national=frame[column], points=points,
+                                     core20_on=ctx.core20_on, national=national, points=points,
                                      point_label=res.columns.label if points is not None else None))
     show_map(cached, key="plus_upload_map", height=560)
     export_frame = uploads.safe_export(res.points if res.kind == uploads.POINTS_KIND else res.frame)

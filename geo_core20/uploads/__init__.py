@@ -118,6 +118,22 @@ def layer_on_vintage(result: Result, vintage: str, atlas: gpd.GeoDataFrame | Non
     return result.frame if vintage == "2025" else result.frame.iloc[0:0]
 
 
+def layer_values(result: Result, column: str, vintage: str, area_codes: pd.Series,
+                 atlas: gpd.GeoDataFrame | None = None) -> tuple[pd.Series, pd.Series]:
+    """An uploaded layer's ``column`` put onto LSOAs: (values of the area's LSOAs, national values).
+
+    The first is float and aligned with ``area_codes`` (the area's LSOA codes, e.g. its atlas
+    rows' ``lsoa_code``); for points an LSOA without a point counts 0, elsewhere a missing value
+    stays NaN. The second is the column on every LSOA of the vintage the layer reaches, indexed
+    by LSOA code (for national class breaks). ``atlas`` as in `layer_on_vintage`.
+    """
+    national = layer_on_vintage(result, vintage, atlas).set_index(schema.LSOA_CODE)[column]
+    values = area_codes.map(national).astype(float)
+    if result.kind == POINTS_KIND:
+        values = values.fillna(0.0)  # no point in an LSOA is a count of 0
+    return values, national
+
+
 def safe_export(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy fit for CSV download: uploaded text cannot run as a spreadsheet formula."""
     out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
