@@ -350,7 +350,7 @@ def main() -> int:
 
     # server side ------------------------------------------------------------------------------
     with tempfile.TemporaryDirectory() as cold:
-        national._MEMO.clear()  # cold: nothing memoised in this process either
+        national.clear_caches()  # cold: nothing memoised in this process either
         first, _ = timed(lambda: national_map(gdf, vintage, None, static_dir=Path(cold)).get_root().render())
     national.build_national_assets(vintage)  # the app's own static folder (as `data build` does)
     timed(lambda: national_map(gdf, vintage, None).get_root().render())  # warm the in-process caches

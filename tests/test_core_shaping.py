@@ -168,3 +168,36 @@ def test_uploaded_table_values_stay_missing_where_not_given(atlas2025):
     expected = hartlepool.loc[given, schema.LSOA_CODE].map(by_code).astype(float)
     pd.testing.assert_series_equal(values[given], expected)
     assert values.sum() == pytest.approx(national[national.index.isin(hartlepool[schema.LSOA_CODE])].sum())
+
+
+# --- access to existing sites (was composed in the planner page) ---------------------------------------
+
+
+def test_existing_access_is_the_pages_old_composition(atlas2025):
+    from geo_core20 import access, siting
+
+    target = siting.Target(focus="cancer")
+    got = siting.existing_access("2025", "lad", "E06000010", target, ("gp", "pharmacy"), 2.0)
+    sub = atlas2025[areas.mask(atlas2025, "lad", "E06000010").to_numpy()]
+    sites = atlas.load_sites()
+    typed = sites[sites["site_type"].isin(["gp", "pharmacy"])]
+    weights, _ = siting.resolve_target(sub, siting.target_from_key(target.key()))
+    old = access.analyse(sub, typed, threshold=2000.0, weights=weights)
+    assert got.coverage == old.coverage
+    pd.testing.assert_frame_equal(got.uncovered, old.uncovered)
+    pd.testing.assert_frame_equal(got.bands, old.bands)
+    assert 0 < got.coverage.covered_share <= 1
+
+
+def test_a_hot_spot_condition_is_computed_once_per_area_and_indicator(atlas2025):
+    from geo_core20 import plus
+    from geo_core20.plus import target as plus_target
+
+    hull = areas.select(atlas2025, "lad", "E06000010")
+    spec = plus.TargetSpec.from_query_params({"tb": "all", "tx": "hot:imd_score:95"})
+    plus_target._hotspots.cache_clear()
+    first = plus.evaluate(spec, hull)
+    again = plus.evaluate(spec, hull.copy())  # another frame of the same LSOAs and values
+    assert plus_target._hotspots.cache_info().misses == 1 and plus_target._hotspots.cache_info().hits == 1
+    assert first.mask.equals(again.mask) and first.summary == again.summary
+    assert 0 < first.summary["lsoas"] < len(hull)

@@ -98,27 +98,27 @@ def _sites() -> pd.DataFrame:
 def test_print_and_present_buttons_make_files_that_open(atlas2025):
     from PIL import Image
 
-    from geo_core20.ui import exports_panel
+    from geo_core20.ui import cache
 
-    png = exports_panel.decile_chart_bytes("2025", "icb", ICB, "Cheshire and Merseyside", "png")
+    png = cache.decile_chart_bytes("2025", "icb", ICB, "Cheshire and Merseyside", "png")
     assert Image.open(io.BytesIO(png)).size[0] > 500
-    svg = exports_panel.decile_chart_bytes("2025", "icb", ICB, "Cheshire and Merseyside", "svg")
+    svg = cache.decile_chart_bytes("2025", "icb", ICB, "Cheshire and Merseyside", "svg")
     assert b"<svg" in svg[:500]
-    html = exports_panel.report_file("2025", "lad", HULL, schema.IMD_DECILE, None, "html").decode("utf-8")
+    html = cache.report_file("2025", "lad", HULL, schema.IMD_DECILE, None, "html").decode("utf-8")
     assert "Kingston upon Hull" in html and "<script" not in html.lower()
 
 
 def test_target_and_focus_print_maps_open():
     from PIL import Image
 
-    from geo_core20.ui import exports_panel
+    from geo_core20.ui import cache
 
     tokens = (("tb", "core20"), ("tc", "and"), ("tx", "coastal"))
-    png = exports_panel.target_map_bytes("2025", "lad", HULL, tokens, "png")
+    png = cache.target_map_bytes("2025", "lad", HULL, tokens, "png")
     image = Image.open(io.BytesIO(png))
     small = image.convert("RGB").resize((200, 140))
     assert image.info.get("dpi", (0, 0))[0] > 299 and len(small.getcolors(maxcolors=100_000)) > 20
-    svg = exports_panel.target_map_bytes("2025", "lad", HULL, tokens, "svg").decode("utf-8")
+    svg = cache.target_map_bytes("2025", "lad", HULL, tokens, "svg").decode("utf-8")
     assert "Core20PLUS target" in svg and "In the target" in svg and "Kingston upon Hull" in svg
-    pdf = exports_panel.focus_map_bytes("2025", "lad", HULL, "hypertension", "undiagnosed_per_1000", "pdf")
+    pdf = cache.focus_map_bytes("2025", "lad", HULL, "hypertension", "undiagnosed_per_1000", "pdf")
     assert pdf[:5] == b"%PDF-"

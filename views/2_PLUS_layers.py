@@ -15,7 +15,6 @@ from geo_core20 import plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps
 from geo_core20.maps import view as mapview
 from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
-from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui import plus_cache as pc
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.text import escape_markdown
@@ -106,7 +105,7 @@ def hotspots_section(ctx: PageContext) -> None:
                                        ctx.area_atlas[schema.LSOA_CODE], ctx.atlas)
         label = f"{ref} / {col}"
         result = pc.values_hotspots(v.vintage, v.level, v.area, vals, perms, label)
-        cached = mapview_ui.session_map(
+        cached = ui.session_map(
             "plus_hotspot", (ctx.slug, ref, col, perms, v.basemap, ctx.core20_on),
             lambda: plus_maps.hotspot_map(v.vintage, v.level, v.area, result, label, v.basemap,
                                           ctx.core20_on))
@@ -150,8 +149,8 @@ def target_section(ctx: PageContext) -> None:
         spec.validate(v.vintage)
         if any(c.kind == "upload" for c in spec.conditions):
             layers = {n: upload_form.layer_on_vintage(r, v.vintage) for n, r in upload_form.layers().items()}
-            result = plus.evaluate(spec, ctx.area_atlas, layers, pc.hotspot_memo())
-            cached = mapview_ui.session_map("plus_target", (ctx.slug, spec, v.basemap, ctx.core20_on),
+            result = plus.evaluate(spec, ctx.area_atlas, layers)
+            cached = ui.session_map("plus_target", (ctx.slug, spec, v.basemap, ctx.core20_on),
                                             lambda: plus_maps.target_map(v.vintage, v.level, v.area, result,
                                                                          v.basemap, ctx.core20_on))
         else:
@@ -188,7 +187,7 @@ def target_section(ctx: PageContext) -> None:
                       lambda: export.to_geojson(frame, notes, "Core20PLUS target"), f"{slug}.geojson")
     if not any(c.kind == "upload" for c in spec.conditions):  # print maps hold no uploaded data
         tokens = tuple(sorted(spec.to_query_params().items()))
-        exports_panel.map_buttons("Target map", lambda fmt: exports_panel.target_map_bytes(
+        exports_panel.map_buttons("Target map", lambda fmt: ui.target_map_bytes(
             v.vintage, v.level, v.area, tokens, fmt), slug, "plus_export_target")
 
 

@@ -17,7 +17,6 @@ from geo_core20.exports import charts
 from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
 from geo_core20.ui import downloads, exports_panel, focus, keep, page, panels, plan_form, plan_view, target
-from geo_core20.ui import mapview as mapview_ui
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.plan_view import K_RESULT, fmt_pop
 from geo_core20.ui.text import escape_markdown
@@ -25,16 +24,6 @@ from geo_core20.ui.text import escape_markdown
 SECTIONS = ("Plan outreach", "Access to existing sites", "Saved plans")
 _K_LINK_PROBLEM = "_op_link_problem"
 MAP_HEIGHT = 600
-
-
-@st.cache_data(show_spinner="Measuring distances to the nearest site…", max_entries=32)
-def access_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...], target_key: str,
-                  radius_km: float) -> access.AccessResult:
-    sub = ui.area_atlas_cached(vintage, level, area)
-    sites = plan_form.sites_cached()
-    typed = sites[sites["site_type"].isin(list(types))]  # every site: people cross area boundaries
-    weights, _ = siting.resolve_target(sub, siting.target_from_key(target_key))
-    return access.analyse(sub, typed, threshold=radius_km * 1000, weights=weights)
 
 
 def chosen_target(choice: str) -> siting.Target:
@@ -92,7 +81,7 @@ def run_plan(ctx: PageContext, c: dict) -> None:
                 c["objective"], c["venues"] if c["source"] == "upload" else c["source"], c["fixed"],
                 c["curve_k"] or None, progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), m),
                 cost_model=c["od"], threshold=c["minutes"], atlas_frame=ctx.atlas,
-                sites_frame=plan_form.sites_cached())
+                sites_frame=ui.sites_cached())
         except siting.ProblemTooLarge as exc:
             bar.empty()  # its last step ("Loading the atlas…") must not stay beside the refusal
             status.update(label="Problem too large", state="error", expanded=True)
@@ -129,8 +118,8 @@ def plan_section(ctx: PageContext, c: dict) -> None:
     with left:
         existing = st.toggle("Show existing sites", key="op_show_existing", value=True)
         types = tuple(data["request"].get("site_types", []))
-        sites = plan_form.sites_in_area_cached(v.vintage, v.level, v.area, types) if existing else None
-        cached = mapview_ui.session_map(
+        sites = ui.sites_in_area_cached(v.vintage, v.level, v.area, types) if existing else None
+        cached = ui.session_map(
             "plan", (entry.get("plan_id"), entry.get("run"), v.basemap, ctx.core20_on, existing),
             lambda: outreach_maps.plan_map(data, v.vintage, v.level, v.area, basemap=v.basemap,
                                            core20_on=ctx.core20_on, existing_sites=sites))
@@ -149,7 +138,7 @@ def access_section(ctx: PageContext, c: dict) -> None:
         return
     v, r = ctx.view, c["radius_km"]
     key = chosen_target(c["target"]).key()
-    res = access_cached(v.vintage, v.level, v.area, c["types"], key, r)
+    res = ui.access_cached(v.vintage, v.level, v.area, c["types"], key, r)
     cov = res.coverage
     m = st.columns(4)
     m[0].metric(f"Target within {r:g} km", fmt_pop(cov.covered_population),
@@ -159,8 +148,8 @@ def access_section(ctx: PageContext, c: dict) -> None:
     m[3].metric("Mean distance to nearest", f"{access.weighted_mean_distance(res) / 1000:.2f} km")
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        sites = plan_form.sites_in_area_cached(v.vintage, v.level, v.area, c["types"])
-        cached = mapview_ui.session_map(
+        sites = ui.sites_in_area_cached(v.vintage, v.level, v.area, c["types"])
+        cached = ui.session_map(
             "access", (ctx.slug, c["types"], key, r, v.basemap, ctx.core20_on),
             lambda: outreach_maps.access_map(res, v.vintage, v.level, v.area, c["types"], sites,
                                              basemap=v.basemap, core20_on=ctx.core20_on))

@@ -16,17 +16,12 @@ from geo_core20.ui.text import escape_markdown
 PLUS_PAGE = "views/2_PLUS_layers.py"
 
 
-@st.cache_data(show_spinner="Estimating the accelerator figures…")
-def key_numbers_cached(accelerator_id: str) -> dict:
-    return clinical.key_numbers(ui.load_atlas_cached("2025"), accelerator_id)
-
-
 def link_params(a: clinical.Accelerator) -> dict[str, str]:
     return {"vintage": "2025", "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
 
 
 def card(a: clinical.Accelerator) -> None:
-    numbers = key_numbers_cached(a.id)
+    numbers = ui.key_numbers_cached(a.id)
     focus = clinical.FOCI[a.focus]
     with st.container(border=True, key=f"accelerator_{a.id}"):
         st.subheader(a.ics)

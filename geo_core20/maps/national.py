@@ -124,20 +124,21 @@ CHUNK_COLUMN = "nhs_region_code"
 only its own (~0.2 MB), England all seven in parallel."""
 ALL_CHUNK = "E92000001"  # the one chunk of an atlas without the column (England's code)
 
-_MEMO: dict[tuple[str, int, str], tuple[object, object]] = {}
+class _Frame:
+    """An atlas frame hashed by its identity, so ``lru_cache`` can key on it: the atlas is
+    loaded once per process and read-only. The cache entry holds the frame, so its ``id`` is
+    never reused by another frame while the entry lives."""
 
+    __slots__ = ("frame",)
 
-def _memo(kind: str, atlas_gdf: pd.DataFrame, key: str, make):
-    """Memoise ``make()`` per atlas object (the atlas is cached and read-only)."""
-    k = (kind, id(atlas_gdf), key)
-    hit = _MEMO.get(k)
-    if hit is not None and hit[0] is atlas_gdf:
-        return hit[1]
-    value = make()
-    if len(_MEMO) >= 64:
-        _MEMO.clear()
-    _MEMO[k] = (atlas_gdf, value)  # holding the frame keeps its id from being reused
-    return value
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def __hash__(self) -> int:
+        return id(self.frame)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Frame) and other.frame is self.frame
 
 
 def _chunk_keys(atlas_gdf: pd.DataFrame) -> np.ndarray:
@@ -147,12 +148,14 @@ def _chunk_keys(atlas_gdf: pd.DataFrame) -> np.ndarray:
 
 
 def asset_order(atlas_gdf: pd.DataFrame) -> np.ndarray:
-    """Row positions in asset order: by chunk (NHS region), then LSOA code."""
-    def make() -> np.ndarray:
-        codes = atlas_gdf[schema.LSOA_CODE].astype(str).to_numpy()
-        return np.lexsort((codes, _chunk_keys(atlas_gdf).astype(str)))
+    """Row positions in asset order: by chunk (NHS region), then LSOA code (memoised per atlas)."""
+    return _asset_order_cached(_Frame(atlas_gdf))
 
-    return _memo("order", atlas_gdf, "", make)
+
+@lru_cache(maxsize=32)
+def _asset_order_cached(key: _Frame) -> np.ndarray:
+    codes = key.frame[schema.LSOA_CODE].astype(str).to_numpy()
+    return np.lexsort((codes, _chunk_keys(key.frame).astype(str)))
 
 
 def _ordered(atlas_gdf: pd.DataFrame) -> pd.DataFrame:
@@ -317,7 +320,18 @@ def fingerprint(atlas_gdf: gpd.GeoDataFrame, vintage: str) -> str:
 
 
 def _cached_fingerprint(atlas_gdf: gpd.GeoDataFrame, vintage: str) -> str:
-    return _memo("fingerprint", atlas_gdf, vintage, lambda: fingerprint(atlas_gdf, vintage))
+    return _fingerprint_cached(_Frame(atlas_gdf), vintage)
+
+
+@lru_cache(maxsize=32)
+def _fingerprint_cached(key: _Frame, vintage: str) -> str:
+    return fingerprint(key.frame, vintage)
+
+
+def clear_caches() -> None:
+    """Forget the per-atlas memos (asset order, fingerprint): benchmarks of a cold start."""
+    _asset_order_cached.cache_clear()
+    _fingerprint_cached.cache_clear()
 
 
 def manifest_path(static_dir: Path | str | None, vintage: str) -> Path:

@@ -8,11 +8,12 @@ a local authority where ...".
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import lru_cache, reduce
 from urllib.parse import quote, unquote
 
 import geopandas as gpd
@@ -234,14 +235,40 @@ class TargetResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def evaluate(spec: TargetSpec, atlas: gpd.GeoDataFrame, uploads: Mapping[str, pd.DataFrame] | None = None,
-             hotspot_results: dict | None = None) -> TargetResult:
+class _AreaValues:
+    """An area's LSOAs and an indicator's values there, hashed by their content so that
+    ``lru_cache`` can key the Gi* of a hot-spot condition on them (any frame of the same LSOAs
+    and values hits, whichever page or session evaluates the target)."""
+
+    __slots__ = ("atlas", "digest", "values")
+
+    def __init__(self, atlas: gpd.GeoDataFrame, values: pd.Series):
+        self.atlas, self.values = atlas, values
+        h = hashlib.blake2b(digest_size=16)
+        h.update(pd.util.hash_pandas_object(atlas[schema.LSOA_CODE], index=False).to_numpy().tobytes())
+        h.update(np.ascontiguousarray(values.to_numpy(dtype=float)).tobytes())
+        self.digest = h.digest()
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _AreaValues) and other.digest == self.digest
+
+
+@lru_cache(maxsize=16)
+def _hotspots(indicator: str, area: _AreaValues) -> hotspots.HotspotResult:
+    return hotspots.gi_star(area.atlas, area.values, indicator_label=get(indicator).label)
+
+
+def evaluate(spec: TargetSpec, atlas: gpd.GeoDataFrame,
+             uploads: Mapping[str, pd.DataFrame] | None = None) -> TargetResult:
     """Evaluate ``spec`` over ``atlas`` (the chosen area's LSOAs; percentiles and hot spots are
-    computed within it). ``uploads`` maps layer name -> frame with lsoa_code and value columns.
+    computed within it, the hot spots once per area and indicator in the process).
+    ``uploads`` maps layer name -> frame with lsoa_code and value columns.
     A condition on an upload that is not loaded is skipped with a warning."""
     spec.validate()
     uploads = uploads or {}
-    hotspot_results = {} if hotspot_results is None else hotspot_results
     warnings: list[str] = []
     masks: dict[str, pd.Series] = {}
     for c in spec.conditions:
@@ -263,13 +290,7 @@ def evaluate(spec: TargetSpec, atlas: gpd.GeoDataFrame, uploads: Mapping[str, pd
                 cut = c.threshold
             m = _compare(v, c.op, cut)
         elif c.kind in ("hotspot", "coldspot"):
-            key = (c.indicator, len(atlas), int(pd.util.hash_pandas_object(atlas[schema.LSOA_CODE],
-                                                                           index=False).sum()))
-            if key not in hotspot_results:
-                ind = get(c.indicator)
-                hotspot_results[key] = hotspots.gi_star(atlas, values(atlas, c.indicator).astype(float),
-                                                        indicator_label=ind.label)
-            res = hotspot_results[key]
+            res = _hotspots(c.indicator, _AreaValues(atlas, values(atlas, c.indicator).astype(float)))
             strength = {90: 1, 95: 2, 99: 3}[c.confidence]
             gi = res.frame["gi_bin"]
             m = (gi >= strength) if c.kind == "hotspot" else (gi <= -strength)

@@ -40,6 +40,7 @@ from geo_core20.siting.planner import (
     PlanResult,
     attribution,
     dataset_ids,
+    existing_access,
     plan,
     plan_csv,
     plan_request,
@@ -74,7 +75,8 @@ __all__ = [
     "PlanRequest", "PlanResult", "ProblemTooLarge", "Progress", "SitingError", "SitingResult",
     "TARGET_BASES", "Target", "attribution", "candidates_frame", "candidates_from_lsoas",
     "candidates_from_points", "candidates_from_sites", "check_focus", "common", "coverage_curve",
-    "dataset_ids", "demand_frame", "equity", "focus_choices", "mclp", "plan", "plan_csv", "plan_request",
+    "dataset_ids", "demand_frame", "equity", "existing_access", "focus_choices", "mclp", "plan", "plan_csv",
+    "plan_request",
     "planner", "pmedian", "radius_text", "resolve_target", "sites_in_area", "solve", "solver", "target",
     "target_from_key", "target_from_text",
 ]

@@ -387,3 +387,17 @@ def plan_csv(result: PlanResult) -> str:
                 "mean_cost"):
         frame[col] = pd.to_numeric(frame[col]).astype(float).round(2)
     return csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def existing_access(vintage: str, level: str, area_code: str | None, target: Target | str,
+                    site_types: Sequence[str], radius_km: float, *, atlas_frame: pd.DataFrame | None = None,
+                    sites_frame: pd.DataFrame | None = None) -> access.AccessResult:
+    """Access to the sites already open: each of the area's LSOAs' distance to the nearest site of
+    ``site_types`` (any site in England: people cross area boundaries), and how much of ``target``
+    lives within ``radius_km``. ``atlas_frame``/``sites_frame`` as in `plan`."""
+    full = atlas_frame if atlas_frame is not None else atlas.load_atlas(vintage)
+    area = full[areas.mask(full, level, area_code).to_numpy()]
+    all_sites = sites_frame if sites_frame is not None else atlas.load_sites()
+    typed = all_sites[all_sites["site_type"].isin(list(site_types))]
+    weights, _ = resolve_target(area, target)
+    return access.analyse(area, typed, threshold=radius_km * 1000, weights=weights)

@@ -11,6 +11,7 @@ Nothing outside this package imports Streamlit.
 from __future__ import annotations
 
 from geo_core20.ui.cache import (
+    access_cached,
     area_atlas_cached,
     area_summary,
     area_title,
@@ -21,11 +22,16 @@ from geo_core20.ui.cache import (
     display_geometry_cached,
     filtered_table_cached,
     geojson_bytes_cached,
+    key_numbers_cached,
     list_areas_cached,
     load_atlas_cached,
     lsoa_table_cached,
     map_html_cached,
+    session_map,
+    sites_cached,
+    sites_in_area_cached,
     summary_cached,
+    target_map_bytes,
     view_map_cached,
     warm_caches,
 )
@@ -44,12 +50,11 @@ from geo_core20.ui.widgets import (
 )
 
 __all__ = [
-    "View", "area_atlas_cached", "area_picker", "area_summary", "area_title", "assets_ready",
-    "atlas_available", "basemap_picker",
-    "csv_bytes_cached", "decile_profile_cached", "display_geometry_cached", "filtered_table_cached",
-    "geojson_bytes_cached",
+    "View", "access_cached", "area_atlas_cached", "area_picker", "area_summary", "area_title",
+    "assets_ready", "atlas_available", "basemap_picker", "csv_bytes_cached", "decile_profile_cached",
+    "display_geometry_cached", "filtered_table_cached", "geojson_bytes_cached", "key_numbers_cached",
     "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
-    "page_icon", "parse_view", "shade_picker", "share_link", "share_url", "show_map",
-    "summary_cached", "sync_url", "view_controls", "view_map_cached", "view_params", "vintage_picker",
-    "warm_caches",
+    "page_icon", "parse_view", "session_map", "shade_picker", "share_link", "share_url", "show_map",
+    "sites_cached", "sites_in_area_cached", "summary_cached", "sync_url", "target_map_bytes",
+    "view_controls", "view_map_cached", "view_params", "vintage_picker", "warm_caches",
 ]

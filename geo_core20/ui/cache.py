@@ -1,9 +1,19 @@
-"""Cached loaders shared by every page.
+"""The app's caches: every Streamlit cache lives here or in ``ui.plus_cache`` (the PLUS page's).
 
-Streamlit reruns the whole script on each widget change: the atlas and every map piece
-are cached here so a change of shading or area never reloads data from disk.
-``st.cache_resource`` holds shared, read-only objects (atlas frames, built maps);
-``st.cache_data`` holds small values that are copied per session (tables, bytes).
+Streamlit reruns the whole script on each widget change, so anything slow is cached, by ONE
+policy (tests/test_cache_policy.py checks it):
+
+1. **The core memoises one way: functools** (``lru_cache`` / ``cache``) on hashable arguments,
+   e.g. ``atlas.load_atlas`` (the atlas per vintage), ``maps.view.level_outlines``, the national
+   score breaks. A frame argument is keyed by its identity or content through a small hashable
+   wrapper (``maps.national._Frame``, ``maps.styles._Scores``), never by a hand-made dict.
+2. **Streamlit caches only in the ui cache modules** (this one and ``ui.plus_cache``), and
+   never around a core function that is already memoised: those are called as they are
+   (``load_atlas_cached`` below is the core's cache, not a second one).
+   ``st.cache_resource`` holds shared, read-only objects (area frames, built maps: one copy for
+   all sessions); ``st.cache_data`` holds values copied per session (tables, bytes, results).
+3. **Pages, forms and panels hold no cache**: they call the functions here. A session's own
+   data (uploads, a plan) is drawn through ``session_map``, kept in that session's state only.
 """
 
 from __future__ import annotations
@@ -12,26 +22,36 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import areas, atlas, schema
+from geo_core20 import access, areas, atlas, clinical, plus, schema, siting
+from geo_core20.exports import charts, layer_maps, report, static_map
+from geo_core20.exports import profile as area_profile
 from geo_core20.lsoa_filter import UNFILTERED, TableFilter
-from geo_core20.maps import assets, export, styles, view
+from geo_core20.maps import assets, export, styles, upload_maps, view
 from geo_core20.ui import mapview
 
+# --- core loaders (memoised by the core: called as they are) -----------------------------------------
 
-@st.cache_resource(show_spinner="Loading the LSOA atlas…")
+
 def load_atlas_cached(vintage: str) -> gpd.GeoDataFrame:
-    """The atlas of a vintage, loaded once per server process (treat as read-only)."""
+    """The atlas of a vintage: ``atlas.load_atlas``, read once per process (treat as read-only)."""
     return atlas.load_atlas(vintage)
 
 
-@st.cache_resource(show_spinner=False)
 def display_geometry_cached(vintage: str) -> gpd.GeoSeries:
+    """The simplified map geometry: ``atlas.load_display_geometry`` (memoised by the core)."""
     return atlas.load_display_geometry(vintage)
+
+
+def sites_cached() -> pd.DataFrame:
+    """NHS service sites: ``atlas.load_sites`` (memoised by the core)."""
+    return atlas.load_sites()
 
 
 def atlas_available(vintage: str) -> bool:
@@ -130,10 +150,104 @@ def map_html_cached(vintage: str, level: str, area_code: str | None, shade: str,
     return export.map_html(vm, view.attribution_lines(vintage)).encode("utf-8")
 
 
-@st.cache_resource(show_spinner=False)
-def _warm_started() -> dict:
-    return {}
+# --- clinical focus and accelerator sites ---------------------------------------------------------------
 
+@st.cache_data(show_spinner="Estimating the focus figures…", max_entries=64)
+def focus_compare_cached(vintage: str, level: str, area: str | None, focus: str) -> pd.DataFrame:
+    return clinical.focus_compare(load_atlas_cached(vintage), focus, level, area)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+def focus_layer_map_cached(vintage: str, level: str, area: str | None, focus: str, layer: str, basemap: str,
+                           core20_on: bool) -> mapview.CachedMap:
+    national = clinical.focus_layer(load_atlas_cached(vintage), focus, layer)
+    sub = area_atlas_cached(vintage, level, area)
+    title = f"{national.label} ({national.unit})"
+    values = national.values.loc[sub.index]
+    return mapview.prepare(upload_maps.upload_map(
+        vintage, level, area, values, title, basemap=basemap, core20_on=core20_on, national=national.values,
+        note="Classes are quintiles of all LSOAs in England, so a colour means the same everywhere."))
+
+
+@st.cache_data(show_spinner="Estimating the accelerator figures…")
+def key_numbers_cached(accelerator_id: str) -> dict:
+    return clinical.key_numbers(load_atlas_cached("2025"), accelerator_id)
+
+
+# --- outreach planner ------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sites_in_area_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...]) -> pd.DataFrame:
+    """Sites of ``types`` located in the area (all of England: every site)."""
+    typed = sites_cached()[lambda s: s["site_type"].isin(list(types))]
+    if level != "england":
+        typed = siting.sites_in_area(typed, area_atlas_cached(vintage, level, area))
+    return pd.DataFrame(typed.drop(columns="geometry"))
+
+
+@st.cache_data(show_spinner="Measuring distances to the nearest site…", max_entries=32)
+def access_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...], target_key: str,
+                  radius_km: float) -> access.AccessResult:
+    """``siting.existing_access``: the area's distances to the nearest site of ``types``."""
+    return siting.existing_access(vintage, level, area, siting.target_from_key(target_key), types, radius_km,
+                                  atlas_frame=load_atlas_cached(vintage))
+
+
+# --- print and present files (built when their button is pressed) ----------------------------------------
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=32)
+def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core20: bool, fmt: str) -> bytes:
+    fig = static_map.explorer_map(vintage, level, area, shade, core20_outline=core20)
+    return static_map.figure_bytes(fig.figure, fmt)
+
+
+@st.cache_data(show_spinner="Writing the report…", max_entries=16)
+def report_file(vintage: str, level: str, area: str | None, shade: str, focus_id: str | None,
+                fmt: str) -> bytes:
+    prof = area_profile.build_profile(vintage, level, area, shade=shade, focus=focus_id)
+    return report.report_bytes(prof, fmt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def decile_chart_bytes(vintage: str, level: str, area: str | None, area_name: str, fmt: str) -> bytes:
+    prof = charts.profile_frame(load_atlas_cached(vintage), level, area)
+    return charts.decile_profile_chart(prof, area_name, fmt, england_ticks=level != "england")
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def plan_map_bytes(plan: dict, fmt: str) -> bytes:
+    return static_map.figure_bytes(static_map.plan_map(plan).figure, fmt)
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, fmt: str) -> bytes:
+    spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
+    return static_map.figure_bytes(layer_maps.target_map(vintage, level, area, spec).figure, fmt)
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
+    return static_map.figure_bytes(layer_maps.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
+
+
+# --- a session's own maps ---------------------------------------------------------------------------------
+
+def session_map(slot: str, key: object, build: Callable[[], view.ViewMap | folium.Map]) -> mapview.CachedMap:
+    """A map of this session's own data (uploads, a plan), built and rendered only when ``key`` changes.
+
+    Kept in this session's state (one map per ``slot``), never shared: maps that are the same for
+    every session are built in the ``st.cache_resource`` functions here instead.
+    """
+    held = st.session_state.get(f"_gc20_map_{slot}")
+    if held is not None and held[0] == key:
+        return held[1]
+    with st.spinner("Drawing the map…"):
+        cached = mapview.prepare(build())
+    st.session_state[f"_gc20_map_{slot}"] = (key, cached)
+    return cached
+
+
+# --- warming up ------------------------------------------------------------------------------------------
 
 WARM_LEVELS = ("icb", "lad", "sub_icb", "region", "nhs_region")
 
@@ -175,11 +289,10 @@ def warm_caches(vintage: str, *, wait: bool = False) -> threading.Thread | None:
     started). Called by every page (so the first visitor's later clicks are quick) and, before
     anybody visits, by the launcher ``python -m geo_core20.serve``. ``wait`` joins the thread.
     """
-    started = _warm_started()
     with _WARM_LOCK:
-        if started.get(vintage):
+        if vintage in _WARM_STARTED:
             return None
-        started[vintage] = True
+        _WARM_STARTED.add(vintage)
     thread = threading.Thread(target=_warm_logged, args=(vintage,), name=f"gc20-warm-{vintage}", daemon=True)
     thread.start()
     if wait:
@@ -188,6 +301,7 @@ def warm_caches(vintage: str, *, wait: bool = False) -> threading.Thread | None:
 
 
 _WARM_LOCK = threading.Lock()
+_WARM_STARTED: set[str] = set()  # vintages whose warm-up has started in this process
 _LOG = logging.getLogger("geo_core20.warm")
 
 

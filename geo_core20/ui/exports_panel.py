@@ -1,7 +1,7 @@
 """Conference-ready downloads: print-quality maps, charts, the area profile and the slide deck.
 
 Every file comes from ``geo_core20.exports`` (the same code as ``python -m geo_core20
-export-map`` and ``report``); each is built only when its button is pressed and cached.
+export-map`` and ``report``); each is built only when its button is pressed (cached in ``ui.cache``).
 """
 
 from __future__ import annotations
@@ -9,34 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import plus
-from geo_core20.exports import charts, layer_maps, report, static_map
-from geo_core20.exports import profile as area_profile
+from geo_core20.exports import charts, report
 from geo_core20.ui import cache
-
-
-@st.cache_data(show_spinner="Drawing the print map…", max_entries=32)
-def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core20: bool, fmt: str) -> bytes:
-    fig = static_map.explorer_map(vintage, level, area, shade, core20_outline=core20)
-    return static_map.figure_bytes(fig.figure, fmt)
-
-
-@st.cache_data(show_spinner="Writing the report…", max_entries=16)
-def report_file(vintage: str, level: str, area: str | None, shade: str, focus_id: str | None,
-                fmt: str) -> bytes:
-    prof = area_profile.build_profile(vintage, level, area, shade=shade, focus=focus_id)
-    return report.report_bytes(prof, fmt)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def decile_chart_bytes(vintage: str, level: str, area: str | None, area_name: str, fmt: str) -> bytes:
-    prof = charts.profile_frame(cache.load_atlas_cached(vintage), level, area)
-    return charts.decile_profile_chart(prof, area_name, fmt, england_ticks=level != "england")
-
-
-@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
-def plan_map_bytes(plan: dict, fmt: str) -> bytes:
-    return static_map.figure_bytes(static_map.plan_map(plan).figure, fmt)
 
 
 def _button(container, label: str, data, file_name: str, fmt: str, key: str) -> None:
@@ -55,18 +29,18 @@ def view_exports(vintage: str, level: str, area: str | None, shade: str, core20:
     c = st.columns(4)
     for i, fmt in enumerate(("png", "svg", "pdf")):
         _button(c[i], f"Map ({fmt.upper()})",
-                lambda fmt=fmt: view_map_bytes(vintage, level, area, shade, core20, fmt),
+                lambda fmt=fmt: cache.view_map_bytes(vintage, level, area, shade, core20, fmt),
                 f"map_{slug}_{shade}.{fmt}", fmt, f"gc20_export_map_{fmt}")
-    _button(c[3], "Slide deck (PPTX)", lambda: report_file(vintage, level, area, shade, f, "pptx"),
+    _button(c[3], "Slide deck (PPTX)", lambda: cache.report_file(vintage, level, area, shade, f, "pptx"),
             f"core20_deck_{slug}.pptx", "pptx", "gc20_export_pptx")
     d = st.columns(4)
-    _button(d[0], "Area profile (HTML)", lambda: report_file(vintage, level, area, shade, f, "html"),
+    _button(d[0], "Area profile (HTML)", lambda: cache.report_file(vintage, level, area, shade, f, "html"),
             f"core20_profile_{slug}.html", "html", "gc20_export_html")
-    _button(d[1], "Area profile (PDF)", lambda: report_file(vintage, level, area, shade, f, "pdf"),
+    _button(d[1], "Area profile (PDF)", lambda: cache.report_file(vintage, level, area, shade, f, "pdf"),
             f"core20_profile_{slug}.pdf", "pdf", "gc20_export_pdf")
     for i, fmt in enumerate(("png", "svg")):
         _button(d[2 + i], f"Decile chart ({fmt.upper()})",
-                lambda fmt=fmt: decile_chart_bytes(vintage, level, area, area_name, fmt),
+                lambda fmt=fmt: cache.decile_chart_bytes(vintage, level, area, area_name, fmt),
                 f"deciles_{slug}.{fmt}", fmt, f"gc20_export_deciles_{fmt}")
 
 
@@ -90,20 +64,9 @@ def map_buttons(label: str, make, stem: str, key: str) -> None:
 
 def plan_exports(data: dict, slug: str) -> None:
     """An outreach plan's print map and coverage curve."""
-    map_buttons("Plan map", lambda fmt: plan_map_bytes(data, fmt), f"{slug}_map", "op_export_map")
+    map_buttons("Plan map", lambda fmt: cache.plan_map_bytes(data, fmt), f"{slug}_map", "op_export_map")
     curve = pd.DataFrame(data.get("curve") or [])
     if len(curve) > 1:
         chart_buttons("Coverage curve", lambda fmt: charts.coverage_curve_chart(
             curve, fmt, area_name=str(data.get("area_name", "")), chosen_k=int(data["request"]["k"])),
             f"{slug}_curve", "op_export_curve")
-
-
-@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
-def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, fmt: str) -> bytes:
-    spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
-    return static_map.figure_bytes(layer_maps.target_map(vintage, level, area, spec).figure, fmt)
-
-
-@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
-def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
-    return static_map.figure_bytes(layer_maps.focus_map(vintage, level, area, focus_id, layer).figure, fmt)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo_core20 import clinical
 from geo_core20.exports import charts
-from geo_core20.maps import export, upload_maps
+from geo_core20.maps import export
 from geo_core20.maps import view as mapview
 from geo_core20.ui import cache, downloads, exports_panel, keep
 from geo_core20.ui import mapview as mapview_ui
@@ -69,24 +69,6 @@ def params() -> dict[str, str]:
     return {PARAM: f} if f else {}
 
 
-@st.cache_data(show_spinner="Estimating the focus figures…", max_entries=64)
-def compare_cached(vintage: str, level: str, area: str | None, focus: str) -> pd.DataFrame:
-    return clinical.focus_compare(cache.load_atlas_cached(vintage), focus, level, area)
-
-
-@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
-def layer_map_cached(vintage: str, level: str, area: str | None, focus: str, layer: str, basemap: str,
-                     core20_on: bool) -> mapview_ui.CachedMap:
-    atlas = cache.load_atlas_cached(vintage)
-    national = clinical.focus_layer(atlas, focus, layer)
-    sub = cache.area_atlas_cached(vintage, level, area)
-    title = f"{national.label} ({national.unit})"
-    values = national.values.loc[sub.index]
-    return mapview_ui.prepare(upload_maps.upload_map(
-        vintage, level, area, values, title, basemap=basemap, core20_on=core20_on, national=national.values,
-        note="Classes are quintiles of all LSOAs in England, so a colour means the same everywhere."))
-
-
 def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
     """Rows: each area whole and its Core20 part; columns: the focus's measures, labelled."""
     part = compare["part"].map({"whole": "whole area", "core20": "Core20 part"})
@@ -107,7 +89,7 @@ def panel(ctx: PageContext) -> None:
     f, v = clinical.FOCI[focus], ctx.view
     st.subheader(f"{f.label}: {f.target_label}")
     st.caption(f"National aim: {f.aim}")
-    table = comparison_table(compare_cached(v.vintage, v.level, v.area, focus))
+    table = comparison_table(cache.focus_compare_cached(v.vintage, v.level, v.area, focus))
     pct = [c for c in table.columns if "prevalence" in c.lower() or c == "Recorded / expected"]
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         **{c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:] if c not in pct},
@@ -115,7 +97,7 @@ def panel(ctx: PageContext) -> None:
     layers = clinical.focus_layers(focus)
     layer = keep.widget(st.selectbox, "Map", list(layers), key=K_LAYER, default=list(layers)[0],
                         valid=list(layers), format_func=layers.get)
-    cached = layer_map_cached(v.vintage, v.level, v.area, focus, layer, v.basemap, ctx.core20_on)
+    cached = cache.focus_layer_map_cached(v.vintage, v.level, v.area, focus, layer, v.basemap, ctx.core20_on)
     mapview_ui.show_map(cached, key="focus_map", height=560)
     if focus == "hypertension":
         st.info(HYPERTENSION_NOTE, icon=":material/monitor_heart:")
@@ -124,9 +106,9 @@ def panel(ctx: PageContext) -> None:
              *clinical.attribution(focus)]
     downloads.csv(st, "Focus figures (CSV)", lambda: export.lsoa_csv(table, notes),
                   f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")
-    compare = compare_cached(v.vintage, v.level, v.area, focus)
+    compare = cache.focus_compare_cached(v.vintage, v.level, v.area, focus)
     stem = f"focus_{focus}_{layer}_{ctx.slug}"
-    exports_panel.map_buttons("Focus map", lambda fmt: exports_panel.focus_map_bytes(
+    exports_panel.map_buttons("Focus map", lambda fmt: cache.focus_map_bytes(
         v.vintage, v.level, v.area, focus, layer, fmt), stem, "focus_export_map")
     exports_panel.chart_buttons("Focus comparison chart", lambda fmt: charts.focus_compare_chart(
         compare, fmt, label=f.target_label), f"focus_{focus}_{ctx.slug}", "focus_chart")

@@ -15,7 +15,6 @@ chosen outreach sites).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
@@ -106,21 +105,6 @@ def prepare(vm: ViewMap | folium.Map) -> CachedMap:
     t0 = time.perf_counter()
     rendered = render_map(vm.map)
     return CachedMap(vm, rendered, time.perf_counter() - t0)
-
-
-def session_map(slot: str, key: object, build: Callable[[], ViewMap | folium.Map]) -> CachedMap:
-    """A map of this session's own data (uploads, a plan), built and rendered only when ``key`` changes.
-
-    Maps that are the same for every session are built in ``st.cache_resource`` functions
-    that return ``prepare(...)`` instead (one copy for all sessions).
-    """
-    held = st.session_state.get(f"_gc20_map_{slot}")
-    if held is not None and held[0] == key:
-        return held[1]
-    with st.spinner("Drawing the map…"):
-        cached = prepare(build())
-    st.session_state[f"_gc20_map_{slot}"] = (key, cached)
-    return cached
 
 
 @dataclass(frozen=True)

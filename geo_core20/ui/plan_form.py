@@ -9,25 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, atlas, clinical, schema, siting, uploads
+from geo_core20 import access, clinical, schema, siting, uploads
 from geo_core20.ui import cache, focus, keep, target, upload_form
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.text import escape_markdown
-
-
-@st.cache_resource(show_spinner="Loading service sites…")
-def sites_cached() -> pd.DataFrame:
-    return atlas.load_sites()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def sites_in_area_cached(vintage: str, level: str, area: str | None, types: tuple[str, ...]) -> pd.DataFrame:
-    """Sites of ``types`` located in the area (all of England: every site)."""
-    typed = sites_cached()[lambda s: s["site_type"].isin(list(types))]
-    if level != "england":
-        typed = siting.sites_in_area(typed, cache.area_atlas_cached(vintage, level, area))
-    return pd.DataFrame(typed.drop(columns="geometry"))
-
 
 TARGETS = {"core20": "Core20 residents (IMD deciles 1-2)", "all": "All residents",
            "plus": "Core20PLUS target (from the PLUS layers page)"}
@@ -80,7 +65,7 @@ def form(ctx: PageContext) -> dict:
                                    min_value=0, max_value=siting.MAX_K, step=1,
                                    help="Also solve k = 1..K to show what each extra site adds (0: skip)."))
     v = ctx.view
-    area_sites = (sites_in_area_cached(v.vintage, v.level, v.area, tuple(schema.SITE_TYPES))
+    area_sites = (cache.sites_in_area_cached(v.vintage, v.level, v.area, tuple(schema.SITE_TYPES))
                   if v.level != "england" else pd.DataFrame(columns=["site_code", "site_name", "site_type"]))
     names = dict(zip(area_sites["site_code"], area_sites["site_name"], strict=True))
     kinds = dict(zip(area_sites["site_code"], area_sites["site_type"], strict=True))

@@ -1,4 +1,6 @@
-"""Cached PLUS computations and maps shared by every session (no uploaded data in here)."""
+"""The PLUS page's caches: computations and maps shared by every session (policy: ``ui.cache``).
+
+Uploaded data enters only as the values themselves (``values_hotspots``), never as a layer."""
 
 from __future__ import annotations
 
@@ -18,12 +20,6 @@ def national_values(vintage: str, indicator_id: str) -> pd.Series:
 
 def national_median(vintage: str, indicator_id: str) -> float:
     return float(national_values(vintage, indicator_id).astype(float).median())
-
-
-@st.cache_resource(show_spinner=False)
-def hotspot_memo() -> dict:
-    """Gi* results shared by target evaluations (keys include the area, so sessions can share)."""
-    return {}
 
 
 @st.cache_data(show_spinner="Running Getis-Ord Gi*…", max_entries=32)
@@ -66,5 +62,5 @@ def target(vintage: str, level: str, area: str | None, tokens: tuple, basemap: s
            core20_on: bool) -> tuple[plus.TargetResult, mapview.CachedMap]:
     """Target and its map for a spec without uploaded layers (the same for every session)."""
     spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
-    result = plus.evaluate(spec, cache.area_atlas_cached(vintage, level, area), {}, hotspot_memo())
+    result = plus.evaluate(spec, cache.area_atlas_cached(vintage, level, area))
     return result, mapview.prepare(plus_maps.target_map(vintage, level, area, result, basemap, core20_on))
