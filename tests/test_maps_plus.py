@@ -72,7 +72,7 @@ def test_area_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
 
 def test_target_map_classes_match_the_target(hartlepool):
     spec = plus.TargetSpec("core20", "and", (plus.Condition("coastal"),))
-    result = plus.evaluate(spec, hartlepool, {}, {})
+    result = plus.evaluate(spec, hartlepool, {})
     m = pm.target_map("2025", "lad", LAD, result, "none", core20_on=True)
     features, fills = lsoa_layer(m)
     assert len(features) == 57
