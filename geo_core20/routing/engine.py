@@ -1,0 +1,226 @@
+"""Valhalla: tiles from an OpenStreetMap extract, then sources-to-targets time matrices.
+
+The engine is the ``pyvalhalla-weekly`` wheel (requirements.txt pins the exact build): its
+Python ``Actor`` answers matrix requests in-process, and its ``valhalla/bin/valhalla_build_tiles``
+executable builds the routing graph (``python -m valhalla valhalla_build_tiles`` does not find
+that executable, so it is run directly). Tiles are cached per extract under
+``data/routing/tiles/<name>-<sha256 prefix>/`` and built into a temporary folder renamed into
+place, so an interrupted build never leaves half a graph under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from geo_core20 import access, sources
+
+MODES = ("car", "foot", "bicycle")
+COSTING = {"car": "auto", "foot": "pedestrian", "bicycle": "bicycle"}
+"""Our travel modes -> Valhalla costing models."""
+
+ROUTING_DIR = sources.DATA_DIR / "routing"
+MATRIX_CHUNK = 2_500
+"""Most source x target pairs per matrix request (Valhalla's own default limit per request)."""
+MAX_MATRIX_DISTANCE_M = 1_000_000.0
+"""Crow-fly span a matrix request may cover (the defaults, 200-400 km, are raised for ICB-sized areas)."""
+BUILD_TIMEOUT_S = 3_600
+
+
+class RoutingError(access.AccessError):
+    """A routing input or engine run that cannot give travel times (message meant for the user)."""
+
+
+class EngineNotInstalled(RoutingError):
+    """Valhalla (the pyvalhalla-weekly wheel) is not installed here."""
+
+
+def _package_dir() -> Path:
+    try:
+        import valhalla
+    except ImportError as exc:
+        raise EngineNotInstalled(
+            "the Valhalla routing engine is not installed: `pip install -r requirements.txt` installs "
+            f"the pinned pyvalhalla-weekly wheel ({exc})") from None
+    return Path(valhalla.__file__).resolve().parent
+
+
+def valhalla_binary(name: str = "valhalla_build_tiles") -> Path:
+    """A Valhalla executable shipped inside the wheel (``valhalla/bin/``)."""
+    path = _package_dir() / "bin" / name
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise EngineNotInstalled(f"Valhalla's {name} is not installed at {path}: this pyvalhalla build lacks "
+                                 "the tile builder (install the pinned pyvalhalla-weekly wheel)")
+    return path
+
+
+def engine_available() -> bool:
+    """Whether Valhalla's Python bindings and its tile builder are both installed."""
+    try:
+        valhalla_binary()
+    except EngineNotInstalled:
+        return False
+    return True
+
+
+def file_digest(path: Path, length: int = 12) -> str:
+    """SHA-256 prefix of a file's content (tiles and OD caches are keyed by it, not the file name)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:length]
+
+
+def _stem(pbf: Path) -> str:
+    name = pbf.name
+    for suffix in (".osm.pbf", ".pbf"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return pbf.stem
+
+
+def tiles_dir(pbf: str | Path, cache_dir: str | Path | None = None) -> Path:
+    """Where the tiles of this extract live (built or not)."""
+    pbf = Path(pbf)
+    root = Path(cache_dir) if cache_dir is not None else ROUTING_DIR / "tiles"
+    return root / f"{_stem(pbf)}-{file_digest(pbf)}"
+
+
+def engine_config(tile_dir: Path) -> dict:
+    """Valhalla's default configuration for ``tile_dir`` with matrix limits raised for ICB-sized areas."""
+    import valhalla
+
+    config = valhalla.get_config(tile_extract="", tile_dir=tile_dir)
+    config["mjolnir"]["tile_extract"] = ""
+    config["mjolnir"]["logging"]["type"] = ""
+    for costing in COSTING.values():
+        limits = config["service_limits"][costing]
+        limits["max_matrix_distance"] = MAX_MATRIX_DISTANCE_M
+        limits["max_matrix_location_pairs"] = max(int(limits.get("max_matrix_location_pairs", 0)), MATRIX_CHUNK)
+    return config
+
+
+def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: bool = False) -> Path:
+    """Build (or reuse) the routing tiles of an ``.osm.pbf`` extract; returns the config file path."""
+    pbf = Path(pbf)
+    if not pbf.is_file():
+        raise RoutingError(f"OpenStreetMap extract not found: {pbf} (fetch one with `python -m geo_core20 data "
+                           "fetch --only osm_rutland`, or download a county from download.geofabrik.de)")
+    with open(pbf, "rb") as fh:
+        head = fh.read(64)
+    if b"OSMHeader" not in head:
+        raise RoutingError(f"{pbf.name} is not an OpenStreetMap .osm.pbf extract (no OSMHeader block)")
+    binary = valhalla_binary()
+    final = tiles_dir(pbf, cache_dir)
+    config_path = final / "valhalla.json"
+    if config_path.is_file() and not force:
+        return config_path
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.part-", dir=final.parent))
+    try:
+        tiles = work / "tiles"
+        tiles.mkdir()
+        build_config = engine_config(tiles)
+        (work / "build.json").write_text(json.dumps(build_config), encoding="utf-8")
+        run = subprocess.run([str(binary), "-c", str(work / "build.json"), str(pbf.resolve())],
+                             cwd=work, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
+        if run.returncode != 0 or not any(tiles.rglob("*.gph")):
+            tail = (run.stderr or run.stdout or "").strip().splitlines()[-5:]
+            raise RoutingError(f"Valhalla could not build tiles from {pbf.name} (exit {run.returncode}): "
+                               + " | ".join(tail))
+        (work / "build.json").unlink()
+        if force and final.exists():
+            shutil.rmtree(final)
+        try:
+            os.replace(work, final)
+        except OSError:  # built meanwhile by another process: keep theirs
+            if not (final / "valhalla.json").is_file():
+                raise
+            return final / "valhalla.json"
+        # the config names the final tile folder, so it is written after the rename
+        (final / "valhalla.json").write_text(json.dumps(engine_config(final / "tiles")), encoding="utf-8")
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return config_path
+
+
+class Router:
+    """Sources-to-targets travel times (minutes) over one extract's tiles, in chunked requests."""
+
+    def __init__(self, config_path: str | Path, chunk_pairs: int = MATRIX_CHUNK) -> None:
+        _package_dir()
+        import valhalla
+
+        self.config_path = Path(config_path)
+        self.chunk_pairs = int(chunk_pairs)
+        self._actor = valhalla.Actor(self.config_path)
+
+    @classmethod
+    def from_extract(cls, pbf: str | Path, cache_dir: str | Path | None = None) -> Router:
+        return cls(build_tiles(pbf, cache_dir))
+
+    def matrix(self, sources_lonlat: Sequence[Sequence[float]] | np.ndarray,
+               targets_lonlat: Sequence[Sequence[float]] | np.ndarray, mode: str = "car") -> np.ndarray:
+        """(n_sources, n_targets) minutes; ``inf`` where Valhalla finds no route (or no road nearby)."""
+        if mode not in COSTING:
+            raise RoutingError(f"unknown travel mode {mode!r}; expected one of {', '.join(MODES)}")
+        src = np.asarray(sources_lonlat, dtype=float).reshape(-1, 2)
+        dst = np.asarray(targets_lonlat, dtype=float).reshape(-1, 2)
+        for what, pts in (("origins", src), ("destinations", dst)):
+            if len(pts) and not np.isfinite(pts).all():
+                raise RoutingError(f"{what}: {int((~np.isfinite(pts)).any(axis=1).sum())} point(s) without "
+                                   "longitude/latitude")
+        out = np.full((len(src), len(dst)), np.inf)
+        if not len(src) or not len(dst):
+            return out
+        try:
+            self._fill(out, src, dst, np.arange(len(src)), np.arange(len(dst)), mode)
+        except RoutingError:
+            # a point with no road nearby fails the whole request: find such points, route the rest
+            src_ok, dst_ok = self.routable(src, mode), self.routable(dst, mode)
+            out[:] = np.inf
+            if src_ok.any() and dst_ok.any():
+                self._fill(out, src, dst, np.flatnonzero(src_ok), np.flatnonzero(dst_ok), mode)
+        return out
+
+    def routable(self, points: np.ndarray, mode: str = "car") -> np.ndarray:
+        """Per point (lon, lat): whether Valhalla finds a road for ``mode`` near it."""
+        ok = np.zeros(len(points), dtype=bool)
+        step = 500
+        for p0 in range(0, len(points), step):
+            request = {"locations": [{"lon": float(x), "lat": float(y)} for x, y in points[p0:p0 + step]],
+                       "costing": COSTING[mode], "verbose": False}
+            for i, found in enumerate(self._actor.locate(request)):
+                ok[p0 + i] = bool(found.get("edges"))
+        return ok
+
+    def _fill(self, out: np.ndarray, src: np.ndarray, dst: np.ndarray, src_idx: np.ndarray,
+              dst_idx: np.ndarray, mode: str) -> None:
+        per_target = max(1, min(len(dst_idx), self.chunk_pairs))
+        per_source = max(1, self.chunk_pairs // per_target)
+        for t0 in range(0, len(dst_idx), per_target):
+            tj = dst_idx[t0:t0 + per_target]
+            targets = [{"lon": float(x), "lat": float(y)} for x, y in dst[tj]]
+            for s0 in range(0, len(src_idx), per_source):
+                si = src_idx[s0:s0 + per_source]
+                sources_ = [{"lon": float(x), "lat": float(y)} for x, y in src[si]]
+                request = {"sources": sources_, "targets": targets, "costing": COSTING[mode]}
+                try:
+                    answer = self._actor.matrix(request)
+                except RuntimeError as exc:
+                    raise RoutingError(f"Valhalla could not answer a {mode} matrix: {exc}") from None
+                for row in answer.get("sources_to_targets", []):
+                    for cell in row:
+                        seconds = cell.get("time")
+                        if seconds is not None:
+                            out[si[int(cell["from_index"])], tj[int(cell["to_index"])]] = seconds / 60.0
