@@ -1,5 +1,5 @@
-"""Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|focus|change|export-map|
-report|assets}`` (see README.md)."""
+"""Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|travel-times|focus|change|
+export-map|report|assets}`` (see README.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from geo_core20 import schema, siting, sources
+from geo_core20 import plan_files, schema, siting, sources
 from geo_core20.safety import csv_safe_frame
 
 
@@ -164,7 +164,23 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sites", default="gp,pharmacy",
                         help=f"site types, comma-separated, from {','.join(schema.SITE_TYPES)}")
     parser.add_argument("--radius-km", type=float, default=3.0, help="coverage radius in km (default 3)")
-    parser.add_argument("--k", type=int, default=5, help="number of sites to choose (default 5)")
+    parser.add_argument("--radius-min", type=float, metavar="MINUTES",
+                        help="coverage threshold in minutes, with --travel-times (default 30)")
+    parser.add_argument("--travel-times", metavar="FILE",
+                        help="origin-destination travel times (CSV/Excel; long: origin, destination, "
+                             "minutes; "
+                             "or wide: one row per origin LSOA code or name, one column per site)")
+    parser.add_argument("--time-unit", choices=plan_files.TIME_UNITS,
+                        help="unit of --travel-times (default minutes, or seconds when the time column "
+                             "says so)")
+    parser.add_argument("--sites-file", metavar="FILE",
+                        help="candidate sites: id (optional), name, lon/lat or postcode, optional Existing "
+                             "Yes/No (existing sites are fixed unless --fixed is given)")
+    parser.add_argument("--demand-file", metavar="FILE",
+                        help="your own demand: an LSOA table (LSOA codes or names); see --demand-column")
+    parser.add_argument("--demand-column", metavar="COL", help="the demand column of --demand-file")
+    parser.add_argument("--k", type=int, default=5,
+                        help="number of NEW sites to choose besides the fixed ones (default 5)")
     parser.add_argument("--objective", choices=siting.OBJECTIVES, default="mclp")
     parser.add_argument("--candidates", choices=("sites", "lsoa"), default="sites",
                         help="candidate locations: existing sites of --sites types in the area, "
@@ -180,6 +196,62 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", help="write to this file instead of standard output")
 
 
+DEFAULT_RADIUS_MIN = 30.0
+
+
+def _read_file(path: str, what: str) -> bytes:
+    """An input file's bytes (bounded like an upload), or a clear error."""
+    from geo_core20 import limits
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    if p.stat().st_size > limits.MAX_BYTES:
+        raise ValueError(f"{what} {p.name} is {p.stat().st_size / 2**20:.1f} MB, over the "
+                         f"{limits.MAX_UPLOAD_MB} MB limit")
+    return p.read_bytes()
+
+
+def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tuple[str, ...]) -> dict:
+    """plan() options from --sites-file, --travel-times and --demand-file (and notes on what was read)."""
+    from geo_core20 import atlas
+
+    out: dict = {"notes": [], "candidates": args.candidates, "fixed": fixed, "site_types": site_types}
+    if not (args.sites_file or args.travel_times or args.demand_file):
+        if args.radius_min is not None:
+            raise ValueError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
+        return out
+    full = atlas.load_atlas(args.vintage)
+    out["atlas_frame"] = full
+    sites = None
+    if args.sites_file:
+        read = plan_files.read_sites_file(_read_file(args.sites_file, "sites file"),
+                                          Path(args.sites_file).name, full)
+        sites = read.candidates
+        out["candidates"] = sites
+        out["fixed"] = fixed or read.existing_ids
+        out["site_types"] = ()  # the file's sites, not the sites table, are the plan's sites
+        out["notes"] += list(read.notes)
+    if args.travel_times:
+        tt = plan_files.read_travel_times(_read_file(args.travel_times, "travel-times file"),
+                                          Path(args.travel_times).name, full, sites=sites,
+                                          time_unit=args.time_unit)
+        out["cost_model"] = tt.cost
+        out["threshold"] = DEFAULT_RADIUS_MIN if args.radius_min is None else args.radius_min
+        out["notes"] += list(tt.notes)
+    elif args.radius_min is not None:
+        raise ValueError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
+    if args.demand_file or args.demand_column:
+        if not (args.demand_file and args.demand_column):
+            raise ValueError("--demand-file and --demand-column go together")
+        demand = plan_files.read_demand(_read_file(args.demand_file, "demand file"),
+                                        Path(args.demand_file).name, args.demand_column, full)
+        out["demand"] = demand.values
+        out["demand_source"] = demand.source
+        out["notes"] += list(demand.notes)
+    return out
+
+
 def _plan(args: argparse.Namespace) -> int:
     """Run ``plan``; print JSON or CSV. Exit code 0, or 2 on bad input."""
     site_types = tuple(t.strip() for t in (args.sites or "").split(",") if t.strip())
@@ -192,18 +264,24 @@ def _plan(args: argparse.Namespace) -> int:
 
     try:
         target = siting.target_from_text(args.target, args.target_conditions, args.combine, args.focus)
-        result = siting.plan(args.vintage, args.level, args.area_code, target, site_types, args.radius_km,
-                             args.k, args.objective, args.candidates, fixed, args.curve or None,
-                             args.time_limit, report)
+        own = _own_files(args, fixed, site_types)
+        notes = own.pop("notes")
+        result = siting.plan(args.vintage, args.level, args.area_code, target, own.pop("site_types"),
+                             args.radius_km, args.k, args.objective, own.pop("candidates"), own.pop("fixed"),
+                             args.curve or None, args.time_limit, report, **own)
     except (ValueError, FileNotFoundError) as exc:  # SitingError, TargetError, AreaError, DataError...
         print(f"{chr(10) if tty else ''}error: {exc}", file=sys.stderr)
         return 2
     if tty:
         sys.stderr.write("\n")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
         data = result.to_dict() if args.details else result.summary()
         if not args.details and result.curve is not None:
             data["curve"] = siting.common.json_records(result.curve)
+        if notes:
+            data["notes"] = notes
         text = json.dumps(data, indent=1) + "\n"
     else:
         text = siting.plan_csv(result)
@@ -211,6 +289,59 @@ def _plan(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+# --- travel-times ------------------------------------------------------------------------------------
+
+def _travel_times(args: argparse.Namespace) -> int:
+    """Route an area's LSOA population-weighted centroids to sites with Valhalla; write a long OD file."""
+    import numpy as np
+    import pandas as pd
+
+    from geo_core20 import areas, atlas, routing
+    from geo_core20.siting import sites_in_area
+
+    t0 = time.perf_counter()
+    try:
+        full = atlas.load_atlas(args.vintage)
+        area = areas.select(full, args.level, args.area_code)
+        if area.empty:
+            raise ValueError(f"no LSOAs in {args.level} {args.area_code}")
+        origins = pd.DataFrame({"code": area[schema.LSOA_CODE].to_numpy(),
+                                "lon": area[schema.PWC_LON].to_numpy(),
+                                "lat": area[schema.PWC_LAT].to_numpy()})
+        if args.sites_file:
+            read = plan_files.read_sites_file(_read_file(args.sites_file, "sites file"),
+                                              Path(args.sites_file).name, full)
+            dest = read.candidates.rename(columns={"candidate_id": "code"})
+        else:
+            types = [t.strip() for t in args.sites.split(",") if t.strip()]
+            unknown = [t for t in types if t not in schema.SITE_TYPES]
+            if unknown or not types:
+                raise ValueError(f"unknown site type(s) {', '.join(unknown) or '(none)'}; expected "
+                                 f"{', '.join(schema.SITE_TYPES)}")
+            all_sites = atlas.load_sites()
+            typed = all_sites[all_sites["site_type"].isin(types)]
+            dest = (typed if args.level == "england" else sites_in_area(typed, area)).rename(
+                columns={"site_code": "code"})
+        if dest.empty:
+            raise ValueError("no sites to route to in this area")
+        od = routing.travel_times(args.pbf, origins, dest[["code", "lon", "lat"]], args.mode, args.cache_dir)
+    except (ValueError, FileNotFoundError) as exc:  # RoutingError, AccessError, AreaError, DataError...
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    od.to_csv(tmp, index=False, lineterminator="\n")
+    tmp.replace(out)
+    pairs = len(origins) * len(dest)
+    reached = od["origin_code"].nunique()
+    print(f"wrote {out}: {len(od):,} of {pairs:,} pairs routed by {args.mode} (minutes), {pairs - len(od):,} "
+          f"unreachable; {len(origins) - reached:,} of {len(origins):,} LSOAs reach no site; "
+          f"median {np.median(od['minutes']) if len(od) else float('nan'):.1f} min "
+          f"({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
@@ -259,6 +390,23 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="choose outreach sites (MCLP / p-median) for a target population")
     _plan_arguments(plan)
     plan.set_defaults(func=_plan)
+
+    tt = sub.add_parser("travel-times",
+                        help="routed travel times (Valhalla over an OpenStreetMap extract) from an area's "
+                             "LSOAs to sites, as an OD file for `plan --travel-times`")
+    tt.add_argument("--pbf", required=True, metavar="FILE",
+                    help="OpenStreetMap extract (.osm.pbf), e.g. a county from download.geofabrik.de")
+    tt.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+    tt.add_argument("--level", choices=schema.LEVELS, default="icb")
+    tt.add_argument("--area", dest="area_code", help="area code, e.g. E06000017")
+    where = tt.add_mutually_exclusive_group(required=True)
+    where.add_argument("--sites", metavar="TYPES",
+                       help=f"site types in the area, from {','.join(schema.SITE_TYPES)}")
+    where.add_argument("--sites-file", metavar="FILE", help="candidate sites file (as for plan --sites-file)")
+    tt.add_argument("--mode", choices=("car", "foot", "bicycle"), default="car")
+    tt.add_argument("--out", required=True, help="output CSV: origin_code, destination_code, minutes")
+    tt.add_argument("--cache-dir", help="tiles and matrices cache (default data/routing)")
+    tt.set_defaults(func=_travel_times)
 
     export_map = sub.add_parser("export-map", help="print-quality map of a view (.png 300 dpi, .svg, .pdf)")
     report = sub.add_parser("report", help="area profile as HTML, PDF or a PowerPoint deck")

@@ -83,7 +83,8 @@ class LsoaIndex:
     @classmethod
     def from_atlas(cls, atlas: pd.DataFrame) -> LsoaIndex:
         codes = atlas[schema.LSOA_CODE].astype(str)
-        names = atlas[schema.LSOA_NAME].astype(str) if schema.LSOA_NAME in atlas.columns else pd.Series([], dtype=str)
+        names = atlas[schema.LSOA_NAME].astype(str) if schema.LSOA_NAME in atlas.columns else \
+            pd.Series([], dtype=str)
         return cls(frozenset(codes), {_name_key(n): c for n, c in zip(names, codes, strict=False)})
 
     def resolve(self, values: Iterable[object]) -> tuple[np.ndarray, str]:
@@ -215,8 +216,8 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
                                                                 "timeseconds", "travelseconds")), None)
     if found["cost"] is None and seconds_col is not None:
         found["cost"] = seconds_col
-    long_form = found["origin"] is not None and found["destination"] is not None and found["cost"] is not None \
-        and found["origin"] != found["destination"]
+    long_form = (None not in (found["origin"], found["destination"], found["cost"])
+                 and found["origin"] != found["destination"])
     notes: list[str] = []
     if long_form:
         form = "long"
@@ -230,12 +231,14 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
         if blank_dest.any():
             raise Error(f"'{filename}': {int(blank_dest.sum()):,} row(s) have no destination in column "
                         f"'{found['destination']}' (rows {_rows(rows[blank_dest])}).")
-        times = _time_cells(frame, [found["cost"]], rows, filename, 1 / 60 if unit == "seconds" else 1.0)[:, 0]
+        scale = 1 / 60 if unit == "seconds" else 1.0
+        times = _time_cells(frame, [found["cost"]], rows, filename, scale)[:, 0]
         labels = list(dict.fromkeys(dest_labels))
         columns_label = f"column '{found['destination']}'"
     else:
         form = "wide"
-        origin_col = _lsoa_column(frame, lsoas, prefer=("fromid", "origin", "from", *access.OD_COLUMNS["origin"]))
+        origin_col = _lsoa_column(frame, lsoas,
+                                  prefer=("fromid", "origin", "from", *access.OD_COLUMNS["origin"]))
         if origin_col is None:
             origin_col = frame.columns[0]
         labels = [c for c in frame.columns if c != origin_col]
@@ -273,14 +276,15 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
         n_cells, n_unreach = times.size, int((~np.isfinite(times)).sum())
     if dead.any():
         names = list(dict.fromkeys(origin_values[dead].astype(str)))
-        raise Error(f"'{filename}': {len(names):,} origin(s) can reach no site (every time blank, negative or "
-                    f">= {UNREACHABLE_AT:g}): {_list(names)} (rows {_rows(rows[dead])}). Remove them or give "
-                    "their times.")
+        raise Error(f"'{filename}': {len(names):,} origin(s) can reach no site (every time blank, negative "
+                    f"or >= {UNREACHABLE_AT:g}): {_list(names)} (rows {_rows(rows[dead])}). Remove them or "
+                    "give their times.")
     finite = table[np.isfinite(table["cost"].to_numpy())]
-    notes.insert(0, f"Travel times read from '{filename}' ({form} form, {codes.size if form == 'long' else len(codes):,} "
-                    f"row(s), origins as LSOA {origin_kind}) in {unit}"
+    notes.insert(0, f"Travel times read from '{filename}' ({form} form, {len(codes):,} row(s), origins as "
+                    f"LSOA {origin_kind}) in {unit}"
                     f"{' (converted to minutes)' if unit == 'seconds' else ''}.")
-    notes.append(f"{n_unreach:,} of {n_cells:,} cell(s) are unreachable (blank, negative or >= {UNREACHABLE_AT:g}).")
+    notes.append(f"{n_unreach:,} of {n_cells:,} cell(s) are unreachable (blank, negative or "
+                 f">= {UNREACHABLE_AT:g}).")
     return TravelTimes(access.ODMatrixCost(finite, unit="min"), form, unit, origin_kind,
                        int(pd.Series(codes).nunique()), tuple(m for m in matched if m is not None), n_cells,
                        n_unreach, tuple(notes))
@@ -324,7 +328,8 @@ def read_sites_file(data: bytes, filename: str, atlas: pd.DataFrame, *,
     id_col = _first_column(frame, _ID_ALIASES, used | {name_col})
     existing_col = _first_column(frame, _EXISTING_ALIASES, used | {name_col, id_col})
     if name_col is None and id_col is None:
-        raise Error(f"'{filename}' has no site name or id column (e.g. name, site_name, Facility_Name or id). "
+        raise Error(f"'{filename}' has no site name or id column (e.g. name, site_name, Facility_Name or "
+                    "id). "
                     f"Its columns are {_list(list(frame.columns))}.")
     if not point_cols.usable:
         raise Error(f"'{filename}' does not say where the sites are: add longitude and latitude (or lon/lat, "
@@ -353,14 +358,16 @@ def read_sites_file(data: bytes, filename: str, atlas: pd.DataFrame, *,
         flags = pts[existing_col].astype(str).str.strip().str.lower()
         unknown = ~flags.isin(_YES | _NO).to_numpy()
         if unknown.any():
-            raise Error(f"'{filename}': column '{existing_col}' must say Yes or No; rows {_rows(rows[unknown])} "
+            raise Error(f"'{filename}': column '{existing_col}' must say Yes or No; rows "
+                        f"{_rows(rows[unknown])} "
                         f"say {_list(list(dict.fromkeys(pts[existing_col][unknown].astype(str))))}.")
         existing = flags.isin(_YES).to_numpy()
     out = candidates_frame(ids, names, pts["easting"], pts["northing"], pts["lon"], pts["lat"])
     out["existing"] = existing
     out["located_by"] = pts["located_by"].to_numpy(dtype=object)
     notes = [f"{len(out):,} site(s) read from '{filename}' ({point_cols.describe()})"
-             + (f"; {int(existing.sum()):,} marked existing in column '{existing_col}'" if existing_col else "")
+             + (f"; {int(existing.sum()):,} marked existing in column '{existing_col}'"
+                if existing_col else "")
              + "."]
     return SitesFile(out, tuple(out.loc[existing, "candidate_id"]), id_col, name_col or id_col,
                      existing_col, tuple(notes))
@@ -418,7 +425,8 @@ def read_demand(data: bytes, filename: str, column: str, atlas: pd.DataFrame) ->
         raise Error(f"'{filename}': column '{column}' has negative demand in rows {_rows(rows[negative])}.")
     dup = pd.Series(codes).duplicated(keep=False).to_numpy()
     if dup.any():
-        raise Error(f"'{filename}': {int(pd.Series(codes[dup]).nunique()):,} LSOA(s) appear more than once in "
+        raise Error(f"'{filename}': {int(pd.Series(codes[dup]).nunique()):,} LSOA(s) appear more than once "
+                    "in "
                     f"column '{lsoa_col}' (rows {_rows(rows[dup])}).")
     series = pd.Series(values, index=pd.Index(codes.astype(str), name=schema.LSOA_CODE), name=column)
     notes = (f"Demand: column '{column}' of '{filename}' ({len(series):,} LSOAs by {kind[:-1]}, total "

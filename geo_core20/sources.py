@@ -34,6 +34,26 @@ ROYAL_MAIL_ATTRIBUTION = (
     "© Crown copyright and database right 2025."
 )
 
+ODBL_ATTRIBUTION = "© OpenStreetMap contributors, available under the Open Database Licence (ODbL 1.0)."
+HSMA_ATTRIBUTION = (
+    "HSMA worked example 'siting a community diagnostic centre in Devon' "
+    "(Bergam0t/geographic_or_ds_playground, MIT): contains ONS data licensed under the Open Government "
+    "Licence v3.0; car travel times routed over OpenStreetMap data (© OpenStreetMap contributors, ODbL 1.0); "
+    "public-transport timetables from the Bus Open Data Service (OGL v3.0)."
+)
+GEOFABRIK_ENGLAND = "https://download.geofabrik.de/europe/united-kingdom/england/{county}-latest.osm.pbf"
+"""Geofabrik's official per-county OpenStreetMap extracts of England (updated daily), e.g. ``devon``."""
+HSMA_RAW = "https://raw.githubusercontent.com/Bergam0t/geographic_or_ds_playground/main/data/"
+
+
+def geofabrik_url(county: str) -> str:
+    """The official Geofabrik extract of an English county (``"Rutland"`` -> ``.../rutland-latest.osm.pbf``)."""
+    slug = "-".join(county.strip().lower().replace("_", " ").split())
+    if not slug or not all(ch.isalnum() or ch == "-" for ch in slug):
+        raise ValueError(f"not a county name: {county!r}")
+    return GEOFABRIK_ENGLAND.format(county=slug)
+
+
 ONS_ARCGIS = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
 _GEOJSON_QUERY = "/FeatureServer/0/query?where=1%3D1&outFields=*&f=geojson"
 
@@ -377,6 +397,38 @@ MANIFEST: tuple[Dataset, ...] = (
              "or above, or on treatment). Download the adults' health hypertension tables from the "
              "landing page and save the 'by age and sex' table as this CSV.",
        size_hint_mb=0.01),
+    # --- travel times and routing (issue 19): read by geo_core20.plan_files and geo_core20.routing ----
+    _D("osm_rutland", "OpenStreetMap extract of Rutland (Geofabrik, snapshot 2018-03-13)",
+       "osm/rutland-latest-2018-03-13.osm.pbf", "OpenStreetMap contributors (extract: Geofabrik)", "2018-03",
+       "Open Database Licence (ODbL 1.0)", ODBL_ATTRIBUTION, urls=(geofabrik_url("rutland"),),
+       landing_page="https://download.geofabrik.de/europe/united-kingdom/england/rutland.html", used_for=(),
+       notes="Routing tiles for `travel-times` (Valhalla). The mirror keeps a 2018 snapshot; the official "
+             "URL serves today's extract. Other counties: sources.geofabrik_url(county).", size_hint_mb=1.2),
+    _D("hsma_devon_car", "Devon ICB: car travel times, 729 LSOAs x 18 sites (HSMA, Valhalla)",
+       "hsma_devon/travel_matrix_car.csv", "HSMA programme", "2026-06",
+       "MIT (code); OGL v3.0 and ODbL (data)", HSMA_ATTRIBUTION, urls=(HSMA_RAW + "travel_matrix_car.csv",),
+       landing_page="https://github.com/Bergam0t/geographic_or_ds_playground", used_for=(),
+       notes="Wide form: from_id = LSOA 2021 name, one column per site (Facility_Name), minutes.",
+       size_hint_mb=0.12),
+    _D("hsma_devon_pt", "Devon ICB: public-transport travel times, 729 LSOAs x 18 sites (HSMA, r5py)",
+       "hsma_devon/travel_matrix_public_transport.csv", "HSMA programme", "2026-06",
+       "MIT (code); OGL v3.0 and ODbL (data)", HSMA_ATTRIBUTION,
+       urls=(HSMA_RAW + "travel_matrix_public_transport.csv",),
+       landing_page="https://github.com/Bergam0t/geographic_or_ds_playground", used_for=(),
+       notes="Weekday 14:00 departure, 60-minute window; 9999 = unreachable.", size_hint_mb=0.09),
+    _D("hsma_devon_sites", "Devon: 4 community diagnostic centres and 14 candidate sites (HSMA)",
+       "hsma_devon/devon_cdcs.csv", "HSMA programme", "2026-06", "MIT (code); OGL v3.0 (data)",
+       HSMA_ATTRIBUTION, urls=(HSMA_RAW + "devon_cdcs.csv",),
+       landing_page="https://github.com/Bergam0t/geographic_or_ds_playground", used_for=(),
+       notes="Facility_Name, Latitude, Longitude (quoted with a leading space), Existing Yes/No.",
+       size_hint_mb=0.01),
+    _D("hsma_devon_demand", "Devon: residents aged 50-84 per LSOA 2021 (ONS mid-2022, HSMA)",
+       "hsma_devon/demand_MF_50_84.csv", "Office for National Statistics (via the HSMA programme)", "2022",
+       OGL, ONS_ATTRIBUTION.format(year=2024), urls=(HSMA_RAW + "demand_MF_50_84.csv",),
+       landing_page="https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/"
+                    "populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates",
+       used_for=(), notes="LSOA 2021 Code, LSOA 2021 Name, Total, F50-84, M50-84, MF50-84 (sum 519,493).",
+       size_hint_mb=0.04),
 )
 
 BY_ID: dict[str, Dataset] = {d.id: d for d in MANIFEST}

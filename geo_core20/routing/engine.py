@@ -105,7 +105,8 @@ def engine_config(tile_dir: Path) -> dict:
     for costing in COSTING.values():
         limits = config["service_limits"][costing]
         limits["max_matrix_distance"] = MAX_MATRIX_DISTANCE_M
-        limits["max_matrix_location_pairs"] = max(int(limits.get("max_matrix_location_pairs", 0)), MATRIX_CHUNK)
+        pairs = int(limits.get("max_matrix_location_pairs", 0))
+        limits["max_matrix_location_pairs"] = max(pairs, MATRIX_CHUNK)
     return config
 
 
@@ -113,8 +114,8 @@ def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: boo
     """Build (or reuse) the routing tiles of an ``.osm.pbf`` extract; returns the config file path."""
     pbf = Path(pbf)
     if not pbf.is_file():
-        raise RoutingError(f"OpenStreetMap extract not found: {pbf} (fetch one with `python -m geo_core20 data "
-                           "fetch --only osm_rutland`, or download a county from download.geofabrik.de)")
+        raise RoutingError(f"OpenStreetMap extract not found: {pbf} (fetch one with `python -m geo_core20 "
+                           "data fetch --only osm_rutland`, or download a county from download.geofabrik.de)")
     with open(pbf, "rb") as fh:
         head = fh.read(64)
     if b"OSMHeader" not in head:

@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, geocode
-from geo_core20.routing.engine import COSTING, MODES, ROUTING_DIR, Router, RoutingError, build_tiles, file_digest
+from geo_core20.routing.engine import (
+    COSTING,
+    MODES,
+    ROUTING_DIR,
+    Router,
+    RoutingError,
+    build_tiles,
+    file_digest,
+)
 
 OD_HEADER = ("origin_code", "destination_code", "minutes")
 
@@ -97,8 +105,8 @@ class RoutedCost:
         return np.column_stack([lon, lat])
 
     def matrix(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> np.ndarray:
-        return self.router.matrix(self._lonlat(origins, "origins"), self._lonlat(destinations, "destinations"),
-                                  self.mode)
+        return self.router.matrix(self._lonlat(origins, "origins"),
+                                  self._lonlat(destinations, "destinations"), self.mode)
 
     def nearest(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         m = self.matrix(origins, destinations)

@@ -41,8 +41,9 @@ from geo_core20.siting.solver import (
 )
 from geo_core20.siting.target import CUSTOM, FocusPopulation, Target, as_target, resolve_target
 
-PLAN_SCHEMA_VERSION = 2
-"""Version of the plan record. 1: the untyped dict saved before (no ``schema_version`` key)."""
+PLAN_SCHEMA_VERSION = 3
+"""Version of the plan record. 1: the untyped dict saved before (no ``schema_version`` key);
+2: typed records; 3: the request keeps the user's own demand (values and where they came from)."""
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -65,22 +66,34 @@ class PlanRequest:
     fixed_site_codes: tuple[str, ...] = ()
     curve_max_k: int | None = None
     schema_version: int = PLAN_SCHEMA_VERSION
+    demand_source: str | None = None  # the user's own demand: "<file>, column <column>"
+    demand: tuple[tuple[str, float], ...] = ()  # (LSOA code, demand) used instead of the target population
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "site_types", tuple(str(t) for t in self.site_types))
         object.__setattr__(self, "fixed_site_codes", tuple(str(c) for c in self.fixed_site_codes))
+        object.__setattr__(self, "demand", tuple((str(c), float(v)) for c, v in self.demand))
 
     @property
     def reproducible(self) -> bool:
         """Whether ``python -m geo_core20 plan`` can run this request again from its options alone."""
-        return self.candidates in ("sites", "lsoa") and self.unit == "m" and self.target.base != CUSTOM
+        return (self.candidates in ("sites", "lsoa") and self.unit == "m" and self.target.base != CUSTOM
+                and not self.demand)
+
+    def demand_series(self) -> pd.Series | None:
+        """The stored demand per LSOA code (None when the plan used its target population)."""
+        if not self.demand:
+            return None
+        codes, values = zip(*self.demand, strict=True)
+        return pd.Series(values, index=pd.Index(codes, name=schema.LSOA_CODE), dtype=float)
 
     def to_dict(self) -> dict:
         return {"schema_version": self.schema_version, "vintage": self.vintage, "level": self.level,
                 "area_code": self.area_code, "target": self.target.key(), "focus": self.target.focus,
                 "site_types": list(self.site_types), "radius_km": self.radius_km, "radius": self.radius,
                 "unit": self.unit, "k": self.k, "objective": self.objective, "candidates": self.candidates,
-                "fixed_site_codes": list(self.fixed_site_codes), "curve_max_k": self.curve_max_k}
+                "fixed_site_codes": list(self.fixed_site_codes), "curve_max_k": self.curve_max_k,
+                "demand_source": self.demand_source, "demand": [[c, v] for c, v in self.demand]}
 
     @classmethod
     def from_dict(cls, data: dict) -> PlanRequest:
@@ -98,7 +111,8 @@ class PlanRequest:
                    candidates=str(data.get("candidates", "sites")),
                    fixed_site_codes=tuple(data.get("fixed_site_codes") or ()),
                    curve_max_k=None if data.get("curve_max_k") is None else int(data["curve_max_k"]),
-                   schema_version=PLAN_SCHEMA_VERSION)
+                   schema_version=PLAN_SCHEMA_VERSION, demand_source=data.get("demand_source"),
+                   demand=tuple((str(c), float(v)) for c, v in (data.get("demand") or ())))
 
 
 def _read_target(data: dict) -> Target:
@@ -153,8 +167,10 @@ class PlanResult:
     def summary(self) -> dict:
         """What the command line prints: chosen sites, covered and total target population, equity."""
         s = self.siting
+        request = self.request.to_dict()
+        request.pop("demand")  # the values live in the saved record, not the printed summary
         out = {
-            **self.request.to_dict(), "area_name": self.area_name, "target_label": self.target_label,
+            **request, "area_name": self.area_name, "target_label": self.target_label,
             "chosen_sites": [{"code": r["candidate_id"], "name": r["name"], "lon": json_number(r["lon"]),
                               "lat": json_number(r["lat"]),
                               "covered_population": json_number(r["covered_population"])}
@@ -166,6 +182,8 @@ class PlanResult:
             "covered_share": round(s.covered_share, 6),
             "mean_distance_km": json_number(s.mean_cost / 1000) if s.unit == "m" else None,
             "mean_cost": json_number(s.mean_cost), "weighted_cost": json_number(s.weighted_cost),
+            "p90_cost": json_number(s.p90_cost), "max_cost": json_number(s.max_cost),
+            "unreachable_share": round(s.unreachable_share, 6), "cost_unit": s.unit,
             "existing_sites_covered_population": json_number(self.existing.covered_population),
             "existing_sites_covered_share": round(self.existing.covered_share, 6),
             "existing_plus_chosen_covered_population": json_number(self.combined.covered_population),
@@ -265,7 +283,8 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
          cost_model: access.CostModel | None = None, threshold: float | None = None,
          atlas_frame: pd.DataFrame | None = None, sites_frame: pd.DataFrame | None = None,
          max_cells: int = MAX_CELLS, target_label: str | None = None,
-         focus_population: FocusPopulation | None = None) -> PlanResult:
+         focus_population: FocusPopulation | None = None, demand: pd.Series | None = None,
+         demand_source: str | None = None) -> PlanResult:
     """Choose ``k`` outreach sites for an area's target population (see README/CLI help).
 
     ``target``: a `Target` (base, PLUS rule, clinical focus), its key ("core20", "all", ...), a
@@ -276,6 +295,10 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
     ``cost_model``/``threshold``: e.g. an `access.ODMatrixCost` of minutes and a threshold in minutes.
     ``atlas_frame``/``sites_frame`` override the loaded atlas/sites (tests, the app's cache);
     ``focus_population`` overrides ``clinical.focus_population``.
+    ``demand``: the user's own demand per LSOA code (e.g. `plan_files.read_demand`), used instead
+    of the target population (LSOAs of the area it does not list count 0; ``target`` then only names
+    the plan); ``demand_source`` says where it came from. The request keeps the values, so a saved
+    plan runs again with the same demand.
     """
     t0 = time.perf_counter()
     progress = progress or noop
@@ -289,7 +312,10 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
     name = "England" if level == "england" else areas.area_name(full, level, area_code)
     all_sites = sites_frame if sites_frame is not None else atlas.load_sites()
     typed = all_sites[all_sites["site_type"].isin(list(site_types))]
-    weights, label = resolve_target(area, target, focus_population=focus_population)
+    if demand is not None:
+        weights, label = _own_demand(area, demand, demand_source)
+    else:
+        weights, label = resolve_target(area, target, focus_population=focus_population)
     label = target_label or label
     in_area = typed if level == "england" else sites_in_area(typed, area)  # the sites table is England only
     if isinstance(candidates, str):
@@ -338,12 +364,34 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
                           site_types=tuple(site_types),
                           radius_km=radius / 1000 if model.unit == "m" else None,
                           radius=radius, unit=model.unit, k=int(k), objective=objective, candidates=source,
-                          fixed_site_codes=tuple(str(c) for c in fixed_site_codes), curve_max_k=curve_max_k)
+                          fixed_site_codes=tuple(str(c) for c in fixed_site_codes), curve_max_k=curve_max_k,
+                          demand_source=demand_source if demand is not None else None,
+                          demand=() if demand is None else tuple(
+                              (str(c), float(v)) for c, v in zip(area[schema.LSOA_CODE], weights, strict=True)
+                              if v > 0))
     focus = parsed.focus if parsed is not None else None
     progress(1.0, "Done")
     return PlanResult(request, name, label, replace(result, total_seconds=time.perf_counter() - t0), existing,
                       int(len(in_area)), combined, curve, datetime.now(UTC).isoformat(timespec="seconds"),
                       attribution(vintage, site_types, focus), equity(result.assignment, area))
+
+
+def _own_demand(area: pd.DataFrame, demand: pd.Series, source: str | None) -> tuple[pd.Series, str]:
+    """The user's demand on the area's LSOAs (0 where not listed) and its label."""
+    values = pd.to_numeric(pd.Series(demand), errors="coerce")
+    values.index = values.index.astype(str)
+    if values.isna().any() or (values < 0).any() or not np.isfinite(values.to_numpy(dtype=float)).all():
+        raise SitingError("demand must be a non-negative number per LSOA")
+    if values.index.duplicated().any():
+        raise SitingError("demand lists an LSOA more than once: "
+                          f"{', '.join(values.index[values.index.duplicated()][:5])}")
+    weights = area[schema.LSOA_CODE].astype(str).map(values).fillna(0.0).astype(float)
+    weights.index = area.index
+    if not (weights > 0).any():
+        raise SitingError("the demand gives no LSOA of this area a value above 0: is it for another area?")
+    name = getattr(demand, "name", None)
+    label = f"Demand: {source}" if source else f"Demand: {name}" if name else "Own demand"
+    return weights.rename("target_population"), label
 
 
 def plan_request(request: PlanRequest, *, candidates: pd.DataFrame | None = None,
@@ -356,6 +404,8 @@ def plan_request(request: PlanRequest, *, candidates: pd.DataFrame | None = None
         raise SitingError("this plan used uploaded candidate venues: pass them as candidates")
     if request.unit != "m" and "cost_model" not in options:
         raise SitingError(f"this plan measured cost in {request.unit}: pass its cost_model")
+    if request.demand and "demand" not in options:
+        options = {**options, "demand": request.demand_series(), "demand_source": request.demand_source}
     return plan(request.vintage, request.level, request.area_code, request.target, request.site_types,
                 request.radius_km or 0.0, request.k, request.objective,
                 candidates if request.candidates == "upload" else request.candidates,
@@ -378,13 +428,15 @@ def plan_csv(result: PlanResult) -> str:
         "target_population_covered": s.covered_population,
         "total_target_population": s.total_target_population,
         "covered_share": round(s.covered_share, 6), "mean_cost": json_number(s.mean_cost),
+        "p90_cost": json_number(s.p90_cost), "max_cost": json_number(s.max_cost),
+        "unreachable_share": round(s.unreachable_share, 6), "cost_unit": s.unit,
         "covered_core20_share": None if eq is None else round(eq.covered_core20_share, 6),
         "target_core20_share": None if eq is None else round(eq.target_core20_share, 6),
         "status": s.status,
     })
     # estimated people (focus populations) are fractional: 2 decimals, no float noise such as 4464.000000001
     for col in ("site_covered_population", "target_population_covered", "total_target_population",
-                "mean_cost"):
+                "mean_cost", "p90_cost", "max_cost"):
         frame[col] = pd.to_numeric(frame[col]).astype(float).round(2)
     return csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
 

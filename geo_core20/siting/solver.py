@@ -61,6 +61,39 @@ class SitingResult:
     def covered_share(self) -> float:
         return self.covered_population / self.total_target_population if self.total_target_population else 0.0
 
+    def _reached(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Costs and weights of the demand that reaches an open site, and the total weight."""
+        a = self.assignment
+        if a.empty or "cost" not in a.columns or "weight" not in a.columns:
+            return np.zeros(0), np.zeros(0), 0.0
+        cost = pd.to_numeric(a["cost"]).astype(float).fillna(math.inf).to_numpy()
+        weight = pd.to_numeric(a["weight"]).astype(float).fillna(0.0).to_numpy()
+        ok = np.isfinite(cost) & (weight > 0)
+        return cost[ok], weight[ok], float(weight[weight > 0].sum())
+
+    @property
+    def p90_cost(self) -> float:
+        """Demand-weighted 90th percentile of the cost to the nearest open site (demand that reaches one).
+
+        The least cost within which at least 90% of that demand lives (NaN when none reaches a site).
+        """
+        cost, weight, _ = self._reached()
+        if not len(cost):
+            return math.nan
+        return float(np.quantile(cost, 0.9, weights=weight, method="inverted_cdf"))
+
+    @property
+    def max_cost(self) -> float:
+        """The largest cost to the nearest open site over the demand that reaches one (NaN when none)."""
+        cost, _, _ = self._reached()
+        return float(cost.max()) if len(cost) else math.nan
+
+    @property
+    def unreachable_share(self) -> float:
+        """Share of the demand that can reach no open site (a travel-time matrix's unreachable pairs)."""
+        _, weight, total = self._reached()
+        return max(0.0, 1.0 - float(weight.sum()) / total) if total else 0.0
+
     @property
     def sites(self) -> pd.DataFrame:
         """Fixed then chosen sites, one frame."""
@@ -75,6 +108,8 @@ class SitingResult:
             "total_target_population": json_number(self.total_target_population),
             "covered_share": self.covered_share, "objective_value": json_number(self.objective_value),
             "mean_cost": json_number(self.mean_cost), "weighted_cost": json_number(self.weighted_cost),
+            "p90_cost": json_number(self.p90_cost), "max_cost": json_number(self.max_cost),
+            "unreachable_share": round(self.unreachable_share, 6),
             "status": self.status, "gap": self.gap,
             "solve_seconds": round(self.solve_seconds, 3),
             "total_seconds": None if self.total_seconds is None else round(self.total_seconds, 3),
