@@ -47,7 +47,7 @@ HSMA_RAW = "https://raw.githubusercontent.com/Bergam0t/geographic_or_ds_playgrou
 
 
 def geofabrik_url(county: str) -> str:
-    """The official Geofabrik extract of an English county (``"Rutland"`` -> ``.../rutland-latest.osm.pbf``)."""
+    """The official Geofabrik extract of a county ("Rutland" -> ``.../rutland-latest.osm.pbf``)."""
     slug = "-".join(county.strip().lower().replace("_", " ").split())
     if not slug or not all(ch.isalnum() or ch == "-" for ch in slug):
         raise ValueError(f"not a county name: {county!r}")

@@ -360,7 +360,7 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
     old_for_area = near["cost"].to_numpy() if near is not None else np.full(len(area), np.inf)
     combined = access.coverage(np.minimum(new_for_area, old_for_area), weights, radius, model.unit)
     request = PlanRequest(vintage=vintage, level=level, area_code=area_code,
-                          target=parsed if parsed is not None else Target(base=CUSTOM),
+                          target=parsed if parsed is not None and demand is None else Target(base=CUSTOM),
                           site_types=tuple(site_types),
                           radius_km=radius / 1000 if model.unit == "m" else None,
                           radius=radius, unit=model.unit, k=int(k), objective=objective, candidates=source,

@@ -1,0 +1,138 @@
+"""Road travel times with Valhalla on Rutland (the mirror's OpenStreetMap extract): tiles, OD file, a plan.
+
+Needs the pinned pyvalhalla-weekly wheel (requirements.txt) and the extract (`data fetch`); without
+either the tests skip, and in CI (env CI) a skip for a missing engine or file fails (conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo_core20 import atlas, cli, routing
+
+RUTLAND = ["--level", "lad", "--area", "E06000017"]
+OAKHAM_LSOA = "E01013799"  # Rutland 003B, Oakham town centre
+UPPINGHAM_SURGERY = "C82077"  # The Uppingham Surgery (GP practice)
+OAKHAM_PRACTICE = "C82010"
+
+
+def _extract():
+    if not routing.engine_available():
+        pytest.skip("the Valhalla routing engine is not installed (pip install -r requirements.txt)")
+    try:
+        return atlas.input_path("osm_rutland")
+    except Exception as exc:  # DataError: the mirror file is missing
+        pytest.skip(f"input not found: {exc}")
+
+
+@pytest.fixture(scope="module")
+def rutland_od(tmp_path_factory, atlas2025):
+    """The travel-times command run for each mode (one tile build, cached in a temporary folder)."""
+    pbf = _extract()
+    root = tmp_path_factory.mktemp("routing")
+    out = {}
+    for mode in routing.MODES:
+        path = root / f"od_{mode}.csv"
+        code = cli.main(["travel-times", "--pbf", str(pbf), *RUTLAND, "--sites", "gp,pharmacy",
+                         "--mode", mode, "--out", str(path), "--cache-dir", str(root / "cache")])
+        assert code == 0
+        out[mode] = pd.read_csv(path, dtype={"origin_code": str, "destination_code": str})
+    return root, pbf, out
+
+
+def test_tiles_build_from_the_extract_once(rutland_od):
+    root, pbf, _ = rutland_od
+    folder = routing.tiles_dir(pbf, root / "cache" / "tiles")
+    assert (folder / "valhalla.json").is_file() and any(folder.rglob("*.gph"))
+    stamp = (folder / "valhalla.json").stat().st_mtime_ns
+    assert routing.build_tiles(pbf, root / "cache" / "tiles") == folder / "valhalla.json"
+    assert (folder / "valhalla.json").stat().st_mtime_ns == stamp  # reused, not rebuilt
+    assert not list(folder.parent.glob(".*part*"))  # no half-built folder left behind
+
+
+def test_od_file_is_long_form_for_every_lsoa(rutland_od, atlas2025):
+    _, _, od = rutland_od
+    car = od["car"]
+    assert list(car.columns) == ["origin_code", "destination_code", "minutes"]
+    rutland = atlas2025[atlas2025["lad_code"] == "E06000017"]
+    assert len(rutland) == 26 and set(car["origin_code"]) == set(rutland["lsoa_code"])  # all reach a site
+    assert (car["minutes"] >= 0).all() and car["minutes"].max() < 60  # Rutland is 20 km across
+
+
+def test_oakham_to_uppingham_by_car_is_plausible(rutland_od):
+    car = rutland_od[2]["car"].set_index(["origin_code", "destination_code"])["minutes"]
+    minutes = car[(OAKHAM_LSOA, UPPINGHAM_SURGERY)]
+    assert 5 <= minutes <= 20
+    assert car[(OAKHAM_LSOA, OAKHAM_PRACTICE)] < minutes  # the town's own practice is nearer
+
+
+def test_walking_slower_than_cycling_slower_than_driving(rutland_od):
+    od = rutland_od[2]
+    keys = ["origin_code", "destination_code"]
+    both = od["car"].merge(od["bicycle"], on=keys, suffixes=("_car", "_bike")).merge(
+        od["foot"].rename(columns={"minutes": "minutes_foot"}), on=keys)
+    assert len(both) >= 0.95 * len(od["car"])  # nearly every pair is routed in each mode
+    assert (both["minutes_foot"] > both["minutes_bike"]).all()
+    assert (both["minutes_bike"] > both["minutes_car"]).all()
+
+
+def test_results_are_cached_per_extract_mode_and_sites(rutland_od):
+    root, pbf, od = rutland_od
+    cached = sorted((root / "cache" / "od").glob("*.csv"))
+    assert len(cached) == 3  # one per mode
+    assert {p.name.split("-")[1] for p in cached} == set(routing.MODES)
+    origins = od["car"][["origin_code"]].drop_duplicates().head(2)
+    dest = pd.DataFrame({"code": ["x"], "lon": [-0.72], "lat": [52.59]})
+    orig = pd.DataFrame({"code": origins["origin_code"].to_numpy(), "lon": [-0.7376, -0.7236],
+                         "lat": [52.6708, 52.6779]})
+    one = routing.travel_times(pbf, orig, dest, "car", root / "cache")
+    assert len(list((root / "cache" / "od").glob("*.csv"))) == 4  # other sites: another entry
+    again = routing.travel_times(pbf, orig, dest, "car", root / "cache", router=_FailingRouter())
+    pd.testing.assert_frame_equal(one, again)  # answered from the cache: the router is never asked
+
+
+class _FailingRouter:
+    def matrix(self, *args, **kwargs):
+        raise AssertionError("the cache should have answered")
+
+
+def test_a_point_far_from_any_road_is_unreachable_not_an_error(rutland_od):
+    root, pbf, _ = rutland_od
+    router = routing.Router(routing.build_tiles(pbf, root / "cache" / "tiles"))
+    m = router.matrix([[-0.7376, 52.6708], [-3.5, 50.7]], [[-0.7236, 52.5950]], "car")  # Exeter: off the map
+    assert np.isfinite(m[0, 0]) and np.isinf(m[1, 0])
+    with pytest.raises(routing.RoutingError, match="unknown travel mode"):
+        router.matrix([[-0.7, 52.6]], [[-0.7, 52.6]], "plane")
+
+
+def test_a_plan_runs_on_the_routed_times(rutland_od, capsys):
+    root, _, _ = rutland_od
+    capsys.readouterr()
+    code = cli.main(["plan", *RUTLAND, "--travel-times", str(root / "od_car.csv"), "--sites", "gp,pharmacy",
+                     "--target", "all", "--objective", "pmedian", "--k", "2", "--radius-min", "10",
+                     "--format", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data = json.loads(out.out)
+    assert data["unit"] == "min" and data["radius"] == 10 and len(data["chosen_sites"]) == 2
+    assert 0 < data["mean_cost"] <= data["p90_cost"] <= data["max_cost"] < 60
+    assert data["unreachable_share"] == 0 and 0 < data["covered_share"] <= 1
+    assert "in minutes" in out.err  # the note says which unit was read
+
+
+def test_bad_extract_and_missing_engine_say_so(tmp_path, monkeypatch):
+    fake = tmp_path / "x.osm.pbf"
+    fake.write_bytes(b"<html>not an extract</html>")
+    if routing.engine_available():
+        with pytest.raises(routing.RoutingError, match="not an OpenStreetMap"):
+            routing.build_tiles(fake, tmp_path)
+    with pytest.raises(routing.RoutingError, match="not found"):
+        routing.build_tiles(tmp_path / "absent.osm.pbf", tmp_path)
+    monkeypatch.setattr(routing.engine, "_package_dir", lambda: tmp_path)  # a pyvalhalla without bin/
+    assert not routing.engine_available()
+    with pytest.raises(routing.EngineNotInstalled, match="not installed"):
+        routing.valhalla_binary()
