@@ -217,6 +217,10 @@ def test_own_demand_replaces_the_target_and_is_kept_with_the_request(atlas2025):
     assert res.target_label == "Demand: mine.csv, column n" and not res.request.reproducible
     back = siting.PlanResult.from_dict(json.loads(res.to_json()))
     assert back.request.demand_series().to_dict() == {c: 100.0 for c in codes[:5]}
+    plain = siting.plan("2025", "lad", "E06000017", site_types=("gp",), k=1, objective="mclp", radius_km=3,
+                        atlas_frame=atlas2025, target="all")
+    assert plain.request.demand == () and plain.request.demand_source is None and plain.request.reproducible
+    assert plain.request.target.key() == "all"
     with pytest.raises(siting.SitingError, match="no LSOA of this area"):
         siting.plan("2025", "lad", "E06000017", site_types=("gp",), k=1, atlas_frame=atlas2025,
                     demand=pd.Series({"E01000001": 5.0}))

@@ -343,12 +343,12 @@ def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None
         missing = sorted(set(wanted) - set(fixed["candidate_id"]))
         if missing:
             raise SitingError(f"fixed site(s) not found: {', '.join(missing[:10])}")
-    demand = demand_frame(area, weights)
-    result = solve(demand, cands, k, objective, radius, fixed, model, time_limit,
+    points = demand_frame(area, weights)
+    result = solve(points, cands, k, objective, radius, fixed, model, time_limit,
                    lambda f, m: progress(0.05 + 0.75 * f if curve_max_k else 0.05 + 0.9 * f, m), max_cells)
     curve = None
     if curve_max_k:
-        curve = coverage_curve(demand, cands, curve_max_k, objective, radius, fixed, model, time_limit,
+        curve = coverage_curve(points, cands, curve_max_k, objective, radius, fixed, model, time_limit,
                                lambda f, m: progress(0.8 + 0.18 * f, f"Coverage curve: {m}"), max_cells)
     progress(0.98, "Comparing with existing sites")
     near = access.nearest_site(area, typed, model) if len(typed) else None
