@@ -136,3 +136,19 @@ def test_bad_extract_and_missing_engine_say_so(tmp_path, monkeypatch):
     assert not routing.engine_available()
     with pytest.raises(routing.EngineNotInstalled, match="not installed"):
         routing.valhalla_binary()
+
+
+def test_the_fetcher_knows_the_extracts_and_the_devon_files():
+    from geo_core20 import sources
+
+    assert sources.geofabrik_url("Rutland") == \
+        "https://download.geofabrik.de/europe/united-kingdom/england/rutland-latest.osm.pbf"
+    assert sources.geofabrik_url("isle of wight").endswith("/england/isle-of-wight-latest.osm.pbf")
+    with pytest.raises(ValueError, match="not a county"):
+        sources.geofabrik_url("../../etc")
+    osm = sources.get("osm_rutland")
+    assert osm.urls == (sources.geofabrik_url("rutland"),) and osm.mirror_path.startswith("osm/")
+    for dataset_id in ("hsma_devon_car", "hsma_devon_pt", "hsma_devon_sites", "hsma_devon_demand"):
+        d = sources.get(dataset_id)
+        assert d.mirror_path.startswith("hsma_devon/") and d.urls[0].startswith("https://raw.githubusercontent")
+        assert d.urls[0].endswith(d.filename) and d.attribution
