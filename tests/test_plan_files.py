@@ -153,6 +153,25 @@ def test_sites_file_with_ids_and_bad_rows(atlas2025):
             assert word in str(err.value)
 
 
+def test_sites_file_located_by_postcode_offline(atlas2025):
+    from geo_core20 import atlas, geocode
+
+    try:
+        index = geocode.load_postcode_index(build_if_missing=False)
+    except FileNotFoundError as exc:
+        pytest.skip(f"postcode index not built: {exc}")
+    gp = atlas.load_sites().query("site_type == 'gp'").dropna(subset=["postcode"]).iloc[0]
+    text = f"site_id,site_name,postcode\nP1,Practice,{gp['postcode']}\nP2,Nowhere,ZZ99 9ZZ\n"
+    with pytest.raises(access.AccessError, match="row 3"):
+        plan_files.read_sites_file(text.encode(), "s.csv", atlas2025, postcode_index=index)
+    first = text[: text.index("P2")].encode()
+    read = plan_files.read_sites_file(first, "s.csv", atlas2025, postcode_index=index)
+    c = read.candidates
+    assert c["candidate_id"].tolist() == ["P1"] and c.loc[0, "located_by"] == "postcode"
+    assert abs(c.loc[0, "easting"] - gp["easting"]) < 1_000
+    assert abs(c.loc[0, "northing"] - gp["northing"]) < 1_000
+
+
 # --- the plan's figures ----------------------------------------------------------------------------
 
 def _od_solve(k: int = 1) -> siting.SitingResult:
