@@ -152,3 +152,42 @@ def test_the_fetcher_knows_the_extracts_and_the_devon_files():
         d = sources.get(dataset_id)
         assert d.mirror_path.startswith("hsma_devon/") and d.urls[0].startswith("https://raw.githubusercontent")
         assert d.urls[0].endswith(d.filename) and d.attribution
+
+
+def test_sites_file_routed_then_planned_and_the_routed_cost_model(rutland_od, tmp_path, capsys):
+    root, pbf, _ = rutland_od
+    sites = tmp_path / "venues.csv"  # two hand-placed venues: Oakham and Uppingham market places
+    sites.write_text("name,lon,lat,existing\nOakham Market Place,-0.7276,52.6696,yes\n"
+                     "Uppingham Market Place,-0.7226,52.5890,no\n")
+    od = tmp_path / "od.csv"
+    assert cli.main(["travel-times", "--pbf", str(pbf), *RUTLAND, "--sites-file", str(sites), "--mode", "car",
+                     "--out", str(od), "--cache-dir", str(root / "cache")]) == 0
+    table = pd.read_csv(od)
+    assert set(table["destination_code"]) == {"Oakham Market Place", "Uppingham Market Place"}
+    capsys.readouterr()
+    assert cli.main(["plan", *RUTLAND, "--travel-times", str(od), "--sites-file", str(sites),
+                     "--target", "all", "--objective", "mclp", "--k", "1", "--radius-min", "10",
+                     "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["code"] for s in data["fixed_sites"]] == ["Oakham Market Place"]  # the file's existing flag
+    assert [s["code"] for s in data["chosen_sites"]] == ["Uppingham Market Place"]
+    # the same times through the cost model the solvers take (points in British National Grid)
+    from geo_core20 import access, siting
+
+    router = routing.Router(routing.build_tiles(pbf, root / "cache" / "tiles"))
+    cost = routing.RoutedCost(router, "car")
+    assert isinstance(cost, access.CostModel) and cost.unit == "min"
+    cands = siting.candidates_frame(["u"], ["Uppingham"], *_bng([-0.7226], [52.5890]))
+    origin = access.points(["o"], *_bng([-0.7276], [52.6696]))
+    minutes = cost.matrix(origin, access.site_points(cands, "candidate_id"))[0, 0]
+    direct = router.matrix([[-0.7276, 52.6696]], [[-0.7226, 52.5890]], "car")[0, 0]
+    assert minutes == pytest.approx(direct, rel=0.02) and 5 <= minutes <= 20
+    to_uppingham = table[table["destination_code"] == "Uppingham Market Place"]
+    from_lsoa = to_uppingham[to_uppingham["origin_code"] == OAKHAM_LSOA]
+    assert 5 <= from_lsoa["minutes"].item() <= 20
+
+
+def _bng(lon, lat):
+    from geo_core20 import geocode
+
+    return geocode.wgs84_to_bng(np.asarray(lon), np.asarray(lat))
