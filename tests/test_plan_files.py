@@ -243,3 +243,22 @@ def test_own_demand_replaces_the_target_and_is_kept_with_the_request(atlas2025):
     with pytest.raises(siting.SitingError, match="no LSOA of this area"):
         siting.plan("2025", "lad", "E06000017", site_types=("gp",), k=1, atlas_frame=atlas2025,
                     demand=pd.Series({"E01000001": 5.0}))
+
+
+def test_cli_bad_files_exit_2_naming_the_fault(atlas2025, tmp_path, capsys):
+    from geo_core20 import cli
+
+    bad = tmp_path / "times.csv"
+    bad.write_text("from_id,C82010\nRutland 003B,5\nRutland 099Z,7\n")
+    args = ["plan", "--level", "lad", "--area", "E06000017", "--sites", "gp", "--target", "all", "--k", "1"]
+    capsys.readouterr()
+    assert cli.main([*args, "--travel-times", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "'Rutland 099Z'" in err and "rows 3" in err and "Traceback" not in err
+    assert cli.main([*args, "--radius-min", "20"]) == 2
+    assert "--radius-min needs --travel-times" in capsys.readouterr().err
+    assert cli.main([*args, "--demand-file", str(bad)]) == 2
+    assert "go together" in capsys.readouterr().err
+    assert cli.main([*args, "--sites-file", str(tmp_path / "absent.csv")]) == 2
+    assert "sites file not found" in capsys.readouterr().err
+    assert bad.read_text().startswith("from_id")  # the user's file is left as it was
