@@ -16,8 +16,18 @@ from geo_core20 import access, areas, plans, plus, siting, ui
 from geo_core20.exports import charts
 from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
-from geo_core20.ui import downloads, exports_panel, focus, keep, page, panels, plan_form, plan_view, target
-from geo_core20.ui import mapview as mapview_ui
+from geo_core20.ui import (
+    downloads,
+    exports_panel,
+    focus,
+    keep,
+    map_display,
+    page,
+    panels,
+    plan_form,
+    plan_view,
+    target,
+)
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.plan_view import K_RESULT, fmt_pop
 from geo_core20.ui.text import escape_markdown
@@ -130,7 +140,7 @@ def plan_section(ctx: PageContext, c: dict) -> None:
         existing = st.toggle("Show existing sites", key="op_show_existing", value=True)
         types = tuple(data["request"].get("site_types", []))
         sites = plan_form.sites_in_area_cached(v.vintage, v.level, v.area, types) if existing else None
-        cached = mapview_ui.session_map(
+        cached = map_display.session_map(
             "plan", (entry.get("plan_id"), entry.get("run"), v.basemap, ctx.core20_on, existing),
             lambda: outreach_maps.plan_map(data, v.vintage, v.level, v.area, basemap=v.basemap,
                                            core20_on=ctx.core20_on, existing_sites=sites))
@@ -160,7 +170,7 @@ def access_section(ctx: PageContext, c: dict) -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         sites = plan_form.sites_in_area_cached(v.vintage, v.level, v.area, c["types"])
-        cached = mapview_ui.session_map(
+        cached = map_display.session_map(
             "access", (ctx.slug, c["types"], key, r, v.basemap, ctx.core20_on),
             lambda: outreach_maps.access_map(res, v.vintage, v.level, v.area, c["types"], sites,
                                              basemap=v.basemap, core20_on=ctx.core20_on))

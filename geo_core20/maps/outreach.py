@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, areas, atlas, schema
-from geo_core20.maps import choropleth, styles
-from geo_core20.maps import view as mapview
+from geo_core20.maps import choropleth, styles, view
 from geo_core20.maps.view import area_title  # noqa: F401 - re-exported for the outreach page
 from geo_core20.safety import escape_html
 
@@ -68,7 +67,7 @@ def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, cl
     """The area's LSOAs filled by class (canvas layer), Core20 outline and area boundary; no legend."""
     sub, geoms = area_frame(vintage, level, area)
     bounds = choropleth.total_bounds(geoms)
-    m = choropleth.base_map(bounds, basemap, mapview.map_attribution(vintage))
+    m = choropleth.base_map(bounds, basemap, view.map_attribution(vintage))
     data_props = props.copy()
     data_props["c"] = np.asarray(classes, dtype=int)
     data = choropleth.feature_collection(geoms, data_props, decimals=5 if len(geoms) <= 2_500 else 4)
@@ -78,7 +77,7 @@ def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, cl
         # dissolve the full-detail geometry: dissolving display geometry leaves slivers
         choropleth.add_core20_outline(m, choropleth.core20_outline(sub, sub.geometry.values))
     if level != "england":
-        boundary = mapview.level_outlines(vintage, level).get(area)
+        boundary = view.level_outlines(vintage, level).get(area)
         if boundary is not None:
             choropleth.add_outline(m, boundary, name=f"{area_name} boundary", colour=styles.AREA_LINE,
                                    weight=3, decimals=4)

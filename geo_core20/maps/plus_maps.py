@@ -19,8 +19,7 @@ import pandas as pd
 import shapely
 
 from geo_core20 import areas, atlas, hotspots, plus, schema
-from geo_core20.maps import choropleth, classify, styles
-from geo_core20.maps import view as mapview
+from geo_core20.maps import choropleth, classify, styles, view
 from geo_core20.maps.classify import Classes, legend
 from geo_core20.maps.view import area_title
 from geo_core20.safety import escape_html
@@ -49,9 +48,9 @@ def area_rows(vintage: str, level: str, area: str | None) -> np.ndarray:
 @lru_cache(maxsize=32)
 def core20_geometry(vintage: str, level: str, area: str | None) -> shapely.Geometry | None:
     """The area's Core20 outline (simplified harder for large areas); cached per process."""
-    view = mapview.view_frame(vintage, level, area)
-    geom = choropleth.core20_outline(view)
-    if geom is not None and len(view) > SVG_MAX:
+    frame = view.view_frame(vintage, level, area)
+    geom = choropleth.core20_outline(frame)
+    if geom is not None and len(frame) > SVG_MAX:
         geom = shapely.simplify(geom, 0.0008)
     return geom
 
@@ -59,7 +58,7 @@ def core20_geometry(vintage: str, level: str, area: str | None) -> shapely.Geome
 def area_boundary(vintage: str, level: str, area: str | None) -> shapely.Geometry | None:
     if level == "england":
         return None
-    geom = mapview.level_outlines(vintage, level).get(area)
+    geom = view.level_outlines(vintage, level).get(area)
     return None if geom is None else shapely.simplify(geom, 0.0003)
 
 
@@ -146,7 +145,7 @@ def area_map(vintage: str, level: str, area: str | None, basemap: str, core20_on
                        core20=core20_geometry(vintage, level, area) if core20_on else None,
                        boundary=area_boundary(vintage, level, area),
                        boundary_name=area_title(vintage, level, area),
-                       attribution=mapview.map_attribution(vintage), points=points, point_label=point_label,
+                       attribution=view.map_attribution(vintage), points=points, point_label=point_label,
                        fill_opacity=fill_opacity, highlight_class=highlight_class)
 
 
@@ -190,7 +189,7 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
                     name=f"{ind.label} ({plus.LEVEL_TEXT[ind.level]})", lgd=lgd, basemap=basemap,
                     core20=core20_geometry(vintage, level, area) if core20_on else None,
                     boundary=area_boundary(vintage, level, area), boundary_name=name,
-                    attribution=mapview.map_attribution(vintage), highlight_class=0 if flagged else None)
+                    attribution=view.map_attribution(vintage), highlight_class=0 if flagged else None)
     table = pd.DataFrame(layer.drop(columns="geometry"))
     return m, table
 

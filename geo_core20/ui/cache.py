@@ -19,7 +19,7 @@ import streamlit as st
 
 from geo_core20 import areas, atlas, schema
 from geo_core20.maps import assets, export, styles, view
-from geo_core20.ui import mapview
+from geo_core20.ui import map_display
 
 
 @st.cache_resource(show_spinner="Loading the LSOA atlas…")
@@ -84,7 +84,7 @@ def parent_cached(vintage: str, level: str, area_code: str | None) -> tuple[str,
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=48)
 def view_map_cached(vintage: str, level: str, area_code: str | None, shade: str, core20_outline: bool,
-                    basemap: str) -> mapview.CachedMap:
+                    basemap: str) -> map_display.CachedMap:
     """The built and rendered map of a view, shared by all sessions; show it with ``ui.show_map``.
 
     Do not render ``.vm.map`` again (streamlit-folium's rendering renames its elements);
@@ -92,7 +92,7 @@ def view_map_cached(vintage: str, level: str, area_code: str | None, shade: str,
     """
     load_atlas_cached(vintage)  # make sure the atlas load shows its own spinner first
     vm = view.build_view_map(vintage, level, area_code, shade, core20_outline=core20_outline, basemap=basemap)
-    return mapview.prepare(vm)
+    return map_display.prepare(vm)
 
 
 @st.cache_data(show_spinner=False)

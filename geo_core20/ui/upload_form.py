@@ -12,8 +12,8 @@ import streamlit as st
 
 from geo_core20 import schema, uploads
 from geo_core20.maps import export, upload_maps
-from geo_core20.ui import cache, downloads, keep, mapview
-from geo_core20.ui.mapview import show_map
+from geo_core20.ui import cache, downloads, keep, map_display
+from geo_core20.ui.map_display import show_map
 from geo_core20.ui.text import escape_markdown
 
 K_LAYERS = "plus_layers"  # layer name -> uploads.LsoaTableResult | uploads.PointsResult
@@ -218,7 +218,7 @@ def layer_view(ctx, pick: str, column_key: str) -> None:
                    "LSOAs have at least one.")
     title = (f"{pick}: points per LSOA" if res.kind == uploads.POINTS_KIND
              else f"{pick}: {column} ({res.value_columns[column]})")
-    cached = mapview.session_map(
+    cached = map_display.session_map(
         "plus_upload", (ctx.slug, pick, column, v.basemap, ctx.core20_on),
         lambda: upload_maps.upload_map(v.vintage, v.level, v.area, values, title, basemap=v.basemap,
                                      core20_on=ctx.core20_on, national=frame[column], points=points,
