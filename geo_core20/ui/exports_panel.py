@@ -10,15 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import plus
-from geo_core20.exports import charts, layer_maps, report, static_map
+from geo_core20.exports import charts, formats, print_maps, report
 from geo_core20.exports import profile as area_profile
 from geo_core20.ui import cache
 
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=32)
 def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core20: bool, fmt: str) -> bytes:
-    fig = static_map.explorer_map(vintage, level, area, shade, core20_outline=core20)
-    return static_map.figure_bytes(fig.figure, fmt)
+    fig = print_maps.explorer_map(print_maps.print_view(vintage, level, area, shade, core20))
+    return formats.figure_bytes(fig.figure, fmt)
 
 
 @st.cache_data(show_spinner="Writing the report…", max_entries=16)
@@ -36,11 +36,11 @@ def decile_chart_bytes(vintage: str, level: str, area: str | None, area_name: st
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def plan_map_bytes(plan: dict, fmt: str) -> bytes:
-    return static_map.figure_bytes(static_map.plan_map(plan).figure, fmt)
+    return formats.figure_bytes(print_maps.plan_map(print_maps.plan_view(plan), plan).figure, fmt)
 
 
 def _button(container, label: str, data, file_name: str, fmt: str, key: str) -> None:
-    container.download_button(label, data, file_name=file_name, mime=report.MIME[fmt], on_click="ignore",
+    container.download_button(label, data, file_name=file_name, mime=formats.MIME[fmt], on_click="ignore",
                               key=key, icon=":material/download:")
 
 
@@ -101,9 +101,11 @@ def plan_exports(data: dict, slug: str) -> None:
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, fmt: str) -> bytes:
     spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
-    return static_map.figure_bytes(layer_maps.target_map(vintage, level, area, spec).figure, fmt)
+    vd = print_maps.print_view(vintage, level, area)
+    return formats.figure_bytes(print_maps.target_map(vd, spec).figure, fmt)
 
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
-    return static_map.figure_bytes(layer_maps.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
+    vd = print_maps.print_view(vintage, level, area)
+    return formats.figure_bytes(print_maps.focus_map(vd, focus_id, layer).figure, fmt)
