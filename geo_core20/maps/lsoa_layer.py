@@ -9,7 +9,7 @@ areas of one class outlined in their colour, uploaded points, and **flag markers
 Flag markers keep the LSOAs a map is about (target LSOAs, hot and cold spots, LSOAs with
 uploaded data) visible at any zoom: an urban LSOA is a few hundred metres across, a pixel or
 two at ICB zoom, so each flagged LSOA also gets a small circle at its population-weighted
-centre, in its class colour with a white rim, above every outline (CSS class ``FLAG_CLASS``).
+centre, in its class colour with a dark rim, above every outline (CSS class ``FLAG_CLASS``).
 
     vd = view.view_data("2025", "icb", "E54000036")
     m = lsoa_layer.lsoa_map(vd, props, classes, colours, rows, name="Core20PLUS target",
@@ -43,7 +43,8 @@ AREA_WEIGHT = 2.0  # px: the chosen area's boundary (3 px hid coastal LSOAs alon
 HIGHLIGHT_WEIGHT = 3.0  # px: the outline that keeps small areas of one class visible
 FLAG_CLASS = "gc20-flag"  # CSS class of the flag markers (browser tests find them with elementFromPoint)
 FLAG_PANE = "gc20-flags"  # above outlines (overlay pane 400) and below tooltips and popups
-FLAG_RADIUS = 4.5  # px
+FLAG_RADIUS = 5.0  # px
+FLAG_RIM = "#252525"  # a dark rim: the palest classes (90% hot and cold spots) still stand out
 FLAG_NOTE = "Each {what} is also marked by a dot at its population-weighted centre, so small ones show."
 TooltipRows = Sequence[tuple[str, str]]
 
@@ -66,7 +67,7 @@ class FlagMarkers(MacroElement):
             var group = L.layerGroup();
             {{ this.data_js }}.forEach(function (d) {
                 new L.CircleMarker([d[0], d[1]], {pane: {{ this.pane_js }}, renderer: svg,
-                    radius: {{ this.radius }}, color: '#ffffff', weight: 1.5, opacity: 1, fill: true,
+                    radius: {{ this.radius }}, color: {{ this.rim_js }}, weight: 1.5, opacity: 1, fill: true,
                     fillColor: fills[d[2]], fillOpacity: 1, className: {{ this.class_js }}})
                     .bindTooltip(d[3], {direction: 'top', className: 'gc20-tooltip'}).addTo(group);
             });
@@ -88,6 +89,7 @@ class FlagMarkers(MacroElement):
         self.pane_js = json.dumps(FLAG_PANE)
         self.class_js = json.dumps(FLAG_CLASS)
         self.radius = float(FLAG_RADIUS)
+        self.rim_js = json.dumps(FLAG_RIM)
 
 
 @lru_cache(maxsize=32)
