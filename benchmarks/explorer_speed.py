@@ -3,7 +3,7 @@
 For each view:
 
 * server: time to build the map (``maps.view.build_view_map``) and to render it for
-  streamlit-folium (``ui.mapview.render_map``), first build (area outlines and score
+  streamlit-folium (``ui.map_display.render_map``), first build (area outlines and score
   classes cold; atlas already loaded) and again (outlines cached), plus the map's size;
 * browser (the app served by ``streamlit run app.py``, headless Debian Chromium): time from
   navigation to every LSOA drawn, and bytes received: HTTP (CDP encodedDataLength, so what
@@ -43,14 +43,14 @@ def views(vintage: str) -> list[tuple[str, str, str | None]]:
 
 
 def server_side(vintage: str, level: str, code: str | None) -> dict:
-    from geo_core20.ui import mapview  # imports streamlit-folium (and so Streamlit)
+    from geo_core20.ui import map_display  # imports streamlit-folium (and so Streamlit)
 
     out = {}
     for label in ("first", "again"):
         t0 = time.perf_counter()
         vm = view.build_view_map(vintage, level, code)
         t1 = time.perf_counter()
-        rendered = mapview.render_map(vm.map)
+        rendered = map_display.render_map(vm.map)
         t2 = time.perf_counter()
         out[label] = {"build_s": t1 - t0, "render_s": t2 - t1}
     out.update(renderer=vm.renderer, n_lsoas=vm.n_lsoas, map_bytes=rendered.nbytes if rendered else None)
@@ -64,13 +64,13 @@ def rerun_by_shading(vintage: str, level: str, code: str | None) -> dict:
     """Server time of the rerun after a change of shading, for every shading: the map is new
     to the page's map cache, so it is built and rendered (as ``ui.view_map_cached`` does on a
     miss) while the data caches (atlas, outlines, national score breaks) are warm."""
-    from geo_core20.ui import mapview
+    from geo_core20.ui import map_display
 
     view.build_view_map(vintage, level, code)  # the view as first shown (warms the outlines)
     out = {}
     for shade in styles.SHADINGS:
         t0 = time.perf_counter()
-        mapview.render_map(view.build_view_map(vintage, level, code, shade).map)
+        map_display.render_map(view.build_view_map(vintage, level, code, shade).map)
         out[shade] = time.perf_counter() - t0
     return out
 

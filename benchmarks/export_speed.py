@@ -4,7 +4,7 @@ In one run, with the atlas loaded once and reused:
 
 * baseline: ``GeoDataFrame.plot(column="imd_decile")`` of the same ICB saved as a 300 dpi PNG
   (no classes, legend, outline, scale bar, locator or attribution);
-* one ICB map (``static_map.explorer_map`` + ``figure_bytes`` PNG at 300 dpi), cold and warm;
+* one ICB map (``print_maps.explorer_map`` + ``figure_bytes`` PNG at 300 dpi), cold and warm;
 * all 42 ICB maps in one loop (what an analyst's batch does);
 * one ICB deck (``build_profile`` + ``profile_deck``, no saved plan);
 * the ratios against the baseline and the machine.
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 from matplotlib.figure import Figure  # noqa: E402
 
 from geo_core20 import areas, atlas, schema  # noqa: E402
-from geo_core20.exports import deck, profile, static_map  # noqa: E402
+from geo_core20.exports import cartography, deck, formats, print_maps, profile  # noqa: E402
 from geo_core20.maps import view  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def baseline(vintage: str, code: str) -> float:
     """A bare geopandas plot of the ICB's LSOAs by IMD decile, saved as a 300 dpi PNG."""
     t0 = time.perf_counter()
     frame = view.view_frame(vintage, "icb", code).to_crs(schema.CRS_BNG)
-    fig = Figure(figsize=static_map.PAGE_SIZE)
+    fig = Figure(figsize=cartography.PAGE_SIZE)
     ax = fig.add_subplot()
     frame.plot(column=schema.IMD_DECILE, ax=ax, cmap="viridis_r")
     ax.set_axis_off()
@@ -46,8 +46,8 @@ def baseline(vintage: str, code: str) -> float:
 
 def one_map(vintage: str, code: str) -> tuple[float, int]:
     t0 = time.perf_counter()
-    m = static_map.explorer_map(vintage, "icb", code)
-    data = static_map.figure_bytes(m.figure, "png")
+    m = print_maps.explorer_map(print_maps.print_view(vintage, "icb", code))
+    data = formats.figure_bytes(m.figure, "png")
     return time.perf_counter() - t0, len(data)
 
 

@@ -112,10 +112,10 @@ def _change(args: argparse.Namespace) -> int:
 
 
 def _export_map(args: argparse.Namespace) -> int:
-    from geo_core20.exports import ExportError, static_map
+    from geo_core20.exports import ExportError, print_maps
 
     try:
-        path = static_map.export_map(args.vintage, args.level, args.area, args.out, args.shade,
+        path = print_maps.export_map(args.vintage, args.level, args.area, args.out, args.shade,
                                      core20_outline=not args.no_core20)
     except (ExportError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

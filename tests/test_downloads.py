@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import access, clinical, hotspots, plans, plus, schema, siting, uploads
-from geo_core20.maps import export
-from geo_core20.maps import view as mapview
+from geo_core20.maps import export, view
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
@@ -44,14 +43,14 @@ def hull(atlas2025):
 
 
 def test_explorer_csv(atlas2025):
-    table = mapview.lsoa_table("2025", "icb", ICB)
-    back = recipe(export.lsoa_csv(table, mapview.attribution_lines("2025")))
+    table = view.lsoa_table("2025", "icb", ICB)
+    back = recipe(export.lsoa_csv(table, view.attribution_lines("2025")))
     assert len(back) == len(table) and list(back.columns) == list(table.columns)
     assert not any(re.search(r"\d\.\d{9,}", str(v)) for v in back[schema.IMD_SCORE])  # no float noise
 
 
 def test_plus_csvs(hull):
-    notes = [*mapview.attribution_lines("2025"), *plus.get("ethnic_minority").attribution(),
+    notes = [*view.attribution_lines("2025"), *plus.get("ethnic_minority").attribution(),
              'a, "quoted" #note']
     layer = pd.DataFrame(plus.area_layer(hull, "ethnic_minority").drop(columns="geometry"))
     assert len(recipe(export.lsoa_csv(layer, notes))) == len(layer)

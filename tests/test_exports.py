@@ -15,7 +15,7 @@ import shapely
 from PIL import Image
 
 from geo_core20 import cli, schema
-from geo_core20.exports import ExportError, charts, layer_maps, static_map
+from geo_core20.exports import ExportError, cartography, charts, formats, print_maps
 from geo_core20.maps import classify, styles
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB (2024 code)
@@ -49,9 +49,9 @@ def grid() -> gpd.GeoDataFrame:
 def test_draw_map_fills_each_class_with_its_colour_and_no_data_grey(grid):
     classes = styles.classes_for(schema.IMD_DECILE)
     legend = classes.legend(grid["decile"], no_data=True)
-    fig = static_map.draw_map(grid, classes.find_bin(grid["decile"]), legend, title="Squares",
+    fig = cartography.draw_map(grid, classes.find_bin(grid["decile"]), legend, title="Squares",
                               subtitle="test", attribution=["Contains OS data"], with_legend=True)
-    img = _png(static_map.figure_bytes(fig, "png", dpi=100))
+    img = _png(formats.figure_bytes(fig, "png", dpi=100))
     colours = {_hex(c) for c in _distinct_colours(img, (0.0, 0.15, 0.66, 0.86))}
     # deciles 1..9 drawn, decile 10 absent, the missing square grey (edges anti-aliased: check presence)
     assert set(styles.DECILE_COLOURS[:9]) <= colours
@@ -62,37 +62,37 @@ def test_draw_map_fills_each_class_with_its_colour_and_no_data_grey(grid):
 def test_draw_map_rejects_misaligned_classes(grid):
     legend = styles.classes_for(schema.IMD_DECILE).legend()
     with pytest.raises(ValueError, match="one class per LSOA"):
-        static_map.draw_map(grid, [0, 1], legend, title="x")
+        cartography.draw_map(grid, [0, 1], legend, title="x")
 
 
 def test_draw_map_points_and_outline_show_in_the_legend_svg(grid):
     classes = styles.classes_for(schema.IMD_DECILE)
     pts = gpd.GeoDataFrame({"label": ["1. <Site & co>"]}, geometry=[shapely.Point(332_500, 390_500)],
                            crs=schema.CRS_BNG)
-    fig = static_map.draw_map(grid, classes.find_bin(grid["decile"]), classes.legend(grid["decile"]),
+    fig = cartography.draw_map(grid, classes.find_bin(grid["decile"]), classes.legend(grid["decile"]),
                               title="Squares", outline_mask=np.arange(10) < 2,
-                              points=[static_map.PointLayer(pts, legend_label="Chosen outreach site")])
-    svg = static_map.figure_bytes(fig, "svg").decode()
+                              points=[cartography.PointLayer(pts, legend_label="Chosen outreach site")])
+    svg = formats.figure_bytes(fig, "svg").decode()
     ET.fromstring(svg)  # well-formed
     assert "Chosen outreach site (1)" in svg
-    assert static_map.CORE20_LABEL in svg
+    assert cartography.CORE20_LABEL in svg
     # site labels carry a white halo, so they are drawn as outlines: check the figure's texts
     assert "1. <Site & co>" in [t.get_text() for t in fig.axes[0].texts]
 
 
 def test_format_checks_name_the_valid_types():
-    assert static_map.format_of("map.PNG") == "png"
+    assert formats.format_of("map.PNG") == "png"
     with pytest.raises(ExportError, match="png, svg, pdf"):
-        static_map.format_of("map.gif")
+        formats.format_of("map.gif")
     with pytest.raises(ExportError, match="no suffix"):
-        static_map.format_of("map")
+        formats.format_of("map")
 
 
 def test_compact_attribution_merges_years_and_keeps_every_notice():
     lines = ["Contains OS data © Crown copyright and database right 2021.",
              "Contains OS data © Crown copyright and database right 2024.",
              "Contains NHS England data.", "Contains NHS England data."]
-    assert static_map.compact_attribution(lines) == [
+    assert cartography.compact_attribution(lines) == [
         "Contains OS data © Crown copyright and database right 2021 and 2024.", "Contains NHS England data."]
 
 
@@ -119,11 +119,11 @@ def test_charts_are_png_and_svg():
 
 @pytest.fixture(scope="module")
 def icb_map(atlas2025):
-    return static_map.explorer_map("2025", "icb", ICB)
+    return print_maps.explorer_map(print_maps.print_view("2025", "icb", ICB))
 
 
 def test_icb_png_is_300_dpi_a4_and_shows_many_colours(icb_map):
-    data = static_map.figure_bytes(icb_map.figure, "png")
+    data = formats.figure_bytes(icb_map.figure, "png")
     img = Image.open(io.BytesIO(data))
     assert round(img.info["dpi"][0]) == 300 and round(img.info["dpi"][1]) == 300
     assert img.size == (3507, 2481)  # A4 landscape at 300 dpi
@@ -137,7 +137,7 @@ def test_icb_png_is_300_dpi_a4_and_shows_many_colours(icb_map):
 
 
 def test_icb_svg_parses_with_legend_and_area_name_as_text(icb_map):
-    svg = static_map.figure_bytes(icb_map.figure, "svg").decode()
+    svg = formats.figure_bytes(icb_map.figure, "svg").decode()
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
     assert ICB_NAME in svg
@@ -148,7 +148,7 @@ def test_icb_svg_parses_with_legend_and_area_name_as_text(icb_map):
 
 
 def test_icb_pdf_has_one_page_with_the_area_name(icb_map):
-    reader = pypdf.PdfReader(io.BytesIO(static_map.figure_bytes(icb_map.figure, "pdf")))
+    reader = pypdf.PdfReader(io.BytesIO(formats.figure_bytes(icb_map.figure, "pdf")))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert "Cheshire and Merseyside" in text
@@ -197,11 +197,11 @@ def test_plan_points_from_a_plan_record():
     record = {"siting": {"chosen": [{"rank": 1, "name": "A pharmacy", "lon": -4.7, "lat": 50.46},
                                     {"rank": 2, "name": None, "lon": -5.5, "lat": 50.1}],
                          "fixed": []}}
-    (layer,) = static_map.plan_points(json.loads(json.dumps(record)))
+    (layer,) = print_maps.plan_points(json.loads(json.dumps(record)))
     assert layer.points["label"].tolist() == ["1. A pharmacy", "2. "]
     assert layer.legend_label == "Chosen outreach site"
 
 
 def test_focus_map_unknown_focus_names_the_foci(atlas2025):
     with pytest.raises(ExportError, match="hypertension"):
-        layer_maps.focus_map("2025", "icb", ICB, "gout")
+        print_maps.focus_map(print_maps.print_view("2025", "icb", ICB), "gout")

@@ -12,8 +12,9 @@ import shapely
 from map_checks import lsoa_layer
 
 from geo_core20 import schema
-from geo_core20.maps import assets, choropleth, styles
+from geo_core20.maps import assets, choropleth, styles, view
 from geo_core20.maps import plus_maps as pm
+from geo_core20.maps.lsoa_layer import lsoa_map
 
 EVIL = '<img src=x onerror="alert(1)">'
 
@@ -44,11 +45,13 @@ def _grid_map(grid: gpd.GeoDataFrame, shade: str = schema.IMD_DECILE, *, basemap
     props = pm.lsoa_props(grid, value=[str(d) for d in grid[shade]])
     lgd = classes.legend(grid[shade], core20_outline=True,
                          area_name=area_name if area_boundary is not None else "")
-    return pm.polygon_map(grid.geometry.values, props, classes.find_bin(grid[shade]), classes.colours,
-                          [("code", "LSOA"), ("name", "Name"), ("value", styles.SHADINGS[shade])],
-                          name=f"LSOAs: {styles.SHADINGS[shade]}", lgd=lgd, basemap=basemap,
-                          core20=choropleth.core20_outline(grid), boundary=area_boundary,
-                          boundary_name=area_name or "Area", attribution=list(attribution))
+    no_context = gpd.GeoSeries([], crs=schema.CRS_WGS84)
+    vd = view.ViewData("2025", "lad", "E06999999", area_name or "Area", shade, True, grid, classes, lgd,
+                       area_boundary, no_context, tuple(grid.total_bounds), {}, grid)
+    return lsoa_map(vd, props, classes.find_bin(grid[shade]), classes.colours,
+                    [("code", "LSOA"), ("name", "Name"), ("value", styles.SHADINGS[shade])],
+                    name=f"LSOAs: {styles.SHADINGS[shade]}", legend=lgd, basemap=basemap, core20_on=True,
+                    attribution=list(attribution))
 
 
 def test_map_has_one_feature_per_lsoa_with_escaped_tooltips(grid):

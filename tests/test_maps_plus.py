@@ -12,6 +12,8 @@ from map_checks import HOSTILE, assert_only_escaped, assert_reads_as_a_user_woul
 
 from geo_core20 import hotspots, plus, schema
 from geo_core20.maps import plus_maps as pm
+from geo_core20.maps import view
+from geo_core20.maps.lsoa_layer import lsoa_map
 
 LAD = "E06000001"  # Hartlepool: 57 LSOAs, coastal, 30 of them Core20
 
@@ -44,7 +46,7 @@ def test_lsoa_props_escape_every_field(hartlepool):
     assert props["code"].tolist() == hartlepool[schema.LSOA_CODE].head(2).tolist()
 
 
-def test_area_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
+def test_lsoa_layer_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
     n = len(hartlepool)
     vals = np.arange(n) % 3
     props = pm.lsoa_props(hartlepool, value=[HOSTILE if i == 0 else str(v) for i, v in enumerate(vals)])
@@ -54,9 +56,10 @@ def test_area_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
     first = hartlepool.iloc[0]
     points = pd.DataFrame({"row": [2, 3], "lon": [first["pwc_lon"]] * 2, "lat": [first["pwc_lat"]] * 2,
                            schema.LSOA_CODE: [first[schema.LSOA_CODE]] * 2, "venue": [HOSTILE, "Hall"]})
-    m = pm.area_map("2025", "lad", LAD, "none", True, props, vals, ["#a", "#b", "#c"],
-                    [("code", "LSOA"), ("name", "Name"), ("value", "Venues")], name="Venues", lgd=lgd,
-                    points=points, point_label="venue")
+    vd = view.view_data("2025", "lad", LAD)
+    rows = [("code", "LSOA"), ("name", "Name"), ("value", "Venues")]
+    m = lsoa_map(vd, props, vals, ["#a", "#b", "#c"], rows, name="Venues", legend=lgd, basemap="none",
+                 core20_on=True, points=points, point_label="venue")
     features, fills = lsoa_layer(m)
     assert len(features) == n == 57 and fills == ["#a", "#b", "#c"]
     assert [f["properties"]["c"] for f in features] == vals.tolist()
@@ -65,8 +68,8 @@ def test_area_map_with_points_escapes_labels_and_draws_outlines(hartlepool):
     assert "Core20 outline" in html and "Hartlepool boundary" in html
     assert "Uploaded" in legend_text(m)
     assert_only_escaped(html)
-    no_core20 = pm.area_map("2025", "lad", LAD, "none", False, props, vals, ["#a", "#b", "#c"],
-                            [("code", "LSOA")], name="Venues", lgd=lgd).get_root().render()
+    no_core20 = lsoa_map(vd, props, vals, ["#a", "#b", "#c"], [("code", "LSOA")], name="Venues",
+                         legend=lgd, basemap="none", core20_on=False).get_root().render()
     assert "Core20 outline" not in no_core20 and "L.circleMarker(" not in no_core20
 
 

@@ -12,8 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import plus, schema, sources, ui, uploads
-from geo_core20.maps import export, plus_maps
-from geo_core20.maps import view as mapview
+from geo_core20.maps import export, plus_maps, view
 from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
 from geo_core20.ui import plus_cache as pc
 from geo_core20.ui.page import PageContext
@@ -68,7 +67,7 @@ def indicators_section(ctx: PageContext) -> None:
     with st.expander(f"Table: {len(table):,} {plus.LEVEL_TEXT[ind.level]} rows"):
         st.dataframe(table.assign(value=[plus.format_value(ind, x) for x in table["value"]]),
                      hide_index=True, width="stretch", height=300)
-    notes = [*mapview.attribution_lines(v.vintage), *ind.attribution()]
+    notes = [*view.attribution_lines(v.vintage), *ind.attribution()]
     slug = f"plus_{ind.id}_{ctx.slug}"
     d1, d2 = st.columns(2)
     downloads.csv(d1, "Layer (CSV)", lambda: export.lsoa_csv(table, notes), f"{slug}.csv")
@@ -117,7 +116,7 @@ def hotspots_section(ctx: PageContext) -> None:
         h.metric("Hot spot LSOAs", f"{result.n_hot:,}")
         c.metric("Cold spot LSOAs", f"{result.n_cold:,}")
     st.info(result.method_note, icon=":material/functions:")
-    notes = [result.method_note, *mapview.attribution_lines(v.vintage),
+    notes = [result.method_note, *view.attribution_lines(v.vintage),
              *(plus.get(ref).attribution() if kind == "indicator" else [])]
     table = plus_panels.hotspot_table(ctx, result)
     downloads.csv(st, "Hot spot results (CSV)", lambda: export.lsoa_csv(table, notes),
@@ -176,7 +175,7 @@ def target_section(ctx: PageContext) -> None:
     ui.show_map(cached, key="plus_target_map", height=560)
     ui.share_link(page_params(ctx), st, "Link to this target (area, vintage and conditions; uploaded files "
                                         "are not in links)")
-    notes = [f"Target: {spec.describe()}", *mapview.attribution_lines(v.vintage),
+    notes = [f"Target: {spec.describe()}", *view.attribution_lines(v.vintage),
              *sources.attribution_lines(plus.DATASETS)]
     frame = plus.target_frame(ctx.area_atlas, result)
     table = pd.DataFrame(frame.drop(columns="geometry"))
@@ -217,7 +216,7 @@ def main() -> None:
     SECTION_VIEWS[section](ctx)
     ui.sync_url(ctx.view, page_params(ctx))
     st.divider()
-    st.caption("Sources: " + " ".join(dict.fromkeys([*mapview.attribution_lines(ctx.view.vintage),
+    st.caption("Sources: " + " ".join(dict.fromkeys([*view.attribution_lines(ctx.view.vintage),
                                                      *sources.attribution_lines(plus.DATASETS)])))
 
 

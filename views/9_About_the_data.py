@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import schema, sources, ui
-from geo_core20.maps import view as mapview
+from geo_core20.maps import view
 from geo_core20.ui import page
 
 ABOUT_DIR = page.ABOUT_DIR
@@ -111,7 +111,7 @@ def attribution_section() -> None:
     for vintage in schema.VINTAGES:
         with st.expander(f"{schema.IMD_LABEL[vintage]}: notices to reproduce with maps and tables",
                          expanded=vintage == schema.VINTAGES[0]):
-            for line in mapview.attribution_lines(vintage):
+            for line in view.attribution_lines(vintage):
                 st.markdown(f"- {line}")
     st.caption("Downloads from the explorer (CSV, GeoJSON, map HTML) carry these notices. Online basemap "
                "tiles, when switched on, are © their providers (OpenStreetMap contributors, CARTO).")

@@ -17,19 +17,16 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from geo_core20 import areas
-from geo_core20.exports.static_map import FONT, figure_bytes
+from geo_core20.exports.cartography import FONT
+from geo_core20.exports.formats import CHART_FORMATS, check_format, figure_bytes
 from geo_core20.maps import styles
 
 CHART_SIZE = (7.5, 4.2)  # inches: half a 16:9 slide at a readable font size
-CHART_FORMATS = ("png", "svg")
 _ENGLAND_TICK = styles.AREA_LINE
 
 
 def _check(fmt: str) -> str:
-    f = str(fmt).lower().lstrip(".")
-    if f not in CHART_FORMATS:
-        raise ValueError(f"unknown chart output type {fmt!r}; choose one of {', '.join(CHART_FORMATS)}")
-    return f
+    return check_format(fmt, CHART_FORMATS, "chart output type")
 
 
 def _figure(title: str) -> tuple[Figure, object]:

@@ -19,9 +19,9 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches, Pt
 
 from geo_core20 import clinical
-from geo_core20.exports import charts, static_map
+from geo_core20.exports import cartography, charts, formats
+from geo_core20.exports.print_maps import MapFigure
 from geo_core20.exports.profile import METHODS, AreaProfile, comparison_table, focus_chart
-from geo_core20.exports.static_map import MapFigure
 from geo_core20.maps import classify, styles
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)  # 16:9
@@ -100,7 +100,7 @@ def _legend(
     *,
     core20: bool,
     area_name: str,
-    points: Sequence[static_map.PointLayer],
+    points: Sequence[cartography.PointLayer],
 ) -> Emu:
     """The legend as shapes (swatches) and text boxes; returns the top of the free space below it."""
     title = legend.title + (
@@ -133,7 +133,7 @@ def _legend(
     for e in legend.entries:
         entry(e.label if e.count is None else f"{e.label} ({e.count:,})", swatch(e.colour))
     if core20:
-        entry(static_map.CORE20_LABEL, swatch("#ffffff", styles.CORE20_LINE, 1.5))
+        entry(cartography.CORE20_LABEL, swatch("#ffffff", styles.CORE20_LINE, 1.5))
     if area_name:
 
         def line(at: Emu) -> None:
@@ -166,7 +166,7 @@ def _two_per_line(items: Sequence[str]) -> list[str]:
 
 def _map_slide(prs: Presentation, m: MapFigure, area_name: str) -> None:
     slide = _title(prs, m.title, m.subtitle)
-    png = static_map.figure_bytes(m.figure, "png", dpi=_MAP_DPI)
+    png = formats.figure_bytes(m.figure, "png", dpi=_MAP_DPI)
     top = Inches(1.6)
     height = SLIDE_H - top - Inches(0.25)
     w_in, h_in = m.figure.get_size_inches()
@@ -210,7 +210,7 @@ def profile_deck(prof: AreaProfile) -> bytes:
     for shape in (first.shapes.title, first.placeholders[1]):
         shape.left, shape.width = Inches(0.8), SLIDE_W - Inches(1.6)
 
-    slide = _title(prs, f"{prof.area_name}: key figures", static_map.CORE20_DEFINITION)
+    slide = _title(prs, f"{prof.area_name}: key figures", cartography.CORE20_DEFINITION)
     _pairs_table(slide, prof.key_figures(), Inches(0.45), Inches(1.7), Inches(6.0))
     table = comparison_table(prof)
     keep = ["Area", "Population", "Core20 share", "Decile 1 LSOAs", "Coastal LSOAs"]

@@ -23,14 +23,14 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from geo_core20 import areas, atlas, clinical, plans, plus, schema
-from geo_core20.exports import charts, layer_maps, static_map
-from geo_core20.exports.static_map import ExportError, MapFigure
+from geo_core20 import areas, clinical, plans, plus, schema
+from geo_core20.exports import charts, formats, print_maps
+from geo_core20.exports.formats import ExportError
+from geo_core20.exports.print_maps import MapFigure
 from geo_core20.maps import view
+from geo_core20.maps.view import ViewData
 from geo_core20.safety import escape_html
 
-REPORT_FORMATS = ("html", "pdf", "pptx")
-"""Output types of the `report` command."""
 MAP_DPI_EMBED = 200  # maps inlined in the HTML and PDF: sharp when printed, a few hundred kB each
 
 METHODS = (
@@ -68,6 +68,10 @@ class AreaProfile:
     plan_name: str = ""
     plan_id: str = ""
     created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%d %B %Y"))
+    view: ViewData | None = field(default=None, repr=False)  # the record every map of the profile draws
+
+    def view_data(self) -> ViewData:
+        return self.view or print_maps.print_view(self.vintage, self.level, self.area_code, self.shade)
 
     @property
     def title(self) -> str:
@@ -81,24 +85,19 @@ class AreaProfile:
     def map_makers(self) -> list[Callable[[bool], MapFigure]]:
         """One function per map of the profile (argument: draw the legend on the image)."""
         out: list[Callable[[bool], MapFigure]] = [
-            lambda legend: static_map.explorer_map(
-                self.vintage, self.level, self.area_code, self.shade, with_legend=legend
-            )
+            lambda legend: print_maps.explorer_map(self.view_data(), with_legend=legend)
         ]
         if self.coastal.get("coastal_lsoas"):
             out.append(
-                lambda legend: layer_maps.coastal_map(
-                    self.vintage, self.level, self.area_code, with_legend=legend
-                )
+                lambda legend: print_maps.coastal_map(self.view_data(), with_legend=legend)
             )
         if self.focus:
             out.append(
-                lambda legend: layer_maps.focus_map(
-                    self.vintage, self.level, self.area_code, self.focus, with_legend=legend
-                )
+                lambda legend: print_maps.focus_map(self.view_data(), self.focus, with_legend=legend)
             )
         if self.plan is not None:
-            out.append(lambda legend: static_map.plan_map(self.plan, with_legend=legend, name=self.plan_name))
+            out.append(lambda legend: print_maps.plan_map(print_maps.plan_view(self.plan), self.plan,
+                                                          with_legend=legend, name=self.plan_name))
         return out
 
     def key_figures(self) -> list[tuple[str, str]]:
@@ -190,9 +189,8 @@ def build_profile(
 ) -> AreaProfile:
     """The profile of one view. ``focus``: a clinical focus id (None = none). ``plan``: "latest"
     (the newest saved plan of this view, if any), a plan id, a SavedPlan, a plan record, or None."""
-    static_map._check_view(vintage, level, area_code, shade)
-    code, name = static_map._area(vintage, level, area_code)
-    gdf = atlas.load_atlas(vintage)
+    vd = print_maps.print_view(vintage, level, area_code, shade)
+    code, name, gdf = vd.area_code, vd.area_name, vd.national
     coastal_all = plus.coastal_summary(gdf, level)
     comparison = pd.DataFrame([
         _scope_row(gdf, coastal_all if s.scope == "area" else plus.coastal_summary(gdf, s.level),
@@ -206,11 +204,12 @@ def build_profile(
         code,
         name,
         shade,
-        areas.area_summary(gdf, level, area_code),
+        dict(vd.summary),
         comparison,
         coastal,
         charts.profile_frame(gdf, level, area_code),
         view.attribution_lines(vintage),
+        view=vd,
     )
     if focus:
         try:
@@ -350,7 +349,7 @@ def profile_html(prof: AreaProfile) -> str:
     parts.append("<h2>Maps</h2>")
     for make in prof.map_makers():
         m = make(True)
-        png = static_map.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
+        png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
         parts.append(
             f'<figure><img alt="{e(m.title)}" src="{_data_uri(png, "image/png")}">'
             f"<figcaption>{e(m.title)}. {e(' '.join(m.notes))}</figcaption></figure>"
@@ -459,7 +458,7 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     for make in prof.map_makers():
         m = make(True)
         pdf.add_page()
-        png = static_map.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
+        png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
         pdf.image(io.BytesIO(png), x=10, y=10, w=pdf.w - 20)
     pdf.add_page()
     _pdf_heading(pdf, "Decile profile")
@@ -506,10 +505,3 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     for line in prof.attribution:
         pdf.multi_cell(0, 4.8, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     return bytes(pdf.output())
-
-
-def check_report_format(fmt: str) -> str:
-    f = str(fmt).lower().lstrip(".")
-    if f not in REPORT_FORMATS:
-        raise ExportError(f"unknown report type {fmt!r}; choose one of {', '.join(REPORT_FORMATS)}")
-    return f

@@ -10,26 +10,18 @@ from pathlib import Path
 
 from geo_core20 import schema
 from geo_core20.exports import deck
+from geo_core20.exports.formats import REPORT_FORMATS, check_format
 from geo_core20.exports.profile import (
     AreaProfile,
     build_profile,
-    check_report_format,
     profile_html,
     profile_pdf,
 )
 
-MIME = {
-    "html": "text/html",
-    "pdf": "application/pdf",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "png": "image/png",
-    "svg": "image/svg+xml",
-}
-
 
 def report_bytes(prof: AreaProfile, fmt: str) -> bytes:
     """The profile as html, pdf or pptx bytes."""
-    fmt = check_report_format(fmt)
+    fmt = check_format(fmt, REPORT_FORMATS, "report type")
     if fmt == "html":
         return profile_html(prof).encode("utf-8")
     if fmt == "pdf":
@@ -49,7 +41,7 @@ def write_report(
     plan: str | dict | None = "latest",
 ) -> Path:
     """Build the profile of a view and write it as ``fmt`` to ``out``."""
-    fmt = check_report_format(fmt)
+    fmt = check_format(fmt, REPORT_FORMATS, "report type")
     prof = build_profile(vintage, level, area_code, shade=shade, focus=focus, plan=plan)
     path = Path(out)
     path.write_bytes(report_bytes(prof, fmt))

@@ -1,8 +1,8 @@
 """Folium building blocks of every LSOA map: base map, canvas LSOA layer, outlines, controls.
 
 The explorer's views draw their LSOAs with the national canvas renderer (``maps.view``);
-the PLUS and outreach maps with ``ClassedLsoaLayer`` (``plus_maps.polygon_map``,
-``outreach.lsoa_map``). Every map is fitted once, scrolls with the page until clicked, and
+the PLUS, upload and outreach maps with ``ClassedLsoaLayer`` through the one LSOA layer
+renderer (``maps.lsoa_layer.lsoa_map``). Every map is fitted once, scrolls with the page until clicked, and
 keeps its legend for the page to show beside it (``legend_of``). Every text that reaches
 HTML is escaped with ``safety.escape_html``.
 """

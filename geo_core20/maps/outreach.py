@@ -11,19 +11,18 @@ from collections.abc import Sequence
 
 import folium
 import folium.plugins
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_core20 import access, areas, atlas, schema
-from geo_core20.maps import choropleth, styles
-from geo_core20.maps import view as mapview
+from geo_core20 import access, schema
+from geo_core20.maps import choropleth, lsoa_layer, styles, view
 from geo_core20.maps.view import area_title  # noqa: F401 - re-exported for the outreach page
 from geo_core20.safety import escape_html
 
 COVERED, UNCOVERED, NOT_TARGET = "#2c7bb6", "#f46d43", "#e3e3e3"
 BAND_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
 CHOSEN_COLOUR, FIXED_COLOUR, SITE_COLOUR = "#005eb8", "#425563", "#7a7a7a"
+FILL_OPACITY = 0.75
 SITE_CLUSTER_MIN = 150  # cluster existing sites beyond this many
 SITE_CLASS = "op-site"  # CSS class of the numbered chosen-site markers (browser tests count them)
 # small grey cluster bubbles: existing sites are context, the chosen sites must stand out
@@ -33,13 +32,6 @@ CLUSTER_ICON = """function (cluster) {
     + s + 'px;height:' + s + 'px;line-height:' + s + 'px;text-align:center;font:11px system-ui,sans-serif;'
     + 'border:1px solid #fff">' + n + '</div>', className: 'op-cluster', iconSize: L.point(s, s)});
 }"""
-
-
-def area_frame(vintage: str, level: str, area: str | None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """The area's atlas rows (full geometry) and their display geometry."""
-    gdf = atlas.load_atlas(vintage)
-    rows = areas.mask(gdf, level, area).to_numpy()
-    return gdf[rows], atlas.load_display_geometry(vintage).values[rows]
 
 
 def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
@@ -62,29 +54,6 @@ def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
     group.add_to(m)
 
 
-def lsoa_map(vintage: str, level: str, area: str | None, props: pd.DataFrame, classes: np.ndarray,
-             colours: Sequence[str], rows: Sequence[tuple[str, str]], *, name: str, area_name: str,
-             basemap: str, core20_on: bool) -> folium.Map:
-    """The area's LSOAs filled by class (canvas layer), Core20 outline and area boundary; no legend."""
-    sub, geoms = area_frame(vintage, level, area)
-    bounds = choropleth.total_bounds(geoms)
-    m = choropleth.base_map(bounds, basemap, mapview.map_attribution(vintage))
-    data_props = props.copy()
-    data_props["c"] = np.asarray(classes, dtype=int)
-    data = choropleth.feature_collection(geoms, data_props, decimals=5 if len(geoms) <= 2_500 else 4)
-    choropleth.ClassedLsoaLayer(data, list(colours), rows, name=name, bounds=bounds, edge_weight=0.3,
-                                fill_opacity=0.75).add_to(m)
-    if core20_on:
-        # dissolve the full-detail geometry: dissolving display geometry leaves slivers
-        choropleth.add_core20_outline(m, choropleth.core20_outline(sub, sub.geometry.values))
-    if level != "england":
-        boundary = mapview.level_outlines(vintage, level).get(area)
-        if boundary is not None:
-            choropleth.add_outline(m, boundary, name=f"{area_name} boundary", colour=styles.AREA_LINE,
-                                   weight=3, decimals=4)
-    return m
-
-
 def radius_text(siting: dict) -> str:
     unit = siting.get("unit", "m")
     return f"{siting['radius'] / 1000:g} km" if unit == "m" else f"{siting['radius']:g} {unit}"
@@ -97,7 +66,8 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
     ``data`` is a plan's JSON (``PlanResult.to_dict()``); ``existing_sites`` (site_code,
     site_name, site_type, postcode, lon, lat), when given, are drawn as grey context dots.
     """
-    sub, _ = area_frame(vintage, level, area)
+    vd = view.view_data(vintage, level, area)
+    sub = vd.frame
     s = data["siting"]
     assign = pd.DataFrame(s["assignment"])
     unit = s.get("unit", "m")
@@ -121,6 +91,7 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
     show_existing = existing_sites is not None
     area_name = data.get("area_name", "") if level != "england" else ""
     notes = ("Numbered blue markers: chosen sites, with their reach circles. F: sites already open.",
+             lsoa_layer.FLAG_NOTE.format(what="target LSOA"),
              "Grey dots: existing sites of the chosen types." if show_existing else "")
     legend = styles.Legend(
         "Reach of the chosen sites",
@@ -128,10 +99,11 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
          styles.LegendEntry(UNCOVERED, f"Target LSOA beyond {reach}", counts[1]),
          styles.LegendEntry(NOT_TARGET, "Not in the target", counts[2])),
         tuple(n for n in notes if n), core20_on, area_name)
-    m = lsoa_map(vintage, level, area, props, klass, [COVERED, UNCOVERED, NOT_TARGET],
-                 [("code", "LSOA"), ("name", "Name"), ("status", "Status"), ("pop", "Population"),
-                  ("dist", "Nearest chosen site")], name="Target LSOAs", area_name=area_name,
-                 basemap=basemap, core20_on=core20_on)
+    m = lsoa_layer.lsoa_map(vd, props, klass, [COVERED, UNCOVERED, NOT_TARGET],
+                            [("code", "LSOA"), ("name", "Name"), ("status", "Status"), ("pop", "Population"),
+                             ("dist", "Nearest chosen site")], name="Target LSOAs", legend=legend,
+                            basemap=basemap, core20_on=core20_on, fill_opacity=FILL_OPACITY,
+                            flagged=in_target, finish=False)
     if show_existing:
         site_layer(m, existing_sites, "Existing sites of the chosen types")
     group = folium.FeatureGroup(name="Chosen sites", show=True)
@@ -161,7 +133,8 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
 def access_map(res: access.AccessResult, vintage: str, level: str, area: str | None,
                types: Sequence[str], sites: pd.DataFrame, *, basemap: str, core20_on: bool) -> folium.Map:
     """Target LSOAs banded by straight-line distance to the nearest site; ``sites`` drawn as dots."""
-    sub, _ = area_frame(vintage, level, area)
+    vd = view.view_data(vintage, level, area)
+    sub = vd.frame
     target = res.weights.to_numpy() > 0
     cost = res.nearest["cost"].to_numpy()
     band = np.searchsorted(np.asarray(access.DEFAULT_BAND_EDGES_M), cost, side="left")
@@ -177,14 +150,15 @@ def access_map(res: access.AccessResult, vintage: str, level: str, area: str | N
     counts = [int((klass == i).sum()) for i in range(len(BAND_COLOURS) + 1)]
     entries = tuple(styles.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)
                     for c, lab, n in zip(BAND_COLOURS, labels, counts[:-1], strict=True))
-    area_name = area_title(vintage, level, area) if level != "england" else ""
+    area_name = vd.area_name if level != "england" else ""
     legend = styles.Legend("Straight-line distance to the nearest site",
                            (*entries, styles.LegendEntry(NOT_TARGET, "Not in the target", counts[-1])),
                            (f"Types: {', '.join(schema.SITE_TYPES[t] for t in types)}.",
                             "From each LSOA's population-weighted centre."), core20_on, area_name)
-    m = lsoa_map(vintage, level, area, props, klass, [*BAND_COLOURS, NOT_TARGET],
-                 [("code", "LSOA"), ("name", "Name"), ("target", "In target"), ("site", "Nearest site"),
-                  ("dist", "Distance")], name="Distance to the nearest site", area_name=area_name,
-                 basemap=basemap, core20_on=core20_on)
+    m = lsoa_layer.lsoa_map(vd, props, klass, [*BAND_COLOURS, NOT_TARGET],
+                            [("code", "LSOA"), ("name", "Name"), ("target", "In target"),
+                             ("site", "Nearest site"), ("dist", "Distance")],
+                            name="Distance to the nearest site", legend=legend, basemap=basemap,
+                            core20_on=core20_on, fill_opacity=FILL_OPACITY, finish=False)
     site_layer(m, sites, "Sites")
     return choropleth.finish_map(m, legend)

@@ -12,6 +12,14 @@ browser. Small extents (ICB, sub-ICB location, local authority) get the ICB look
 (``small_look``): LSOA edges at every zoom. The national layer draws the Core20 outline
 itself; the area boundary, context outlines and controls are added here. Colours and
 classes come from ``maps.styles``.
+
+What a view shows is assembled once, by :func:`view_data`, into a frozen :class:`ViewData`
+record (area code and name, LSOA frame, classes and legend, boundary, surrounding areas,
+summary figures); the interactive map here and every print map (``exports.print_maps``)
+draw from that record and never go back to the atlas for it.
+
+    vd = view.view_data("2025", "icb", "E54000008", "imd_decile")
+    vd.frame, vd.legend, vd.boundary, vd.context_within(view.CONTEXT_PAD), vd.summary
 """
 
 from __future__ import annotations
@@ -28,13 +36,16 @@ import pandas as pd
 import shapely
 
 from geo_core20 import areas, atlas, schema, sources
-from geo_core20.maps import choropleth, national, styles
+from geo_core20.maps import choropleth, classify, national, styles
 
 LARGE_LEVELS = frozenset({"england", "region", "nhs_region"})
 # Context outlines drawn around a view when there is no basemap: same level, except England
 CONTEXT_LEVEL = {"england": "region", "region": "region", "nhs_region": "nhs_region", "icb": "icb",
                  "sub_icb": "sub_icb", "lad": "lad"}
 OUTLINE_SIMPLIFY = 2e-4  # degrees, as atlas.DISPLAY_TOLERANCE
+CONTEXT_PAD = 0.35  # the interactive map's surrounding areas: within 35% of the view's size each side
+PRINT_CONTEXT_PAD = 0.6  # a print map's (a page has room for more around the area)
+MAX_CONTEXT_PAD = max(CONTEXT_PAD, PRINT_CONTEXT_PAD)  # what a ViewData record holds
 
 
 @dataclass
@@ -52,6 +63,7 @@ class ViewMap:
     legend: styles.Legend
     build_seconds: float
     details: dict = field(default_factory=dict)
+    data: ViewData | None = None  # the record the map was drawn from
 
 
 def vintage_label(vintage: str) -> str:
@@ -78,10 +90,13 @@ def map_attribution(vintage: str) -> list[str]:
 
 
 def view_frame(vintage: str, level: str, area_code: str | None) -> gpd.GeoDataFrame:
-    """The atlas rows of a view with the (lighter) display geometry."""
-    gdf = atlas.load_atlas(vintage)
+    """The atlas rows of a view with the (lighter) display geometry (a fresh copy)."""
+    return _frame(atlas.load_atlas(vintage), atlas.load_display_geometry(vintage), level, area_code)
+
+
+def _frame(gdf: gpd.GeoDataFrame, display: gpd.GeoSeries, level: str,
+           area_code: str | None) -> gpd.GeoDataFrame:
     rows = areas.mask(gdf, level, area_code).to_numpy()
-    display = atlas.load_display_geometry(vintage)
     frame = pd.DataFrame(gdf.loc[rows, [c for c in gdf.columns if c != "geometry"]])
     return gpd.GeoDataFrame(frame, geometry=display.values[rows], crs=schema.CRS_WGS84)
 
@@ -104,21 +119,96 @@ def level_outlines(vintage: str, level: str) -> gpd.GeoSeries:
     return gpd.GeoSeries(simple, index=list(out), crs=schema.CRS_WGS84)
 
 
-def _context(vintage: str, level: str, area_code: str | None, bounds: tuple[float, ...],
-             tolerance: float) -> shapely.Geometry | None:
-    """Outlines of the areas around a view, as lines (context when no basemap is drawn)."""
-    ctx_level = CONTEXT_LEVEL[level]
-    outlines = level_outlines(vintage, ctx_level)
-    minx, miny, maxx, maxy = bounds
-    pad_x, pad_y = (maxx - minx) * 0.35, (maxy - miny) * 0.35
-    box = shapely.box(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y)
-    near = outlines[outlines.intersects(box)]
-    if level != "england" and area_code in near.index:
-        near = near.drop(index=area_code)
+def _clipped_context(vd: ViewData, pad: float, tolerance: float) -> shapely.Geometry | None:
+    """The record's surrounding areas within ``pad`` as lines clipped to that box (the interactive
+    map's context when no basemap is drawn)."""
+    near = vd.context_within(pad)
     if near.empty:
         return None
     lines = shapely.boundary(shapely.simplify(near.values, tolerance))
-    return shapely.intersection(shapely.union_all(lines), box)
+    return shapely.intersection(shapely.union_all(lines), _padded_box(vd.bounds, pad))
+
+
+def _padded_box(bounds: tuple[float, ...], pad: float) -> shapely.Geometry:
+    minx, miny, maxx, maxy = bounds
+    pad_x, pad_y = (maxx - minx) * pad, (maxy - miny) * pad
+    return shapely.box(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y)
+
+
+@dataclass(frozen=True, eq=False)
+class ViewData:
+    """Everything a map of one view (vintage, level, area, shading, Core20 outline) shows, built
+    once by :func:`view_data` and read by every renderer (interactive and print).
+
+    Treat ``frame`` and ``national`` as read-only: records are cached and shared.
+    """
+
+    vintage: str
+    level: str
+    area_code: str  # schema.ENGLAND_CODE for England
+    area_name: str
+    shade: str
+    core20_outline: bool
+    frame: gpd.GeoDataFrame  # the view's atlas rows, display geometry (EPSG:4326)
+    classes: classify.Classes
+    legend: classify.Legend  # counts of this view; "No data" only when a value is missing
+    boundary: shapely.Geometry | None  # the area's outline (None for England)
+    context: gpd.GeoSeries  # areas around the view within MAX_CONTEXT_PAD (the area itself left out)
+    bounds: tuple[float, float, float, float]
+    summary: dict  # areas.area_summary of the view
+    national: gpd.GeoDataFrame = field(repr=False)  # the atlas the record was built from
+
+    @property
+    def large(self) -> bool:
+        return self.level in LARGE_LEVELS
+
+    @property
+    def code_or_none(self) -> str | None:
+        """The area code, None for England (as the atlas lookups take it)."""
+        return None if self.level == "england" else self.area_code
+
+    @property
+    def core20_mask(self) -> np.ndarray:
+        return self.frame[schema.CORE20].to_numpy(dtype=bool)
+
+    def context_within(self, pad: float) -> gpd.GeoSeries:
+        """Surrounding areas touching the view's bounds grown by ``pad`` (a share of its width and
+        height on each side): the interactive map uses CONTEXT_PAD, print maps PRINT_CONTEXT_PAD."""
+        if pad > MAX_CONTEXT_PAD:
+            raise ValueError(f"context padding {pad} is beyond the record's {MAX_CONTEXT_PAD}")
+        if pad == MAX_CONTEXT_PAD:
+            return self.context
+        return self.context[self.context.intersects(_padded_box(self.bounds, pad))]
+
+
+def view_data(vintage: str, level: str, area_code: str | None = None, shade: str = schema.IMD_DECILE,
+              core20_outline: bool = True) -> ViewData:
+    """The record of one view (cached per process: one assembly per view for every map of it).
+
+    Raises ValueError (``areas.AreaError`` for an unknown area) for a bad level, area or shading.
+    """
+    styles.check_shade(shade)
+    areas.check_level(level)
+    return _view_data(vintage, level, None if level == "england" else area_code, shade, bool(core20_outline))
+
+
+@lru_cache(maxsize=16)
+def _view_data(vintage: str, level: str, area_code: str | None, shade: str, core20_outline: bool) -> ViewData:
+    gdf = atlas.load_atlas(vintage)
+    code = schema.ENGLAND_CODE if level == "england" else str(area_code)
+    name = "England" if level == "england" else areas.area_name(gdf, level, area_code)
+    frame = _frame(gdf, atlas.load_display_geometry(vintage), level, area_code)
+    classes = styles.classes_for(shade, gdf, vintage_label(vintage))
+    boundary = None if level == "england" else level_outlines(vintage, level).get(code)
+    legend = classes.legend(frame[shade], core20_outline=core20_outline,
+                            area_name=name if boundary is not None else "", no_data=True)
+    bounds = tuple(choropleth.total_bounds(frame.geometry))
+    outlines = level_outlines(vintage, CONTEXT_LEVEL[level])
+    context = outlines[outlines.intersects(_padded_box(bounds, MAX_CONTEXT_PAD))]
+    context = context.drop(index=code, errors="ignore")
+    summary = areas.area_summary(gdf, level, area_code)
+    return ViewData(vintage, level, code, name, shade, core20_outline, frame, classes, legend, boundary,
+                    context, bounds, summary, gdf)
 
 
 def small_look(look: national.Look = national.LOOK) -> national.Look:
@@ -134,40 +224,35 @@ def build_view_map(vintage: str, level: str, area_code: str | None = None, shade
     """The map of one view; ``standalone`` embeds everything the map needs in its HTML (for a
     downloaded file). The legend is returned in ``ViewMap.legend``, not drawn on the map."""
     t0 = time.perf_counter()
-    styles.check_shade(shade)
-    areas.check_level(level)
-    gdf = atlas.load_atlas(vintage)
-    code = schema.ENGLAND_CODE if level == "england" else area_code
-    name = "England" if level == "england" else areas.area_name(gdf, level, area_code)
-    view = view_frame(vintage, level, area_code)
-    classes = styles.classes_for(shade, gdf, vintage_label(vintage))
-    bounds = choropleth.total_bounds(view.geometry)
-    large = level in LARGE_LEVELS
-    tolerance = 0.002 if large else 0.0003
+    vd = view_data(vintage, level, area_code, shade, core20_outline)
+    m = render_view_map(vd, basemap=basemap, standalone=standalone)
+    return ViewMap(map=m, renderer="national", vintage=vintage, level=level, area_code=vd.area_code,
+                   area_name=vd.area_name, shade=shade, n_lsoas=len(vd.frame), legend=vd.legend,
+                   build_seconds=time.perf_counter() - t0, data=vd)
 
-    m = choropleth.base_map(bounds, basemap, map_attribution(vintage), prefer_canvas=False)
-    context = _context(vintage, level, area_code, bounds, tolerance) if basemap == "none" or large else None
+
+def render_view_map(vd: ViewData, *, basemap: str = "none", standalone: bool = False,
+                    context_pad: float = CONTEXT_PAD) -> folium.Map:
+    """The interactive map of a view record: the national canvas layer, surrounding areas within
+    ``context_pad`` (when no basemap is drawn, or always for large extents) and the area boundary."""
+    large = vd.large
+    tolerance = 0.002 if large else 0.0003
+    m = choropleth.base_map(vd.bounds, basemap, map_attribution(vd.vintage), prefer_canvas=False)
+    context = _clipped_context(vd, context_pad, tolerance) if basemap == "none" or large else None
     if context is not None:
-        choropleth.add_outline(m, context, name="Surrounding areas" if level != "england" else "Regions",
+        choropleth.add_outline(m, context, name="Surrounding areas" if vd.level != "england" else "Regions",
                                colour=styles.CONTEXT_LINE, weight=1.0 if large else 1.2, dash="4 3",
                                decimals=4)
-    codes = None if level == "england" else view[schema.LSOA_CODE].tolist()
+    codes = None if vd.level == "england" else vd.frame[schema.LSOA_CODE].tolist()
     # the national layer outlines Core20 itself (edges or areas by zoom)
-    national.add_national_layer(m, gdf, vintage, shade, core20_outline, codes, inline_geometry=standalone,
-                                look=national.LOOK if large else small_look())
-    boundary = None
-    if level != "england":
-        boundary = level_outlines(vintage, level).get(code)
-        if boundary is not None:
-            if large:
-                boundary = shapely.simplify(boundary, tolerance / 2)
-            choropleth.add_outline(m, boundary, name=f"{name} boundary", colour=styles.AREA_LINE, weight=3,
-                                   decimals=4 if large else 5)
-    legend = classes.legend(view[shade], core20_outline=core20_outline,
-                            area_name=name if boundary is not None else "")
-    choropleth.finish_map(m, legend)
-    return ViewMap(map=m, renderer="national", vintage=vintage, level=level, area_code=code, area_name=name,
-                   shade=shade, n_lsoas=len(view), legend=legend, build_seconds=time.perf_counter() - t0)
+    national.add_national_layer(m, vd.national, vd.vintage, vd.shade, vd.core20_outline, codes,
+                                inline_geometry=standalone, look=national.LOOK if large else small_look())
+    if vd.boundary is not None:
+        boundary = shapely.simplify(vd.boundary, tolerance / 2) if large else vd.boundary
+        choropleth.add_outline(m, boundary, name=f"{vd.area_name} boundary", colour=styles.AREA_LINE,
+                               weight=3, decimals=4 if large else 5)
+    choropleth.finish_map(m, vd.legend)
+    return m
 
 
 def lsoa_table(vintage: str, level: str, area_code: str | None) -> pd.DataFrame:

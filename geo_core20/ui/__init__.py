@@ -35,7 +35,7 @@ from geo_core20.ui.cache import (
     view_map_cached,
     warm_caches,
 )
-from geo_core20.ui.mapview import show_map
+from geo_core20.ui.map_display import show_map
 from geo_core20.ui.state import View, parse_view, share_url, view_params
 from geo_core20.ui.widgets import (
     area_picker,

@@ -30,11 +30,11 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import access, areas, atlas, clinical, plus, schema, siting
-from geo_core20.exports import charts, layer_maps, report, static_map
+from geo_core20.exports import charts, formats, print_maps, report
 from geo_core20.exports import profile as area_profile
 from geo_core20.lsoa_filter import UNFILTERED, TableFilter
 from geo_core20.maps import assets, export, styles, upload_maps, view
-from geo_core20.ui import mapview
+from geo_core20.ui import map_display
 
 # --- core loaders (memoised by the core: called as they are) -----------------------------------------
 
@@ -106,7 +106,7 @@ def comparison_cached(vintage: str, level: str, area_code: str | None) -> pd.Dat
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=48)
 def view_map_cached(vintage: str, level: str, area_code: str | None, shade: str, core20_outline: bool,
-                    basemap: str) -> mapview.CachedMap:
+                    basemap: str) -> map_display.CachedMap:
     """The built and rendered map of a view, shared by all sessions; show it with ``ui.show_map``.
 
     Do not render ``.vm.map`` again (streamlit-folium's rendering renames its elements);
@@ -114,7 +114,7 @@ def view_map_cached(vintage: str, level: str, area_code: str | None, shade: str,
     """
     load_atlas_cached(vintage)  # make sure the atlas load shows its own spinner first
     vm = view.build_view_map(vintage, level, area_code, shade, core20_outline=core20_outline, basemap=basemap)
-    return mapview.prepare(vm)
+    return map_display.prepare(vm)
 
 
 @st.cache_data(show_spinner=False)
@@ -159,12 +159,12 @@ def focus_compare_cached(vintage: str, level: str, area: str | None, focus: str)
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
 def focus_layer_map_cached(vintage: str, level: str, area: str | None, focus: str, layer: str, basemap: str,
-                           core20_on: bool) -> mapview.CachedMap:
+                           core20_on: bool) -> map_display.CachedMap:
     national = clinical.focus_layer(load_atlas_cached(vintage), focus, layer)
     sub = area_atlas_cached(vintage, level, area)
     title = f"{national.label} ({national.unit})"
     values = national.values.loc[sub.index]
-    return mapview.prepare(upload_maps.upload_map(
+    return map_display.prepare(upload_maps.upload_map(
         vintage, level, area, values, title, basemap=basemap, core20_on=core20_on, national=national.values,
         note="Classes are quintiles of all LSOAs in England, so a colour means the same everywhere."))
 
@@ -197,8 +197,8 @@ def access_cached(vintage: str, level: str, area: str | None, types: tuple[str, 
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=32)
 def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core20: bool, fmt: str) -> bytes:
-    fig = static_map.explorer_map(vintage, level, area, shade, core20_outline=core20)
-    return static_map.figure_bytes(fig.figure, fmt)
+    fig = print_maps.explorer_map(print_maps.print_view(vintage, level, area, shade, core20))
+    return formats.figure_bytes(fig.figure, fmt)
 
 
 @st.cache_data(show_spinner="Writing the report…", max_entries=16)
@@ -216,23 +216,26 @@ def decile_chart_bytes(vintage: str, level: str, area: str | None, area_name: st
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def plan_map_bytes(plan: dict, fmt: str) -> bytes:
-    return static_map.figure_bytes(static_map.plan_map(plan).figure, fmt)
+    return formats.figure_bytes(print_maps.plan_map(print_maps.plan_view(plan), plan).figure, fmt)
 
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, fmt: str) -> bytes:
     spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
-    return static_map.figure_bytes(layer_maps.target_map(vintage, level, area, spec).figure, fmt)
+    vd = print_maps.print_view(vintage, level, area)
+    return formats.figure_bytes(print_maps.target_map(vd, spec).figure, fmt)
 
 
 @st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
 def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
-    return static_map.figure_bytes(layer_maps.focus_map(vintage, level, area, focus_id, layer).figure, fmt)
+    vd = print_maps.print_view(vintage, level, area)
+    return formats.figure_bytes(print_maps.focus_map(vd, focus_id, layer).figure, fmt)
 
 
 # --- a session's own maps ---------------------------------------------------------------------------------
 
-def session_map(slot: str, key: object, build: Callable[[], view.ViewMap | folium.Map]) -> mapview.CachedMap:
+def session_map(slot: str, key: object,
+                build: Callable[[], view.ViewMap | folium.Map]) -> map_display.CachedMap:
     """A map of this session's own data (uploads, a plan), built and rendered only when ``key`` changes.
 
     Kept in this session's state (one map per ``slot``), never shared: maps that are the same for
@@ -242,7 +245,7 @@ def session_map(slot: str, key: object, build: Callable[[], view.ViewMap | foliu
     if held is not None and held[0] == key:
         return held[1]
     with st.spinner("Drawing the map…"):
-        cached = mapview.prepare(build())
+        cached = map_display.prepare(build())
     st.session_state[f"_gc20_map_{slot}"] = (key, cached)
     return cached
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20.exports import charts, report
+from geo_core20.exports import charts, formats
 from geo_core20.ui import cache
 
 
 def _button(container, label: str, data, file_name: str, fmt: str, key: str) -> None:
-    container.download_button(label, data, file_name=file_name, mime=report.MIME[fmt], on_click="ignore",
+    container.download_button(label, data, file_name=file_name, mime=formats.MIME[fmt], on_click="ignore",
                               key=key, icon=":material/download:")
 
 

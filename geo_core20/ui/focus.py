@@ -9,10 +9,8 @@ import streamlit as st
 
 from geo_core20 import clinical
 from geo_core20.exports import charts
-from geo_core20.maps import export
-from geo_core20.maps import view as mapview
-from geo_core20.ui import cache, downloads, exports_panel, keep
-from geo_core20.ui import mapview as mapview_ui
+from geo_core20.maps import export, view
+from geo_core20.ui import cache, downloads, exports_panel, keep, map_display
 from geo_core20.ui.text import escape_markdown
 
 if TYPE_CHECKING:
@@ -98,11 +96,11 @@ def panel(ctx: PageContext) -> None:
     layer = keep.widget(st.selectbox, "Map", list(layers), key=K_LAYER, default=list(layers)[0],
                         valid=list(layers), format_func=layers.get)
     cached = cache.focus_layer_map_cached(v.vintage, v.level, v.area, focus, layer, v.basemap, ctx.core20_on)
-    mapview_ui.show_map(cached, key="focus_map", height=560)
+    map_display.show_map(cached, key="focus_map", height=560)
     if focus == "hypertension":
         st.info(HYPERTENSION_NOTE, icon=":material/monitor_heart:")
     st.warning(f"{f.not_in_data} {f.local_upload}", icon=":material/visibility_off:")
-    notes = [f"{f.label}: {f.target_label}", clinical.focus.LAYER_NOTE, *mapview.attribution_lines(v.vintage),
+    notes = [f"{f.label}: {f.target_label}", clinical.focus.LAYER_NOTE, *view.attribution_lines(v.vintage),
              *clinical.attribution(focus)]
     downloads.csv(st, "Focus figures (CSV)", lambda: export.lsoa_csv(table, notes),
                   f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")

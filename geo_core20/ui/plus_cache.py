@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo_core20 import hotspots, plus
 from geo_core20.maps import plus_maps
-from geo_core20.ui import cache, mapview
+from geo_core20.ui import cache, map_display
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -42,25 +42,25 @@ def values_hotspots(vintage: str, level: str, area: str | None, values: pd.Serie
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=24)
 def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str, basemap: str,
-                  core20_on: bool) -> tuple[mapview.CachedMap, pd.DataFrame]:
+                  core20_on: bool) -> tuple[map_display.CachedMap, pd.DataFrame]:
     """The map of one indicator at its own level, and the table behind it."""
     m, table = plus_maps.indicator_map(vintage, level, area, indicator_id, basemap, core20_on,
                                        national_values(vintage, indicator_id))
-    return mapview.prepare(m), table
+    return map_display.prepare(m), table
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=16)
 def hotspot_map(vintage: str, level: str, area: str | None, indicator_id: str, permutations: int,
-                basemap: str, core20_on: bool) -> mapview.CachedMap:
+                basemap: str, core20_on: bool) -> map_display.CachedMap:
     result = hotspots_cached(vintage, level, area, indicator_id, permutations)
-    return mapview.prepare(plus_maps.hotspot_map(vintage, level, area, result, plus.get(indicator_id).label,
-                                                 basemap, core20_on))
+    label = plus.get(indicator_id).label
+    return map_display.prepare(plus_maps.hotspot_map(vintage, level, area, result, label, basemap, core20_on))
 
 
 @st.cache_resource(show_spinner="Evaluating the target…", max_entries=16)
 def target(vintage: str, level: str, area: str | None, tokens: tuple, basemap: str,
-           core20_on: bool) -> tuple[plus.TargetResult, mapview.CachedMap]:
+           core20_on: bool) -> tuple[plus.TargetResult, map_display.CachedMap]:
     """Target and its map for a spec without uploaded layers (the same for every session)."""
     spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
     result = plus.evaluate(spec, cache.area_atlas_cached(vintage, level, area))
-    return result, mapview.prepare(plus_maps.target_map(vintage, level, area, result, basemap, core20_on))
+    return result, map_display.prepare(plus_maps.target_map(vintage, level, area, result, basemap, core20_on))

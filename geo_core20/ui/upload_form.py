@@ -13,7 +13,7 @@ import streamlit as st
 from geo_core20 import schema, uploads
 from geo_core20.maps import export, upload_maps
 from geo_core20.ui import cache, downloads, keep
-from geo_core20.ui.mapview import show_map
+from geo_core20.ui.map_display import show_map
 from geo_core20.ui.text import escape_markdown
 
 K_LAYERS = "plus_layers"  # layer name -> uploads.LsoaTableResult | uploads.PointsResult

@@ -23,8 +23,8 @@ import pytest
 from PIL import Image
 from shapely.ops import polylabel
 
-from geo_core20 import areas, atlas, clinical, plans, plus, schema, siting
-from geo_core20.maps import assets, plus_maps
+from geo_core20 import areas, atlas, clinical, hotspots, plans, plus, schema, siting
+from geo_core20.maps import assets, lsoa_layer, plus_maps
 
 pytestmark = pytest.mark.browser
 
@@ -126,6 +126,7 @@ FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
            "test_presentation_mode_from_a_share_link": "presentation",
            "test_presentation_mode_exit_button_brings_the_controls_back": "presentation",
            "test_cornwall_map_controls_leave_the_isles_of_scilly_visible": "plus",
+           "test_flagged_lsoas_marked_at_icb_zoom_in_cornwall": "plus",
            "test_plus_upload_points_and_share_target": "plus",
            "test_explorer_downloads_open": "explorer_downloads",
            "test_hostile_names_never_run": "injection"}
@@ -330,6 +331,58 @@ def test_plus_target_small_lsoas_visible_in_cornwall(session, atlas2025):
         seen[row[schema.LSOA_CODE]] = near[4]
         assert any(sum(abs(a - b) for a, b in zip(px, rgb, strict=True)) < 90 for px in near), (
             f"target LSOA {row[schema.LSOA_CODE]} not drawn in the target colour at zoom {size[2]}: {near}")
+    session.check()
+
+
+def flag_at_centres(frame, rows: pd.DataFrame) -> dict[str, str]:
+    """For each LSOA of ``rows``: the class of the element drawn on top at its population-weighted
+    centre in the map (elementFromPoint, so it is what the eye sees there), '' if it is off the map."""
+    out = {}
+    for _, row in rows.iterrows():
+        out[row[schema.LSOA_CODE]] = frame.evaluate(
+            """([lat, lon]) => {
+                const r = window.map.getContainer().getBoundingClientRect();
+                const p = window.map.latLngToContainerPoint([lat, lon]);
+                if (p.x < 0 || p.y < 0 || p.x >= r.width || p.y >= r.height) return '';
+                const e = document.elementFromPoint(r.left + p.x, r.top + p.y);
+                return e ? (e.getAttribute('class') || e.tagName) : 'nothing';
+            }""", [row[schema.PWC_LAT], row[schema.PWC_LON]])
+    return out
+
+
+def test_flagged_lsoas_marked_at_icb_zoom_in_cornwall(session, atlas2025):
+    """At ICB zoom an urban LSOA is a pixel or two: each hot or cold spot and each target LSOA has
+    a marker on top at its centre (issue 17: 1 hot and 7 cold spots could not be seen)."""
+    page = session.page
+    area = atlas2025[atlas2025["icb_code"] == CORNWALL]
+    ind = plus.get("ethnic_asian")
+    result = hotspots.gi_star(area, plus.values(area, ind.id).astype(float), permutations=999)
+    spots = area[result.frame["hotspot"].isin([*hotspots.HOT.values(), *hotspots.COLD.values()]).to_numpy()]
+    assert len(spots) == result.n_hot + result.n_cold == 8
+    q = "&".join(f"{k}={v}" for k, v in CORNWALL_TARGET.items())
+    session.goto(f"/PLUS_layers?vintage=2025&level=icb&area={CORNWALL}&{q}")
+    page.get_by_role("heading", name=re.compile("Cornwall")).wait_for(timeout=WAIT)
+    section(page, "Hot spots")
+    page.locator(".st-key-plus_hot_indicator").wait_for(timeout=WAIT)
+    before = map_frame(page)
+    select(page, "plus_hot_indicator", f"{ind.group}: {ind.label}" + (f" ({ind.unit})" if ind.unit else ""))
+    legend(page, f"Gi* hot and cold spots: {ind.label}")
+    wait_metric(page, "Hot spot LSOAs", f"{result.n_hot:,}")
+    frame = map_frame(page, after=before)
+    settle(page, 1200)
+    session.snap("07-cornwall-hotspot-markers", page.locator(IFRAME).last)
+    seen = flag_at_centres(frame, spots)
+    missing = {c: k for c, k in seen.items() if lsoa_layer.FLAG_CLASS not in k}
+    assert not missing, f"hot/cold spots with no marker on top at their centre: {missing}"
+
+    section(page, "Target")
+    wait_metric(page, "LSOAs in target", "4")
+    frame = map_frame(page, after=frame)
+    settle(page, 1200)
+    targets = area[plus.evaluate(plus.TargetSpec.from_query_params(CORNWALL_TARGET), area).mask.to_numpy()]
+    seen = flag_at_centres(frame, targets)
+    missing = {c: k for c, k in seen.items() if lsoa_layer.FLAG_CLASS not in k}
+    assert len(seen) == 4 and not missing, f"target LSOAs with no marker on top at their centre: {missing}"
     session.check()
 
 

@@ -6,7 +6,7 @@ cannot safely be rendered twice (a cached map shown to a second session breaks w
 "geo_json_... is not defined"). Here the map is rendered once, when it is built and
 cached, with streamlit-folium's own helpers; each rerun then only hands the cached
 strings to the streamlit-folium component. Those helpers are private: requirements.txt pins
-streamlit-folium and tests/test_ui_mapview.py fails loudly if a new version moves them.
+streamlit-folium and tests/test_ui_map_display.py fails loudly if a new version moves them.
 
 The legend is drawn beside the map, in the page, never on it (it covered London, Tyneside and
 chosen outreach sites).

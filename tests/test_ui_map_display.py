@@ -1,4 +1,4 @@
-"""ui.mapview: the map is rendered once with streamlit-folium's private helpers, shown with its
+"""ui.map_display: the map is rendered once with streamlit-folium's private helpers, shown with its
 legend beside it. A new streamlit-folium that moves those helpers must fail here, loudly."""
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ def test_streamlit_folium_internals_are_where_the_pinned_version_keeps_them():
 
 
 def test_render_map_gives_the_component_its_strings():
-    from geo_core20.ui import mapview
+    from geo_core20.ui import map_display
 
     m = folium.Map(location=[53.4, -2.9], zoom_start=10)
     folium.CircleMarker([53.4, -2.9], radius=5, tooltip="<b>x</b>").add_to(m)
-    rendered = mapview.render_map(m)
+    rendered = map_display.render_map(m)
     assert rendered.map_id == "map_div" and "L.map(" in rendered.script and "circleMarker" in rendered.script
 
 
@@ -39,12 +39,12 @@ def _page() -> None:
     import folium
 
     from geo_core20.maps import choropleth, classify
-    from geo_core20.ui import mapview
+    from geo_core20.ui import map_display
 
     m = folium.Map(location=[53.4, -2.9], zoom_start=10)
     lgd = classify.legend("Layer <i>x</i>", ["#440154", "#fde725"], ["Low", "High"], [3, 4])
     choropleth.finish_map(m, lgd)
-    mapview.show_map(mapview.prepare(m), key="m", height=300)
+    map_display.show_map(map_display.prepare(m), key="m", height=300)
 
 
 def test_the_legend_is_shown_beside_the_map_and_escaped():

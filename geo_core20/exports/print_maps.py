@@ -1,0 +1,282 @@
+"""The catalogue of print maps: an explorer view, the coastal layer, a Core20PLUS target, a clinical
+focus layer and an outreach plan, each drawn by ``cartography.draw_map`` from one view record
+(``maps.view.ViewData``: the same frame, classes, legend, boundary and surrounding areas as the
+interactive map; print maps show surrounding areas within ``view.PRINT_CONTEXT_PAD``).
+
+    vd = print_view("2025", "icb", "E54000008")      # validated; ExportError names the valid choices
+    fig = explorer_map(vd).figure
+    png = formats.figure_bytes(fig, "png")           # 300 dpi
+    coastal_map(vd); target_map(vd, spec); focus_map(vd, "hypertension"); plan_map(plan_view(plan), plan)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from geo_core20 import areas, atlas, clinical, plus, schema, sources
+from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map
+from geo_core20.exports.formats import ExportError, figure_bytes, format_of
+from geo_core20.maps import classify, outreach, plus_maps, styles, view
+from geo_core20.maps.view import ViewData
+
+PLAN_SITE_STYLES = (  # (record key, legend label, colour, marker): fixed sites, then chosen ones
+    ("fixed", "Fixed (existing) site", outreach.FIXED_COLOUR, "s"),  # the app's colours: grey, NHS blue
+    ("chosen", "Chosen outreach site", outreach.CHOSEN_COLOUR, "o"),
+)
+
+
+@dataclass
+class MapFigure:
+    """A drawn map and what describes it (for the report and the slide deck)."""
+
+    figure: Figure
+    title: str
+    subtitle: str
+    legend: classify.Legend
+    notes: tuple[str, ...] = ()
+    key_numbers: dict[str, str] = field(default_factory=dict)
+    point_layers: tuple[PointLayer, ...] = ()
+
+
+def print_view(vintage: str, level: str, area_code: str | None = None, shade: str = schema.IMD_DECILE,
+               core20_outline: bool = True) -> ViewData:
+    """The view record of a print request, or ExportError naming the valid vintages, levels,
+    shadings or (for an unknown code) some area codes and how to list them all."""
+    if vintage not in schema.VINTAGES:
+        raise ExportError(f"unknown vintage {vintage!r}; choose one of {', '.join(schema.VINTAGES)}")
+    try:
+        areas.check_level(level)
+        styles.check_shade(shade)
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    if level != "england" and not area_code:
+        raise ExportError(f"a {schema.LEVEL_LABEL[level]} view needs an area code (--area)")
+    try:
+        return view.view_data(vintage, level, area_code, shade, core20_outline)
+    except areas.AreaError as exc:
+        valid = areas.list_areas(atlas.load_atlas(vintage), level)
+        some = ", ".join(f"{c} ({n})" for c, n in valid.head(3).itertuples(index=False))
+        raise ExportError(
+            f"{exc}; valid {schema.LEVEL_LABEL[level]} codes include {some} ({len(valid)} in all: "
+            f"list them with `python -m geo_core20 summary --vintage {vintage} --level {level}`)"
+        ) from exc
+
+
+def _draw(vd: ViewData, class_index: Sequence[int] | np.ndarray, legend: classify.Legend, *, title: str,
+          subtitle: str, notes: Sequence[str], attribution: Sequence[str], outline: bool = True,
+          points: Sequence[PointLayer] = (), with_legend: bool = True) -> Figure:
+    """``draw_map`` of a view record: its LSOAs, Core20 outline, boundary, surrounding areas
+    (none for England) and England locator (not for England itself)."""
+    england = vd.level == "england"
+    return draw_map(
+        vd.frame,
+        class_index,
+        legend,
+        title=title,
+        subtitle=subtitle,
+        notes=notes,
+        attribution=attribution,
+        outline_mask=vd.core20_mask if outline else None,
+        area_boundary=vd.boundary,
+        area_name=vd.area_name,
+        context=None if england else vd.context_within(view.PRINT_CONTEXT_PAD),
+        points=points,
+        locator_vintage=None if england else vd.vintage,
+        with_legend=with_legend,
+    )
+
+
+def subtitle_for(vintage: str, level: str, summary: dict) -> str:
+    """'ICB · IoD2025 (LSOA 2021) · 1,234 LSOAs, population 1,000,000 · Core20 = ...'."""
+    return (
+        f"{schema.LEVEL_LABEL[level]} · {view.vintage_label(vintage)} · {summary['lsoas']:,} LSOAs, "
+        f"population {summary['population']:,} · Core20: {summary['core20_lsoas']:,} LSOAs, "
+        f"{summary['core20_population_pct']:.1%} of residents\n{CORE20_DEFINITION}"
+    )
+
+
+def key_numbers(summary: dict) -> dict[str, str]:
+    """The view's headline figures, formatted (the same numbers as the `summary` command)."""
+    return {
+        "LSOAs": f"{summary['lsoas']:,}",
+        "Population": f"{summary['population']:,}",
+        "Core20 LSOAs": f"{summary['core20_lsoas']:,}",
+        "Core20 population": f"{summary['core20_population']:,}",
+        "Core20 share of population": f"{summary['core20_population_pct']:.1%}",
+    }
+
+
+def explorer_map(vd: ViewData, *, with_legend: bool = True) -> MapFigure:
+    """The static map of an explorer view: LSOAs shaded as in the app, Core20 outlined (when the
+    record's ``core20_outline`` is on)."""
+    title = f"{vd.area_name}: {styles.SHADINGS[vd.shade]}"
+    subtitle = subtitle_for(vd.vintage, vd.level, vd.summary)
+    fig = _draw(vd, vd.classes.find_bin(vd.frame[vd.shade]), vd.legend, title=title, subtitle=subtitle,
+                notes=vd.legend.notes, attribution=view.attribution_lines(vd.vintage),
+                outline=vd.core20_outline, with_legend=with_legend)
+    return MapFigure(fig, title, subtitle, vd.legend, vd.legend.notes, key_numbers(vd.summary))
+
+
+def export_map(vintage: str, level: str, area_code: str | None, out: str | Path,
+               shade: str = schema.IMD_DECILE, *, core20_outline: bool = True) -> Path:
+    """Write an explorer view's map to ``out`` (.png at 300 dpi, .svg or .pdf); the CLI and app share it."""
+    fmt = format_of(out)
+    m = explorer_map(print_view(vintage, level, area_code, shade, core20_outline))
+    path = Path(out)
+    path.write_bytes(figure_bytes(m.figure, fmt))
+    return path
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+
+def plan_view(plan: dict, shade: str = schema.IMD_DECILE) -> ViewData:
+    """The view record of a plan record's area (``PlanResult.to_dict()``)."""
+    req = plan.get("request") or {}
+    vintage, level = str(req.get("vintage", "2025")), str(req.get("level", "icb"))
+    return print_view(vintage, level, req.get("area_code"), shade)
+
+
+def plan_points(plan: dict) -> list[PointLayer]:
+    """Point layers of a plan record (``PlanResult.to_dict()``): fixed sites, then chosen ones."""
+    siting = plan.get("siting") or {}
+    layers = []
+    for key, what, colour, marker in PLAN_SITE_STYLES:
+        rows = pd.DataFrame(siting.get(key) or [])
+        if rows.empty or not {"lon", "lat"} <= set(rows.columns):
+            continue
+        rows = rows.dropna(subset=["lon", "lat"])
+        names = rows["name"].fillna("").astype(str) if "name" in rows else pd.Series("", index=rows.index)
+        rank = rows["rank"] if "rank" in rows else pd.Series(range(1, len(rows) + 1), index=rows.index)
+        label = [
+            f"{int(r)}. {n[:32]}" if key == "chosen" else n[:32] for r, n in zip(rank, names, strict=True)
+        ]
+        pts = gpd.GeoDataFrame(
+            {"label": label}, geometry=gpd.points_from_xy(rows["lon"], rows["lat"]), crs=schema.CRS_WGS84
+        )
+        layers.append(PointLayer(pts, "label", what, colour, marker))
+    return layers
+
+
+def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | None = None) -> MapFigure:
+    """The map of an outreach plan (a ``PlanResult.to_dict()`` record, e.g. ``SavedPlan.data``) on
+    its view (``plan_view(plan)``): the area shaded as the explorer, Core20 outlined, fixed and
+    chosen sites marked and labelled."""
+    req = plan.get("request") or {}
+    summ = plan.get("summary") or {}
+    layers = plan_points(plan)
+    radius = req.get("radius_km")
+    share = summ.get("covered_share")
+    what = (
+        f"{plan.get('target_label') or req.get('target', 'target')} residents, "
+        f"{req.get('k', '?')} new sites ({str(req.get('objective', '')).upper()}"
+        f"{f', {float(radius):g} km' if radius is not None else ''})"
+    )
+    covered = "" if share is None else f" reaching {float(share):.1%} of them"
+    title = f"{vd.area_name}: outreach plan{f' {name}' if name else ''}"
+    subtitle = f"{what}{covered} · {view.vintage_label(vd.vintage)}\n{CORE20_DEFINITION}"
+    fig = _draw(vd, vd.classes.find_bin(vd.frame[vd.shade]), vd.legend, title=title, subtitle=subtitle,
+                notes=vd.legend.notes,
+                attribution=[*view.attribution_lines(vd.vintage), *(plan.get("attribution") or [])],
+                points=layers, with_legend=with_legend)
+    numbers = key_numbers(vd.summary)
+    if share is not None:
+        numbers = {
+            "Target residents reached": f"{float(share):.1%}",
+            "Target residents covered": f"{float(summ.get('target_population_covered') or 0):,.0f}",
+            "Target population": f"{float(summ.get('total_target_population') or 0):,.0f}",
+            "New sites": f"{len((plan.get('siting') or {}).get('chosen') or []):,}",
+            **numbers,
+        }
+    return MapFigure(fig, title, subtitle, vd.legend, vd.legend.notes, numbers, tuple(layers))
+
+
+# --- PLUS and clinical focus layers ---------------------------------------------------------------
+
+
+def plus_attribution() -> list[str]:
+    return sources.attribution_lines(plus.DATASETS)
+
+
+def _boundary_name(vd: ViewData) -> str:
+    return vd.area_name if vd.boundary is not None else ""
+
+
+def target_map(vd: ViewData, spec: plus.TargetSpec, *, with_legend: bool = True) -> MapFigure:
+    """The LSOAs of a view in and out of a Core20PLUS target (no uploaded layers), Core20 outlined."""
+    result = plus.evaluate(spec.validate(vd.vintage), vd.frame)
+    inside = result.mask.to_numpy(dtype=bool)
+    classes = classify.flag("Core20PLUS target", spec.describe(),
+                            labels=("In the target", "Not in the target"),
+                            colours=(plus_maps.TARGET_COLOURS[True], plus_maps.TARGET_COLOURS[False]))
+    legend = classes.legend(inside, core20_outline=True, area_name=_boundary_name(vd))
+    s = result.summary
+    title = f"{vd.area_name}: Core20PLUS target"
+    subtitle = (f"{schema.LEVEL_LABEL[vd.level]} · {view.vintage_label(vd.vintage)} · {s['lsoas']:,} LSOAs, "
+                f"{s['population']:,} residents · {spec.describe()}\n{CORE20_DEFINITION}")
+    fig = _draw(vd, classes.find_bin(inside), legend, title=title, subtitle=subtitle, notes=legend.notes,
+                attribution=[*view.attribution_lines(vd.vintage), *plus_attribution()],
+                with_legend=with_legend)
+    numbers = {"LSOAs in the target": f"{s['lsoas']:,}", "Residents": f"{s['population']:,}",
+               "Core20 LSOAs in it": f"{s['core20_lsoas']:,}"}
+    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers)
+
+
+def coastal_map(vd: ViewData, *, with_legend: bool = True) -> MapFigure:
+    """The coastal PLUS layer of a view (published G_25_5 flag), Core20 outlined."""
+    frame = vd.frame
+    classes = classify.flag(
+        "Coastal LSOA (published flag G_25_5)",
+        "Coastal: at least 25% of the LSOA's postcodes within 5 km of the coast "
+        "(Welsh et al., BMJ Public Health 2024).",
+        labels=("Coastal", "Not coastal"),
+    )
+    coastal = frame[schema.COASTAL].astype(bool)
+    legend = classes.legend(coastal, core20_outline=True, area_name=_boundary_name(vd))
+    both = int((coastal.to_numpy() & vd.core20_mask).sum())
+    pop = frame[schema.POPULATION]
+    title = f"{vd.area_name}: coastal communities"
+    subtitle = (
+        f"{schema.LEVEL_LABEL[vd.level]} · {view.vintage_label(vd.vintage)} · {int(coastal.sum()):,} coastal "
+        f"LSOAs, {both:,} of them Core20\n{CORE20_DEFINITION}"
+    )
+    fig = _draw(vd, classes.find_bin(coastal), legend, title=title, subtitle=subtitle, notes=legend.notes,
+                attribution=view.attribution_lines(vd.vintage), with_legend=with_legend)
+    numbers = {
+        "Coastal LSOAs": f"{int(coastal.sum()):,}",
+        "Coastal and Core20 LSOAs": f"{both:,}",
+        "Coastal population": f"{int(pop[coastal].sum()):,}",
+        "Coastal Core20 population": f"{int(pop[coastal & frame[schema.CORE20]].sum()):,}",
+    }
+    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers)
+
+
+def focus_map(vd: ViewData, focus: str, layer: str | None = None, *, with_legend: bool = True) -> MapFigure:
+    """A clinical focus layer of a view, classed as the app's focus map: quintiles of the layer's
+    national values (``plus_maps.quantile_style``), counts for this area, Core20 outlined."""
+    try:
+        national = clinical.focus_layer(vd.national, focus, layer)
+    except (clinical.UnknownFocus, KeyError) as exc:
+        raise ExportError(str(exc).strip("'\"")) from exc
+    title_layer = f"{national.label} ({national.unit})"
+    # the app's classes (plus_maps.quantile_style: national quintiles), with a note that says so
+    app = plus_maps.quantile_style(national.values, title_layer)
+    note = "Classes are quintiles of the layer's values over all England LSOAs. Darker = higher."
+    classes = classify.Classes(app.colours, app.labels, app.title, note, app.kind, upper=app.upper)
+    values = national.values.loc[vd.frame.index]
+    legend = classes.legend(values, core20_outline=True, area_name=_boundary_name(vd), no_data=True)
+    f = clinical.FOCI[focus]
+    title = f"{vd.area_name}: {f.label}"
+    subtitle = f"{title_layer} · {view.vintage_label(vd.vintage)}\n{CORE20_DEFINITION}"
+    notes = tuple(n for n in (*legend.notes, national.note) if n)
+    fig = _draw(vd, classes.find_bin(values), legend, title=title, subtitle=subtitle, notes=notes,
+                attribution=[*view.attribution_lines(vd.vintage), *clinical.attribution(focus)],
+                with_legend=with_legend)
+    return MapFigure(fig, title, subtitle, legend, notes, key_numbers(vd.summary))
