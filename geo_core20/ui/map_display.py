@@ -115,7 +115,8 @@ class _PlainMap:
 
 
 def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, legend_in=None) -> str | None:
-    """Draw a map with its legend beside it; returns the LSOA code last clicked (None before any).
+    """Draw a map with its legend beside it; returns the LSOA code last clicked (None before any),
+    kept when the map is redrawn with other options (``remember_click``).
 
     ``legend_in``: a container beside the map to hold the legend (e.g. the page's side column);
     by default the map gets a column of its own for it.
@@ -142,4 +143,18 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, leg
     if legend is not None and legend_col is not None:
         # legend_html escapes every text it shows (titles may hold uploaded layer names)
         legend_col.markdown(classify.legend_html(legend), unsafe_allow_html=True)
-    return clicked_code(out)
+    return remember_click(key, clicked_code(out))
+
+
+def remember_click(key: str, code: str | None) -> str | None:
+    """The LSOA last clicked on the map shown with ``key``, kept across a change of map.
+
+    The component's widget key holds a hash of the map's script, so a new shading (or basemap,
+    outline...) is a new component whose value starts empty: without this, changing the shading
+    cleared the "Selected LSOA" panel. A new click replaces the kept code.
+    """
+    slot = f"_gc20_clicked_{key}"
+    if code is None:
+        return st.session_state.get(slot)
+    st.session_state[slot] = code
+    return code
