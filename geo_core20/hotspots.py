@@ -72,6 +72,29 @@ class HotspotResult:
     def n_cold(self) -> int:
         return int((self.frame["gi_bin"] < 0).sum())
 
+    def no_spots_note(self) -> str | None:
+        """Why the map shows no hot or cold colour, when LSOAs were tested and none is significant."""
+        if self.n_tested == 0 or self.n_hot or self.n_cold:
+            return None
+        return (f"No significant hot or cold spots at this confidence: none of the {self.n_tested:,} LSOAs "
+                f"tested reaches {min(c for _, c in LEVELS)}% confidence after the false-discovery-rate "
+                f"correction, so every one is 'Not significant'. {smallest_p_text(self.permutations)} "
+                "More permutations allow smaller p-values; a larger area gives more LSOAs to compare.")
+
+
+def smallest_p(permutations: int, two_sided: bool = True) -> float:
+    """The smallest pseudo p-value ``permutations`` permutations can give: 1/(permutations + 1),
+    doubled for the two-sided test ``gi_star`` reports."""
+    one_sided = 1.0 / (int(permutations) + 1)
+    return 2.0 * one_sided if two_sided else one_sided
+
+
+def smallest_p_text(permutations: int) -> str:
+    """The smallest possible p-value for ``permutations``, in words (never rounded to 0.000)."""
+    n = int(permutations)
+    return (f"With {n:,} permutations the smallest possible pseudo p-value is 1/({n:,} + 1) = "
+            f"{smallest_p(n, two_sided=False):.2g}, or {smallest_p(n):.2g} for the two-sided test used here.")
+
 
 def benjamini_hochberg(pvalues: np.ndarray | pd.Series) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN stays NaN."""
@@ -219,10 +242,8 @@ def method_note(result: HotspotResult, indicator_label: str = "the indicator",
         f"{result.seed}, two-sided pseudo p-values), then a Benjamini-Hochberg false-discovery-rate "
         f"correction across all {result.n_tested:,} tests. Hot or cold spot at 99/95/90% confidence "
         "means an FDR-adjusted p-value of at most 0.01/0.05/0.10; hot = high values cluster, "
-        "cold = low values cluster. With "
-        f"{result.permutations:,} permutations the smallest possible p-value is "
-        f"{2 / (result.permutations + 1):.3f}, so 99% confidence after the correction needs many "
-        "significant LSOAs (or more permutations).",
+        f"cold = low values cluster. {smallest_p_text(result.permutations)} So 99% confidence after "
+        "the correction needs many significant LSOAs (or more permutations).",
         "Results depend on the area analysed: LSOAs on its edge have fewer neighbours, and a "
         "cluster is relative to the area's own average.",
     ]

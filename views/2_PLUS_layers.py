@@ -91,8 +91,11 @@ def hotspots_section(ctx: PageContext) -> None:
     h1, h2 = st.columns([3, 1])
     pick = keep.widget(h1.selectbox, "Find hot and cold spots of", list(opts), key=K_HOT, default=default,
                        valid=list(opts))
-    perms = keep.widget(h2.selectbox, "Permutations", [999, 4999, 9999], key=K_PERMS, default=999,
-                        help="More permutations allow smaller p-values (slower).")
+    choices = [999, 4999, 9999]
+    perms = keep.widget(h2.selectbox, "Permutations", choices, key=K_PERMS, default=999,
+                        help="More permutations allow smaller p-values (slower). The smallest possible "
+                             "p-value is 1/(permutations + 1), doubled for the two-sided test: " + ", ".join(
+                                 f"{n:,}: {hotspots.smallest_p(n):.2g}" for n in choices) + ".")
     kind, ref, col = opts[pick]
     if v.level == "england":
         st.caption("All of England: about 10 seconds with 999 permutations.")
@@ -115,6 +118,8 @@ def hotspots_section(ctx: PageContext) -> None:
         h, c = st.columns(2)  # the class counts are in the legend above
         h.metric("Hot spot LSOAs", f"{result.n_hot:,}")
         c.metric("Cold spot LSOAs", f"{result.n_cold:,}")
+        if (none := result.no_spots_note()) is not None:  # else an all-white map says nothing
+            st.warning(none, icon=":material/info:")
     st.info(result.method_note, icon=":material/functions:")
     notes = [result.method_note, *view.attribution_lines(v.vintage),
              *(plus.get(ref).attribution() if kind == "indicator" else [])]
