@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from geo_core20 import schema
+from geo_core20 import limits, schema
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 RUNTIME_WAIT_S = 120.0
@@ -84,11 +84,19 @@ def warm_in_background(vintages: tuple[str, ...] = tuple(schema.VINTAGES)) -> th
     return thread
 
 
+def streamlit_argv(args: list[str]) -> list[str]:
+    """The ``streamlit run`` command line: the app, the upload limit from ``limits``, then ``args``
+    (an explicit ``--server.maxUploadSize`` among them wins)."""
+    upload = [] if any(a.startswith("--server.maxUploadSize") for a in args) else \
+        ["--server.maxUploadSize", str(limits.MAX_UPLOAD_MB)]
+    return ["streamlit", "run", str(APP), *upload, *args]
+
+
 def main(argv: list[str] | None = None) -> int:
     """``streamlit run app.py <argv>`` in this process, with the caches warming meanwhile."""
     args = list(sys.argv[1:] if argv is None else argv)
     warm_in_background()
-    sys.argv = ["streamlit", "run", str(APP), *args]
+    sys.argv = streamlit_argv(args)
     try:
         runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
     except SystemExit as done:

@@ -133,7 +133,7 @@ def local_data_section(ctx: PageContext) -> None:
                 "converted with the ONS lookup) or a **list of places** with postcodes, longitude/latitude "
                 "or easting/northing (e.g. traveller sites, hostels, community venues), counted per LSOA. "
                 "CSV or Excel (.xlsx), or GIS files (GeoJSON, GeoPackage, zipped shapefile: points, or areas "
-                f"counted per LSOA), up to {uploads.MAX_BYTES // 1024 // 1024} MB. Files stay in this "
+                f"counted per LSOA), {upload_form.size_limit_text()}. Files stay in this "
                 "browser session only.")
     upload_form.add_layer_form()
     pick = upload_form.pick_layer()

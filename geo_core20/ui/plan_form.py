@@ -97,8 +97,9 @@ def travel_times(ctx: PageContext) -> tuple[access.ODMatrixCost | None, float | 
                             "count as unreachable."):
         return None, None
     t1, t2 = st.columns([3, 1])
-    file = t1.file_uploader("Travel times (origin LSOA, destination code, minutes)",
-                            type=["csv", "txt", "xlsx"], key="op_od")
+    file = upload_form.file_uploader("Travel times (origin LSOA, destination code, minutes)", container=t1,
+                                     type=["csv", "txt", "xlsx"], key="op_od",
+                                     help=f"CSV or Excel, {upload_form.size_limit_text()}.")
     minutes = float(keep.widget(t2.number_input, "Within (minutes)", key="op_minutes", default=20.0,
                                 min_value=1.0, max_value=240.0, step=1.0))
     if file is None:
@@ -115,8 +116,9 @@ def travel_times(ctx: PageContext) -> tuple[access.ODMatrixCost | None, float | 
 
 
 def venues_upload() -> pd.DataFrame | None:
-    file = st.file_uploader("Candidate venues: postcode, longitude/latitude or easting/northing, and a name "
-                            "column", type=["csv", "txt", "xlsx"], key="op_upload")
+    file = upload_form.file_uploader(
+        "Candidate venues: postcode, longitude/latitude or easting/northing, and a name column",
+        type=["csv", "txt", "xlsx"], key="op_upload", help=f"CSV or Excel, {upload_form.size_limit_text()}.")
     if file is None:
         return None
     try:

@@ -10,7 +10,7 @@ from pathlib import PurePath
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import schema, uploads
+from geo_core20 import limits, schema, uploads
 from geo_core20.maps import export, upload_maps
 from geo_core20.ui import cache, downloads, keep
 from geo_core20.ui.map_display import show_map
@@ -22,6 +22,22 @@ K_SHOW = "plus_show_layer"
 KIND_LABEL = {uploads.LSOA_KIND: "Table keyed by LSOA code", uploads.POINTS_KIND: "Places (points)"}
 SEMANTICS_LABEL = {uploads.COUNT: "count (people, events: split and summed)",
                    uploads.RATE: "rate or share (copied and population-weighted)"}
+
+
+def size_limit_text() -> str:
+    """The upload size limit as the pages state it (``limits.MAX_UPLOAD_MB``, read at run time)."""
+    return f"up to {limits.MAX_UPLOAD_MB} MB per file"
+
+
+def file_uploader(label: str, *, container=st, **kwargs):
+    """``st.file_uploader`` with the app's one size limit, ``limits.MAX_UPLOAD_MB``.
+
+    Every uploader of the app goes through here, so the limit the widget shows and enforces in the
+    browser ("Limit 20MB per file") is the one the readers enforce and the pages state; the server
+    refuses bigger bodies too (``server.maxUploadSize``, set to the same by ``.streamlit/config.toml``
+    and the launcher ``geo_core20.serve``).
+    """
+    return container.file_uploader(label, max_upload_size=limits.MAX_UPLOAD_MB, **kwargs)
 
 
 def layers() -> dict:
@@ -148,9 +164,9 @@ def _table_form(data: bytes, filename: str, fid: str) -> None:
 
 def add_layer_form() -> None:
     """File -> what it is -> options -> Add layer (the new layer becomes the one shown)."""
-    file = st.file_uploader("Upload a CSV, Excel or GIS file (GeoJSON, GeoPackage, zipped shapefile)",
-                            type=["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
-                            key="plus_upload", max_upload_size=uploads.MAX_BYTES // 1024 // 1024)
+    file = file_uploader("Upload a CSV, Excel or GIS file (GeoJSON, GeoPackage, zipped shapefile)",
+                         type=["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
+                         key="plus_upload", help=f"Files {size_limit_text()} ({limits.describe()}).")
     if file is None:
         return
     fid = getattr(file, "file_id", None) or f"{file.name}-{file.size}"  # per-file widget state
