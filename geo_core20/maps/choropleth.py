@@ -23,7 +23,7 @@ from jinja2 import Template
 
 from geo_core20 import schema
 from geo_core20.maps import assets, styles
-from geo_core20.maps.elements import Attribution, MapStyle, ScrollZoomOnFocus
+from geo_core20.maps.elements import Attribution, MapStyle, ScrollZoomOnFocus, TileErrorNotice
 from geo_core20.safety import escape_html
 
 COORD_DECIMALS = 5  # ~1 m: far below the 200 m generalisation of the BSC boundaries
@@ -143,6 +143,7 @@ def base_map(bounds: Sequence[float], basemap: str = "none", attribution: Sequen
     m.add_child(fit)
     if basemap != "none":
         folium.TileLayer(**_TILES[basemap], control=True, overlay=False).add_to(m)
+        m.add_child(TileErrorNotice())  # no internet: say so on the map instead of showing nothing
     m.add_child(Attribution(attribution))
     m.add_child(MapStyle())
     m.add_child(ScrollZoomOnFocus())  # the page scrolls over the map until it is clicked

@@ -92,3 +92,53 @@ class Attribution(MacroElement):
         self._name = "Attribution"
         self.lines_js = [json.dumps(escape_html(t), ensure_ascii=False).replace("</", "<\\/") for t in lines]
         self.prefix_js = json.dumps(escape_html(prefix))
+
+
+TILE_ERROR_MESSAGE = "Basemap tiles could not be loaded (no internet?): the map works without them."
+
+
+class TileErrorNotice(MacroElement):
+    """A visible note on the map, once, when an online basemap's tiles fail to load.
+
+    Without it a map with an online basemap and no internet (or a proxy blocking the tile host)
+    showed no tiles and no word of why. Listens to Leaflet's ``tileerror`` on every tile layer of
+    the map (those there now and any added later); the text goes in as ``textContent``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, message) {
+            var shown = false;
+            function notice() {
+                if (shown) { return; }
+                shown = true;
+                var ctl = L.control({position: 'topright'});
+                ctl.onAdd = function () {
+                    var div = L.DomUtil.create('div', 'leaflet-control gc20-tile-error');
+                    div.setAttribute('role', 'status');
+                    div.style.cssText = 'background:#fff3cd;border:1px solid #c9a227;padding:6px 8px;' +
+                        'max-width:260px;font:12px system-ui,Arial,sans-serif;color:#222;' +
+                        'overflow-wrap:anywhere';
+                    div.textContent = message;
+                    return div;
+                };
+                ctl.addTo(map);
+            }
+            function watch(layer) {
+                if (layer instanceof L.TileLayer && !layer._gc20TileWatch) {
+                    layer._gc20TileWatch = true;
+                    layer.on('tileerror', notice);
+                }
+            }
+            map.eachLayer(watch);
+            map.on('layeradd', function (e) { watch(e.layer); });
+        })({{ this._parent.get_name() }}, {{ this.message_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, message: str = TILE_ERROR_MESSAGE):
+        super().__init__()
+        self._name = "TileErrorNotice"
+        self.message_js = json.dumps(message, ensure_ascii=False).replace("</", "<\\/")
