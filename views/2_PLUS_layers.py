@@ -167,8 +167,11 @@ def target_section(ctx: PageContext) -> None:
     st.subheader(escape_markdown(spec.describe()))
     k = st.columns(4)
     k[0].metric("LSOAs in target", f"{s['lsoas']:,}", help=f"of {s['area_lsoas']:,} in {ctx.area_name}")
-    k[1].metric("Population", f"{s['population']:,}", delta=f"{100 * s['population_share']:.1f}% of "
-                f"{ctx.area_name}", delta_color="off", delta_arrow="off")
+    # the chip stays short (a long area name was cut with "…"); the area is named in the help
+    share = f"{100 * s['population_share']:.1f}%"
+    k[1].metric("Population", f"{s['population']:,}", delta=f"{share} of residents", delta_color="off",
+                delta_arrow="off", help=escape_markdown(f"Residents of the target LSOAs: {share} of the "
+                                                        f"residents of {ctx.area_name}."))
     k[2].metric("Core20 LSOAs in target", f"{s['core20_lsoas']:,}")
     k[3].metric("Coastal LSOAs in target", f"{s['coastal_lsoas']:,}")
     for w in result.warnings:

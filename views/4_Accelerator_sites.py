@@ -28,13 +28,20 @@ def card(a: clinical.Accelerator) -> None:
         st.caption(escape_markdown(f"{a.icb_name} ({a.icb_code}) · focus: {focus.label} · PLUS layer: "
                                    f"{plus.get(a.plus_layer).label}"))
         st.markdown(escape_markdown(a.caption))
+        # Three metrics share half the page: their labels stay short (Streamlit cuts a long metric
+        # label with "…"; "Of whom in Core20 L…" was cut) and the full wording is in each help
+        st.caption(escape_markdown(f"Focus population: {focus.target_label}."))
         c = st.columns(3)
-        c[0].metric(focus.target_label.split(" (")[0], f"{numbers['target_population']:,.0f}")
+        c[0].metric("Focus population", f"{numbers['target_population']:,.0f}",
+                    help=escape_markdown(focus.target_label))
         share = f"{100 * numbers['core20_target_share']:.1f}%"
-        c[1].metric("Of whom in Core20 LSOAs", f"{numbers['core20_target_population']:,.0f}", delta=share,
-                    delta_color="off", delta_arrow="off")
+        c[1].metric("In Core20 LSOAs", f"{numbers['core20_target_population']:,.0f}", delta=share,
+                    delta_color="off", delta_arrow="off",
+                    help=f"Of whom living in Core20 LSOAs (national IMD deciles 1-2): {share} of the focus "
+                         "population.")
         if numbers.get("extra_register") is not None:
-            c[2].metric(f"Estimated {numbers['extra_register_label']}", f"{numbers['extra_register']:,.0f}")
+            c[2].metric("Register (est.)", f"{numbers['extra_register']:,.0f}",
+                        help=escape_markdown(f"Estimated {numbers['extra_register_label']}"))
         elif "recorded_prevalence" in numbers:
             c[2].metric("Recorded prevalence", f"{100 * numbers['recorded_prevalence']:.2f}%")
         else:

@@ -36,6 +36,15 @@ def radius_text(data: dict) -> str:
     return f"{req.get('radius_km'):g} km" if unit == "m" else f"{s['radius']:g} {unit}"
 
 
+CURVE_Y_TITLE = {
+    # two lines each: one line of the p-median title was longer than the chart is high and was cut
+    # off ("...nearest site (km" with the bracket gone); Vega draws a list as lines
+    "pmedian": ["Mean distance to the", "nearest site (km)"],
+    "mclp": ["Share of the target", "within reach"],
+}
+CURVE_PADDING = {"left": 8, "top": 5, "right": 5, "bottom": 5}  # room for the title's first line's ascent
+
+
 def curve_chart(curve: pd.DataFrame, k: int, objective: str) -> alt.Chart:
     """What the objective optimises, for k = 1..K: coverage (MCLP) or mean distance (p-median)."""
     curve = curve[curve["k"] > 0]
@@ -44,16 +53,16 @@ def curve_chart(curve: pd.DataFrame, k: int, objective: str) -> alt.Chart:
     if objective == "pmedian" and "mean_cost" in curve:
         km = curve.assign(mean_km=curve["mean_cost"] / 1000)
         return alt.Chart(km).mark_bar().encode(
-            x=x, y=alt.Y("mean_km:Q", title="Mean distance to the nearest site (km)"), color=colour,
+            x=x, y=alt.Y("mean_km:Q", title=CURVE_Y_TITLE["pmedian"]), color=colour,
             tooltip=[alt.Tooltip("k:O"), alt.Tooltip("mean_km:Q", title="Mean distance (km)", format=".2f")],
-        ).properties(height=280)
+        ).properties(height=280, padding=CURVE_PADDING)
     return alt.Chart(curve).mark_bar().encode(
-        x=x, y=alt.Y("covered_share:Q", title="Share of the target within reach", axis=alt.Axis(format="%")),
+        x=x, y=alt.Y("covered_share:Q", title=CURVE_Y_TITLE["mclp"], axis=alt.Axis(format="%")),
         color=colour,
         tooltip=[alt.Tooltip("k:O"), alt.Tooltip("covered_population:Q", title="Covered", format=",.0f"),
                  alt.Tooltip("added_population:Q", title="Added by the k-th site", format=",.0f"),
                  alt.Tooltip("covered_share:Q", title="Share covered", format=".1%")],
-    ).properties(height=280)
+    ).properties(height=280, padding=CURVE_PADDING)
 
 
 CURVE_NOTE = {
