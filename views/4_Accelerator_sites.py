@@ -30,7 +30,9 @@ def card(a: clinical.Accelerator) -> None:
         st.markdown(escape_markdown(a.caption))
         # Three metrics share half the page: their labels stay short (Streamlit cuts a long metric
         # label with "…"; "Of whom in Core20 L…" was cut) and the full wording is in each help
-        st.caption(escape_markdown(f"Focus population: {focus.target_label}."))
+        register = (f" Register (est.): estimated {numbers['extra_register_label']}."
+                    if numbers.get("extra_register") is not None else "")
+        st.caption(escape_markdown(f"Focus population: {focus.target_label}.{register}"))
         c = st.columns(3)
         c[0].metric("Focus population", f"{numbers['target_population']:,.0f}",
                     help=escape_markdown(focus.target_label))
