@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import plus, schema, sources, ui, uploads
+from geo_core20 import hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps, view
 from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
 from geo_core20.ui import plus_cache as pc
