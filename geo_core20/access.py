@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo_core20 import schema, uploads
+from geo_core20.errors import AccessError
 
 POINT_COLUMNS = ("code", "easting", "northing")
 DEFAULT_BAND_EDGES_M = (1_000.0, 2_000.0, 5_000.0, 10_000.0)
@@ -32,10 +33,6 @@ TargetMask = str | Callable[[pd.DataFrame], object] | pd.Series | np.ndarray | S
 to the atlas, or array in atlas order), or a callable atlas -> mask/weight. (Plans use the richer
 `geo_core20.siting.Target`: base, PLUS rule and clinical focus.)"""
 Target = TargetMask  # the old name of TargetMask
-
-
-class AccessError(ValueError):
-    """Bad inputs to an access calculation (missing columns, misaligned target, bad OD table)."""
 
 
 # --- points --------------------------------------------------------------------------------------

@@ -12,16 +12,13 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_core20 import schema
+from geo_core20.errors import AreaError
 
 SUMMARY_COLUMNS = ("area_code", "area_name", "lsoas", "population", "core20_lsoas",
                    "core20_population", "core20_population_pct", "pct_lsoas_most_deprived_10")
 """Stable column names of `summary` (scripted against by analysts).
 
 ``core20_population_pct`` and ``pct_lsoas_most_deprived_10`` are fractions from 0 to 1."""
-
-
-class AreaError(ValueError):
-    """An unknown geography level or area code."""
 
 
 def check_level(level: str) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from geo_core20 import readers, schema, sources
-from geo_core20.readers import DataError
+from geo_core20.errors import CacheError, DataError, InputError, NotBuiltError
 
 BUILD_VERSION = "1"  # bump when the atlas layout changes, to force a rebuild
 DISPLAY_PRECISION = 1e-5  # ~1 m grid for map geometry: plenty below the 200 m BSC generalisation
@@ -42,7 +42,7 @@ def sites_path(processed_dir: Path | None = None) -> Path:
 
 def _check_vintage(vintage: str) -> str:
     if vintage not in schema.VINTAGES:
-        raise ValueError(f"unknown vintage {vintage!r}; expected one of {', '.join(schema.VINTAGES)}")
+        raise InputError(f"unknown vintage {vintage!r}; expected one of {', '.join(schema.VINTAGES)}")
     return vintage
 
 
@@ -334,10 +334,6 @@ def build_sites(raw_dir: Path | None = None, boundaries_dir: Path | None = None,
 REBUILD_COMMAND = "python -m geo_core20 data build --force"
 
 
-class CacheError(DataError):
-    """A built cache file that is damaged (truncated, corrupt, or not what its build recorded)."""
-
-
 def cache_fault(path: Path | str, problem: str) -> CacheError:
     """The error for a damaged cache file: names the file, the fault and the command that rebuilds it."""
     return CacheError(f"The cache file {path} is damaged ({problem}). Rebuild it with "
@@ -346,7 +342,7 @@ def cache_fault(path: Path | str, problem: str) -> CacheError:
 
 def _require(path: Path) -> Path:
     if not path.exists():
-        raise FileNotFoundError(f"{path} not built yet: run `python -m geo_core20 data build` "
+        raise NotBuiltError(f"{path} not built yet: run `python -m geo_core20 data build` "
                                 "(or `make data`).")
     return path
 

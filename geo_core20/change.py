@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from geo_core20 import areas, atlas, readers, schema
+from geo_core20 import areas, atlas, errors, readers, schema
 
 OLD, NEW = "2019", "2025"
 CHANGE_KINDS = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
@@ -93,7 +93,7 @@ def build_change(atlas_new: pd.DataFrame, atlas_old: pd.DataFrame, lookup: pd.Da
     frame = new.merge(per21, left_on=schema.LSOA_CODE, right_index=True, how="left")
     missing = frame["change_code"].isna()
     if missing.any():
-        raise readers.DataError(
+        raise errors.DataError(
             f"{int(missing.sum())} LSOAs 2021 of the IoD2025 atlas are not in the LSOA 2011 to 2021 "
             f"lookup (e.g. {', '.join(frame.loc[missing, schema.LSOA_CODE].head(3))}); "
             "run `python -m geo_core20 data fetch` and `data build --force`.")

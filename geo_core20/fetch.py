@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit, urlunsplit
 import requests
 from tqdm import tqdm
 
+from geo_core20.errors import DownloadError, RetryableError
 from geo_core20.sources import Dataset
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,6 @@ ARCGIS_PAGE_SIZE = 2000  # ONS services cap pages at about 2,000 records
 USER_AGENT = "geo_core20-fetch/1.0 (Core20PLUS5 atlas builder)"
 
 T = TypeVar("T")
-
-
-class DownloadError(Exception):
-    """A download failed in a way that retrying the same URL will not fix (4xx, bad content)."""
-
-
-class RetryableError(DownloadError):
-    """A transient failure: 5xx, 429, a body shorter than Content-Length, an unparseable page."""
 
 
 RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,

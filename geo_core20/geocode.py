@@ -19,7 +19,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from geo_core20 import atlas, schema, sources
-from geo_core20.readers import DataError
+from geo_core20.errors import CacheError, DataError, NotBuiltError
 
 POSTCODE_INDEX_PATH = sources.PROCESSED_DIR / "postcodes.parquet"
 CODEPOINT_DATASET = "codepoint_open"
@@ -184,17 +184,18 @@ def load_postcode_index(path: Path | str | None = None, build_if_missing: bool =
     """The postcode table indexed by normalised postcode (cached per process, read-only).
 
     A missing or damaged cache is rebuilt from Code-Point Open when ``build_if_missing`` (and the
-    zip is there); otherwise a damaged one raises `atlas.CacheError` naming the file and the
+    zip is there); otherwise a damaged one raises `CacheError` naming the file and the
     rebuild command.
     """
     path = Path(path) if path else POSTCODE_INDEX_PATH
     if not path.exists():
         if not build_if_missing:
-            raise FileNotFoundError(f"{path} not built: run geocode.build_postcode_index()")
+            raise NotBuiltError(f"{path} not built yet: run `python -m geo_core20 data build` "
+                                "(or geocode.build_postcode_index()).")
         build_postcode_index(out_path=path)
     try:
         return _load_index_cached(str(path))
-    except atlas.CacheError as fault:
+    except CacheError as fault:
         if not build_if_missing:
             raise
         try:

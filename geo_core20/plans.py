@@ -34,6 +34,7 @@ import pandas as pd
 import pyogrio
 
 from geo_core20 import schema, siting, sources
+from geo_core20.errors import InputError, PlanStoreError
 from geo_core20.maps import export
 from geo_core20.safety import csv_safe_value
 
@@ -77,10 +78,6 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSI
 """
 
 
-class PlanStoreError(RuntimeError):
-    """The store cannot be used (corrupt payload, newer schema)."""
-
-
 def new_id() -> str:
     """A random share-link id: 10 characters from a 32-letter alphabet (50 bits)."""
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
@@ -96,7 +93,7 @@ def clean_name(name: object) -> str:
     text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(name or ""))
     text = re.sub(r"\s+", " ", text).strip()[:MAX_NAME]
     if not text:
-        raise ValueError("a plan needs a name")
+        raise InputError("a plan needs a name")
     return text
 
 
@@ -188,9 +185,12 @@ class PlanStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            self._check_file()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if not self._ready:
+                self._check_file()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a folder that cannot be made, a file that cannot be read
+            raise PlanStoreError(f"The plan store {self.path} cannot be used: {exc}") from exc
         # autocommit mode: transactions are explicit (BEGIN IMMEDIATE) so each save is one unit
         con = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
         try:
@@ -258,7 +258,10 @@ class PlanStore:
         data = plan.to_dict() if isinstance(plan, siting.PlanResult) else dict(plan)
         record = plan if isinstance(plan, siting.PlanResult) else siting.PlanResult.from_dict(data)
         title = clean_name(name)
-        payload = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        try:
+            payload = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except ValueError as exc:  # NaN or infinity: JSON cannot hold it, so the plan could not be reopened
+            raise PlanStoreError(f"this plan cannot be stored: {exc}") from exc
         digest = hashlib.sha256(payload.encode()).hexdigest()
         req, s = record.request, record.siting
         sites = [*data.get("siting", {}).get("fixed", []), *data.get("siting", {}).get("chosen", [])]

@@ -20,11 +20,7 @@ import pyogrio
 from pyproj import Transformer
 
 from geo_core20 import schema
-
-
-class DataError(ValueError):
-    """An input file that cannot be used as it is; the message says why and what to do."""
-
+from geo_core20.errors import DataError
 
 # canonical name -> accepted source names (compared after `normalise_header`)
 ALIASES: dict[str, tuple[str, ...]] = {

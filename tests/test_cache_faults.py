@@ -19,7 +19,7 @@ from pathlib import Path
 import folium
 import pytest
 
-from geo_core20 import atlas, fetch, geocode, sources
+from geo_core20 import atlas, errors, fetch, geocode, sources
 from geo_core20.maps import national
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ def test_damaged_atlas_is_reported_with_the_rebuild_command(tmp_path, damage):
         path.write_bytes(b"PAR1" + os.urandom(5000) + b"PAR1")
     else:
         path.write_bytes(b"")
-    with pytest.raises(atlas.CacheError) as err:
+    with pytest.raises(errors.CacheError) as err:
         atlas.load_atlas("2025", processed_dir=folder)
     _assert_clear(err.value, path)
 
@@ -76,7 +76,7 @@ def test_damaged_atlas_is_reported_with_the_rebuild_command(tmp_path, damage):
 def test_atlas_shorter_than_its_build_recorded_is_reported(tmp_path, atlas2025):
     folder = _copy_processed(tmp_path, "atlas_2025.meta.json")
     atlas2025.head(10).to_parquet(folder / "atlas_2025.parquet")  # readable, but not what was built
-    with pytest.raises(atlas.CacheError, match=r"10 rows where its build wrote 33,755"):
+    with pytest.raises(errors.CacheError, match=r"10 rows where its build wrote 33,755"):
         atlas.load_atlas("2025", processed_dir=folder)
 
 
@@ -96,7 +96,7 @@ def test_intact_copy_loads_and_damaged_display_geometry_and_sites_are_reported(t
         ("sites.parquet", lambda: atlas.load_sites(folder)),
     ):
         _truncate(folder / name, 0.3)
-        with pytest.raises(atlas.CacheError) as err:
+        with pytest.raises(errors.CacheError) as err:
             load()
         _assert_clear(err.value, folder / name)
 
@@ -128,7 +128,7 @@ def test_damaged_postcode_index_is_reported_when_it_may_not_rebuild(tmp_path, da
         _truncate(path)
     else:
         path.write_bytes(os.urandom(3000))
-    with pytest.raises(atlas.CacheError) as err:
+    with pytest.raises(errors.CacheError) as err:
         geocode.load_postcode_index(path, build_if_missing=False)
     _assert_clear(err.value, path)
 
@@ -149,10 +149,10 @@ def test_damaged_postcode_index_without_code_point_is_reported(tmp_path, monkeyp
     path.write_bytes(b"PAR1 not really parquet")
 
     def missing():
-        raise atlas.DataError("missing input codepoint_open")
+        raise errors.DataError("missing input codepoint_open")
 
     monkeypatch.setattr(geocode, "_codepoint_zip", missing)
-    with pytest.raises(atlas.CacheError) as err:
+    with pytest.raises(errors.CacheError) as err:
         geocode.load_postcode_index(path)
     _assert_clear(err.value, path)
 

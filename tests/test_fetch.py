@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from geo_core20 import fetch
+from geo_core20 import errors, fetch
 from geo_core20.sources import Dataset
 
 MIRROR = Path("/work/shared/data/raw")
@@ -385,7 +385,7 @@ def test_failed_download_never_overwrites_a_good_file(tmp_path: Path, web: Web, 
     web.routes["/html.csv"] = ok(b"<html>error</html>")
 
     for path in ("/drop.csv", "/err.csv", "/html.csv"):
-        with pytest.raises(fetch.DownloadError):
+        with pytest.raises(errors.DownloadError):
             fetch.download(web.url(path), dest, retries=1, progress=False)
         assert dest.read_bytes() == b"good,file\n1,2\n", path
     assert _leftovers(tmp_path) == []
@@ -471,7 +471,7 @@ def test_check_content(tmp_path: Path, name: str, content: bytes, good: bool) ->
     if good:
         fetch.check_content(path)
     else:
-        with pytest.raises(fetch.DownloadError):
+        with pytest.raises(errors.DownloadError):
             fetch.check_content(path)
 
 

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import box
 
 from geo_core20 import atlas, readers, sources
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 DOMAINS = ["Income", "Employment", "Education, Skills and Training", "Health Deprivation and Disability",
            "Crime", "Barriers to Housing and Services", "Living Environment"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_core20 import access, areas, cli, clinical, plus, schema, siting
+from geo_core20 import access, areas, cli, clinical, errors, plus, schema, siting
 
 ICB = "E54000008"  # Cheshire and Merseyside: all ten deciles, Core20 and coast
 
@@ -152,7 +152,7 @@ def test_plan_command_takes_a_focus(atlas2025, capsys):
 
 def test_a_focus_population_that_cannot_be_had_is_a_clear_error():
     def missing(area: pd.DataFrame, focus: str) -> pd.Series:
-        raise FileNotFoundError("clinical 2025 not built: run `make data`")
+        raise errors.NotBuiltError("clinical 2025 not built: run `make data`")
 
     with pytest.raises(siting.SitingError, match="cancer.*focus population is not available here.*make data"):
         siting.Target("core20", focus="cancer").weights(_area(), focus_population=missing)

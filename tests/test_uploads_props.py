@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from geo_core20 import geocode, limits, schema, uploads
+from geo_core20.errors import NotBuiltError
 from geo_core20.uploads import UploadError
 
 # GC20_EXAMPLES scales every test's examples (e.g. 20 for a quick local run; 1000 for a long hunt)
@@ -70,7 +71,7 @@ def codes21(atlas2025) -> list[str]:
 def postcodes() -> pd.DataFrame:
     try:
         index = geocode.load_postcode_index(build_if_missing=False)
-    except FileNotFoundError as exc:
+    except NotBuiltError as exc:
         pytest.skip(f"postcode index not built: {exc}")
     england = index[(index["country"] == "E92000001") & index["lon"].notna()]
     return england.sample(5000, random_state=1)

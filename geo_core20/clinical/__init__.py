@@ -18,7 +18,6 @@ from geo_core20.clinical.focus import (
     SUMMARY_COLUMNS,
     Focus,
     MapLayer,
-    UnknownFocus,
     attribution,
     cdc_distance_km,
     check_focus,
@@ -29,6 +28,7 @@ from geo_core20.clinical.focus import (
     focus_summary,
     parse_focus,
 )
+from geo_core20.errors import UnknownFocus
 
 __all__ = [
     "ADULT_FOCUS_IDS", "CYP_FOCUS_IDS", "CYP_PLUS_GROUPS", "FAMILIES",

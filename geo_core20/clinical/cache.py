@@ -18,7 +18,7 @@ import pandas as pd
 
 from geo_core20 import atlas, schema, sources
 from geo_core20.clinical import hypertension, populations, qof
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError, NotBuiltError
 
 BUILD_VERSION = "2"  # 2: HSE 2022 bands and rates, children's bands
 INPUTS: dict[str, tuple[str, ...]] = {
@@ -101,7 +101,7 @@ def build_report(vintage: str, processed_dir: Path | None = None) -> dict:
     """The match counts and England totals saved beside the cache at build time."""
     meta = atlas._meta_path(clinical_path(vintage, processed_dir))
     if not meta.exists():
-        raise FileNotFoundError(f"{meta} not built yet: run `python -m geo_core20 data build`.")
+        raise NotBuiltError(f"{meta} not built yet: run `python -m geo_core20 data build`.")
     return json.loads(meta.read_text())["report"]
 
 
@@ -109,7 +109,7 @@ def build_report(vintage: str, processed_dir: Path | None = None) -> dict:
 def _load_cached(vintage: str, processed: str) -> pd.DataFrame:
     path = clinical_path(vintage, Path(processed))
     if not path.exists():
-        raise FileNotFoundError(f"{path} not built yet: run `python -m geo_core20 data build`.")
+        raise NotBuiltError(f"{path} not built yet: run `python -m geo_core20 data build`.")
     return pd.read_parquet(path).set_index(schema.LSOA_CODE)
 
 
@@ -124,7 +124,7 @@ def infer_vintage(codes: pd.Series, processed_dir: Path | None = None) -> str:
     for vintage in schema.VINTAGES:
         try:
             table = load_clinical(vintage, processed_dir)
-        except FileNotFoundError:
+        except NotBuiltError:
             continue
         if (table.index.get_indexer(codes) >= 0).all():  # (Series.isin on arrow strings is 100x slower)
             return vintage

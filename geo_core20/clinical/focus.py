@@ -15,13 +15,10 @@ from scipy.spatial import cKDTree
 
 from geo_core20 import areas, schema, sources
 from geo_core20.clinical import cache, hypertension
+from geo_core20.errors import UnknownFocus
 
 LOCAL_UPLOAD = ("Upload your own LSOA-level counts (for example from practice or trust systems) on the PLUS "
                 "page as a local layer to show it beside these figures.")
-
-
-class UnknownFocus(ValueError):
-    """A focus id that is not one of the five."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import readers, schema
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 MAX_AGE = 90  # the published file's last column is "90+"
 

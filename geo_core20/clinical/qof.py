@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_core20 import readers
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 # cache column -> (QOF register code, label)
 REGISTERS: dict[str, tuple[str, str]] = {

@@ -17,6 +17,7 @@ Modules: ``cartography`` (page layout, legend, scale bar, north arrow, locator, 
 maps, each drawn from one ``maps.view.ViewData`` record), ``charts``, ``profile``, ``deck``, ``report``.
 """
 
-from geo_core20.exports.formats import FORMATS, ExportError
+from geo_core20.errors import ExportError
+from geo_core20.exports.formats import FORMATS
 
 __all__ = ["FORMATS", "ExportError"]

@@ -15,6 +15,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from geo_core20.errors import ExportError
+
 MAP_FORMATS = ("png", "svg", "pdf")
 """Output types of a print map (by file suffix)."""
 FORMATS = MAP_FORMATS
@@ -33,8 +35,14 @@ MIME = {
 DPI = 300
 
 
-class ExportError(ValueError):
-    """A bad export request (format, level, area or shading); the message names the valid choices."""
+def write_output(out: str | Path, data: bytes) -> Path:
+    """Write an export to ``out``; a folder that is missing or not writable is an `ExportError`."""
+    path = Path(out)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
 
 
 def check_format(fmt: str, choices: Sequence[str] = MAP_FORMATS, what: str = "map output type") -> str:

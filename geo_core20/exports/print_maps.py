@@ -21,8 +21,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from geo_core20 import areas, atlas, clinical, plus, schema, sources
+from geo_core20.errors import ExportError
 from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map
-from geo_core20.exports.formats import ExportError, figure_bytes, format_of
+from geo_core20.exports.formats import figure_bytes, format_of, write_output
 from geo_core20.maps import classify, outreach, plus_maps, styles, view
 from geo_core20.maps.view import ViewData
 
@@ -129,9 +130,7 @@ def export_map(vintage: str, level: str, area_code: str | None, out: str | Path,
     """Write an explorer view's map to ``out`` (.png at 300 dpi, .svg or .pdf); the CLI and app share it."""
     fmt = format_of(out)
     m = explorer_map(print_view(vintage, level, area_code, shade, core20_outline))
-    path = Path(out)
-    path.write_bytes(figure_bytes(m.figure, fmt))
-    return path
+    return write_output(out, figure_bytes(m.figure, fmt))
 
 
 # --- plans --------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from geo_core20 import areas, clinical, plans, plus, schema
+from geo_core20.errors import ExportError
 from geo_core20.exports import charts, formats, print_maps
-from geo_core20.exports.formats import ExportError
 from geo_core20.exports.print_maps import MapFigure
 from geo_core20.maps import view
 from geo_core20.maps.view import ViewData

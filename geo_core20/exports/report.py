@@ -10,7 +10,7 @@ from pathlib import Path
 
 from geo_core20 import schema
 from geo_core20.exports import deck
-from geo_core20.exports.formats import REPORT_FORMATS, check_format
+from geo_core20.exports.formats import REPORT_FORMATS, check_format, write_output
 from geo_core20.exports.profile import (
     AreaProfile,
     build_profile,
@@ -43,6 +43,4 @@ def write_report(
     """Build the profile of a view and write it as ``fmt`` to ``out``."""
     fmt = check_format(fmt, REPORT_FORMATS, "report type")
     prof = build_profile(vintage, level, area_code, shade=shade, focus=focus, plan=plan)
-    path = Path(out)
-    path.write_bytes(report_bytes(prof, fmt))
-    return path
+    return write_output(out, report_bytes(prof, fmt))

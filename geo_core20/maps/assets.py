@@ -29,6 +29,8 @@ from pathlib import Path
 import folium
 import folium.plugins
 
+from geo_core20.errors import NotBuiltError
+
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "static"
 STATIC_URL = "/app/static"  # where Streamlit serves ROOT/static (enableStaticServing)
@@ -301,12 +303,12 @@ def standalone_html(m: folium.Map, static_dir: Path = STATIC_DIR) -> str:
     """The map as one HTML document with every local JS/CSS asset inlined.
 
     Works offline and from a file:// URL. Assets only icons and popups need are left out
-    of maps that have none (they would add ~2 MB). Raises FileNotFoundError when the
+    of maps that have none (they would add ~2 MB). Raises `NotBuiltError` when the
     assets are not installed (run ``python -m geo_core20 assets``).
     """
     html = trim_unused_assets(m).get_root().render()
     if not is_installed(static_dir):
-        raise FileNotFoundError(f"map assets not installed in {static_dir}: "
+        raise NotBuiltError(f"map assets not installed in {static_dir}: "
                                 "run `python -m geo_core20 assets`")
     # also covers a map whose header already holds them (rendered before it was trimmed)
     skip = set() if needs_icon_assets(m) else {local_url(n) for n in ICON_ONLY}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 
+from geo_core20.errors import TargetError
 from geo_core20.plus import coastal, inputs, registry, target
 from geo_core20.plus.coastal import (
     COAST_DISTANCE_NOTE,
@@ -60,7 +61,6 @@ from geo_core20.plus.target import (
     OPS,
     QUERY_KEYS,
     Condition,
-    TargetError,
     TargetResult,
     TargetSpec,
     evaluate,

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo_core20 import atlas, readers, schema
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 
 def input_path(dataset_id: str) -> Path:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import schema, sources
+from geo_core20.errors import DataError
 from geo_core20.plus import inputs
 from geo_core20.plus.coastal import COAST_DISTANCE_NOTE, COASTAL_DEFINITION, coast_distance_km, coastal_core20
-from geo_core20.readers import DataError
 
 LSOA, MSOA, LAD = "lsoa", "msoa", "lad"
 LEVEL_TEXT = {LSOA: "LSOA", MSOA: "MSOA", LAD: "local authority"}

@@ -21,13 +21,8 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import hotspots, schema
+from geo_core20.errors import TargetError
 from geo_core20.plus.registry import CATEGORY, INDICATORS, LEVEL_TEXT, LSOA, NUMERIC, get, lsoa_view, values
-
-
-class TargetError(ValueError):
-    """A target specification (or share link) that cannot be used; message for the user."""
-
-
 
 BASES = ("core20", "all")
 COMBINES = ("and", "or")

@@ -20,6 +20,7 @@ Modules, one job each:
 The command line (``python -m geo_core20 plan``) lives in `geo_core20.cli`.
 """
 
+from geo_core20.errors import ProblemTooLarge, SitingError
 from geo_core20.siting import common, equity, mclp, planner, pmedian, solver, target
 from geo_core20.siting.common import (
     CANDIDATE_COLUMNS,
@@ -29,9 +30,7 @@ from geo_core20.siting.common import (
     MAX_K,
     OBJECTIVE_LABEL,
     OBJECTIVES,
-    ProblemTooLarge,
     Progress,
-    SitingError,
 )
 from geo_core20.siting.equity import Equity
 from geo_core20.siting.planner import (

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from geo_core20.errors import SitingError
+
 OBJECTIVES = ("mclp", "pmedian")
 OBJECTIVE_LABEL = {"mclp": "Maximise population covered (MCLP)",
                    "pmedian": "Minimise population-weighted distance (p-median)"}
@@ -22,23 +24,6 @@ MAX_K = 50
 
 Progress = Callable[[float, str], None]
 """Progress callback: (fraction done 0..1, message)."""
-
-
-class SitingError(ValueError):
-    """Inputs that cannot define a siting problem (bad k, no candidates, bad columns, unknown focus)."""
-
-
-class ProblemTooLarge(SitingError):
-    """The demand x candidate matrix is over the limit; says by how much and what to do."""
-
-    def __init__(self, n_demand: int, n_candidates: int, limit: int = MAX_CELLS) -> None:
-        self.n_demand, self.n_candidates, self.limit = n_demand, n_candidates, limit
-        cells = n_demand * n_candidates
-        super().__init__(
-            f"Problem too large: {n_demand:,} target LSOAs x {n_candidates:,} candidate sites = "
-            f"{cells:,} pairs, over the limit of {limit:,}. Choose a smaller area (an ICB or sub-ICB "
-            "location rather than a region), fewer candidates (fewer site types or an uploaded shortlist), "
-            "or a narrower target population.")
 
 
 def noop(fraction: float, message: str) -> None:

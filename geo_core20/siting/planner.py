@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, areas, atlas, clinical, geocode, schema, sources
+from geo_core20.errors import SitingError
 from geo_core20.safety import csv_safe_frame
 from geo_core20.siting.common import (
     DEFAULT_TIME_LIMIT,
     MAX_CELLS,
     MAX_K,
     Progress,
-    SitingError,
     check_objective,
     json_number,
     json_records,

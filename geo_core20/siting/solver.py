@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, geocode, schema
+from geo_core20.errors import ProblemTooLarge, SitingError
 from geo_core20.siting import mclp, pmedian
 from geo_core20.siting.common import (
     CANDIDATE_COLUMNS,
     DEFAULT_TIME_LIMIT,
     MAX_CELLS,
-    ProblemTooLarge,
     Progress,
-    SitingError,
     check_objective,
     json_number,
     json_records,

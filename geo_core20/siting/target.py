@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo_core20 import access, clinical, plus, schema
-from geo_core20.siting.common import SitingError
+from geo_core20.errors import SitingError
 
 TARGET_BASES = ("core20", "all")
 CUSTOM = "custom"  # a mask or weights given directly (API only): not reproducible from a saved plan
@@ -129,7 +129,7 @@ class Target:
             return access.target_weights(area, members)
         try:
             people = (focus_population or clinical.focus_population)(area, self.focus)
-        except (ValueError, FileNotFoundError) as exc:  # DataError: no clinical table for this atlas
+        except ValueError as exc:  # a DataError (NotBuiltError: no clinical table for this atlas) and others
             raise SitingError(f"the {clinical.FOCI[self.focus].label.lower()} focus population is not "
                               f"available here: {exc}") from exc
         people = pd.Series(people, index=area.index) if not isinstance(people, pd.Series) else people

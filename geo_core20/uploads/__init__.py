@@ -23,6 +23,7 @@ import pandas as pd
 
 from geo_core20 import atlas as atlas_mod
 from geo_core20 import geocode, limits, safety, schema
+from geo_core20.errors import UploadError
 from geo_core20.limits import MAX_BYTES, MAX_ROWS
 from geo_core20.uploads.cells import MISSING_MARKERS, parse_number, parse_numbers
 from geo_core20.uploads.columns import (
@@ -56,7 +57,7 @@ from geo_core20.uploads.lsoa_table import (
     load_lsoa_table,
 )
 from geo_core20.uploads.points import PointsResult, atlas_vintage, load_points
-from geo_core20.uploads.reading import RawTable, RowError, UploadError, errors_frame, read_upload
+from geo_core20.uploads.reading import RawTable, RowError, errors_frame, read_upload
 
 __all__ = [
     "AREAS_COLUMN", "COUNT", "EXPECTED_COLUMNS_TEXT", "LSOA_KIND", "MAX_BYTES", "MAX_ROWS",

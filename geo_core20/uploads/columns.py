@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import geocode
+from geo_core20.errors import UploadError
 from geo_core20.uploads.cells import is_lsoa_code, key, parse_number, parse_numbers, share
-from geo_core20.uploads.reading import RawTable, UploadError
+from geo_core20.uploads.reading import RawTable
 
 COUNT, RATE = "count", "rate"
 LSOA_KIND, POINTS_KIND = "lsoa", "points"

@@ -35,10 +35,11 @@ import shapely
 from pyproj import CRS
 
 from geo_core20 import limits, schema
+from geo_core20.errors import UploadError
 from geo_core20.uploads import points as points_mod
 from geo_core20.uploads.columns import COUNT, PointColumns
 from geo_core20.uploads.lsoa_table import LsoaTableResult
-from geo_core20.uploads.reading import RawTable, RowError, UploadError, check_unzipped_size, zip_members
+from geo_core20.uploads.reading import RawTable, RowError, check_unzipped_size, zip_members
 
 GIS_EXTENSIONS = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 AREAS_COLUMN = "areas"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import atlas, readers, schema
+from geo_core20.errors import NotBuiltError, UploadError
 from geo_core20.uploads.cells import LSOA_RE, is_blank, parse_numbers
 from geo_core20.uploads.columns import (
     COUNT,
@@ -20,7 +21,7 @@ from geo_core20.uploads.columns import (
     no_usable_column_message,
     numeric_columns,
 )
-from geo_core20.uploads.reading import RawTable, RowError, UploadError
+from geo_core20.uploads.reading import RawTable, RowError
 
 
 @dataclass
@@ -79,7 +80,7 @@ def default_populations() -> tuple[pd.Series | None, pd.Series | None]:
         try:
             a = atlas.load_atlas(vintage)
             out.append(pd.Series(a[schema.POPULATION].to_numpy(float), index=a[schema.LSOA_CODE].to_numpy()))
-        except (FileNotFoundError, OSError):
+        except NotBuiltError:
             out.append(None)
     return out[0], out[1]
 

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import geocode, schema
+from geo_core20.errors import UploadError
 from geo_core20.uploads.cells import parse_numbers
 from geo_core20.uploads.columns import POINTS_KIND, PointColumns, find_point_columns, no_usable_column_message
-from geo_core20.uploads.reading import RawTable, RowError, UploadError
+from geo_core20.uploads.reading import RawTable, RowError
 
 _LAST_2011_CODE = "E01033768"  # LSOA 2021 codes for new areas start after the last 2011 code
 

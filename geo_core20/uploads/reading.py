@@ -22,6 +22,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from geo_core20 import geocode, limits
+from geo_core20.errors import UploadError
 from geo_core20.uploads.cells import is_lsoa_code, parse_number
 
 # The csv module refuses fields over 131,072 characters with a bare `_csv.Error`; the upload
@@ -31,10 +32,6 @@ csv.field_size_limit(2**31 - 1)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 GIS_SUFFIXES = (".shp", ".dbf", ".shx", ".prj", ".cpg")
-
-
-class UploadError(ValueError):
-    """The file cannot be used at all; the message tells the user why and what to do."""
 
 
 @dataclass
