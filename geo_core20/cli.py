@@ -1,5 +1,9 @@
 """Command line: ``python -m geo_core20 {data fetch|data build|summary|plan|travel-times|focus|change|
-export-map|report|assets}`` (see README.md)."""
+export-map|report|assets}`` (see README.md).
+
+A command lets the project's errors (`geo_core20.errors`) rise: `main` catches `GeoCore20Error`
+once, prints its message and exits 2 (a bad choice, an area that does not exist, a cache not built).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import time
 from pathlib import Path
 
 from geo_core20 import plan_files, schema, siting, sources
+from geo_core20.errors import GeoCore20Error, InputError
 from geo_core20.safety import csv_safe_frame
 
 
@@ -32,25 +37,20 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from geo_core20 import atlas
-    from geo_core20.readers import DataError
 
     vintages = args.vintage or list(schema.VINTAGES)
-    try:
-        for vintage in vintages:
-            t0 = time.perf_counter()
-            path, rebuilt = atlas.build_atlas(vintage, force=args.force)
-            state = "built" if rebuilt else "up to date"
-            print(f"atlas {vintage}: {state} {path} ({time.perf_counter() - t0:.1f} s)")
+    for vintage in vintages:
         t0 = time.perf_counter()
-        path, rebuilt = atlas.build_sites(force=args.force)
-        print(f"sites: {'built' if rebuilt else 'up to date'} {path} ({time.perf_counter() - t0:.1f} s)")
-        for step in _extra_build_steps():
-            t0 = time.perf_counter()
-            message = step(force=args.force, vintages=vintages)
-            print(f"{message} ({time.perf_counter() - t0:.1f} s)")
-    except (DataError, FileNotFoundError) as exc:
-        print(f"error: {exc}\nThe previous atlas (if any) was left in place.", file=sys.stderr)
-        return 2
+        path, rebuilt = atlas.build_atlas(vintage, force=args.force)
+        state = "built" if rebuilt else "up to date"
+        print(f"atlas {vintage}: {state} {path} ({time.perf_counter() - t0:.1f} s)")
+    t0 = time.perf_counter()
+    path, rebuilt = atlas.build_sites(force=args.force)
+    print(f"sites: {'built' if rebuilt else 'up to date'} {path} ({time.perf_counter() - t0:.1f} s)")
+    for step in _extra_build_steps():
+        t0 = time.perf_counter()
+        message = step(force=args.force, vintages=vintages)
+        print(f"{message} ({time.perf_counter() - t0:.1f} s)")
     return 0
 
 
@@ -64,11 +64,7 @@ def _extra_build_steps():
 def _summary(args: argparse.Namespace) -> int:
     from geo_core20 import areas, atlas
 
-    try:
-        frame = areas.summary(atlas.load_atlas(args.vintage), args.level)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    frame = areas.summary(atlas.load_atlas(args.vintage), args.level)
     return _write_table(frame, args)
 
 
@@ -88,52 +84,33 @@ def _write_table(frame, args: argparse.Namespace) -> int:
 def _focus(args: argparse.Namespace) -> int:
     from geo_core20 import atlas, clinical
 
-    try:
-        clinical.check_focus(args.focus)
-        frame = clinical.focus_summary(atlas.load_atlas(args.vintage), args.focus, args.level)
-    except clinical.UnknownFocus as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    clinical.check_focus(args.focus)
+    frame = clinical.focus_summary(atlas.load_atlas(args.vintage), args.focus, args.level)
     return _write_table(frame, args)
 
 
 def _change(args: argparse.Namespace) -> int:
     from geo_core20 import change
 
-    try:
-        frame = change.change_table(args.level)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    frame = change.change_table(args.level)
     return _write_table(frame, args)
 
 
 def _export_map(args: argparse.Namespace) -> int:
-    from geo_core20.exports import ExportError, print_maps
+    from geo_core20.exports import print_maps
 
-    try:
-        path = print_maps.export_map(args.vintage, args.level, args.area, args.out, args.shade,
-                                     core20_outline=not args.no_core20)
-    except (ExportError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    path = print_maps.export_map(args.vintage, args.level, args.area, args.out, args.shade,
+                                 core20_outline=not args.no_core20)
     print(f"wrote {path}")
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from geo_core20.exports import ExportError, report
+    from geo_core20.exports import report
 
-    try:
-        plan = None if args.no_plan else (args.plan or "latest")
-        path = report.write_report(args.vintage, args.level, args.area, args.format, args.out,
-                                   shade=args.shade, focus=args.focus, plan=plan)
-    except (ExportError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    plan = None if args.no_plan else (args.plan or "latest")
+    path = report.write_report(args.vintage, args.level, args.area, args.format, args.out,
+                               shade=args.shade, focus=args.focus, plan=plan)
     print(f"wrote {path}")
     return 0
 
@@ -205,9 +182,9 @@ def _read_file(path: str, what: str) -> bytes:
 
     p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"{what} not found: {path}")
+        raise InputError(f"{what} not found: {path}")
     if p.stat().st_size > limits.MAX_BYTES:
-        raise ValueError(f"{what} {p.name} is {p.stat().st_size / 2**20:.1f} MB, over the "
+        raise InputError(f"{what} {p.name} is {p.stat().st_size / 2**20:.1f} MB, over the "
                          f"{limits.MAX_UPLOAD_MB} MB limit")
     return p.read_bytes()
 
@@ -219,7 +196,7 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
     out: dict = {"notes": [], "candidates": args.candidates, "fixed": fixed, "site_types": site_types}
     if not (args.sites_file or args.travel_times or args.demand_file):
         if args.radius_min is not None:
-            raise ValueError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
+            raise InputError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
         return out
     full = atlas.load_atlas(args.vintage)
     out["atlas_frame"] = full
@@ -240,10 +217,10 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
         out["threshold"] = DEFAULT_RADIUS_MIN if args.radius_min is None else args.radius_min
         out["notes"] += list(tt.notes)
     elif args.radius_min is not None:
-        raise ValueError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
+        raise InputError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
     if args.demand_file or args.demand_column:
         if not (args.demand_file and args.demand_column):
-            raise ValueError("--demand-file and --demand-column go together")
+            raise InputError("--demand-file and --demand-column go together")
         demand = plan_files.read_demand(_read_file(args.demand_file, "demand file"),
                                         Path(args.demand_file).name, args.demand_column, full)
         out["demand"] = demand.values
@@ -269,11 +246,9 @@ def _plan(args: argparse.Namespace) -> int:
         result = siting.plan(args.vintage, args.level, args.area_code, target, own.pop("site_types"),
                              args.radius_km, args.k, args.objective, own.pop("candidates"), own.pop("fixed"),
                              args.curve or None, args.time_limit, report, **own)
-    except (ValueError, FileNotFoundError) as exc:  # SitingError, TargetError, AreaError, DataError...
-        print(f"{chr(10) if tty else ''}error: {exc}", file=sys.stderr)
-        return 2
-    if tty:
-        sys.stderr.write("\n")
+    finally:
+        if tty:
+            sys.stderr.write("\n")  # end the progress line, before the result or `main`'s error
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if args.format == "json":
@@ -307,7 +282,7 @@ def _travel_times(args: argparse.Namespace) -> int:
         full = atlas.load_atlas(args.vintage)
         area = areas.select(full, args.level, args.area_code)
         if area.empty:
-            raise ValueError(f"no LSOAs in {args.level} {args.area_code}")
+            raise InputError(f"no LSOAs in {args.level} {args.area_code}")
         origins = pd.DataFrame({"code": area[schema.LSOA_CODE].to_numpy(),
                                 "lon": area[schema.PWC_LON].to_numpy(),
                                 "lat": area[schema.PWC_LAT].to_numpy()})
@@ -319,14 +294,14 @@ def _travel_times(args: argparse.Namespace) -> int:
             types = [t.strip() for t in args.sites.split(",") if t.strip()]
             unknown = [t for t in types if t not in schema.SITE_TYPES]
             if unknown or not types:
-                raise ValueError(f"unknown site type(s) {', '.join(unknown) or '(none)'}; expected "
+                raise InputError(f"unknown site type(s) {', '.join(unknown) or '(none)'}; expected "
                                  f"{', '.join(schema.SITE_TYPES)}")
             all_sites = atlas.load_sites()
             typed = all_sites[all_sites["site_type"].isin(types)]
             dest = (typed if args.level == "england" else sites_in_area(typed, area)).rename(
                 columns={"site_code": "code"})
         if dest.empty:
-            raise ValueError("no sites to route to in this area")
+            raise InputError("no sites to route to in this area")
         od = routing.travel_times(args.pbf, origins, dest[["code", "lon", "lat"]], args.mode, args.cache_dir)
     except (ValueError, FileNotFoundError) as exc:  # RoutingError, AccessError, AreaError, DataError...
         print(f"error: {exc}", file=sys.stderr)
@@ -361,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     build = data_sub.add_parser("build", help="build the LSOA atlases, sites and derived caches")
     build.add_argument("--vintage", action="append", choices=schema.VINTAGES)
     build.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
-    build.set_defaults(func=_build)
+    build.set_defaults(func=_build, failed="The previous atlas (if any) was left in place.")
 
     summary = sub.add_parser("summary", help="Core20 summary per area")
     summary.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
@@ -433,5 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; exit code 0, 1 (``data fetch`` left inputs missing) or 2 (the project's error)."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except GeoCore20Error as exc:
+        failed = getattr(args, "failed", None)  # what a command's failure leaves as it was
+        print(f"error: {exc}" + (f"\n{failed}" if failed else ""), file=sys.stderr)
+        return 2
