@@ -95,6 +95,7 @@ def downloads(view: View, core20_outline: bool, flt: TableFilter) -> None:
         help="One file that works offline: Leaflet and the data are inside it.")
 
 
+@page.frame
 def explorer() -> None:
     """The Core20 explorer page."""
     ctx = page.context("Core20 explorer", with_shading=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import hotspots, plus, schema, sources, ui, uploads
+from geo_core20 import errors, hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps, view
 from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
 from geo_core20.ui import plus_cache as pc
@@ -160,7 +160,7 @@ def target_section(ctx: PageContext) -> None:
         else:
             tokens = tuple(sorted(spec.to_query_params().items()))
             result, cached = pc.target(v.vintage, v.level, v.area, tokens, v.basemap, ctx.core20_on)
-    except (plus.TargetError, uploads.UploadError) as exc:
+    except errors.InputError as exc:
         st.error(f"This target cannot be used with {schema.IMD_LABEL[v.vintage]}: {exc}")
         return
     s = result.summary
@@ -211,6 +211,7 @@ SECTION_VIEWS = dict(zip(SECTIONS, (indicators_section, hotspots_section, local_
                                     focus.panel, about_section), strict=True))
 
 
+@page.frame
 def main() -> None:
     st.set_page_config(page_title="PLUS layers", page_icon=ui.page_icon(), layout="wide")
     ctx = page.context("PLUS layers")

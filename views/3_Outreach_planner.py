@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from geo_core20 import access, areas, plans, plus, siting, ui
+from geo_core20 import access, errors, plans, siting, ui
 from geo_core20.exports import charts
 from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
@@ -87,7 +87,7 @@ def run_plan(ctx: PageContext, c: dict) -> None:
             status.update(label="Problem too large", state="error", expanded=True)
             st.error(str(exc), icon=":material/block:")
             return
-        except (siting.SitingError, access.AccessError, areas.AreaError, plus.TargetError) as exc:
+        except errors.InputError as exc:
             bar.empty()
             status.update(label="Could not plan", state="error", expanded=True)
             st.error(str(exc), icon=":material/error:")
@@ -180,7 +180,7 @@ def saved_section(ctx: PageContext, c: dict) -> None:
     store = plans.open_store()
     try:
         listing = store.list()
-    except (plans.PlanStoreError, OSError) as exc:
+    except plans.PlanStoreError as exc:
         st.error(f"The plan store cannot be read: {exc}")
         return
     if listing.empty:
@@ -205,6 +205,7 @@ def saved_section(ctx: PageContext, c: dict) -> None:
 SECTION_VIEWS = dict(zip(SECTIONS, (plan_section, access_section, saved_section), strict=True))
 
 
+@page.frame
 def main() -> None:
     st.set_page_config(page_title="Outreach planner", page_icon=ui.page_icon(), layout="wide")
     open_link()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo_core20 import clinical, plus, schema, ui
+from geo_core20 import clinical, errors, plus, schema, ui
 from geo_core20.ui import page, panels
 from geo_core20.ui.text import escape_markdown
 
@@ -53,6 +53,7 @@ def card(a: clinical.Accelerator) -> None:
                      query_params=link_params(a))
 
 
+@page.frame
 def main() -> None:
     st.set_page_config(page_title="Accelerator sites", page_icon=ui.page_icon(), layout="wide")
     page.presentation()
@@ -61,8 +62,8 @@ def main() -> None:
                "card opens its ICB on the PLUS layers page with its clinical focus and its most relevant "
                "PLUS layer.")
     if not ui.atlas_available("2025"):
-        st.error("The IoD2025 atlas is not built yet: run `python -m geo_core20 data build`.")
-        st.stop()
+        raise errors.NotBuiltError("The IoD2025 atlas is not built yet: run "
+                                   "`python -m geo_core20 data build`.")
     for left, right in zip(*[iter([*clinical.ACCELERATORS.values(), None])] * 2, strict=True):
         cols = st.columns(2)
         with cols[0]:

@@ -121,6 +121,7 @@ def attribution_section() -> None:
         st.markdown(path.read_text(encoding="utf-8"))
 
 
+@page.frame
 def main() -> None:
     st.set_page_config(page_title="About the data", page_icon=ui.page_icon(), layout="wide")
     page.presentation()

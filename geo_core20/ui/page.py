@@ -1,11 +1,15 @@
-"""What every page starts from: the sidebar view, the area's LSOAs and the page header.
+"""What every page starts from: the frame, the sidebar view, the area's LSOAs and the page header.
 
-    ctx = page.context("PLUS layers")            # sidebar + URL -> PageContext
-    page.header(ctx, f"{ctx.area_name}: PLUS groups", "caption…")
+    @page.frame                                  # a data error is shown here, once for every page
+    def main():
+        ctx = page.context("PLUS layers")        # sidebar + URL -> PageContext
+        page.header(ctx, f"{ctx.area_name}: PLUS groups", "caption…")
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +17,7 @@ import geopandas as gpd
 import streamlit as st
 
 from geo_core20 import schema
+from geo_core20.errors import DataError
 from geo_core20.ui import cache, focus, present, widgets
 from geo_core20.ui.state import View
 
@@ -36,6 +41,22 @@ class PageContext:
         """``vintage_level[_area]`` for file names (no ``england_england``)."""
         v = self.view
         return f"{v.vintage}_{v.level}" + (f"_{v.area}" if v.level != "england" and v.area else "")
+
+
+def frame(page_main: Callable[[], None]) -> Callable[[], None]:
+    """A page's ``main`` inside the page frame: a data error (a cache not built yet, or damaged)
+    ends the page with its message (which file, which command builds it) instead of a traceback.
+
+    Input errors are not caught here: a page shows them beside the control they concern.
+    """
+    @functools.wraps(page_main)
+    def run() -> None:
+        try:
+            page_main()
+        except DataError as exc:
+            st.error(str(exc), icon=":material/error:")
+
+    return run
 
 
 def presentation() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, clinical, schema, siting, uploads
+from geo_core20 import access, clinical, errors, schema, siting, uploads
 from geo_core20.ui import cache, focus, keep, target, upload_form
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.text import escape_markdown
@@ -28,7 +28,7 @@ def form_values(data: dict) -> dict:
     req = data["request"]
     try:
         saved = siting.target_from_key(str(req.get("target", "core20")))
-    except ValueError:  # SitingError, plus.TargetError: an unreadable old key opens as Core20
+    except errors.InputError:  # SitingError, TargetError: an unreadable old key opens as Core20
         saved = siting.Target()
     if saved.spec is not None:
         target.put(saved.spec)  # the PLUS rule comes back too, so Choose sites reproduces the plan
@@ -108,7 +108,7 @@ def travel_times(ctx: PageContext) -> tuple[access.ODMatrixCost | None, float | 
         return None, None
     try:
         od = access.read_od_csv(file.getvalue(), file.name, origins=set(ctx.atlas[schema.LSOA_CODE]))
-    except (uploads.UploadError, access.AccessError) as exc:
+    except errors.InputError as exc:
         st.error(str(exc), icon=":material/error:")
         return None, None
     st.caption(f"Travel times read from {escape_markdown(file.name)}; reach = within {minutes:g} minutes.")

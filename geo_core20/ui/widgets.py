@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import areas, schema
+from geo_core20.errors import NotBuiltError
 from geo_core20.maps import choropleth, styles
-from geo_core20.readers import DataError
 from geo_core20.ui import cache, focus, keep, present, state
 
 K_VINTAGE, K_LEVEL, K_AREA = "gc20_vintage", "gc20_level", "gc20_area"
@@ -182,17 +182,12 @@ def view_controls(container=None, *, with_shading: bool = True) -> tuple[state.V
     if not cache.atlas_available(vintage):
         other = next((v for v in schema.VINTAGES if v != vintage and cache.atlas_available(v)), None)
         if other is None:
-            st.error("The LSOA atlas is not built yet. Run `python -m geo_core20 data build` "
-                     "(or `make data`), then reload this page.")
-            st.stop()
+            raise NotBuiltError("The LSOA atlas is not built yet. Run `python -m geo_core20 data build` "
+                                "(or `make data`), then reload this page.")
         problems = [*problems, f"The {schema.IMD_LABEL[vintage]} atlas is not built; showing "
                                f"{schema.IMD_LABEL[other]}."]
         vintage = other
-    try:
-        atlas = cache.load_atlas_cached(vintage)
-    except DataError as exc:  # a damaged cache: say which file and how to rebuild it, keep nothing half-read
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
+    atlas = cache.load_atlas_cached(vintage)  # a damaged cache raises CacheError: the page frame shows it
     level = level_picker(c)
     area = area_picker(atlas, level, container=c, areas_table=cache.list_areas_cached(vintage, level))
     st.session_state[_K_PREVIOUS] = (level, area)
