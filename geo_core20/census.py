@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import limits
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 _MEASURES = re.compile(r";\s*measures\s*:\s*value\s*$", re.I)
 _SPACES = re.compile(r"\s+")

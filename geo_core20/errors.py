@@ -9,6 +9,7 @@
     │   ├── UploadError                      an uploaded file that cannot be used at all
     │   ├── AccessError                      bad inputs to an access calculation (OD table, target mask)
     │   ├── ExportError                      a bad export request (format, level, area, shading)
+    │   ├── VenueError                       a venue choice the user gave that cannot be used
     │   └── SitingError                      inputs that cannot define a siting problem
     │       └── ProblemTooLarge              the demand x candidate matrix is over the limit
     ├── DataError (also a ValueError)        the data on this machine cannot be used as it is
@@ -59,6 +60,10 @@ class AccessError(InputError):
 
 class ExportError(InputError):
     """A bad export request (format, level, area or shading); the message names the valid choices."""
+
+
+class VenueError(InputError):
+    """A venue choice or file the user gave that cannot be used (an unknown retailer...)."""
 
 
 class SitingError(InputError):

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit, urlunsplit
 import requests
 from tqdm import tqdm
 
-from geo_core20.errors import DownloadError, RetryableError
+from geo_core20.errors import DataError, DownloadError, RetryableError
 from geo_core20.sources import Dataset
 
 log = logging.getLogger(__name__)
@@ -365,7 +365,6 @@ def _missing_message(dataset: Dataset, mirrors: list[Path], dest: Path, download
 def _convert(dataset: Dataset, source: Path, dest: Path, how: str) -> FetchResult:
     """Reshape an official Census bulk download into the mirror layout at ``dest``."""
     from geo_core20 import census
-    from geo_core20.readers import DataError
 
     try:
         census.convert_to_file(dataset.id, source, dest)

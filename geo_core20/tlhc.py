@@ -24,7 +24,7 @@ from functools import lru_cache
 import pandas as pd
 
 from geo_core20 import atlas, readers, schema
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 PROJECTS_ID, LOOKUP_ID, LOCATIONS_ID = "tlhc_projects", "tlhc_lsoa11_ccg19", "tlhc_locations"
 CAVEAT = ("A project's area is its commissioning area (CCG, April 2019): not every LSOA in it was invited, "

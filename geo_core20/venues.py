@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import atlas, geocode, readers, schema
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError, VenueError
 
 SUPERMARKETS_ID, LIBRARIES_ID = "supermarkets", "libraries"
 SUPERMARKET_NOTE = ("Supermarkets over 280 m2 (Geolytix Retail Points v29, August 2023) placed in LSOAs by "
@@ -79,10 +79,6 @@ def choose_retailers(spec: str | list[str] | None, known: list[str]) -> list[str
         raise VenueError(f"unknown retailer(s) {', '.join(repr(u) for u in unknown)}; the supermarkets "
                          f"file has: {', '.join(known)}.")
     return list(dict.fromkeys(chosen))
-
-
-class VenueError(DataError):
-    """A venue choice or file the user gave that cannot be used (the message says why)."""
 
 
 def _england_outline() -> gpd.GeoSeries:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from geo_core20 import atlas, census, fetch, readers, sources
+from geo_core20.errors import DataError
 from geo_core20.plus import inputs, registry
-from geo_core20.readers import DataError
 
 TS021_LSOA = (
     "date,geography,geography code,Ethnic group: Total: All usual residents; measures: Value,"

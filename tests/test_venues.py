@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import atlas, venues
-from geo_core20.venues import VenueError
+from geo_core20.errors import VenueError
 
 
 @pytest.fixture(scope="module")

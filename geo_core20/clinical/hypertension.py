@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo_core20.readers import DataError
+from geo_core20.errors import DataError
 
 DATASET_ID = "hse2022_hypertension"
 
