@@ -11,16 +11,17 @@ import json
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo_core20.maps import palette
 from geo_core20.safety import escape_html
 
-MAP_CSS = """
-.leaflet-container{background:#f4f4f2}
-.leaflet-container .leaflet-control-attribution{font-size:10px;line-height:1.3;max-width:60%;
-  background:rgba(255,255,255,.85);white-space:normal}
-.leaflet-tooltip-pane{z-index:750}
-.leaflet-tooltip.gc20-tooltip{white-space:normal;width:max-content;max-width:240px}
-.gc20-tooltip th{white-space:nowrap;vertical-align:top}
-.gc20-tooltip th{text-align:left;padding-right:6px;font-weight:600}
+MAP_CSS = f"""
+.leaflet-container{{background:{palette.MAP_BACKGROUND}}}
+.leaflet-container .leaflet-control-attribution{{font-size:10px;line-height:1.3;max-width:60%;
+  background:{palette.ATTRIBUTION_BACKGROUND};white-space:normal}}
+.leaflet-tooltip-pane{{z-index:750}}
+.leaflet-tooltip.gc20-tooltip{{white-space:normal;width:max-content;max-width:240px}}
+.gc20-tooltip th{{white-space:nowrap;vertical-align:top}}
+.gc20-tooltip th{{text-align:left;padding-right:6px;font-weight:600}}
 """
 """Tooltips sit above every map pane (markers 600, popups 700) and stay narrow enough (240 px) to
 open beside the pointer inside a map of ~500 px, the app's narrowest."""

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo_core20 import areas, atlas, hotspots, plus, schema
-from geo_core20.maps import choropleth, classify, styles
+from geo_core20.maps import choropleth, classify, palette, styles
 from geo_core20.maps import view as mapview
 from geo_core20.maps.classify import Classes, legend
 from geo_core20.maps.view import area_title
@@ -28,14 +28,16 @@ from geo_core20.safety import escape_html
 SVG_MAX = 2_500  # above this many polygons, simplify harder (canvas layer either way)
 MAX_POINT_MARKERS = 2_000
 TooltipRows = Sequence[tuple[str, str]]
-FLAG_COLOURS = {True: classify.FLAG_COLOURS[0], False: classify.FLAG_COLOURS[1]}
-TARGET_COLOURS = {True: "#d95f02", False: "#e6e6e6"}
+FLAG_COLOURS = {True: palette.FLAG_COLOURS[0], False: palette.FLAG_COLOURS[1]}
+TARGET_COLOURS = {True: palette.TARGET_COLOUR, False: palette.NOT_TARGET_COLOUR}
+HOTSPOT_COLOURS = dict(zip(hotspots.CLASS_ORDER, palette.HOTSPOT_COLOURS, strict=True))
+"""Gi* class label -> fill: the statistics name the classes, the map layer colours them."""
 FILL_OPACITY = 0.8
 TARGET_FILL_OPACITY = 0.9  # target LSOAs must read at ICB zoom, however small
 HIGHLIGHT_WEIGHT = 3.0  # px: the outline that keeps small target (or flagged) areas visible
 AREA_WEIGHT = 2.0  # px: the chosen area's boundary (3 px hid coastal LSOAs along the coastline)
 HIGHLIGHT_NOTE = "{what} are also outlined in their colour, so small ones show at every zoom."
-COUNT_COLOURS = ("#f2f2f2", "#a6dba0", "#5aae61", "#1b7837")
+COUNT_COLOURS = palette.COUNT_COLOURS
 
 
 def escaped(values: Iterable) -> list[str]:
@@ -129,8 +131,9 @@ def polygon_map(geoms: np.ndarray, props: pd.DataFrame, classes: np.ndarray, col
         for _, p in points.head(MAX_POINT_MARKERS).iterrows():
             label = escape_html(p.get(point_label, "")) if point_label else ""
             tip = f"{label}<br>row {int(p['row'])} · {escape_html(p[schema.LSOA_CODE])}"
-            folium.CircleMarker([p["lat"], p["lon"]], radius=4, color="#000", weight=1, fill=True,
-                                fill_color="#ffd92f", fill_opacity=0.95, tooltip=tip).add_to(group)
+            folium.CircleMarker([p["lat"], p["lon"]], radius=4, color=palette.UPLOAD_POINT_EDGE, weight=1,
+                                fill=True, fill_color=palette.UPLOAD_POINT_FILL, fill_opacity=0.95,
+                                tooltip=tip).add_to(group)
         group.add_to(m)
     return choropleth.finish_map(m, lgd)
 
@@ -200,7 +203,7 @@ def hotspot_map(vintage: str, level: str, area: str | None, result: hotspots.Hot
     """LSOAs classed by Gi* hot/cold spot (``result`` rows in the area's atlas order)."""
     gdf = atlas.load_atlas(vintage)
     sub = gdf[areas.mask(gdf, level, area).to_numpy()]
-    colours = [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
+    colours = [HOTSPOT_COLOURS[c] for c in hotspots.CLASS_ORDER]
     name = area_title(vintage, level, area)
     lgd = legend(f"Gi* hot and cold spots: {label}", colours, list(hotspots.CLASS_ORDER),
                  result.counts().tolist(), notes=("FDR-adjusted (Benjamini-Hochberg).",), core20=core20_on,

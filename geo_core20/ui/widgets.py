@@ -233,12 +233,12 @@ def page_icon():
     a Google font server, and the app must make no request outside itself."""
     from PIL import Image, ImageDraw
 
-    from geo_core20.maps.styles import DECILE_COLOURS
+    from geo_core20.maps.palette import DECILE_COLOURS, WHITE
 
     img = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     for i, colour in enumerate((DECILE_COLOURS[0], DECILE_COLOURS[3], DECILE_COLOURS[6], DECILE_COLOURS[9])):
         x, y = (i % 2) * 16, (i // 2) * 16
         draw.rectangle([x, y, x + 15, y + 15], fill=colour)
-    draw.rectangle([1, 1, 14, 14], outline="#ffffff", width=2)
+    draw.rectangle([1, 1, 14, 14], outline=WHITE, width=2)
     return img
