@@ -14,15 +14,16 @@ from geo_core20.ui import page, panels
 from geo_core20.ui.text import escape_markdown
 
 PLUS_PAGE = "views/2_PLUS_layers.py"
+VINTAGE = schema.DEFAULT_VINTAGE  # the presets open the default vintage
 
 
 @st.cache_data(show_spinner="Estimating the accelerator figures…")
 def key_numbers_cached(accelerator_id: str) -> dict:
-    return clinical.key_numbers(ui.load_atlas_cached("2025"), accelerator_id)
+    return clinical.key_numbers(ui.load_atlas_cached(VINTAGE), accelerator_id)
 
 
 def link_params(a: clinical.Accelerator) -> dict[str, str]:
-    return {"vintage": "2025", "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
+    return {"vintage": VINTAGE, "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
 
 
 def card(a: clinical.Accelerator) -> None:
@@ -53,10 +54,10 @@ def main() -> None:
     st.set_page_config(page_title="Accelerator sites", page_icon=ui.page_icon(), layout="wide")
     page.presentation()
     st.title("Core20PLUS5 accelerator sites")
-    st.caption(f"{schema.IMD_LABEL['2025']} · Seven integrated care systems each piloted one focus. Each "
+    st.caption(f"{schema.IMD_LABEL[VINTAGE]} · Seven integrated care systems each piloted one focus. Each "
                "card opens its ICB on the PLUS layers page with its clinical focus and its most relevant "
                "PLUS layer.")
-    if not ui.atlas_available("2025"):
+    if not ui.atlas_available(VINTAGE):
         st.error("The IoD2025 atlas is not built yet: run `python -m geo_core20 data build`.")
         st.stop()
     for left, right in zip(*[iter([*clinical.ACCELERATORS.values(), None])] * 2, strict=True):
@@ -67,7 +68,7 @@ def main() -> None:
             with cols[1]:
                 card(right)
     st.divider()
-    panels.attribution("2025")
+    panels.attribution(VINTAGE)
 
 
 main()

@@ -22,6 +22,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
+from geo_core20 import schema
 from geo_core20.maps import palette
 from geo_core20.maps.palette import CATEGORY_COLOURS, FLAG_COLOURS, NO_DATA_COLOUR, SEQUENTIAL  # noqa: F401
 from geo_core20.safety import escape_html
@@ -237,7 +238,7 @@ def legend_html(legend: Legend) -> str:
         rows.append(f'<div class="gc20-row" style="{_ROW}"><span class="gc20-swatch gc20-core20" '
                     f'style="{_SWATCH.format(palette.CORE20_HALO)};'
                     f'border:1.5px solid {palette.CORE20_LINE}"></span>'
-                    "<span>Core20 LSOA (IMD deciles 1-2), outlined</span></div>")
+                    f"<span>Core20 LSOA ({schema.CORE20_RULE}), outlined</span></div>")
     if legend.area_name:
         rows.append(f'<div class="gc20-row" style="{_ROW}"><span class="gc20-swatch gc20-area" '
                     f'style="{_SWATCH.format("transparent")};border:0;'

@@ -67,7 +67,7 @@ def decile_classes(shade: str, vintage_label: str = "") -> Classes:
     title = f"{what}{f', {vintage_label}' if vintage_label else ''}"
     note = "National deciles: 1 = most deprived 10% of LSOAs in England."
     if shade == schema.IMD_DECILE:
-        note += " Core20 = IMD deciles 1-2."
+        note += f" Core20 = {schema.CORE20_RULE}."
     return classify.deciles(DECILE_COLOURS, labels, title=title, note=note, shade=shade)
 
 

@@ -59,7 +59,7 @@ def headline(vintage: str, level: str, area_code: str | None) -> dict:
     c[4].metric("Core20 pop. share", pct(row["core20_population_pct"]),
                 delta=f"{diff:+.1f} pts vs England" if level != "england" else "20% of LSOAs",
                 delta_color="off", delta_arrow="auto" if level != "england" else "off",
-                help=f"Share of residents living in Core20 LSOAs (national IMD deciles 1-2). England: "
+                help=f"Share of residents living in {schema.CORE20_LSOAS}. England: "
                      f"{eng_pct}; not exactly 20%, because the cut is 20% of LSOAs, not of people.")
     return row
 

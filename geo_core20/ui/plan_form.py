@@ -29,8 +29,7 @@ def sites_in_area_cached(vintage: str, level: str, area: str | None, types: tupl
     return pd.DataFrame(typed.drop(columns="geometry"))
 
 
-TARGETS = {"core20": "Core20 residents (IMD deciles 1-2)", "all": "All residents",
-           "plus": "Core20PLUS target (from the PLUS layers page)"}
+TARGETS = {**schema.TARGET_LABELS, "plus": "Core20PLUS target (from the PLUS layers page)"}
 SOURCES = {"sites": "Existing sites of the chosen types", "lsoa": "LSOA population-weighted centres",
            "upload": "Uploaded venues (CSV/Excel)"}
 DEFAULTS = {"op_target": "core20", "op_types": ["gp", "pharmacy"], "op_source": "sites", "op_radius": 3.0,

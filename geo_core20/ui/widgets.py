@@ -198,8 +198,7 @@ def view_controls(container=None, *, with_shading: bool = True) -> tuple[state.V
     st.session_state[_K_PREVIOUS] = (level, area)
     shade = shade_picker(c) if with_shading else state.DEFAULT_SHADE
     core20 = keep.widget(c.toggle, "Outline Core20 LSOAs", key=K_CORE20, default=True,
-                         help="Core20 = the most deprived 20% of LSOAs in England (national IMD deciles "
-                              "1-2).")
+                         help=schema.CORE20_DEFINITION)
     basemap = basemap_picker(c)
     view = state.View(vintage=vintage, level=level, area=area, shade=shade, basemap=basemap)
     sync_url(view)
