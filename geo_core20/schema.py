@@ -20,7 +20,7 @@ IMD_LABEL = {"2025": "IoD2025 (LSOA 2021)", "2019": "IMD2019 (LSOA 2011)"}
 CORE20_DECILES = "IMD deciles 1-2"
 CORE20_RULE = f"national {CORE20_DECILES}"
 """Which LSOAs are Core20, in brief (legends, labels)."""
-CORE20_IN_BRIEF = "the most deprived 20% of LSOAs in England (national IMD deciles 1-2)"
+CORE20_IN_BRIEF = f"the most deprived 20% of LSOAs in England ({CORE20_RULE})"
 CORE20_DEFINITION = f"Core20 = {CORE20_IN_BRIEF}, never re-ranked locally."
 """The one definition of Core20 (page captions, help texts, indicator notes)."""
 CORE20_LSOAS = f"Core20 LSOAs ({CORE20_RULE})"
