@@ -101,8 +101,7 @@ def explorer() -> None:
     ctx = page.context("Core20 explorer", with_shading=True)
     view, core20_outline = ctx.view, ctx.core20_on
     ui.share_link(view)
-    page.header(ctx, ctx.area_name, "Core20 = the most deprived 20% of LSOAs in England (national IMD "
-                "deciles 1-2), never re-ranked locally.")
+    page.header(ctx, ctx.area_name, schema.CORE20_DEFINITION)
     panels.headline(view.vintage, view.level, view.area)
 
     # Only the open tab is built: a hidden table of all 33,755 LSOAs would still be sent to

@@ -126,7 +126,7 @@ def _assets(args: argparse.Namespace) -> int:
 
 def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``python -m geo_core20 plan`` (`plans.cli_command` writes them back)."""
-    parser.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+    parser.add_argument("--vintage", choices=schema.VINTAGES, default=schema.DEFAULT_VINTAGE)
     parser.add_argument("--level", choices=schema.LEVELS, default="icb")
     parser.add_argument("--area", dest="area_code", help="area code, e.g. E54000008 (not needed for england)")
     parser.add_argument("--target", choices=siting.TARGET_BASES, default="core20",
@@ -339,14 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_build, failed="The previous atlas (if any) was left in place.")
 
     summary = sub.add_parser("summary", help="Core20 summary per area")
-    summary.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+    summary.add_argument("--vintage", choices=schema.VINTAGES, default=schema.DEFAULT_VINTAGE)
     summary.add_argument("--level", choices=schema.LEVELS, default="icb")
     summary.add_argument("--format", choices=("csv", "json"), default="csv")
     summary.add_argument("--output", help="write to this file instead of standard output")
     summary.set_defaults(func=_summary)
 
     focus = sub.add_parser("focus", help="clinical focus (the '5') per area: target population and measures")
-    focus.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+    focus.add_argument("--vintage", choices=schema.VINTAGES, default=schema.DEFAULT_VINTAGE)
     focus.add_argument("--level", choices=schema.LEVELS, default="icb")
     focus.add_argument("--focus", required=True, metavar="FOCUS",
                        help="adults: maternity, smi, respiratory, cancer, hypertension; children and young "
@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_map = sub.add_parser("export-map", help="print-quality map of a view (.png 300 dpi, .svg, .pdf)")
     report = sub.add_parser("report", help="area profile as HTML, PDF or a PowerPoint deck")
     for p in (export_map, report):
-        p.add_argument("--vintage", choices=schema.VINTAGES, default="2025")
+        p.add_argument("--vintage", choices=schema.VINTAGES, default=schema.DEFAULT_VINTAGE)
         p.add_argument("--level", choices=schema.LEVELS, default="icb")
         p.add_argument("--area", help="area code (not needed for --level england)")
         p.add_argument("--shade", default=schema.IMD_DECILE,

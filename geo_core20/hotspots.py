@@ -23,8 +23,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_core20.maps.classify import NO_DATA_COLOUR
-
 DEFAULT_PERMUTATIONS = 999
 DEFAULT_SEED = 2025
 LEVELS = ((0.01, 99), (0.05, 95), (0.10, 90))  # (FDR-adjusted p threshold, confidence %)
@@ -36,13 +34,8 @@ NO_NEIGHBOURS = "No neighbours"
 NO_DATA = "No data"
 CLASS_ORDER = (HOT[99], HOT[95], HOT[90], NOT_SIGNIFICANT, COLD[90], COLD[95], COLD[99],
                NO_NEIGHBOURS, NO_DATA)
-"""Every label, hottest first; `gi_bin` is +3..-3 for the first seven, NaN for the last two."""
-CLASS_COLOURS = {
-    HOT[99]: "#b2182b", HOT[95]: "#ef8a62", HOT[90]: "#fddbc7", NOT_SIGNIFICANT: "#f7f7f7",
-    COLD[90]: "#d1e5f0", COLD[95]: "#67a9cf", COLD[99]: "#2166ac", NO_NEIGHBOURS: "#525252",
-    NO_DATA: NO_DATA_COLOUR,
-}
-"""Diverging red (hot) / blue (cold), as in most hot-spot maps; readable with red-green colour blindness."""
+"""Every label, hottest first; `gi_bin` is +3..-3 for the first seven, NaN for the last two.
+The map layer colours them (``maps.palette.HOTSPOT_COLOURS``, in this order)."""
 
 MIN_TESTED = 5  # fewer LSOAs than this cannot give a meaningful local statistic
 

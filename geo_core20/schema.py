@@ -5,12 +5,27 @@ Every module reads and writes these names, so a rename happens here once.
 
 from __future__ import annotations
 
-VINTAGES = ("2025", "2019")
+DEFAULT_VINTAGE = "2025"
+"""The vintage every page, share link, command and API call opens with: IoD2025 on LSOA 2021."""
+LSOA21_VINTAGE, LSOA11_VINTAGE = "2025", "2019"
+"""The vintage whose atlas is keyed by LSOA 2021 codes (uploads, points, Census data) / by 2011 codes."""
+VINTAGES = (DEFAULT_VINTAGE, LSOA11_VINTAGE)
 """IMD vintages: IoD2025 on LSOA 2021 (primary) and IMD2019 on LSOA 2011."""
 
 LSOA_YEAR = {"2025": "2021", "2019": "2011"}
 LSOA_COUNT = {"2025": 33_755, "2019": 32_844}
 IMD_LABEL = {"2025": "IoD2025 (LSOA 2021)", "2019": "IMD2019 (LSOA 2011)"}
+
+# Words that recur: said once here, shown the same on every page, export and command.
+CORE20_DECILES = "IMD deciles 1-2"
+CORE20_RULE = f"national {CORE20_DECILES}"
+"""Which LSOAs are Core20, in brief (legends, labels)."""
+CORE20_IN_BRIEF = f"the most deprived 20% of LSOAs in England ({CORE20_RULE})"
+CORE20_DEFINITION = f"Core20 = {CORE20_IN_BRIEF}, never re-ranked locally."
+"""The one definition of Core20 (page captions, help texts, indicator notes)."""
+CORE20_LSOAS = f"Core20 LSOAs ({CORE20_RULE})"
+TARGET_LABELS = {"core20": CORE20_LSOAS, "all": "All LSOAs"}
+"""The target bases (Core20PLUS target builder, outreach planner, plan descriptions)."""
 
 # Geography levels, smallest last. `england` is the whole country.
 LEVELS = ("england", "region", "nhs_region", "icb", "sub_icb", "lad")

@@ -73,7 +73,7 @@ def warm_in_background(vintages: tuple[str, ...] = tuple(schema.VINTAGES)) -> th
 
         register_components(set(sys.modules) - before)
 
-        for vintage in sorted(vintages, key=lambda v: v != "2025"):
+        for vintage in sorted(vintages, key=lambda v: v != schema.DEFAULT_VINTAGE):
             if cache.atlas_available(vintage):
                 thread = cache.warm_caches(vintage)
                 if thread is not None:

@@ -46,9 +46,9 @@ def test_every_hot_and_cold_spot_is_marked(cornwall):
     assert spots.sum() == result.n_hot + result.n_cold > 0
     rows = markers(m)
     assert _at_centres(rows, cornwall.frame) == set(cornwall.frame[schema.LSOA_CODE][spots])
-    colours = [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
+    colours = [pm.HOTSPOT_COLOURS[c] for c in hotspots.CLASS_ORDER]
     by_code = dict(zip(cornwall.frame[schema.LSOA_CODE], result.frame["hotspot"].astype(str), strict=True))
-    assert all(colours[r[2]] == hotspots.CLASS_COLOURS[by_code[r[3].split()[0]]] for r in rows)
+    assert all(colours[r[2]] == pm.HOTSPOT_COLOURS[by_code[r[3].split()[0]]] for r in rows)
     html = m.get_root().render()
     assert lsoa_layer.FLAG_CLASS in html and lsoa_layer.FLAG_PANE in html
 

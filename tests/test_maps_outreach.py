@@ -13,6 +13,7 @@ from map_checks import HOSTILE, assert_only_escaped, assert_reads_as_a_user_woul
 
 from geo_core20 import access, schema
 from geo_core20.maps import outreach as om
+from geo_core20.maps import palette
 
 LAD = "E06000001"  # Hartlepool: 57 LSOAs, 30 of them Core20
 
@@ -73,6 +74,23 @@ def test_plan_map_classes_markers_and_legend(atlas2025, hartlepool, plan_data):
     assert "Hartlepool" in legend  # the area boundary entry
     assert "Core20 outline" in html and "Hartlepool boundary" in html
     assert_only_escaped(html)
+
+
+def test_plan_map_draws_sites_in_the_palettes_site_colours(plan_data):
+    """Chosen sites NHS blue, fixed ones NHS dark grey: markers and reach circles (as the print map)."""
+    m = om.plan_map(plan_data, "2025", "lad", LAD, basemap="none", core20_on=False)
+    markers, circles = [], []
+    for child in m._children.values():
+        for el in getattr(child, "_children", {}).values():
+            if isinstance(el, folium.Circle):
+                circles.append(el.options["color"])
+            elif isinstance(el, folium.Marker) and isinstance(el.icon, folium.DivIcon):
+                markers.append(el.icon.options["html"])
+    chosen, fixed = palette.CHOSEN_SITE_COLOUR, palette.FIXED_SITE_COLOUR
+    assert sorted(circles) == sorted([fixed, chosen, chosen])
+    assert sum(f"background:{chosen};" in h for h in markers) == 2
+    assert sum(f"background:{fixed};" in h for h in markers) == 1
+    assert (chosen, fixed) == (om.CHOSEN_COLOUR, om.FIXED_COLOUR)
 
 
 def test_plan_map_existing_sites_are_escaped_and_clustered_when_many(plan_data):

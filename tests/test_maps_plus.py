@@ -11,8 +11,8 @@ import pytest
 from map_checks import HOSTILE, assert_only_escaped, assert_reads_as_a_user_would, legend_text, lsoa_layer
 
 from geo_core20 import hotspots, plus, schema
+from geo_core20.maps import palette, view
 from geo_core20.maps import plus_maps as pm
-from geo_core20.maps import view
 from geo_core20.maps.lsoa_layer import lsoa_map
 
 LAD = "E06000001"  # Hartlepool: 57 LSOAs, coastal, 30 of them Core20
@@ -86,8 +86,9 @@ def test_target_map_classes_match_the_target(hartlepool):
     legend = legend_text(m)
     assert "Core20PLUS target" in legend and "In the target" in legend and "Hartlepool" in legend
     n_in = int(inside.sum())
-    assert f'In the target <span class="gc20-count" style="color:#555">({n_in:,})' in legend
-    assert f'Not in the target <span class="gc20-count" style="color:#555">({57 - n_in:,})' in legend
+    muted = palette.TEXT_MUTED
+    assert f'In the target <span class="gc20-count" style="color:{muted}">({n_in:,})' in legend
+    assert f'Not in the target <span class="gc20-count" style="color:{muted}">({57 - n_in:,})' in legend
 
 
 def test_indicator_map_lsoa_and_local_authority_levels(atlas2025, hartlepool):
@@ -109,7 +110,7 @@ def test_hotspot_map_legend_counts_every_lsoa(hartlepool):
                               seed=1)
     m = pm.hotspot_map("2025", "lad", LAD, result, HOSTILE, "none", core20_on=False)
     features, fills = lsoa_layer(m)
-    assert len(features) == 57 and fills == [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
+    assert len(features) == 57 and fills == [pm.HOTSPOT_COLOURS[c] for c in hotspots.CLASS_ORDER]
     codes = pd.Categorical(result.frame["hotspot"], categories=list(hotspots.CLASS_ORDER)).codes
     assert [f["properties"]["c"] for f in features] == codes.tolist()
     html = m.get_root().render()

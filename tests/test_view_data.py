@@ -66,13 +66,13 @@ def test_a_focus_map_print_enters_the_atlas_twice(monkeypatch, atlas2025):
     """The export panel's focus-map print resolves the vintage into the atlas once, for the view
     record (the atlas and its display geometry); the map itself reads only the record. Before the
     record, the same print entered the atlas 5 times (7 with cold area outlines)."""
-    from geo_core20.ui import exports_panel
+    from geo_core20.ui import cache as ui_cache
 
     view.level_outlines("2025", "lad")  # area outlines and the locator's England: cached per process
     view.level_outlines("2025", "region")
     view._view_data.cache_clear()  # a view not printed before
     counts = _count_atlas_calls(monkeypatch)
-    svg = exports_panel.focus_map_bytes.__wrapped__("2025", "lad", HULL, "hypertension",
+    svg = ui_cache.focus_map_bytes.__wrapped__("2025", "lad", HULL, "hypertension",
                                                     "undiagnosed_per_1000", "svg")
     assert b"Kingston upon Hull" in svg
     assert dict(counts) == {"load_atlas": 1, "load_display_geometry": 1}

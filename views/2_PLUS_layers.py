@@ -217,7 +217,7 @@ def main() -> None:
     ctx = page.context("PLUS layers")
     problems = from_link(ctx)
     page.header(ctx, f"{ctx.area_name}: PLUS groups beside Core20",
-                "Core20 = national IMD deciles 1-2. Each layer says the geography it is published at; "
+                f"Core20 = {schema.CORE20_RULE}. Each layer says the geography it is published at; "
                 "local-authority and MSOA data are never shown as if they were LSOA data.", problems)
     plus_panels.headline(ctx)
     section = keep.widget(st.segmented_control, "Show", SECTIONS, key=K_SECTION, default=SECTIONS[0],

@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from geo_core20 import access, errors, plans, siting, ui
+from geo_core20 import access, errors, plans, schema, siting, ui
 from geo_core20.exports import charts
 from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
@@ -36,7 +36,7 @@ def chosen_target(choice: str) -> siting.Target:
 
 def request_view(req: dict) -> ui.View:
     """The view (vintage, level, area) a plan request was made for."""
-    return ui.View(vintage=req.get("vintage", "2025"), level=req.get("level", "england"),
+    return ui.View(vintage=req.get("vintage", schema.DEFAULT_VINTAGE), level=req.get("level", "england"),
                    area=req.get("area_code"))
 
 

@@ -14,10 +14,11 @@ from geo_core20.ui import page, panels
 from geo_core20.ui.text import escape_markdown
 
 PLUS_PAGE = "views/2_PLUS_layers.py"
+VINTAGE = schema.DEFAULT_VINTAGE  # the presets open the default vintage
 
 
 def link_params(a: clinical.Accelerator) -> dict[str, str]:
-    return {"vintage": "2025", "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
+    return {"vintage": VINTAGE, "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
 
 
 def card(a: clinical.Accelerator) -> None:
@@ -39,7 +40,7 @@ def card(a: clinical.Accelerator) -> None:
         share = f"{100 * numbers['core20_target_share']:.1f}%"
         c[1].metric("In Core20 LSOAs", f"{numbers['core20_target_population']:,.0f}", delta=share,
                     delta_color="off", delta_arrow="off",
-                    help=f"Of whom living in Core20 LSOAs (national IMD deciles 1-2): {share} of the focus "
+                    help=f"Of whom living in {schema.CORE20_LSOAS}: {share} of the focus "
                          "population.")
         if numbers.get("extra_register") is not None:
             c[2].metric("Register (est.)", f"{numbers['extra_register']:,.0f}",
@@ -58,10 +59,10 @@ def main() -> None:
     st.set_page_config(page_title="Accelerator sites", page_icon=ui.page_icon(), layout="wide")
     page.presentation()
     st.title("Core20PLUS5 accelerator sites")
-    st.caption(f"{schema.IMD_LABEL['2025']} · Seven integrated care systems each piloted one focus. Each "
+    st.caption(f"{schema.IMD_LABEL[VINTAGE]} · Seven integrated care systems each piloted one focus. Each "
                "card opens its ICB on the PLUS layers page with its clinical focus and its most relevant "
                "PLUS layer.")
-    if not ui.atlas_available("2025"):
+    if not ui.atlas_available(VINTAGE):
         raise errors.NotBuiltError("The IoD2025 atlas is not built yet: run "
                                    "`python -m geo_core20 data build`.")
     for left, right in zip(*[iter([*clinical.ACCELERATORS.values(), None])] * 2, strict=True):
@@ -72,7 +73,7 @@ def main() -> None:
             with cols[1]:
                 card(right)
     st.divider()
-    panels.attribution("2025")
+    panels.attribution(VINTAGE)
 
 
 main()

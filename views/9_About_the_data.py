@@ -19,10 +19,9 @@ ABOUT_DIR = page.ABOUT_DIR
 def core20_section() -> None:
     st.header("Core20: what it is")
     st.markdown(
-        """
-    **Core20** is the most deprived 20% of the national population as identified by the
-    **national** Index of Multiple Deprivation (IMD): in practice, people living in LSOAs in
-    **IMD deciles 1 and 2 of England**. It is the "Core20" of NHS England's
+        f"""
+    **{schema.CORE20_DEFINITION}** LSOAs are ranked by the **national** Index of Multiple
+    Deprivation (IMD); the Core20 population is the people living in them. It is the "Core20" of NHS England's
     [Core20PLUS5](https://www.england.nhs.uk/about/equality/equality-hub/national-healthcare-inequalities-improvement-programme/core20plus5/)
     approach to reducing healthcare inequalities.
 

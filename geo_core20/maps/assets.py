@@ -45,6 +45,9 @@ NPM_PACKAGES: dict[str, str] = {
     "leaflet.awesome-markers": "2.0.5",  # 2.0.2 (folium's cdnjs pin) was never published to npm
     "leaflet.fullscreen": "3.0.0",
     "leaflet.markercluster": "1.1.0",
+    # not a map asset: Deque's accessibility engine, injected by the browser tests
+    # (tests/browser/test_accessibility_browser.py) to check WCAG 2 A/AA on every page
+    "axe-core": "4.14.1",
 }
 
 # folium resource name (first item of a default_js/default_css pair) -> file under static/.
@@ -67,6 +70,8 @@ LOCAL_FILES: dict[str, str] = {
     "markerclusterjs": "node_modules/leaflet.markercluster/dist/leaflet.markercluster.js",
     "markerclustercss": "node_modules/leaflet.markercluster/dist/MarkerCluster.css",
     "markerclusterdefaultcss": "node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css",
+    # accessibility checks only (no folium class links it)
+    "axe": "node_modules/axe-core/axe.min.js",
 }
 
 # Resources folium links that nothing in this app uses and that npm does not carry as a file:

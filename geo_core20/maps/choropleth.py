@@ -213,7 +213,7 @@ def core20_outline(view: gpd.GeoDataFrame, full_geometry: np.ndarray | None = No
 def add_core20_outline(m: folium.Map, geom: shapely.Geometry | None,
                        show: bool = True) -> folium.FeatureGroup:
     """The Core20 outline: a thin line on a thin halo, no fill, so small LSOAs keep their colour."""
-    return add_outline(m, geom, name="Core20 outline (IMD deciles 1-2)", colour=styles.CORE20_LINE,
+    return add_outline(m, geom, name=f"Core20 outline ({schema.CORE20_DECILES})", colour=styles.CORE20_LINE,
                        weight=styles.CORE20_WEIGHT, halo=styles.CORE20_HALO,
                        halo_extra=styles.CORE20_HALO_EXTRA, show=show)
 

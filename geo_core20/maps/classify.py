@@ -22,14 +22,12 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
+from geo_core20 import schema
+from geo_core20.maps import palette
+from geo_core20.maps.palette import CATEGORY_COLOURS, FLAG_COLOURS, NO_DATA_COLOUR, SEQUENTIAL  # noqa: F401
 from geo_core20.safety import escape_html
 
-NO_DATA_COLOUR = "#bdbdbd"
-"""The one no-data grey of every map (renderers, legends, exports)."""
 NUMERIC, DECILE, FLAG, CATEGORY = "numeric", "decile", "flag", "category"
-SEQUENTIAL = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")  # viridis, low -> high
-FLAG_COLOURS = ("#21918c", "#f2f2f2")  # Yes, No
-CATEGORY_COLOURS = ("#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#F0E442", "#999999")
 
 
 @dataclass(frozen=True)
@@ -99,8 +97,8 @@ class Classes:
 
     def colour(self, values: pd.Series | np.ndarray | Sequence) -> np.ndarray:
         """Fill colour of each value (``NO_DATA_COLOUR`` where missing)."""
-        palette = np.asarray((*self.colours, NO_DATA_COLOUR), dtype=object)
-        return palette[self.find_bin(values)]  # -1 picks the trailing no-data grey
+        fills = np.asarray((*self.colours, NO_DATA_COLOUR), dtype=object)
+        return fills[self.find_bin(values)]  # -1 picks the trailing no-data grey
 
     def counts(self, values: pd.Series | np.ndarray | Sequence) -> list[int]:
         """How many values fall in each class (missing values are in none)."""
@@ -218,11 +216,12 @@ def legend(title: str, colours: Sequence[str], labels: Sequence[str],
 
 # --- the legend beside the map -------------------------------------------------------------------
 
-_BOX = ("font:13px/1.35 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#222;background:#fff;"
-        "border:1px solid #ddd;border-radius:6px;padding:8px 10px")
-_SWATCH = "display:inline-block;flex:0 0 18px;height:12px;border:1px solid #888;background:{}"
+_BOX = (f"font:13px/1.35 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:{palette.TEXT};"
+        f"background:{palette.BACKGROUND};border:1px solid {palette.RULE};border-radius:6px;padding:8px 10px")
+_SWATCH = ("display:inline-block;flex:0 0 18px;height:12px;"
+           f"border:1px solid {palette.SWATCH_EDGE};background:{{}}")
 _ROW = "display:flex;align-items:center;gap:6px;margin:1px 0"
-_NOTE = "color:#555;font-size:12px;margin-top:4px"
+_NOTE = f"color:{palette.TEXT_MUTED};font-size:12px;margin-top:4px"
 
 
 def legend_html(legend: Legend) -> str:
@@ -231,17 +230,19 @@ def legend_html(legend: Legend) -> str:
     rows = []
     for e in legend.entries:
         count = ("" if e.count is None
-                 else f' <span class="gc20-count" style="color:#555">({e.count:,})</span>')
+                 else f' <span class="gc20-count" style="color:{palette.TEXT_MUTED}">({e.count:,})</span>')
         rows.append(f'<div class="gc20-row" style="{_ROW}"><span class="gc20-swatch" '
                     f'style="{_SWATCH.format(escape_html(e.colour))}"></span>'
                     f"<span>{escape_html(e.label)}{count}</span></div>")
     if legend.core20_outline:
         rows.append(f'<div class="gc20-row" style="{_ROW}"><span class="gc20-swatch gc20-core20" '
-                    f'style="{_SWATCH.format("#fff")};border:1.5px solid #000"></span>'
-                    "<span>Core20 LSOA (IMD deciles 1-2), outlined</span></div>")
+                    f'style="{_SWATCH.format(palette.CORE20_HALO)};'
+                    f'border:1.5px solid {palette.CORE20_LINE}"></span>'
+                    f"<span>Core20 LSOA ({schema.CORE20_RULE}), outlined</span></div>")
     if legend.area_name:
         rows.append(f'<div class="gc20-row" style="{_ROW}"><span class="gc20-swatch gc20-area" '
-                    f'style="{_SWATCH.format("transparent")};border:0;border-top:3px solid #d7191c;height:0">'
+                    f'style="{_SWATCH.format("transparent")};border:0;'
+                    f'border-top:3px solid {palette.AREA_LINE};height:0">'
                     f"</span><span>{escape_html(legend.area_name)} boundary</span></div>")
     counted = any(e.count is not None for e in legend.entries)
     sub = (f'<div class="gc20-note" style="{_NOTE};margin-top:0">({escape_html(legend.count_what)})</div>'

@@ -11,16 +11,17 @@ import json
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo_core20.maps import palette
 from geo_core20.safety import escape_html
 
-MAP_CSS = """
-.leaflet-container{background:#f4f4f2}
-.leaflet-container .leaflet-control-attribution{font-size:10px;line-height:1.3;max-width:60%;
-  background:rgba(255,255,255,.85);white-space:normal}
-.leaflet-tooltip-pane{z-index:750}
-.leaflet-tooltip.gc20-tooltip{white-space:normal;width:max-content;max-width:240px}
-.gc20-tooltip th{white-space:nowrap;vertical-align:top}
-.gc20-tooltip th{text-align:left;padding-right:6px;font-weight:600}
+MAP_CSS = f"""
+.leaflet-container{{background:{palette.MAP_BACKGROUND}}}
+.leaflet-container .leaflet-control-attribution{{font-size:10px;line-height:1.3;max-width:60%;
+  background:{palette.ATTRIBUTION_BACKGROUND};white-space:normal}}
+.leaflet-tooltip-pane{{z-index:750}}
+.leaflet-tooltip.gc20-tooltip{{white-space:normal;width:max-content;max-width:240px}}
+.gc20-tooltip th{{white-space:nowrap;vertical-align:top}}
+.gc20-tooltip th{{text-align:left;padding-right:6px;font-weight:600}}
 """
 """Tooltips sit above every map pane (markers 600, popups 700) and stay narrow enough (240 px) to
 open beside the pointer inside a map of ~500 px, the app's narrowest."""
@@ -117,8 +118,9 @@ class TileErrorNotice(MacroElement):
                 ctl.onAdd = function () {
                     var div = L.DomUtil.create('div', 'leaflet-control gc20-tile-error');
                     div.setAttribute('role', 'status');
-                    div.style.cssText = 'background:#fff3cd;border:1px solid #c9a227;padding:6px 8px;' +
-                        'max-width:260px;font:12px system-ui,Arial,sans-serif;color:#222;' +
+                    div.style.cssText = 'background:{{ this.background }};' +
+                        'border:1px solid {{ this.border }};padding:6px 8px;' +
+                        'max-width:260px;font:12px system-ui,Arial,sans-serif;color:{{ this.text }};' +
                         'overflow-wrap:anywhere';
                     div.textContent = message;
                     return div;
@@ -141,4 +143,6 @@ class TileErrorNotice(MacroElement):
     def __init__(self, message: str = TILE_ERROR_MESSAGE):
         super().__init__()
         self._name = "TileErrorNotice"
+        self.background, self.border = palette.NOTICE_BACKGROUND, palette.NOTICE_BORDER
+        self.text = palette.TEXT
         self.message_js = json.dumps(message, ensure_ascii=False).replace("</", "<\\/")

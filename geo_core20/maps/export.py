@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import schema
-from geo_core20.maps import assets, classify
+from geo_core20.maps import assets, classify, palette
 from geo_core20.safety import csv_safe_frame, escape_html
 
 CSV_NOTE_PREFIX = "# "
@@ -180,11 +180,13 @@ PANEL_WIDTH_PX = 300
 _PAGE_CSS = (f"html,body{{margin:0;height:100%}}.folium-map{{position:absolute!important;left:0;top:0;"
              f"bottom:0;width:calc(100% - {PANEL_WIDTH_PX}px)!important;height:100%!important}}"
              f".gc20-panel{{position:absolute;right:0;top:0;bottom:0;width:{PANEL_WIDTH_PX - 24}px;"
-             "padding:12px;overflow:auto;background:#fafafa;border-left:1px solid #ddd;"
-             "font:13px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#222}"
-             ".gc20-panel h1{font-size:15px;margin:0 0 8px}.gc20-panel .gc20-attr{font-size:11px;color:#555;"
+             f"padding:12px;overflow:auto;background:{palette.PANEL_BACKGROUND};"
+             f"border-left:1px solid {palette.RULE};"
+             f"font:13px/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:{palette.TEXT}}}"
+             ".gc20-panel h1{font-size:15px;margin:0 0 8px}"
+             f".gc20-panel .gc20-attr{{font-size:11px;color:{palette.TEXT_MUTED};"
              "margin-top:12px}@media (max-width:700px){.folium-map{width:100%!important;height:65%!important}"
-             ".gc20-panel{top:65%;width:auto;left:0;border-left:0;border-top:1px solid #ddd}}")
+             f".gc20-panel{{top:65%;width:auto;left:0;border-left:0;border-top:1px solid {palette.RULE}}}}}")
 
 
 def map_html(vm, attribution: Sequence[str]) -> str:

@@ -31,7 +31,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo_core20 import schema
-from geo_core20.maps import choropleth, classify, styles, view
+from geo_core20.maps import choropleth, classify, palette, styles, view
 from geo_core20.maps.view import ViewData
 from geo_core20.safety import escape_html
 
@@ -44,7 +44,7 @@ HIGHLIGHT_WEIGHT = 3.0  # px: the outline that keeps small areas of one class vi
 FLAG_CLASS = "gc20-flag"  # CSS class of the flag markers (browser tests find them with elementFromPoint)
 FLAG_PANE = "gc20-flags"  # above outlines (overlay pane 400) and below tooltips and popups
 FLAG_RADIUS = 5.0  # px
-FLAG_RIM = "#252525"  # a dark rim: the palest classes (90% hot and cold spots) still stand out
+FLAG_RIM = palette.FLAG_RIM
 FLAG_NOTE = "Each {what} is also marked by a dot at its population-weighted centre, so small ones show."
 TooltipRows = Sequence[tuple[str, str]]
 
@@ -163,8 +163,9 @@ def lsoa_map(vd: ViewData, props: pd.DataFrame, classes: np.ndarray, colours: Se
         for _, p in points.head(MAX_POINT_MARKERS).iterrows():
             label = escape_html(p.get(point_label, "")) if point_label else ""
             tip = f"{label}<br>row {int(p['row'])} · {escape_html(p[schema.LSOA_CODE])}"
-            folium.CircleMarker([p["lat"], p["lon"]], radius=4, color="#000", weight=1, fill=True,
-                                fill_color="#ffd92f", fill_opacity=0.95, tooltip=tip).add_to(group)
+            folium.CircleMarker([p["lat"], p["lon"]], radius=4, color=palette.UPLOAD_POINT_EDGE, weight=1,
+                                fill=True, fill_color=palette.UPLOAD_POINT_FILL, fill_opacity=0.95,
+                                tooltip=tip).add_to(group)
         group.add_to(m)
     if flagged is not None:
         if len(flagged) != len(vd.frame):

@@ -57,7 +57,7 @@ from branca.element import Element
 from jinja2 import Template
 
 from geo_core20 import atlas, schema
-from geo_core20.maps import choropleth, styles
+from geo_core20.maps import choropleth, palette, styles
 from geo_core20.maps.assets import STATIC_DIR, STATIC_URL
 from geo_core20.maps.codec import (  # noqa: F401 - the coding's names, as national.* for tests and tools
     QUANT_BITS,
@@ -108,7 +108,7 @@ class Look:
     # Core20 outline by zoom: (from zoom, line weight, halo width added; 0 = no halo). Thin
     # at every zoom (at most 1.5 px on a 1 px halo) so small urban LSOAs keep their fill.
     core20_steps: tuple[tuple[float, float, float], ...] = ((0, 0.6, 0), (8, 1.0, 1.0), (11, 1.5, 1.0))
-    highlight_colour: str = "#ff7f00"
+    highlight_colour: str = palette.HIGHLIGHT_LINE
     highlight_weight: float = 2.5
     pane: str = "gc20National"
     pane_z: int = 350  # below overlayPane (400): area boundaries and markers stay on top

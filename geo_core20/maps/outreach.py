@@ -15,23 +15,25 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, schema
-from geo_core20.maps import choropleth, lsoa_layer, styles, view
+from geo_core20.maps import choropleth, lsoa_layer, palette, styles, view
 from geo_core20.maps.view import area_title  # noqa: F401 - re-exported for the outreach page
 from geo_core20.safety import escape_html
 
-COVERED, UNCOVERED, NOT_TARGET = "#2c7bb6", "#f46d43", "#e3e3e3"
-BAND_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
-CHOSEN_COLOUR, FIXED_COLOUR, SITE_COLOUR = "#005eb8", "#425563", "#7a7a7a"
+COVERED, UNCOVERED, NOT_TARGET = palette.COVERED_COLOUR, palette.UNCOVERED_COLOUR, palette.NOT_TARGET_COLOUR
+BAND_COLOURS = palette.BAND_COLOURS
+CHOSEN_COLOUR, FIXED_COLOUR, SITE_COLOUR = (palette.CHOSEN_SITE_COLOUR, palette.FIXED_SITE_COLOUR,
+                                            palette.EXISTING_SITE_COLOUR)
 FILL_OPACITY = 0.75
 SITE_CLUSTER_MIN = 150  # cluster existing sites beyond this many
 SITE_CLASS = "op-site"  # CSS class of the numbered chosen-site markers (browser tests count them)
 # small grey cluster bubbles: existing sites are context, the chosen sites must stand out
-CLUSTER_ICON = """function (cluster) {
+CLUSTER_ICON = f"""function (cluster) {{
   var n = cluster.getChildCount(), s = n < 10 ? 20 : n < 100 ? 24 : 28;
-  return L.divIcon({html: '<div style="background:rgba(80,80,80,.72);color:#fff;border-radius:50%;width:'
-    + s + 'px;height:' + s + 'px;line-height:' + s + 'px;text-align:center;font:11px system-ui,sans-serif;'
-    + 'border:1px solid #fff">' + n + '</div>', className: 'op-cluster', iconSize: L.point(s, s)});
-}"""
+  return L.divIcon({{html: '<div style="background:{palette.SITE_CLUSTER_FILL};color:{palette.MARKER_TEXT};'
+    + 'border-radius:50%;width:' + s + 'px;height:' + s + 'px;line-height:' + s + 'px;text-align:center;'
+    + 'font:11px system-ui,sans-serif;border:1px solid {palette.MARKER_TEXT}">' + n + '</div>',
+    className: 'op-cluster', iconSize: L.point(s, s)}});
+}}"""
 
 
 def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
@@ -47,7 +49,7 @@ def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
     for s in sites.itertuples(index=False):
         kind = schema.SITE_TYPES.get(s.site_type, s.site_type)
         label = f"{escape_html(s.site_name)}<br>{escape_html(kind)}"
-        folium.CircleMarker([s.lat, s.lon], radius=3.5, color="#ffffff", weight=1, fill=True,
+        folium.CircleMarker([s.lat, s.lon], radius=3.5, color=palette.MARKER_TEXT, weight=1, fill=True,
                             fill_color=SITE_COLOUR, fill_opacity=0.95, tooltip=label,
                             popup=folium.Popup(f"{label}<br>{escape_html(s.site_code)} · "
                                                f"{escape_html(s.postcode)}", max_width=260)).add_to(group)
@@ -119,10 +121,12 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
         if unit == "m":
             folium.Circle([site["lat"], site["lon"]], radius=float(s["radius"]), color=colour, weight=1.5,
                           fill=True, fill_opacity=0.06, interactive=False).add_to(group)
-        icon = folium.DivIcon(html=(f'<div class="{SITE_CLASS}" style="background:{colour};color:#fff;'
-                                    "border:2px solid #fff;border-radius:50%;width:24px;height:24px;"
+        icon = folium.DivIcon(html=(f'<div class="{SITE_CLASS}" style="background:{colour};'
+                                    f"color:{palette.MARKER_TEXT};border:2px solid {palette.MARKER_TEXT};"
+                                    "border-radius:50%;width:24px;height:24px;"
                                     "line-height:20px;text-align:center;font:bold 12px system-ui,sans-serif;"
-                                    f'box-shadow:0 1px 4px rgba(0,0,0,.5)">{escape_html(label)}</div>'),
+                                    f'box-shadow:0 1px 4px {palette.MARKER_SHADOW}">'
+                                    f"{escape_html(label)}</div>"),
                               icon_size=(24, 24), icon_anchor=(12, 12))
         folium.Marker([site["lat"], site["lon"]], icon=icon, tooltip=tip,
                       popup=folium.Popup(tip, max_width=280)).add_to(group)

@@ -17,16 +17,18 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import hotspots, plus, schema
-from geo_core20.maps import classify, lsoa_layer, view
+from geo_core20.maps import classify, lsoa_layer, palette, view
 from geo_core20.maps.classify import Classes, legend
 from geo_core20.safety import escape_html
 
 TooltipRows = Sequence[tuple[str, str]]
-FLAG_COLOURS = {True: classify.FLAG_COLOURS[0], False: classify.FLAG_COLOURS[1]}
-TARGET_COLOURS = {True: "#d95f02", False: "#e6e6e6"}
+FLAG_COLOURS = {True: palette.FLAG_COLOURS[0], False: palette.FLAG_COLOURS[1]}
+TARGET_COLOURS = {True: palette.TARGET_COLOUR, False: palette.NOT_TARGET_COLOUR}
+HOTSPOT_COLOURS = dict(zip(hotspots.CLASS_ORDER, palette.HOTSPOT_COLOURS, strict=True))
+"""Gi* class label -> fill: the statistics name the classes, the map layer colours them."""
 TARGET_FILL_OPACITY = 0.9  # target LSOAs must read at ICB zoom, however small
 HIGHLIGHT_NOTE = "{what} are also outlined in their colour, so small ones show at every zoom."
-COUNT_COLOURS = ("#f2f2f2", "#a6dba0", "#5aae61", "#1b7837")
+COUNT_COLOURS = palette.COUNT_COLOURS
 
 
 def escaped(values: Iterable) -> list[str]:
@@ -109,7 +111,7 @@ def hotspot_map(vintage: str, level: str, area: str | None, result: hotspots.Hot
     """LSOAs classed by Gi* hot/cold spot (``result`` rows in the area's atlas order); every hot and
     cold spot is marked by a dot too."""
     vd = view.view_data(vintage, level, area)
-    colours = [hotspots.CLASS_COLOURS[c] for c in hotspots.CLASS_ORDER]
+    colours = [HOTSPOT_COLOURS[c] for c in hotspots.CLASS_ORDER]
     lgd = legend(f"Gi* hot and cold spots: {label}", colours, list(hotspots.CLASS_ORDER),
                  result.counts().tolist(),
                  notes=("FDR-adjusted (Benjamini-Hochberg).",

@@ -19,24 +19,22 @@ from geo_core20 import schema
 from geo_core20.maps import classify
 from geo_core20.maps.classify import NO_DATA_COLOUR, Classes, Legend, LegendEntry, legend_html  # noqa: F401 - re-exported
 
-# viridis sampled at 10 even steps, darkest first: index 0 = decile 1 (most deprived)
-DECILE_COLOURS: tuple[str, ...] = (
-    "#440154", "#482878", "#3e4989", "#31688e", "#26828e",
-    "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725",
+# colours live in maps.palette (one palette for app and print); these names are the shading's own
+from geo_core20.maps.palette import (  # noqa: F401 - the renderers read them here
+    AREA_LINE,
+    CONTEXT_LINE,
+    CORE20_HALO,
+    CORE20_LINE,
+    DECILE_COLOURS,
+    LSOA_EDGE,
+    SCORE_COLOURS,
 )
-# viridis at 7 steps, darkest first: index 0 = highest score class (most deprived)
-SCORE_COLOURS: tuple[str, ...] = ("#440154", "#443983", "#31688e", "#21918c", "#35b779", "#90d743", "#fde725")
-SCORE_CLASSES = len(SCORE_COLOURS)
 
+SCORE_CLASSES = len(SCORE_COLOURS)
 # Core20 outline: a thin dark line on a thin white halo reads on every fill, dark or light,
 # and leaves the fill of small urban LSOAs visible (a 5 px outline hid them at ICB zoom).
-CORE20_LINE = "#000000"
-CORE20_HALO = "#ffffff"
 CORE20_WEIGHT = 1.2  # px
 CORE20_HALO_EXTRA = 1.0  # px added to the line width by the halo (0.5 px each side)
-AREA_LINE = "#d7191c"  # the chosen area's boundary
-CONTEXT_LINE = "#7f7f7f"  # neighbouring areas (context when there is no basemap)
-LSOA_EDGE = "#ffffff"
 
 SHADINGS: dict[str, str] = {
     schema.IMD_DECILE: "IMD decile",
@@ -69,7 +67,7 @@ def decile_classes(shade: str, vintage_label: str = "") -> Classes:
     title = f"{what}{f', {vintage_label}' if vintage_label else ''}"
     note = "National deciles: 1 = most deprived 10% of LSOAs in England."
     if shade == schema.IMD_DECILE:
-        note += " Core20 = IMD deciles 1-2."
+        note += f" Core20 = {schema.CORE20_RULE}."
     return classify.deciles(DECILE_COLOURS, labels, title=title, note=note, shade=shade)
 
 

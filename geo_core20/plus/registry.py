@@ -78,7 +78,7 @@ class Indicator:
     caveat: str
     loader: Loader  # atlas -> values (LSOA: aligned to atlas rows; MSOA/LAD: indexed by area code)
     kind: str = NUMERIC
-    vintages: tuple[str, ...] = ("2025",)
+    vintages: tuple[str, ...] = (schema.LSOA21_VINTAGE,)
     higher_means: str = ""  # e.g. "more deprived"; "" when neither direction is "worse"
     group: str = ""
 
@@ -291,23 +291,23 @@ def _build_registry() -> dict[str, Indicator]:
                   _by_lsoa_code(_overcrowded), higher_means="more overcrowded", group=CENSUS),
         Indicator("rural", "Rural LSOA (rural-urban classification)", "", LSOA, ("ruc21", "ruc11"),
                   "ONS Rural-Urban Classification: 2021 'Larger/Smaller rural' or 2011 'Rural ...' classes.",
-                  _rural, kind=FLAG, vintages=("2025", "2019"), group="Place"),
+                  _rural, kind=FLAG, vintages=schema.VINTAGES, group="Place"),
         Indicator("ruc_class", "Rural-urban classification", "", LSOA, ("ruc21", "ruc11"),
                   "ONS Rural-Urban Classification of the LSOA vintage (2021 or 2011 classes).",
-                  _atlas_column("ruc_class"), kind=CATEGORY, vintages=("2025", "2019"), group="Place"),
+                  _atlas_column("ruc_class"), kind=CATEGORY, vintages=schema.VINTAGES, group="Place"),
         Indicator("coastal", "Coastal community (G_25_5)", "", LSOA, ("coastal_lsoa21", "coastal_lsoa11"),
-                  COASTAL_DEFINITION, _atlas_column(schema.COASTAL), kind=FLAG, vintages=("2025", "2019"),
+                  COASTAL_DEFINITION, _atlas_column(schema.COASTAL), kind=FLAG, vintages=schema.VINTAGES,
                   group="Coastal"),
-        Indicator("coastal_core20", "Coastal Core20 (coastal and national IMD deciles 1-2)", "", LSOA,
+        Indicator("coastal_core20", f"Coastal Core20 (coastal and {schema.CORE20_RULE})", "", LSOA,
                   ("coastal_lsoa21", "coastal_lsoa11", "iod2025", "imd2019"),
-                  COASTAL_DEFINITION + " Core20 is the national most deprived 20% of LSOAs.",
-                  coastal_core20, kind=FLAG, vintages=("2025", "2019"), group="Coastal"),
+                  f"{COASTAL_DEFINITION} {schema.CORE20_DEFINITION}",
+                  coastal_core20, kind=FLAG, vintages=schema.VINTAGES, group="Coastal"),
         Indicator("coast_distance_km", "Distance to the coastline", "km", LSOA, ("coastline_england",),
-                  COAST_DISTANCE_NOTE, coast_distance_km, vintages=("2025", "2019"),
+                  COAST_DISTANCE_NOTE, coast_distance_km, vintages=schema.VINTAGES,
                   higher_means="further inland", group="Coastal"),
         Indicator("imd_score", "Index of Multiple Deprivation score", "score", LSOA, ("iod2025", "imd2019"),
                   "IMD score of the atlas vintage (IoD2025 or IMD2019); higher = more deprived.",
-                  _atlas_column(schema.IMD_SCORE), vintages=("2025", "2019"), higher_means="more deprived",
+                  _atlas_column(schema.IMD_SCORE), vintages=schema.VINTAGES, higher_means="more deprived",
                   group="Deprivation"),
     ]
     for col, (label, unit, higher) in IOD_LSOA_INDICATORS.items():
@@ -329,10 +329,10 @@ def _build_registry() -> dict[str, Indicator]:
                   _area_table(_migration("prop_migrated_from_within_uk")), group="Census 2021 (MSOA)"),
         Indicator("tlhc_area", "Inside a targeted lung health check project area", "", LSOA,
                   ("tlhc_projects", "tlhc_lsoa11_ccg19", "lookup_lsoa11_lsoa21"), TLHC_NOTE, _tlhc(FLAG),
-                  kind=FLAG, vintages=("2025", "2019"), group="Lung health checks"),
+                  kind=FLAG, vintages=schema.VINTAGES, group="Lung health checks"),
         Indicator("tlhc_project", "Targeted lung health check project", "", LSOA,
                   ("tlhc_projects", "tlhc_lsoa11_ccg19", "lookup_lsoa11_lsoa21"), TLHC_NOTE, _tlhc(CATEGORY),
-                  kind=CATEGORY, vintages=("2025", "2019"), group="Lung health checks"),
+                  kind=CATEGORY, vintages=schema.VINTAGES, group="Lung health checks"),
         Indicator("grt_lsoa_count", "Gypsy or Irish Traveller residents", "people", LSOA,
                   (inputs.GRT_LSOA_DATASET,),
                   "Census 2021 detailed ethnic group 'White: Gypsy or Irish Traveller'. " + TS021_LSOA_NOTE,

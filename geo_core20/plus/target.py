@@ -129,9 +129,9 @@ class TargetSpec:
         return self
 
     def describe(self) -> str:
-        base = "Core20 LSOAs (national IMD deciles 1-2)" if self.base == "core20" else "LSOAs"
         if not self.conditions:
-            return base if self.base == "core20" else "All LSOAs"
+            return schema.TARGET_LABELS.get(self.base, schema.TARGET_LABELS["all"])
+        base = schema.TARGET_LABELS["core20"] if self.base == "core20" else "LSOAs"
         joined = f" {self.combine.upper()} ".join(c.describe() for c in self.conditions)
         if self.base == "all":
             return f"LSOAs where {joined}"

@@ -52,7 +52,7 @@ PLAN_SCHEMA_VERSION = 3
 class PlanRequest:
     """What a plan was asked for (enough to run it again, except uploaded candidates)."""
 
-    vintage: str = "2025"
+    vintage: str = schema.DEFAULT_VINTAGE
     level: str = "icb"
     area_code: str | None = None
     target: Target = field(default_factory=Target)
@@ -103,7 +103,8 @@ class PlanRequest:
         radius = data.get("radius")
         if radius is None:
             radius = float(radius_km) * 1000 if radius_km is not None and unit == "m" else 0.0
-        return cls(vintage=str(data.get("vintage", "2025")), level=str(data.get("level", "icb")),
+        return cls(vintage=str(data.get("vintage", schema.DEFAULT_VINTAGE)),
+                   level=str(data.get("level", "icb")),
                    area_code=data.get("area_code"), target=_read_target(data),
                    site_types=tuple(data.get("site_types") or ()),
                    radius_km=None if radius_km is None else float(radius_km), radius=float(radius), unit=unit,
@@ -274,7 +275,7 @@ def _check_request(objective: str, site_types: Sequence[str], k: int) -> None:
         raise SitingError(f"k must be a whole number from 0 to {MAX_K}, not {k!r}")
 
 
-def plan(vintage: str = "2025", level: str = "icb", area_code: str | None = None,
+def plan(vintage: str = schema.DEFAULT_VINTAGE, level: str = "icb", area_code: str | None = None,
          target: Target | str | object = "core20", site_types: Sequence[str] = ("gp", "pharmacy"),
          radius_km: float = 3.0, k: int = 5, objective: str = "mclp",
          candidates: str | pd.DataFrame = "sites",

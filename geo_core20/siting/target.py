@@ -18,8 +18,7 @@ from geo_core20.errors import SitingError
 
 TARGET_BASES = ("core20", "all")
 CUSTOM = "custom"  # a mask or weights given directly (API only): not reproducible from a saved plan
-BASE_LABEL = {"core20": "Core20 LSOAs (national IMD deciles 1-2)", "all": "All residents",
-              CUSTOM: "Custom target"}
+BASE_LABEL = {**schema.TARGET_LABELS, CUSTOM: "Custom target"}
 
 FocusPopulation = Callable[[pd.DataFrame, str], pd.Series]
 """(area atlas, focus id) -> people in the focus population per LSOA, aligned to the atlas index."""

@@ -18,7 +18,7 @@ import streamlit as st
 
 from geo_core20 import schema
 from geo_core20.errors import DataError
-from geo_core20.ui import cache, focus, present, widgets
+from geo_core20.ui import cache, focus, present, style, widgets
 from geo_core20.ui.state import View
 
 ABOUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "about"  # Markdown shown on the About pages
@@ -61,6 +61,7 @@ def frame(page_main: Callable[[], None]) -> Callable[[], None]:
 
 def presentation() -> None:
     """Presentation mode on a page without the view sidebar (accelerators, about): link, switch, CSS."""
+    style.apply()
     present.from_link(widgets.new_link_params())
     present.toggle()
     present.apply()
@@ -69,6 +70,7 @@ def presentation() -> None:
 
 def context(title: str, *, with_shading: bool = False) -> PageContext:
     """Draw the sidebar (view controls) and return the page's context."""
+    style.apply()
     st.sidebar.title(title)
     link = widgets.new_link_params()
     present.from_link(link)

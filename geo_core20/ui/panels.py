@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import schema
-from geo_core20.maps import styles
+from geo_core20.maps import palette
 from geo_core20.ui import cache
 
 COMPARISON_COLUMNS = {
@@ -48,7 +48,7 @@ def headline(vintage: str, level: str, area_code: str | None) -> dict:
     c[4].metric("Core20 pop. share", pct(row["core20_population_pct"]),
                 delta=f"{diff:+.1f} pts vs England" if level != "england" else "20% of LSOAs",
                 delta_color="off", delta_arrow="auto" if level != "england" else "off",
-                help=f"Share of residents living in Core20 LSOAs (national IMD deciles 1-2). England: "
+                help=f"Share of residents living in {schema.CORE20_LSOAS}. England: "
                      f"{eng_pct}; not exactly 20%, because the cut is 20% of LSOAs, not of people.")
     return row
 
@@ -80,7 +80,7 @@ def decile_chart(vintage: str, level: str, area_code: str | None, area_name: str
     bars = base.mark_bar().encode(
         y=alt.Y("population_share:Q", title="Share of population", axis=alt.Axis(format="%")),
         color=alt.Color("imd_decile:O", legend=None,
-                        scale=alt.Scale(domain=list(range(1, 11)), range=list(styles.DECILE_COLOURS))),
+                        scale=alt.Scale(domain=list(range(1, 11)), range=list(palette.DECILE_COLOURS))),
         tooltip=[alt.Tooltip("imd_decile:O", title="Decile"),
                  alt.Tooltip("lsoas:Q", title="LSOAs", format=","),
                  alt.Tooltip("population:Q", title="Population", format=","),
@@ -88,7 +88,7 @@ def decile_chart(vintage: str, level: str, area_code: str | None, area_name: str
                  alt.Tooltip("england_share:Q", title="England share", format=".1%")],
     )
     if level != "england":
-        ticks = base.mark_tick(color="#d7191c", thickness=3, size=28).encode(
+        ticks = base.mark_tick(color=palette.AREA_LINE, thickness=3, size=28).encode(
             y="england_share:Q",
             tooltip=[alt.Tooltip("england_share:Q", title="England share", format=".1%")])
         chart = bars + ticks

@@ -14,8 +14,7 @@ from geo_core20.ui import cache, focus, keep, target, upload_form
 from geo_core20.ui.page import PageContext
 from geo_core20.ui.text import escape_markdown
 
-TARGETS = {"core20": "Core20 residents (IMD deciles 1-2)", "all": "All residents",
-           "plus": "Core20PLUS target (from the PLUS layers page)"}
+TARGETS = {**schema.TARGET_LABELS, "plus": "Core20PLUS target (from the PLUS layers page)"}
 SOURCES = {"sites": "Existing sites of the chosen types", "lsoa": "LSOA population-weighted centres",
            "upload": "Uploaded venues (CSV/Excel)"}
 DEFAULTS = {"op_target": "core20", "op_types": ["gp", "pharmacy"], "op_source": "sites", "op_radius": 3.0,

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import plans, siting
-from geo_core20.maps.outreach import BAND_COLOURS, CHOSEN_COLOUR
+from geo_core20.maps import palette
 from geo_core20.ui import downloads, widgets
 from geo_core20.ui.text import escape_markdown
 
@@ -49,7 +49,8 @@ def curve_chart(curve: pd.DataFrame, k: int, objective: str) -> alt.Chart:
     """What the objective optimises, for k = 1..K: coverage (MCLP) or mean distance (p-median)."""
     curve = curve[curve["k"] > 0]
     x = alt.X("k:O", title="Number of sites (k)", axis=alt.Axis(labelAngle=0))
-    colour = alt.condition(alt.datum.k == k, alt.value(CHOSEN_COLOUR), alt.value("#9ecae1"))
+    colour = alt.condition(alt.datum.k == k, alt.value(palette.CHOSEN_SITE_COLOUR),
+                           alt.value(palette.CURVE_OTHER_K))
     if objective == "pmedian" and "mean_cost" in curve:
         km = curve.assign(mean_km=curve["mean_cost"] / 1000)
         return alt.Chart(km).mark_bar().encode(
@@ -141,7 +142,7 @@ def bands_chart(bands: pd.DataFrame) -> alt.Chart:
         x=alt.X("band:N", sort=order, title="Distance to the nearest site", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("target_population:Q", title="Target residents"),
         color=alt.Color("band:N", sort=order, legend=None,
-                        scale=alt.Scale(domain=order, range=list(BAND_COLOURS))),
+                        scale=alt.Scale(domain=order, range=list(palette.BAND_COLOURS))),
         tooltip=[alt.Tooltip("band:N", title="Band"), alt.Tooltip("lsoas:Q", title="LSOAs"),
                  alt.Tooltip("target_population:Q", title="Target residents", format=",.0f"),
                  alt.Tooltip("share:Q", title="Share", format=".1%")]).properties(height=260)

@@ -19,7 +19,7 @@ def headline(ctx: PageContext) -> None:
     c[1].metric("Core20 LSOAs", f"{int(a[schema.CORE20].sum()):,}")
     c[2].metric("Coastal LSOAs", f"{int(coast['coastal_lsoas']):,}", help=plus.COASTAL_DEFINITION)
     c[3].metric("Coastal Core20 LSOAs", f"{int(coast['coastal_core20_lsoas']):,}",
-                help="Coastal (G_25_5) and in the national most deprived 20% (IMD deciles 1-2).")
+                help=f"Coastal (G_25_5) and Core20: {schema.CORE20_IN_BRIEF}.")
     c[4].metric("Coastal Core20 population", f"{int(coast['coastal_core20_population']):,}",
                 delta=f"{100 * coast['coastal_core20_population'] / pop:.1f}% of residents" if pop else None,
                 delta_color="off", delta_arrow="off")

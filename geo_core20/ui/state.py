@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from geo_core20 import schema
 from geo_core20.maps import choropleth, styles
 
-DEFAULT_VINTAGE = "2025"
+DEFAULT_VINTAGE = schema.DEFAULT_VINTAGE
 DEFAULT_SHADE = schema.IMD_DECILE
 DEFAULT_BASEMAP = "none"
 _GSS = re.compile(r"^[EWSNK]\d{8}$")

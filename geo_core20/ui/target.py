@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo_core20 import plus
+from geo_core20 import plus, schema
 from geo_core20.ui import keep
 from geo_core20.ui.text import escape_markdown
 
 K_BASE, K_COMBINE = "target_base", "target_combine"
 _K_CONDITIONS = "_gc20_target_conditions"
-BASE_LABEL = {"core20": "Core20 LSOAs (IMD deciles 1-2)", "all": "All LSOAs"}
+BASE_LABEL = schema.TARGET_LABELS
 COMBINE_LABEL = {"and": "AND (every condition)", "or": "OR (any condition)"}
 CONDITION_KINDS = {
     "coastal": "Coastal community (G_25_5)",

@@ -193,8 +193,7 @@ def view_controls(container=None, *, with_shading: bool = True) -> tuple[state.V
     st.session_state[_K_PREVIOUS] = (level, area)
     shade = shade_picker(c) if with_shading else state.DEFAULT_SHADE
     core20 = keep.widget(c.toggle, "Outline Core20 LSOAs", key=K_CORE20, default=True,
-                         help="Core20 = the most deprived 20% of LSOAs in England (national IMD deciles "
-                              "1-2).")
+                         help=schema.CORE20_DEFINITION)
     basemap = basemap_picker(c)
     view = state.View(vintage=vintage, level=level, area=area, shade=shade, basemap=basemap)
     sync_url(view)
@@ -228,12 +227,12 @@ def page_icon():
     a Google font server, and the app must make no request outside itself."""
     from PIL import Image, ImageDraw
 
-    from geo_core20.maps.styles import DECILE_COLOURS
+    from geo_core20.maps.palette import DECILE_COLOURS, WHITE
 
     img = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
     for i, colour in enumerate((DECILE_COLOURS[0], DECILE_COLOURS[3], DECILE_COLOURS[6], DECILE_COLOURS[9])):
         x, y = (i % 2) * 16, (i // 2) * 16
         draw.rectangle([x, y, x + 15, y + 15], fill=colour)
-    draw.rectangle([1, 1, 14, 14], outline="#ffffff", width=2)
+    draw.rectangle([1, 1, 14, 14], outline=WHITE, width=2)
     return img
