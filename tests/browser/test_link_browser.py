@@ -24,8 +24,9 @@ def wait_for(page, test, what: str, timeout: float = 90) -> None:
     while time.monotonic() < deadline:
         if test():
             return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+        page.wait_for_timeout(250)  # not time.sleep: the sync API sees URL changes only while it runs
+    page.screenshot(path=str(_artifact("timed-out.png")), full_page=True)
+    raise AssertionError(f"timed out waiting for {what}; the page is at {page.url}")
 
 
 def query(page) -> dict[str, str]:
@@ -79,7 +80,8 @@ def test_the_shown_link_opens_the_same_view_in_a_new_browser(served_app, browser
         assert legend_text(other) == before and LEGEND_CORE20 not in legend_text(other)
         other.get_by_role("button", name="Exit presentation").wait_for(state="visible", timeout=WAIT)
         assert not other.locator("section[data-testid='stSidebar']").is_visible(), "presentation mode is off"
-        assert focus.label in other.locator(".st-key-gc20_focus").text_content()
+        assert focus.label in other.locator(".st-key-gc20_focus").evaluate(  # its value is in an input
+            "e => e.textContent + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
         assert not other.locator(".st-key-gc20_core20 input").is_checked()
         wait_for(other, lambda: dict(parse_qsl(urlsplit(shown_link(other)).query)) == shown,
                  "the same link shown again")
