@@ -177,6 +177,7 @@ class Param:
     values: Callable[[], Mapping[str, Any]] | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
     fallback: str = ""  # what the page shows instead of a bad value, for the message
+    always: bool = False  # in the address bar even at its default (the PLUS layer always was)
 
     def parse(self, text: str) -> str:
         """The canonical URL text of ``text``; ValueError with the message for the page."""
@@ -224,7 +225,7 @@ PARAMS: tuple[Param, ...] = (
     Param("section", "section", PLUS, "indicators", K_PLUS_SECTION, lambda: PLUS_SECTIONS,
           fallback="the indicators"),
     Param("layer", "layer", PLUS, PLUS_DEFAULT_LAYER, K_PLUS_LAYER, lambda: {i: i for i in plus.INDICATORS},
-          fallback="the default layer"),
+          fallback="the default layer", always=True),
     Param("hot", "hot-spot indicator", PLUS, HOT_DEFAULT, K_HOT,
           lambda: {i: hot_label(i) for i in _hot_ids()}, fallback="the IMD score"),
     Param("perms", "number of permutations", PLUS, str(PERMUTATIONS[0]), K_PERMS,
@@ -310,7 +311,7 @@ def write(page: str, view: View | None, values: Mapping[str, str | None], spec: 
                 out.update({k: v for k, v in spec.to_query_params().items() if k == p.key})
         elif p.state is not None:
             text = values.get(p.key, p.default)
-            if text is not None and (explicit or text != p.default):
+            if text is not None and (explicit or p.always or text != p.default):
                 out[p.key] = text
         elif extra and extra.get(p.key):
             out[p.key] = str(extra[p.key])
