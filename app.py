@@ -3,16 +3,11 @@
 Run with ``streamlit run app.py``. Thin by design: sidebar widgets -> geo_core20 (areas,
 maps) -> map, numbers and downloads; all caching lives in geo_core20.ui.
 
-This file is also the app's entry point: it lists the pages (this explorer first, then every
-``views/*.py`` in numeric order) so that the home page is called "Core20 explorer" in the
-navigation. The folder is not called ``pages/`` on purpose: Streamlit would then also build
-its own page list from it and show the home page as "app" on a page opened by its link.
+This file is also the app's entry point: it builds the navigation from the page list in
+``geo_core20.ui.pages`` (this explorer first), so that the home page is called "Core20 explorer".
 """
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import streamlit as st
 
@@ -20,12 +15,11 @@ from geo_core20 import atlas, lsoa_filter, schema, ui
 from geo_core20.lsoa_filter import TableFilter
 from geo_core20.maps import styles
 from geo_core20.ui import downloads as dl
-from geo_core20.ui import exports_panel, focus, page, panels, present
-from geo_core20.ui.state import View
+from geo_core20.ui import exports_panel, focus, keep, link, page, pages, panels, present
+from geo_core20.ui.link import View
 
-PAGES_DIR = Path(__file__).resolve().parent / "views"
 MAP_HEIGHT = 620
-TABS = ("Map", "Table", "Profile and comparison", "Clinical focus")
+TABS = tuple(link.EXPLORER_TABS.values())
 TABLE_COLUMNS = {
     schema.LSOA_CODE: st.column_config.TextColumn("LSOA code"),
     schema.LSOA_NAME: st.column_config.TextColumn("LSOA name"),
@@ -41,7 +35,7 @@ TABLE_COLUMNS = {
        for level, cols in schema.LEVEL_COLUMNS.items()
        for col, part in zip(cols, ("code", "name"), strict=True)},
 }
-K_TAB = "gc20_tab"
+K_TAB = link.K_TAB
 
 
 def map_tab(view: View, core20_outline: bool) -> None:
@@ -98,15 +92,16 @@ def downloads(view: View, core20_outline: bool, flt: TableFilter) -> None:
 @page.frame
 def explorer() -> None:
     """The Core20 explorer page."""
-    ctx = page.context("Core20 explorer", with_shading=True)
+    ctx = page.context(pages.EXPLORER, with_shading=True)
     view, core20_outline = ctx.view, ctx.core20_on
-    ui.share_link(view)
     page.header(ctx, ctx.area_name, schema.CORE20_DEFINITION)
     panels.headline(view.vintage, view.level, view.area)
 
     # Only the open tab is built: a hidden table of all 33,755 LSOAs would still be sent to
     # and laid out by the browser, stalling the map for seconds on the England view.
+    keep.restore(K_TAB, TABS[0], valid=TABS)  # kept like every control (a link may name the tab)
     tabs = st.tabs(list(TABS), key=K_TAB, on_change="rerun")
+    keep.remember(K_TAB)
     with tabs[0]:
         if tabs[0].open is not False:
             map_tab(view, core20_outline)
@@ -126,18 +121,15 @@ def explorer() -> None:
                                ctx.slug, focus.current())
     st.divider()
     panels.attribution(view.vintage)
-
-
-def _page_order(path: Path) -> tuple[int, str]:
-    match = re.match(r"^(\d+)", path.stem)
-    return (int(match.group(1)) if match else 10**6, path.stem)
+    page.finish(ctx)
 
 
 def main() -> None:
-    st.set_page_config(page_title="Core20 explorer", page_icon=ui.page_icon(), layout="wide")
-    pages = [st.Page(explorer, title="Core20 explorer", default=True)]
-    pages += [st.Page(path) for path in sorted(PAGES_DIR.glob("*.py"), key=_page_order)]
-    st.navigation(pages).run()
+    home = pages.get(pages.EXPLORER)
+    st.set_page_config(page_title=home.title, page_icon=ui.page_icon(), layout="wide")
+    nav = [st.Page(explorer, title=home.title, default=True)]
+    nav += [st.Page(p.script, title=p.title, url_path=p.url_path) for p in pages.PAGES if p.script]
+    st.navigation(nav).run()
 
 
 main()

@@ -18,7 +18,7 @@ import pytest
 
 from geo_core20 import cli, plus, schema, siting
 from geo_core20.maps import classify, styles
-from geo_core20.ui import plan_form, state
+from geo_core20.ui import link, plan_form
 from geo_core20.ui import target as ui_target
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +107,7 @@ def test_legends_and_indicator_notes_use_the_schemas_words():
 
 
 def test_the_default_vintage_is_the_schemas():
-    assert schema.VINTAGES[0] == schema.DEFAULT_VINTAGE == state.DEFAULT_VINTAGE
+    assert schema.VINTAGES[0] == schema.DEFAULT_VINTAGE == link.DEFAULT_VINTAGE
     assert siting.PlanRequest().vintage == schema.DEFAULT_VINTAGE
     assert inspect.signature(siting.plan).parameters["vintage"].default == schema.DEFAULT_VINTAGE
     parser = cli.build_parser()

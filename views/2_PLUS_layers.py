@@ -2,8 +2,8 @@
 Core20PLUS target, beside Core20.
 
 Wiring only: widgets (kept by ``ui.keep``) -> geo_core20.plus / hotspots / uploads -> maps
-from geo_core20.maps.plus_maps. The layer and the target live in the URL (``layer``, ``tb``,
-``tc``, ``tx``) next to the view, so a copied link reopens them.
+from geo_core20.maps.plus_maps. The section, layer, hot-spot settings and target live in the URL
+(``section``, ``layer``, ``hot``, ``perms``, ``tb``, ``tc``, ``tx``; see ``ui.link``) next to the view.
 """
 
 from __future__ import annotations
@@ -13,50 +13,36 @@ import streamlit as st
 
 from geo_core20 import errors, hotspots, plus, schema, sources, ui, uploads
 from geo_core20.maps import export, plus_maps, view
-from geo_core20.ui import downloads, exports_panel, focus, keep, page, plus_panels, target, upload_form
+from geo_core20.ui import (
+    downloads,
+    exports_panel,
+    focus,
+    keep,
+    link,
+    page,
+    pages,
+    plus_panels,
+    target,
+    upload_form,
+)
 from geo_core20.ui import plus_cache as pc
-from geo_core20.ui.page import PageContext
+from geo_core20.ui.context import PageContext
+from geo_core20.ui.link import K_HOT, K_PERMS
+from geo_core20.ui.link import K_PLUS_LAYER as K_LAYER
+from geo_core20.ui.link import K_PLUS_SECTION as K_SECTION
 from geo_core20.ui.text import escape_markdown
 
-SECTIONS = ("Indicators", "Hot spots", "Local data", "Target", "Clinical focus", "About the data")
-K_SECTION, K_LAYER = "plus_section", "plus_indicator"
-K_HOT, K_PERMS, K_UPLOAD_COLUMN = "plus_hot_indicator", "plus_permutations", "plus_layer_column"
-MY_KEYS = (*plus.QUERY_KEYS, "layer")  # this page's own URL parameters (the view has its own)
+SECTIONS = tuple(link.PLUS_SECTIONS.values())
+K_UPLOAD_COLUMN = "plus_layer_column"
 ABOUT = page.ABOUT_DIR / "20_plus_layers.md"
 
-
-
-def from_link(ctx: PageContext) -> list[str]:
-    """A new link with this page's parameters sets the layer and the target (missing = defaults)."""
-    mine = {k: v for k, v in (ctx.link or {}).items() if k in MY_KEYS}
-    if not mine:
-        return []
-    problems = []
-    if mine.get("layer") in plus.INDICATORS:
-        keep.put(K_LAYER, mine["layer"])
-    elif "layer" in mine:
-        problems.append(f"Unknown layer {mine['layer'][:40]!r} in this link; showing the default layer.")
-    try:
-        spec = plus.TargetSpec.from_query_params({k: v for k, v in mine.items() if k != "layer"})
-    except plus.TargetError as exc:
-        return [*problems, f"The target in this link was not used: {exc}."]
-    target.put(spec or plus.TargetSpec())
-    return problems
-
-
-def page_params(ctx: PageContext) -> dict[str, str]:
-    out = ui.view_params(ctx.view)
-    if target.is_set():
-        out.update(target.current().to_query_params())
-    if keep.get(K_LAYER):
-        out["layer"] = keep.get(K_LAYER)
-    return out
 
 
 def indicators_section(ctx: PageContext) -> None:
     v = ctx.view
     ids = [i.id for i in sorted(plus.indicators(v.vintage), key=lambda i: (i.group, i.label))]
-    ind = plus.get(keep.widget(st.selectbox, "Layer", ids, key=K_LAYER, default="coastal_core20", valid=ids,
+    ind = plus.get(keep.widget(st.selectbox, "Layer", ids, key=K_LAYER, default=link.PLUS_DEFAULT_LAYER,
+                               valid=ids,
                                format_func=lambda i: f"{plus.get(i).group}: {plus.get(i).full_label}"))
     cached, table = pc.indicator_map(v.vintage, v.level, v.area, ind.id, v.basemap, ctx.core20_on)
     left, right = st.columns([5, 2], gap="medium")
@@ -77,7 +63,7 @@ def indicators_section(ctx: PageContext) -> None:
 
 def hotspot_options(ctx: PageContext) -> dict[str, tuple[str, str, str]]:
     """label -> ("indicator", id, "") or ("upload", layer name, column)."""
-    opts = {f"{i.group}: {i.label}" + (f" ({i.unit})" if i.unit else ""): ("indicator", i.id, "")
+    opts = {link.hot_label(i.id): ("indicator", i.id, "")
             for i in plus.indicators(ctx.view.vintage, level=plus.LSOA, kind=plus.NUMERIC)}
     for name, res in upload_form.layers().items():
         for col in (["count"] if res.kind == uploads.POINTS_KIND else list(res.value_columns)):
@@ -87,12 +73,12 @@ def hotspot_options(ctx: PageContext) -> dict[str, tuple[str, str, str]]:
 
 def hotspots_section(ctx: PageContext) -> None:
     v, opts = ctx.view, hotspot_options(ctx)
-    default = next(k for k, o in opts.items() if o[1] == "imd_score")
+    default = next(k for k, o in opts.items() if o[1] == link.HOT_DEFAULT)
     h1, h2 = st.columns([3, 1])
     pick = keep.widget(h1.selectbox, "Find hot and cold spots of", list(opts), key=K_HOT, default=default,
                        valid=list(opts))
-    choices = [999, 4999, 9999]
-    perms = keep.widget(h2.selectbox, "Permutations", choices, key=K_PERMS, default=999,
+    choices = list(link.PERMUTATIONS)
+    perms = keep.widget(h2.selectbox, "Permutations", choices, key=K_PERMS, default=choices[0],
                         help="More permutations allow smaller p-values (slower). The smallest possible "
                              "p-value is 1/(permutations + 1), doubled for the two-sided test: " + ", ".join(
                                  f"{n:,}: {hotspots.smallest_p(n):.2g}" for n in choices) + ".")
@@ -181,8 +167,8 @@ def target_section(ctx: PageContext) -> None:
         st.dataframe(pd.DataFrame({"Condition": list(result.condition_masks), "LSOAs meeting it": met}),
                      hide_index=True, width="stretch")
     ui.show_map(cached, key="plus_target_map", height=560)
-    ui.share_link(page_params(ctx), st, "Link to this target (area, vintage and conditions; uploaded files "
-                                        "are not in links)")
+    page.share_link(ctx, container=st, caption="Link to this target (with the view; uploaded files are not "
+                                               "in links)")
     notes = [f"Target: {spec.describe()}", *view.attribution_lines(v.vintage),
              *sources.attribution_lines(plus.DATASETS)]
     frame = plus.target_frame(ctx.area_atlas, result)
@@ -214,19 +200,18 @@ SECTION_VIEWS = dict(zip(SECTIONS, (indicators_section, hotspots_section, local_
 @page.frame
 def main() -> None:
     st.set_page_config(page_title="PLUS layers", page_icon=ui.page_icon(), layout="wide")
-    ctx = page.context("PLUS layers")
-    problems = from_link(ctx)
+    ctx = page.context(pages.PLUS)
     page.header(ctx, f"{ctx.area_name}: PLUS groups beside Core20",
                 f"Core20 = {schema.CORE20_RULE}. Each layer says the geography it is published at; "
-                "local-authority and MSOA data are never shown as if they were LSOA data.", problems)
+                "local-authority and MSOA data are never shown as if they were LSOA data.")
     plus_panels.headline(ctx)
     section = keep.widget(st.segmented_control, "Show", SECTIONS, key=K_SECTION, default=SECTIONS[0],
                           required=True, label_visibility="collapsed")
     SECTION_VIEWS[section](ctx)
-    ui.sync_url(ctx.view, page_params(ctx))
     st.divider()
     st.caption("Sources: " + " ".join(dict.fromkeys([*view.attribution_lines(ctx.view.vintage),
                                                      *sources.attribution_lines(plus.DATASETS)])))
+    page.finish(ctx)
 
 
 main()

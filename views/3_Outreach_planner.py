@@ -3,7 +3,7 @@ Core20 (or Core20PLUS) residents.
 
 Wiring only: widgets (kept by ``ui.keep``) -> geo_core20.siting / access / plans -> maps from
 geo_core20.maps.outreach. A run calls ``siting.plan``, the same function as
-``python -m geo_core20 plan``; a saved plan reopens from its link (``?plan=<id>``).
+``python -m geo_core20 plan``; a saved plan reopens from its link (``?plan=<id>``, read by ``ui.link``).
 """
 
 from __future__ import annotations
@@ -16,13 +16,24 @@ from geo_core20 import access, errors, plans, schema, siting, ui
 from geo_core20.exports import charts
 from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
-from geo_core20.ui import downloads, exports_panel, focus, keep, page, panels, plan_form, plan_view, target
-from geo_core20.ui.page import PageContext
+from geo_core20.ui import (
+    downloads,
+    exports_panel,
+    focus,
+    keep,
+    link,
+    page,
+    pages,
+    panels,
+    plan_form,
+    plan_view,
+    target,
+)
+from geo_core20.ui.context import PageContext
 from geo_core20.ui.plan_view import K_RESULT, fmt_pop
 from geo_core20.ui.text import escape_markdown
 
 SECTIONS = ("Plan outreach", "Access to existing sites", "Saved plans")
-_K_LINK_PROBLEM = "_op_link_problem"
 MAP_HEIGHT = 600
 
 
@@ -34,35 +45,32 @@ def chosen_target(choice: str) -> siting.Target:
     return siting.Target(base="all" if choice == "all" else "core20", focus=focus.current())
 
 
-def request_view(req: dict) -> ui.View:
+def request_view(req: dict) -> link.View:
     """The view (vintage, level, area) a plan request was made for."""
-    return ui.View(vintage=req.get("vintage", schema.DEFAULT_VINTAGE), level=req.get("level", "england"),
+    return link.View(vintage=req.get("vintage", schema.DEFAULT_VINTAGE), level=req.get("level", "england"),
                    area=req.get("area_code"))
 
 
-def open_link() -> None:
-    """``?plan=<id>``: show the saved plan, set the controls to its request and its view in the URL
-    (before the sidebar reads the URL). Once per link."""
+def open_link(new: link.Link | None) -> list[str]:
+    """``?plan=<id>`` in a new link (or "Open" under Saved plans): show the saved plan and set the
+    controls to its request and its view, after the link set the rest (``present=1`` stays) and
+    before the controls are drawn. Returns the problems to show."""
     chosen = st.session_state.pop("_op_open", None)  # "Open" under Saved plans
-    pid = chosen or st.query_params.get("plan")
-    shown = (st.session_state.get(K_RESULT) or {}).get("plan_id")
-    if not pid or (not chosen and pid in (st.session_state.get("_op_link_seen"), shown)):
-        return  # no link, or one this session has opened or written itself
-    st.session_state["_op_link_seen"] = pid
+    pid = chosen or (new.plan if new is not None else None)
+    if not pid:
+        return []
     try:
         saved = plans.open_store().get(pid)
     except plans.PlanStoreError as exc:
-        st.session_state[_K_LINK_PROBLEM] = f"The plan in this link could not be opened: {exc}"
-        return
+        return [f"The plan in this link could not be opened: {exc}"]
     if saved is None:
-        st.session_state[_K_LINK_PROBLEM] = (f"No saved plan with id {pid[:20]!r}: it may have been deleted, "
-                                             "or the link was cut short.")
-        return
+        return [f"No saved plan with id {pid[:20]!r}: it may have been deleted, or the link was cut short."]
     st.session_state[K_RESULT] = {"data": saved.data, "plan_id": saved.id, "name": saved.name}
     for key, value in plan_form.form_values(saved.data).items():
         keep.put(key, value)
     keep.put("op_section", SECTIONS[0])
-    st.query_params.from_dict({**ui.view_params(request_view(saved.request)), "plan": pid})
+    link.put_view(request_view(saved.request), {"vintage", "level", "area"})
+    return []
 
 
 def run_plan(ctx: PageContext, c: dict) -> None:
@@ -106,7 +114,7 @@ def plan_section(ctx: PageContext, c: dict) -> None:
                 icon=":material/touch_app:")
         return
     data, v = entry["data"], ctx.view
-    if request_view(data["request"]) != ui.View(v.vintage, v.level, v.area):
+    if request_view(data["request"]) != link.View(v.vintage, v.level, v.area):
         st.info(f"The plan in memory is for {escape_markdown(data.get('area_name'))}; run again for "
                 f"{escape_markdown(ctx.area_name)}.", icon=":material/info:")
         return
@@ -129,7 +137,10 @@ def plan_section(ctx: PageContext, c: dict) -> None:
         plan_view.curve(data)
     plan_view.plan_downloads(entry)
     exports_panel.plan_exports(data, f"plan_{ctx.slug}")
-    plan_view.save_form(entry, ui.view_params(v))
+    plan_view.save_form(entry)
+    if entry.get("plan_id"):
+        page.share_link(ctx, {"plan": entry["plan_id"]}, st,
+                        "Link to this plan (opens the plan for anyone using this app):")
 
 
 def access_section(ctx: PageContext, c: dict) -> None:
@@ -208,14 +219,11 @@ SECTION_VIEWS = dict(zip(SECTIONS, (plan_section, access_section, saved_section)
 @page.frame
 def main() -> None:
     st.set_page_config(page_title="Outreach planner", page_icon=ui.page_icon(), layout="wide")
-    open_link()
-    ctx = page.context("Outreach planner")
-    problem = st.session_state.pop(_K_LINK_PROBLEM, None)
+    ctx = page.context(pages.PLANNER, on_link=open_link)
     page.header(ctx, f"{ctx.area_name}: outreach planner",
                 "Where should outreach (lung health check trucks, mobile vaccination, blood-pressure checks) "
                 "go to reach the most Core20 residents? Distances are straight lines between LSOA "
-                "population-weighted centres and sites, in British National Grid metres.",
-                [problem] if problem else [])
+                "population-weighted centres and sites, in British National Grid metres.")
     with st.container(border=True):
         c = plan_form.form(ctx)
         if st.button("Choose sites", type="primary", key="op_run", icon=":material/route:"):
@@ -225,9 +233,9 @@ def main() -> None:
     SECTION_VIEWS[section](ctx, c)
     entry = st.session_state.get(K_RESULT) or {}
     shown_plan = entry.get("plan_id") if section == SECTIONS[0] else None
-    ui.sync_url(ctx.view, {"plan": shown_plan} if shown_plan else None)
     st.divider()
     panels.attribution(ctx.view.vintage)
+    page.finish(ctx, {"plan": shown_plan} if shown_plan else None)
 
 
 main()

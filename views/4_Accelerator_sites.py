@@ -10,15 +10,17 @@ from __future__ import annotations
 import streamlit as st
 
 from geo_core20 import clinical, errors, plus, schema, ui
-from geo_core20.ui import page, panels
+from geo_core20.ui import link, page, pages, panels
 from geo_core20.ui.text import escape_markdown
 
-PLUS_PAGE = "views/2_PLUS_layers.py"
 VINTAGE = schema.DEFAULT_VINTAGE  # the presets open the default vintage
 
 
 def link_params(a: clinical.Accelerator) -> dict[str, str]:
-    return {"vintage": VINTAGE, "level": "icb", "area": a.icb_code, "focus": a.focus, "layer": a.plus_layer}
+    """The card's link: what the preset sets and nothing else (a target the user built stays), on the
+    section that shows the layer's map."""
+    return link.preset(pages.PLUS, vintage=VINTAGE, level="icb", area=a.icb_code, focus=a.focus,
+                       layer=a.plus_layer, section="indicators")
 
 
 def card(a: clinical.Accelerator) -> None:
@@ -50,14 +52,13 @@ def card(a: clinical.Accelerator) -> None:
         else:
             c[2].metric("Residents", f"{numbers['population']:,.0f}")
         st.warning(escape_markdown(a.data_note), icon=":material/visibility_off:")
-        st.page_link(PLUS_PAGE, label=f"Open {a.ics}", icon=":material/arrow_forward:",
-                     query_params=link_params(a))
+        link.page_link(pages.PLUS, f"Open {a.ics}", link_params(a), icon=":material/arrow_forward:")
 
 
 @page.frame
 def main() -> None:
     st.set_page_config(page_title="Accelerator sites", page_icon=ui.page_icon(), layout="wide")
-    page.presentation()
+    page.presentation(pages.ACCELERATORS)
     st.title("Core20PLUS5 accelerator sites")
     st.caption(f"{schema.IMD_LABEL[VINTAGE]} · Seven integrated care systems each piloted one focus. Each "
                "card opens its ICB on the PLUS layers page with its clinical focus and its most relevant "

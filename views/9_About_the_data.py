@@ -12,7 +12,7 @@ import streamlit as st
 
 from geo_core20 import schema, sources, ui
 from geo_core20.maps import view
-from geo_core20.ui import page
+from geo_core20.ui import page, pages
 
 ABOUT_DIR = page.ABOUT_DIR
 
@@ -123,7 +123,7 @@ def attribution_section() -> None:
 @page.frame
 def main() -> None:
     st.set_page_config(page_title="About the data", page_icon=ui.page_icon(), layout="wide")
-    page.presentation()
+    page.presentation(pages.ABOUT)
     st.title("About the data")
     core20_section()
     vintages_section()

@@ -35,16 +35,14 @@ from geo_core20.ui.cache import (
     view_map_cached,
     warm_caches,
 )
+from geo_core20.ui.link import View, parse_view, view_params
 from geo_core20.ui.map_display import show_map
-from geo_core20.ui.state import View, parse_view, share_url, view_params
 from geo_core20.ui.widgets import (
     area_picker,
     basemap_picker,
     level_picker,
     page_icon,
     shade_picker,
-    share_link,
-    sync_url,
     view_controls,
     vintage_picker,
 )
@@ -54,7 +52,7 @@ __all__ = [
     "assets_ready", "atlas_available", "basemap_picker", "csv_bytes_cached", "decile_profile_cached",
     "display_geometry_cached", "filtered_table_cached", "geojson_bytes_cached", "key_numbers_cached",
     "level_picker", "list_areas_cached", "load_atlas_cached", "lsoa_table_cached", "map_html_cached",
-    "page_icon", "parse_view", "session_map", "shade_picker", "share_link", "share_url", "show_map",
-    "sites_cached", "sites_in_area_cached", "summary_cached", "sync_url", "target_map_bytes",
+    "page_icon", "parse_view", "session_map", "shade_picker", "show_map",
+    "sites_cached", "sites_in_area_cached", "summary_cached", "target_map_bytes",
     "view_controls", "view_map_cached", "view_params", "vintage_picker", "warm_caches",
 ]

@@ -1,8 +1,7 @@
-"""The clinical focus ("the 5") shared by every page: sidebar picker, share link, focus panel."""
+"""The clinical focus ("the 5") shared by every page: sidebar picker and focus panel (``focus=`` in
+links is read and written by ``ui.link``)."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -11,14 +10,12 @@ from geo_core20 import clinical
 from geo_core20.exports import charts
 from geo_core20.maps import export, view
 from geo_core20.ui import cache, downloads, exports_panel, keep, map_display
+from geo_core20.ui.context import PageContext
+from geo_core20.ui.link import K_FOCUS
+from geo_core20.ui.link import NO_FOCUS as NONE
 from geo_core20.ui.text import escape_markdown
 
-if TYPE_CHECKING:
-    from geo_core20.ui.page import PageContext
-
-K_FOCUS, K_LAYER = "gc20_focus", "focus_layer"
-PARAM = "focus"
-NONE = "none"
+K_LAYER = "focus_layer"
 HYPERTENSION_NOTE = (
     "Why crude recorded prevalence misleads: hypertension is far more common with age, and deprived areas "
     "are on average younger, so their recorded prevalence can look *lower* even where more of the expected "
@@ -36,17 +33,6 @@ COLUMN_LABEL = {
 }
 
 
-def from_link(link: dict[str, str] | None) -> list[str]:
-    """A new link's ``focus=`` sets the focus; an unknown one is reported with the valid ones."""
-    if link is None or PARAM not in link:
-        return []
-    try:
-        keep.put(K_FOCUS, clinical.parse_focus(link[PARAM]) or NONE)
-    except clinical.UnknownFocus as exc:
-        return [f"{exc} Showing no clinical focus."]
-    return []
-
-
 def picker(container=None) -> str | None:
     """The sidebar's clinical focus select; the chosen focus id (None for no focus)."""
     c = container or st.sidebar
@@ -60,11 +46,6 @@ def picker(container=None) -> str | None:
 def current() -> str | None:
     value = keep.get(K_FOCUS, NONE)
     return None if value in (None, NONE) else value
-
-
-def params() -> dict[str, str]:
-    f = current()
-    return {PARAM: f} if f else {}
 
 
 def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:

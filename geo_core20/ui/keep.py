@@ -80,6 +80,13 @@ def widget(draw: Callable[..., Any], label: str, *args: Any, key: str, default: 
     return value
 
 
+def remember(key: str) -> None:
+    """Keep the value of a widget drawn without ``widget`` (``st.tabs``: call ``restore`` before it)."""
+    if key in st.session_state:
+        _store()[key] = st.session_state[key]
+        st.session_state.setdefault(_DRAWN_ON, {})[key] = _page()
+
+
 def put(key: str, value: Any) -> None:
     """Set a kept value and its widget (from a link, a preset or a saved plan).
 

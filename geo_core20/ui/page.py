@@ -1,46 +1,28 @@
-"""What every page starts from: the frame, the sidebar view, the area's LSOAs and the page header.
+"""What every page starts and ends with: the frame, the sidebar view, the area's LSOAs, the page
+header and the link (address bar and "Link to this view").
 
     @page.frame                                  # a data error is shown here, once for every page
     def main():
-        ctx = page.context("PLUS layers")        # sidebar + URL -> PageContext
+        ctx = page.context(pages.PLUS)           # URL + sidebar -> PageContext
         page.header(ctx, f"{ctx.area_name}: PLUS groups", "caption…")
+        ...                                      # the page's sections
+        page.finish(ctx)                         # address bar + the shown share link
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import streamlit as st
 
 from geo_core20 import schema
 from geo_core20.errors import DataError
-from geo_core20.ui import cache, focus, present, style, widgets
-from geo_core20.ui.state import View
+from geo_core20.ui import cache, focus, link, pages, present, style, widgets
+from geo_core20.ui.context import PageContext
 
 ABOUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "about"  # Markdown shown on the About pages
-
-
-@dataclass(frozen=True)
-class PageContext:
-    """The view a page shows and the data it needs, built once per run."""
-
-    view: View
-    core20_on: bool
-    atlas: gpd.GeoDataFrame
-    area_atlas: gpd.GeoDataFrame
-    area_name: str
-    problems: list[str] = field(default_factory=list)
-    link: dict[str, str] | None = None  # the URL's parameters when it is a link new to this session
-
-    @property
-    def slug(self) -> str:
-        """``vintage_level[_area]`` for file names (no ``england_england``)."""
-        v = self.view
-        return f"{v.vintage}_{v.level}" + (f"_{v.area}" if v.level != "england" and v.area else "")
 
 
 def frame(page_main: Callable[[], None]) -> Callable[[], None]:
@@ -59,33 +41,52 @@ def frame(page_main: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def presentation() -> None:
-    """Presentation mode on a page without the view sidebar (accelerators, about): link, switch, CSS."""
+def presentation(page_id: str) -> None:
+    """A page without the view sidebar (accelerators, about): link, presentation switch, CSS, share link."""
     style.apply()
-    present.from_link(widgets.new_link_params())
+    link.apply(page_id, widgets.area_exists)
     present.toggle()
     present.apply()
-    widgets.sync_query(present.params())
+    link.sync(page_id, None)
+    link.share_box(st.sidebar, link.share_url(page_id, None))
 
 
-def context(title: str, *, with_shading: bool = False) -> PageContext:
-    """Draw the sidebar (view controls) and return the page's context."""
+def context(page_id: str, *, with_shading: bool = False,
+            on_link: Callable[[link.Link | None], list[str]] | None = None) -> PageContext:
+    """Apply a new link, draw the sidebar (view controls) and return the page's context.
+
+    ``on_link(new_link_or_None)`` runs after the link set the controls and before they are drawn
+    (the planner opens ``?plan=`` there); it returns problems to show.
+    """
     style.apply()
-    st.sidebar.title(title)
-    link = widgets.new_link_params()
-    present.from_link(link)
-    focus_problems = focus.from_link(link)
+    st.sidebar.title(pages.get(page_id).title)
+    new = link.apply(page_id, widgets.area_exists)
+    extra = on_link(new) if on_link is not None else []
     with st.spinner("Loading the LSOA atlas…"):  # shown only if it takes over half a second (a cold start)
         view, core20_on, problems = widgets.view_controls(with_shading=with_shading)
     focus.picker()
     present.toggle()
     present.apply()
+    box = st.sidebar.container()  # "Link to this view", filled by finish() once the page is drawn
     cache.warm_caches(view.vintage)
-    return PageContext(view=view, core20_on=core20_on, atlas=cache.load_atlas_cached(view.vintage),
+    return PageContext(page=page_id, view=view, core20_on=core20_on,
+                       atlas=cache.load_atlas_cached(view.vintage),
                        area_atlas=cache.area_atlas_cached(view.vintage, view.level, view.area),
                        area_name=cache.area_title(view.vintage, view.level, view.area),
-                       problems=[*problems, *focus_problems],
-                       link=link)
+                       problems=[*link.problems(view), *problems, *extra], link_box=box)
+
+
+def share_link(ctx: PageContext, extra: dict[str, str] | None = None, container=None,
+               caption: str = "Link to this view") -> str:
+    """Show the share link of what the page shows (every parameter written out); returns it."""
+    return link.share_box(container if container is not None else ctx.link_box,
+                          link.share_url(ctx.page, ctx.view, extra), caption)
+
+
+def finish(ctx: PageContext, extra: dict[str, str] | None = None) -> None:
+    """End of a page: the address bar follows the page, the sidebar shows its share link."""
+    link.sync(ctx.page, ctx.view, extra)
+    share_link(ctx, extra)
 
 
 def header(ctx: PageContext, title: str, caption: str, problems: list[str] | tuple[str, ...] = ()) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo_core20 import access, clinical, errors, schema, siting, uploads
 from geo_core20.ui import cache, focus, keep, target, upload_form
-from geo_core20.ui.page import PageContext
+from geo_core20.ui.context import PageContext
 from geo_core20.ui.text import escape_markdown
 
 TARGETS = {**schema.TARGET_LABELS, "plus": "Core20PLUS target (from the PLUS layers page)"}

@@ -14,7 +14,7 @@ import streamlit as st
 
 from geo_core20 import plans, siting
 from geo_core20.maps import palette
-from geo_core20.ui import downloads, widgets
+from geo_core20.ui import downloads
 from geo_core20.ui.text import escape_markdown
 
 K_RESULT = "op_result"  # {"data": plan record, "plan_id": str | None, "name": str | None, "run": int}
@@ -167,7 +167,7 @@ def plan_downloads(entry: dict) -> None:
         st.code(command, language="bash", wrap_lines=True)
 
 
-def save_form(entry: dict, view_params: dict[str, str]) -> None:
+def save_form(entry: dict) -> None:
     data, req = entry["data"], entry["data"]["request"]
     with st.form("op_save_form", border=True):
         st.markdown("**Save this plan**")
@@ -183,10 +183,6 @@ def save_form(entry: dict, view_params: dict[str, str]) -> None:
                 return
             st.session_state[K_RESULT] = {"data": saved.data, "plan_id": pid, "name": saved.name}
             st.rerun()
-    pid = entry.get("plan_id")
-    if pid:
-        widgets.share_link({**view_params, "plan": pid}, st,
-                           "Link to this plan (opens the plan for anyone using this app):")
 
 
 def saved_table(listing: pd.DataFrame) -> None:

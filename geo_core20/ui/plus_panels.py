@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo_core20 import hotspots, plus, schema
 from geo_core20.ui import plus_cache as pc
-from geo_core20.ui.page import PageContext
+from geo_core20.ui.context import PageContext
 from geo_core20.ui.text import escape_markdown
 
 

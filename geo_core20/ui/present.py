@@ -1,4 +1,4 @@
-"""Presentation mode (``present=1`` in any link): for a projector or a screen share.
+"""Presentation mode (``present=1`` in any link, see ``ui.link``): for a projector or a screen share.
 
 The sidebar, the page's controls and the downloads are hidden (still run, so every value is
 kept), the title, subtitle and key numbers are large and the map fills the screen. One button
@@ -11,9 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from geo_core20.ui import keep
+from geo_core20.ui.link import K_PRESENT
 
-K_PRESENT = "gc20_present"
-PARAM = "present"
 MAP_HEIGHT = 780
 
 # What a presentation hides: every input widget and download in the page, the sidebar and
@@ -42,12 +41,6 @@ def _css() -> str:
     return _CSS.replace("HIDDEN", hidden)
 
 
-def from_link(link: dict[str, str] | None) -> None:
-    """A new link with ``present=1`` turns presentation mode on (``present=0`` off)."""
-    if link is not None and PARAM in link:
-        keep.put(K_PRESENT, str(link[PARAM]).strip() in ("1", "true", "yes", "on"))
-
-
 def enabled() -> bool:
     return bool(keep.get(K_PRESENT, False))
 
@@ -68,11 +61,6 @@ def apply() -> None:
     # a callback: it runs before the next run draws the toggle, so the toggle can be set
     st.button("Exit presentation", key="gc20_present_exit", icon=":material/close_fullscreen:",
               on_click=keep.put, args=(K_PRESENT, False))
-
-
-def params() -> dict[str, str]:
-    """``{"present": "1"}`` when on, for the page's URL."""
-    return {PARAM: "1"} if enabled() else {}
 
 
 def map_height(default: int) -> int:
