@@ -10,13 +10,20 @@ PORT ?= 8501
 MIRROR_DEFAULT := $(shell for d in ../shared/data/raw ../shared/data/derived; do [ -d $$d ] && printf '%s:' "$$(cd $$d && pwd)"; done)
 export GEO_CORE20_MIRROR ?= $(MIRROR_DEFAULT:%:=%)
 
-.PHONY: run test setup chromium postgres data assets lint unit browser bench load clean-data
+.PHONY: run front test setup chromium postgres nginx data assets lint unit browser bench load clean-data
 
 # geo_core20.serve = `streamlit run app.py` that warms the caches in the background at start
 run: setup data
 	$(PY) -m geo_core20.serve --server.port $(PORT) --server.headless true
 
-test: setup chromium postgres data lint
+# Several app processes behind a caching nginx front with sticky sessions (README, Deployment).
+# Share saved plans between them with GEO_CORE20_PLAN_STORE=postgresql://...
+REPLICAS ?= 2
+FRONT_PORT ?= 8500
+front: setup nginx data
+	$(PY) -m geo_core20.front --replicas $(REPLICAS) --port $(FRONT_PORT)
+
+test: setup chromium postgres nginx data lint
 	$(PY) -m pytest -q
 
 setup: $(VENV)/.installed assets
@@ -42,6 +49,12 @@ postgres:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
 	  else echo "PostgreSQL missing: sudo apt-get install postgresql (needed by the plan-store tests)"; fi; fi
+
+# The caching front (make front) and its tests run Debian's nginx as an ordinary process.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx; \
+	  else echo "nginx missing: sudo apt-get install nginx (needed by make front and its tests)"; fi; fi
 
 data: $(VENV)/.installed
 	$(PY) -m geo_core20 data fetch
