@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import time
@@ -55,7 +56,13 @@ async def new_sessions(chromium, base: str, n: int, wave: int, cookie: str | Non
 
 
 def tree_cpu(procs: list[psutil.Process]) -> float:
-    return sum(cpu_seconds(p) for p in procs)
+    """CPU-seconds of processes, their reaped children included (a process gone counts 0)."""
+    total = 0.0
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+    return total
 
 
 async def run(args) -> dict:
@@ -93,7 +100,7 @@ async def run(args) -> dict:
             )
             res["wall_s"] = time.monotonic() - t0
             res["app_cpu_s"] = tree_cpu(replicas) - c0
-            res["nginx_cpu_s"] = tree_cpu(nginx_tree) - n0
+            res["nginx_cpu_s"] = max(0.0, tree_cpu([nginx, *nginx.children(recursive=True)]) - n0)
             res["rss_after_mb"] = sum(rss_mb(r) for r in replicas)
         await chromium.close()
     ok = [o["s"] for o in outs if "s" in o]
