@@ -32,7 +32,6 @@ TargetMask = str | Callable[[pd.DataFrame], object] | pd.Series | np.ndarray | S
 """What `target_weights` takes: ``"core20"``, ``"all"``, a per-LSOA mask or weight (Series aligned
 to the atlas, or array in atlas order), or a callable atlas -> mask/weight. (Plans use the richer
 `geo_core20.siting.Target`: base, PLUS rule and clinical focus.)"""
-Target = TargetMask  # the old name of TargetMask
 
 
 # --- points --------------------------------------------------------------------------------------
@@ -252,13 +251,6 @@ def read_od_csv(data: bytes, filename: str = "travel_times.csv", *, origins: Col
     return ODMatrixCost(pd.DataFrame({"origin_code": origin.to_numpy(),
                                       "destination_code": destination.to_numpy(),
                                       "cost": cost.to_numpy()}), unit=unit)
-
-
-def describe_cost(cost_model: CostModel, value: float) -> str:
-    """A cost for people: '2.5 km' for metres, '12 min' for minutes."""
-    if cost_model.unit == "m":
-        return f"{value / 1000:.1f} km" if np.isfinite(value) else "unreachable"
-    return f"{value:g} {cost_model.unit}" if np.isfinite(value) else "unreachable"
 
 
 def km_to_cost(cost_model: CostModel, km: float) -> float:

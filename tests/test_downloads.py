@@ -44,7 +44,7 @@ def hull(atlas2025):
 
 def test_explorer_csv(atlas2025):
     table = view.lsoa_table("2025", "icb", ICB)
-    back = recipe(export.lsoa_csv(table, view.attribution_lines("2025")))
+    back = recipe(export.to_csv(table, view.attribution_lines("2025")))
     assert len(back) == len(table) and list(back.columns) == list(table.columns)
     assert not any(re.search(r"\d\.\d{9,}", str(v)) for v in back[schema.IMD_SCORE])  # no float noise
 
@@ -53,15 +53,15 @@ def test_plus_csvs(hull):
     notes = [*view.attribution_lines("2025"), *plus.get("ethnic_minority").attribution(),
              'a, "quoted" #note']
     layer = pd.DataFrame(plus.area_layer(hull, "ethnic_minority").drop(columns="geometry"))
-    assert len(recipe(export.lsoa_csv(layer, notes))) == len(layer)
+    assert len(recipe(export.to_csv(layer, notes))) == len(layer)
     result = hotspots.gi_star(hull, plus.values(hull, "imd_score").astype(float), permutations=99)
     table = pd.concat([hull[[schema.LSOA_CODE]].reset_index(drop=True), result.frame.reset_index(drop=True)],
                       axis=1)
-    csv = export.lsoa_csv(table.astype({"hotspot": str}), [result.method_note, *notes])
+    csv = export.to_csv(table.astype({"hotspot": str}), [result.method_note, *notes])
     assert len(recipe(csv)) == len(hull)
     target = plus.evaluate(plus.TargetSpec("core20", "and", (plus.Condition("coastal"),)), hull)
     frame = pd.DataFrame(plus.target_frame(hull, target).drop(columns="geometry"))
-    assert len(recipe(export.lsoa_csv(frame, ["Target: Core20 AND coastal", *notes]))) == len(frame)
+    assert len(recipe(export.to_csv(frame, ["Target: Core20 AND coastal", *notes]))) == len(frame)
 
 
 def test_upload_csvs(atlas2025):
@@ -76,7 +76,7 @@ def test_focus_and_outreach_csvs(atlas2025, tmp_path):
     from geo_core20.ui.focus import comparison_table
 
     compare = comparison_table(clinical.focus_compare(atlas2025, "cancer", "icb", ICB))
-    assert len(recipe(export.lsoa_csv(compare, clinical.attribution("cancer")))) == 6
+    assert len(recipe(export.to_csv(compare, clinical.attribution("cancer")))) == 6
     sub = atlas2025[atlas2025["icb_code"] == ICB]
     res = access.analyse(sub, _sites(), threshold=3000)
     for frame in (res.uncovered, res.bands):

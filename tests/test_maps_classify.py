@@ -45,10 +45,9 @@ def test_one_style_object_for_explorer_and_plus_layers():
     decile = styles.decile_classes(schema.IMD_DECILE)
     count = plus_maps.count_style("points")
     assert isinstance(decile, classify.Classes) and isinstance(count, classify.Classes)
-    assert styles.Classes is classify.Classes and plus.LayerStyle is classify.Classes
-    assert styles.NO_DATA_COLOUR == plus.NO_DATA_COLOUR == classify.NO_DATA_COLOUR
+    assert styles.Classes is classify.Classes
+    assert styles.NO_DATA_COLOUR == classify.NO_DATA_COLOUR
     assert plus_maps.HOTSPOT_COLOURS[hotspots.NO_DATA] == classify.NO_DATA_COLOUR
-    assert plus.layer_style is plus_maps.layer_style and plus.count_style is plus_maps.count_style
 
 
 def test_flag_and_category_classes():

@@ -29,13 +29,13 @@ def _table() -> pd.DataFrame:
 
 
 def test_csv_starts_with_attribution_and_neutralises_formulas():
-    data = export.lsoa_csv(_table(), ATTRIBUTION)
+    data = export.to_csv(_table(), ATTRIBUTION)
     text = data.decode("utf-8")
     assert text.startswith("\ufeff")
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].strip('"') == "# " + ATTRIBUTION[0]
     assert export.csv_note_lines(text) == 2
-    back = export.read_lsoa_csv(data)
+    back = export.read_csv(data)
     assert list(back[schema.LSOA_CODE]) == ["E01000001", "E01000002"]
     assert back[schema.LSOA_NAME].iloc[0].startswith("'="), "formula neutralised"
     assert back[schema.LSOA_NAME].iloc[1] == "Leeds, 001B"
@@ -57,7 +57,7 @@ def test_real_csv_rows(atlas2025):
     from geo_core20.maps import view
 
     table = view.lsoa_table("2025", "lad", "E08000003")
-    back = export.read_lsoa_csv(export.lsoa_csv(table, view.attribution_lines("2025")))
+    back = export.read_csv(export.to_csv(table, view.attribution_lines("2025")))
     assert len(back) == len(table) == 295
     assert set(back[schema.LSOA_CODE]) == set(table[schema.LSOA_CODE])
 
@@ -80,9 +80,8 @@ def _noisy_table() -> pd.DataFrame:
     })
 
 
-@pytest.mark.parametrize("writer", [export.to_csv, export.lsoa_csv], ids=["to_csv", "lsoa_csv"])
-def test_documented_recipe_reads_every_csv(writer, tmp_path):
-    data = writer(_noisy_table(), NOISY)
+def test_documented_recipe_reads_every_csv(tmp_path):
+    data = export.to_csv(_noisy_table(), NOISY)
     # exactly the recipe of the download help, from bytes and from a saved file
     back = pd.read_csv(io.BytesIO(data), comment="#")
     path = tmp_path / "download.csv"
@@ -109,28 +108,16 @@ def test_real_view_csv_reads_with_the_recipe(atlas2025):
 
     table = view.lsoa_table("2025", "icb", "E54000036")
     lines = view.attribution_lines("2025")
-    data = export.lsoa_csv(table, [*lines, *lines])
+    data = export.to_csv(table, [*lines, *lines])
     back = pd.read_csv(io.BytesIO(data), comment="#", dtype={schema.LSOA_CODE: str})
     assert len(back) == len(table) and back[schema.LSOA_CODE].tolist() == table[schema.LSOA_CODE].tolist()
     assert back[schema.IMD_SCORE].tolist() == table[schema.IMD_SCORE].round(3).tolist()
     assert export.csv_note_lines(data.decode("utf-8")) == len(set(lines))
 
 
-def test_export_filenames_are_short_and_never_repeat():
-    assert export.export_filename("core20", "2025", "england", None) == "core20_2025_england.csv"
-    assert export.export_filename("core20", "2025", "england", "england") == "core20_2025_england.csv"
-    assert export.export_filename("core20", "2025", "icb", "E54000036", "imd_decile",
-                                  ext="html") == "core20_2025_icb_E54000036_imd_decile.html"
-    assert export.export_filename("target", "2025", "lad", "E06000052", "Coastal & <b>",
-                                  ext=".geojson") == "target_2025_lad_E06000052_Coastal_b.geojson"
-
-
 def test_one_geojson_exporter_dedupes_attribution():
-    from geo_core20 import plus
-
     boxes = [shapely.box(0, 51, 0.1, 51.1), shapely.box(1, 51, 1.1, 51.1), shapely.box(2, 51, 2.1, 51.1)]
     frame = gpd.GeoDataFrame(_noisy_table(), geometry=boxes, crs=schema.CRS_WGS84)
-    assert plus.export_geojson is export.to_geojson
     data = json.loads(export.to_geojson(frame, NOISY, "layer"))
     assert data["attribution"] == NOISY[:2] and data["name"] == "layer"
     assert data["features"][2]["properties"]["count"] is None

@@ -82,7 +82,7 @@ def test_target_map_classes_match_the_target(hartlepool):
     inside = (hartlepool[schema.CORE20] & hartlepool[schema.COASTAL]).to_numpy()
     assert 0 < inside.sum() < 57
     assert [f["properties"]["c"] for f in features] == np.where(inside, 0, 1).tolist()
-    assert fills == [plus.TARGET_COLOURS[True], plus.TARGET_COLOURS[False]]
+    assert fills == [pm.TARGET_COLOURS[True], pm.TARGET_COLOURS[False]]
     legend = legend_text(m)
     assert "Core20PLUS target" in legend and "In the target" in legend and "Hartlepool" in legend
     n_in = int(inside.sum())
@@ -148,7 +148,7 @@ def test_small_target_lsoas_stay_visible_in_cornwall(atlas2025):
     assert names.index("Core20PLUS target: outlined") > names.index(
         "NHS Cornwall and the Isles of Scilly Integrated Care Board boundary"), "above the coastline too"
     (target,) = _outline_styles(m, "Core20PLUS target: outlined")
-    assert target["color"] == plus.TARGET_COLOURS[True] and target["fill"] is False and target["weight"] >= 2
+    assert target["color"] == pm.TARGET_COLOURS[True] and target["fill"] is False and target["weight"] >= 2
     assert "outlined in their colour" in legend_text(m)
     assert_reads_as_a_user_would(m)
 

@@ -25,7 +25,7 @@ def test_most_deprived_class_is_darkest_and_lightness_rises(palette):
 
 def test_decile_index_and_missing_values():
     classes = styles.decile_classes(schema.IMD_DECILE)
-    idx = classes.index(pd.Series([1, 2, 10, None, 11, 0]))
+    idx = classes.find_bin(pd.Series([1, 2, 10, None, 11, 0]))
     assert idx.tolist() == [0, 1, 9, -1, -1, -1]
     colours = classes.colour(pd.Series([1, None]))
     assert colours.tolist() == [styles.DECILE_COLOURS[0], styles.NO_DATA_COLOUR]
@@ -60,7 +60,7 @@ def test_score_breaks_are_computed_once_per_distinct_scores():
 
 def test_score_classes_put_highest_scores_in_darkest_class_with_inclusive_upper_bounds():
     classes = styles._score_classes_cached((10.0, 20.0, 40.0), "", 3)
-    idx = classes.index(np.array([1.0, 10.0, 10.01, 20.0, 39.0, 40.0, 55.0, np.nan]))
+    idx = classes.find_bin(np.array([1.0, 10.0, 10.01, 20.0, 39.0, 40.0, 55.0, np.nan]))
     # 3 classes: index 0 = (20, 40] and above, 1 = (10, 20], 2 = up to 10
     assert idx.tolist() == [2, 2, 1, 1, 0, 0, 0, -1]
     assert classes.labels[0].startswith("over 20.0") and classes.labels[-1] == "up to 10.0"
@@ -74,8 +74,8 @@ def test_score_shading_needs_the_national_atlas():
 
 def test_legend_counts_and_escaping():
     classes = styles.decile_classes(schema.IMD_DECILE, "IoD2025 (LSOA 2021)")
-    legend = styles.legend_for(classes, pd.Series([1, 1, 2, 10]), core20_outline=True,
-                               area_name='<img src=x onerror="alert(1)">')
+    legend = classes.legend(pd.Series([1, 1, 2, 10]), core20_outline=True,
+                            area_name='<img src=x onerror="alert(1)">')
     assert [e.count for e in legend.entries][:3] == [2, 1, 0] and sum(e.count for e in legend.entries) == 4
     html = styles.legend_html(legend)
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
@@ -85,10 +85,10 @@ def test_legend_counts_and_escaping():
 
 def test_real_score_classes(atlas2025):
     classes = styles.classes_for(schema.IMD_SCORE, atlas2025, "IoD2025")
-    idx = classes.index(atlas2025[schema.IMD_SCORE])
+    idx = classes.find_bin(atlas2025[schema.IMD_SCORE])
     assert (idx >= 0).all()
     # the most deprived LSOA (rank 1) is in the darkest class, the least deprived in the lightest
     by_rank = atlas2025.sort_values(schema.IMD_RANK)
-    first, last = classes.index(by_rank[schema.IMD_SCORE].iloc[[0, -1]])
+    first, last = classes.find_bin(by_rank[schema.IMD_SCORE].iloc[[0, -1]])
     assert first == 0 and last == len(classes.colours) - 1
     assert classes.upper[-1] == pytest.approx(atlas2025[schema.IMD_SCORE].max())

@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from geo_core20 import schema
-from geo_core20.maps import national, styles
+from geo_core20.maps import codec, national, styles
 
-UNIT_DEG = 360 / 2**national.QUANT_BITS  # one grid unit of longitude, in degrees
+UNIT_DEG = 360 / 2**codec.QUANT_BITS  # one grid unit of longitude, in degrees
 
 
 # --- a tiny hand-made atlas: a 3 x 3 grid of squares near Leeds ---------------------------------
@@ -68,25 +68,25 @@ def test_varints_round_trip(signed):
     values = np.concatenate([[0, 1, 63, 64, 127, 128, 2**21, 2**35], rng.integers(0, 2**28, 500)])
     if signed:
         values = np.concatenate([values, -values, [-1, -64, -65]])
-    raw = national.varints(values, signed=signed)
-    back, pos = national.read_varints(raw + b"\x05tail", 0, len(values), signed=signed)
+    raw = codec.varints(values, signed=signed)
+    back, pos = codec.read_varints(raw + b"\x05tail", 0, len(values), signed=signed)
     assert back.tolist() == values.tolist()
     assert pos == len(raw)
     # small magnitudes cost one byte each: that is where the size saving comes from
-    assert len(national.varints(np.array([3, -3, 60, -60]), signed=True)) == 4
+    assert len(codec.varints(np.array([3, -3, 60, -60]), signed=True)) == 4
 
 
 def test_varints_truncated_stream_is_an_error():
-    raw = national.varints(np.array([300, 5]))
+    raw = codec.varints(np.array([300, 5]))
     with pytest.raises(ValueError):
-        national.read_varints(raw[:1], 0, 2)
+        codec.read_varints(raw[:1], 0, 2)
 
 
 def test_units_round_trip_within_half_a_unit():
     lon = np.array([-6.4, -1.5, 0.0, 1.76])
     lat = np.array([49.9, 52.5, 51.5, 55.8])
-    qx, qy = national.to_units(lon, lat)
-    lon2, lat2 = national.from_units(qx, qy)
+    qx, qy = codec.to_units(lon, lat)
+    lon2, lat2 = codec.from_units(qx, qy)
     assert np.abs(lon2 - lon).max() <= UNIT_DEG / 2 + 1e-12
     # a unit of latitude is smaller than one of longitude away from the equator
     assert np.abs(lat2 - lat).max() <= UNIT_DEG / 2
@@ -101,7 +101,7 @@ def test_quantise_rings_drops_closing_repeats_and_collapsed_rings():
     coords.insert(1, coords[1])
     poly = Polygon(coords, [tiny_hole])
     speck = Polygon([(1, 51), (1 + 1e-7, 51), (1, 51 + 1e-7)])  # collapses completely
-    rings = national.quantise_rings(np.array([poly, speck]))
+    rings = codec.quantise_rings(np.array([poly, speck]))
     assert rings.rings_per_area.tolist() == [1, 1]  # hole dropped; the speck keeps its only ring
     assert rings.vertices_per_ring.tolist()[0] == 4  # closing and repeated vertices gone
     assert rings.part_start.tolist() == [True, True]
@@ -110,12 +110,12 @@ def test_quantise_rings_drops_closing_repeats_and_collapsed_rings():
 def test_outline_edges_keep_only_the_union_boundary():
     # 2 x 2 grid; the three selected squares form an L whose outline has 8 unit edges
     squares = [box(c, r, c + 1, r + 1) for r in range(2) for c in range(2)]
-    rings = national.quantise_rings(gpd.GeoSeries(squares, crs=schema.CRS_WGS84))
-    flags = national.outline_edges(rings, np.array([True, True, True, False]))
+    rings = codec.quantise_rings(gpd.GeoSeries(squares, crs=schema.CRS_WGS84))
+    flags = codec.outline_edges(rings, np.array([True, True, True, False]))
     per_ring = np.split(flags, np.cumsum(rings.vertices_per_ring)[:-1])
     # the corner square shares two edges with selected squares, the other two share one
     assert [int(f.sum()) for f in per_ring] == [2, 3, 3, 0]
-    assert not national.outline_edges(rings, np.zeros(4, dtype=bool)).any()
+    assert not codec.outline_edges(rings, np.zeros(4, dtype=bool)).any()
 
 
 # --- the asset -------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def test_class_string_matches_styles(tiny, shade):
     classes = styles.classes_for(shade, tiny)
     text = national.class_string(tiny, classes, shade)
     data = national._ordered(tiny)
-    expected = classes.index(data[shade])
+    expected = classes.find_bin(data[shade])
     assert [national.CLASS_CHARS.index(ch) for ch in text] == expected.tolist()
 
 
@@ -319,7 +319,7 @@ def test_real_asset_holds_every_lsoa_and_its_facts(vintage, request, tmp_path):
     assert fields[schema.CORE20] == "".join(np.where(data[schema.CORE20], "1", "0"))
     # every decoded vertex lies within a grid unit of the LSOA's true boundary
     polys = asset.polygons()
-    lon, lat = national.from_units(asset.rings.qx, asset.rings.qy)
+    lon, lat = codec.from_units(asset.rings.qx, asset.rings.qy)
     owner = np.repeat(asset.rings.ring_area, asset.rings.vertices_per_ring)
     dist = shapely.distance(shapely.points(lon, lat), shapely.boundary(data.geometry.values)[owner])
     assert dist.max() <= UNIT_DEG
@@ -340,7 +340,7 @@ def test_real_classes_match_the_atlas_for_every_shading(atlas2025):
         chars = np.frombuffer(national.CLASS_CHARS.encode(), dtype=np.uint8)
         lookup[chars] = np.arange(len(chars))
         got = lookup[idx]
-        want = classes.index(data[shade])
+        want = classes.find_bin(data[shade])
         want = np.where(want < 0, len(classes.colours), want)
         assert (got == want).all(), shade
     region = atlas2025.loc[atlas2025["nhs_region_code"] == "E40000003", schema.LSOA_CODE].tolist()

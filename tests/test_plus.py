@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import plus, schema, sources
+from geo_core20.maps import classify, export, plus_maps
 from geo_core20.plus import Condition, TargetError, TargetSpec, registry
 
 # --- registry --------------------------------------------------------------------------------------
@@ -235,24 +236,24 @@ def test_upload_and_hotspot_conditions(atlas2025):
 
 def test_layer_styles_use_national_classes(atlas2025):
     nat = plus.values(atlas2025, "disability")
-    style = plus.layer_style(plus.get("disability"), nat)
+    style = plus_maps.layer_style(plus.get("disability"), nat)
     counts = style.counts(nat)
     assert len(style.colours) == 5 and sum(counts) == len(nat)
     assert max(counts) - min(counts) <= 2  # quintiles
-    assert style.index([np.nan])[0] == -1 and style.colour([np.nan])[0] == plus.NO_DATA_COLOUR
-    assert style.index([nat.max()])[0] == 4 and style.index([nat.min()])[0] == 0
-    flag = plus.layer_style(plus.get("coastal"), plus.values(atlas2025, "coastal"))
+    assert style.find_bin([np.nan])[0] == -1 and style.colour([np.nan])[0] == classify.NO_DATA_COLOUR
+    assert style.find_bin([nat.max()])[0] == 4 and style.find_bin([nat.min()])[0] == 0
+    flag = plus_maps.layer_style(plus.get("coastal"), plus.values(atlas2025, "coastal"))
     assert flag.counts(plus.values(atlas2025, "coastal")) == [7_545, len(atlas2025) - 7_545]
-    cats = plus.layer_style(plus.get("ruc_class"), atlas2025["ruc_class"])
+    cats = plus_maps.layer_style(plus.get("ruc_class"), atlas2025["ruc_class"])
     assert sum(cats.counts(atlas2025["ruc_class"])) == len(atlas2025)
 
 
 def test_count_and_upload_styles():
-    counts = plus.count_style("points")
-    assert counts.index([0, 1, 2, 4, 5, 50, np.nan]).tolist() == [0, 1, 2, 2, 3, 3, -1]
-    q = plus.quantile_style(pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "upload")
-    assert len(q.colours) == 5 and q.index([1, 10]).tolist() == [0, 4]
-    assert plus.quantile_style(pd.Series([np.nan]), "empty").labels == ("no data",)
+    counts = plus_maps.count_style("points")
+    assert counts.find_bin([0, 1, 2, 4, 5, 50, np.nan]).tolist() == [0, 1, 2, 2, 3, 3, -1]
+    q = plus_maps.quantile_style(pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), "upload")
+    assert len(q.colours) == 5 and q.find_bin([1, 10]).tolist() == [0, 4]
+    assert plus_maps.quantile_style(pd.Series([np.nan]), "empty").labels == ("no data",)
 
 
 @pytest.mark.parametrize("ind_id, value, text", [
@@ -271,7 +272,7 @@ def test_target_geojson_export_keeps_attribution_and_text(atlas2025):
     area.loc[first_target, "lsoa_name"] = "<script>alert(1)</script>"
     res = plus.evaluate(TargetSpec("core20", "and", (Condition("coastal"),)), area)
     frame = plus.target_frame(area, res)
-    data = json.loads(plus.export_geojson(frame, ["Attribution line"], "target"))
+    data = json.loads(export.to_geojson(frame, ["Attribution line"], "target"))
     assert data["attribution"] == ["Attribution line"] and data["name"] == "target"
     assert len(data["features"]) == res.summary["lsoas"]
     names = [f["properties"]["lsoa_name"] for f in data["features"]]

@@ -93,8 +93,6 @@ class Classes:
                               count=len(s))
         return out
 
-    index = find_bin  # the name the renderers used first
-
     def colour(self, values: pd.Series | np.ndarray | Sequence) -> np.ndarray:
         """Fill colour of each value (``NO_DATA_COLOUR`` where missing)."""
         fills = np.asarray((*self.colours, NO_DATA_COLOUR), dtype=object)

@@ -93,11 +93,6 @@ def to_csv(table: pd.DataFrame, attribution: Sequence[str] = (), *,
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def lsoa_csv(table: pd.DataFrame, attribution: Sequence[str]) -> bytes:
-    """The LSOA table of a view as CSV (``to_csv``; the name the pages use)."""
-    return to_csv(table, attribution)
-
-
 def csv_note_lines(text: str) -> int:
     """How many attribution lines start an exported CSV."""
     n = 0
@@ -113,24 +108,6 @@ def read_csv(data: bytes | str) -> pd.DataFrame:
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
     return pd.read_csv(io.BytesIO(raw), comment="#", dtype={schema.LSOA_CODE: str})
 
-
-read_lsoa_csv = read_csv
-
-
-def export_filename(kind: str, vintage: str = "", level: str = "", area_code: str | None = None,
-                    extra: str = "", *, ext: str = "csv") -> str:
-    """A download's file name: ``core20_2025_england.csv``, ``target_2025_icb_E54000036.geojson``.
-
-    Parts are slugged (letters, digits and hyphens) and never repeated, so England is not
-    ``england_england``; empty parts are left out.
-    """
-    parts = [kind, vintage, level, "" if level == "england" else (area_code or ""), extra]
-    slugs: list[str] = []
-    for part in parts:
-        slug = re.sub(r"[^A-Za-z0-9-]+", "_", str(part or "")).strip("_")[:60]
-        if slug and (not slugs or slugs[-1].lower() != slug.lower()):
-            slugs.append(slug)
-    return "_".join(slugs or ["geo_core20"]) + "." + ext.lstrip(".")
 
 
 GEOJSON_COLUMNS = (schema.LSOA_CODE, schema.LSOA_NAME, schema.IMD_DECILE, schema.IMD_RANK, schema.IMD_SCORE,

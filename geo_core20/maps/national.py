@@ -59,14 +59,13 @@ from jinja2 import Template
 from geo_core20 import atlas, schema
 from geo_core20.maps import choropleth, palette, styles
 from geo_core20.maps.assets import STATIC_DIR, STATIC_URL
-from geo_core20.maps.codec import (  # noqa: F401 - the coding's names, as national.* for tests and tools
+from geo_core20.maps.codec import (
     QUANT_BITS,
     Rings,
     from_units,
     outline_edges,
     quantise_rings,
     read_varints,
-    to_units,
     varints,
 )
 from geo_core20.maps.codec import bits as _bits
@@ -522,7 +521,7 @@ def class_string(atlas_gdf: pd.DataFrame, classes: styles.Classes, shade: str,
                  lsoa_codes: list[str] | None = None) -> str:
     """One character per LSOA (asset order): its class, the no-data class, or hidden ('.')."""
     values = atlas_gdf[shade].to_numpy()[asset_order(atlas_gdf)]
-    idx = classes.index(values)
+    idx = classes.find_bin(values)
     idx = np.where(idx < 0, len(classes.colours), idx)  # missing values: the trailing no-data class
     shown = _visible(atlas_gdf, lsoa_codes)
     if shown is not None:

@@ -136,10 +136,3 @@ def classes_for(shade: str, atlas_gdf: pd.DataFrame | None = None, vintage_label
     if atlas_gdf is None:
         raise ValueError("the IMD score shading needs the national atlas to compute its class breaks")
     return score_classes(atlas_gdf[schema.IMD_SCORE].to_numpy(dtype=float), vintage_label)
-
-
-def legend_for(classes: Classes, values: pd.Series | np.ndarray | None = None, *,
-               core20_outline: bool = False, area_name: str = "",
-               extra_notes: tuple[str, ...] = ()) -> Legend:
-    """``classes.legend(...)`` under the name the explorer used first."""
-    return classes.legend(values, notes=extra_notes, core20_outline=core20_outline, area_name=area_name)

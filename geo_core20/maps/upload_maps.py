@@ -27,7 +27,7 @@ def upload_map(vintage: str, level: str, area: str | None, values: pd.Series, ti
                           notes=(note or style.note, placed,
                                  lsoa_layer.FLAG_NOTE.format(what="LSOA with uploaded data")))
     props = plus_maps.lsoa_props(vd.frame, value=["" if pd.isna(x) else f"{x:,.4g}" for x in values])
-    return lsoa_layer.lsoa_map(vd, props, style.index(values), style.colours,
+    return lsoa_layer.lsoa_map(vd, props, style.find_bin(values), style.colours,
                                [("code", "LSOA"), ("name", "Name"), ("value", "Value")], name=title,
                                legend=lgd, basemap=basemap, core20_on=core20_on, points=points,
                                point_label=point_label, flagged=uploaded)

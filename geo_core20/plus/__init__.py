@@ -6,14 +6,11 @@ Core20PLUS target builder.
 - ``coastal``: coastal flag, coastal Core20, distance to the coast, per-area summaries;
 - ``target``: ``Condition``, ``TargetSpec``, ``evaluate`` -> ``TargetResult``.
 
-Map classes and colours live in ``geo_core20.maps`` (``plus_maps.layer_style``...); their old
-names here (``plus.layer_style``, ``plus.LayerStyle``, ``plus.export_geojson``...) still
-resolve, lazily, so this core package never imports the map code itself.
+Map classes and colours live in ``geo_core20.maps`` (``plus_maps.layer_style``...); this core
+package never imports the map code.
 """
 
 from __future__ import annotations
-
-import importlib
 
 from geo_core20.errors import TargetError
 from geo_core20.plus import coastal, inputs, registry, target
@@ -80,25 +77,3 @@ __all__ = [
     "inputs", "is_rural", "registry", "lsoa_view", "msoa_codes", "parse_condition", "summarise", "target",
     "target_frame", "upload_condition", "values",
 ]
-
-# Old names of the map styling that moved to geo_core20.maps: name -> (module, attribute).
-_MOVED = {
-    "LayerStyle": ("geo_core20.maps.classify", "Classes"),
-    "NO_DATA_COLOUR": ("geo_core20.maps.classify", "NO_DATA_COLOUR"),
-    "SEQUENTIAL": ("geo_core20.maps.classify", "SEQUENTIAL"),
-    "CATEGORY_COLOURS": ("geo_core20.maps.classify", "CATEGORY_COLOURS"),
-    "FLAG_COLOURS": ("geo_core20.maps.plus_maps", "FLAG_COLOURS"),
-    "TARGET_COLOURS": ("geo_core20.maps.plus_maps", "TARGET_COLOURS"),
-    "layer_style": ("geo_core20.maps.plus_maps", "layer_style"),
-    "count_style": ("geo_core20.maps.plus_maps", "count_style"),
-    "quantile_style": ("geo_core20.maps.plus_maps", "quantile_style"),
-    "export_geojson": ("geo_core20.maps.export", "to_geojson"),
-}
-
-
-def __getattr__(name: str) -> object:
-    """Resolve the moved map-styling names on first use (the map code imports this package)."""
-    if name in _MOVED:
-        module, attr = _MOVED[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'geo_core20.plus' has no attribute {name!r}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from geo_core20 import schema
@@ -79,10 +78,3 @@ def equity(assignment: pd.DataFrame, area: pd.DataFrame) -> Equity:
     covered = assignment["covered"].fillna(False).astype(bool).to_numpy()
     return Equity(float(w[covered].sum()), float(w[covered & in_core20].sum()), float(w.sum()),
                   float(w[in_core20].sum()))
-
-
-def core20_share(weights: pd.Series | np.ndarray, area: pd.DataFrame) -> float:
-    """Share of a weight (e.g. population) over ``area`` that lies in Core20 LSOAs."""
-    w = np.asarray(weights, dtype=float)
-    total = w.sum()
-    return float(w[area[schema.CORE20].astype(bool).to_numpy()].sum() / total) if total else 0.0

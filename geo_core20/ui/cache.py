@@ -133,7 +133,7 @@ def filtered_table_cached(vintage: str, level: str, area_code: str | None,
 def csv_bytes_cached(vintage: str, level: str, area_code: str | None, flt: TableFilter = UNFILTERED) -> bytes:
     """The view's LSOA table as CSV: the rows the table shows, its filter named in the notes."""
     notes = [flt.describe(), atlas.WARD_NOTE[vintage], *view.attribution_lines(vintage)]
-    return export.lsoa_csv(filtered_table_cached(vintage, level, area_code, flt), notes)
+    return export.to_csv(filtered_table_cached(vintage, level, area_code, flt), notes)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -83,7 +83,7 @@ def panel(ctx: PageContext) -> None:
     st.warning(f"{f.not_in_data} {f.local_upload}", icon=":material/visibility_off:")
     notes = [f"{f.label}: {f.target_label}", clinical.focus.LAYER_NOTE, *view.attribution_lines(v.vintage),
              *clinical.attribution(focus)]
-    downloads.csv(st, "Focus figures (CSV)", lambda: export.lsoa_csv(table, notes),
+    downloads.csv(st, "Focus figures (CSV)", lambda: export.to_csv(table, notes),
                   f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")
     compare = cache.focus_compare_cached(v.vintage, v.level, v.area, focus)
     stem = f"focus_{focus}_{layer}_{ctx.slug}"

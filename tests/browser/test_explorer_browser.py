@@ -280,7 +280,7 @@ def test_csv_download_has_the_lsoas_in_view(app_page, atlas2025):
     download = info.value
     assert download.suggested_filename == f"core20_2025_lad_{LAD}.csv"
     with open(download.path(), "rb") as fh:
-        table = export.read_lsoa_csv(fh.read())
+        table = export.read_csv(fh.read())
     # the recipe the download's help gives
     recipe = pd.read_csv(download.path(), comment="#", dtype={schema.LSOA_CODE: str})
     assert recipe.equals(table)
