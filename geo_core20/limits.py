@@ -26,3 +26,9 @@ MAX_COLUMNS = 1_000
 
 MAX_GIS_VERTICES = 5_000_000
 """Most polygon vertices in one GIS upload (all of England's LSOAs at full detail hold ~10 M)."""
+
+
+def describe() -> str:
+    """The limits as one sentence for the upload form."""
+    return (f"up to {MAX_UPLOAD_MB} MB, {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns and "
+            f"{MAX_CELL_CHARS:,} characters per cell")

@@ -353,3 +353,19 @@ def test_layer_on_vintage(atlas2025, atlas2019, lookup):
     assert uploads.layer_on_vintage(table, "2025") is table.frame
     empty = uploads.layer_on_vintage(table, "2019")
     assert empty.empty and list(empty.columns) == list(table.frame.columns)
+
+
+def test_limits_are_read_when_the_reader_runs(monkeypatch):
+    data = b"lsoa_code,value\n" + b"E01000001,1\n" * 5
+    assert len(uploads.read_upload(data, "five.csv").frame) == 5
+    monkeypatch.setattr(limits, "MAX_ROWS", 3)  # changed after every module was imported
+    with pytest.raises(UploadError, match=r"limit is 3 data rows \(limits\.MAX_ROWS\)"):
+        uploads.read_upload(data, "five.csv")
+    monkeypatch.setattr(limits, "MAX_ROWS", 250_000)
+    monkeypatch.setattr(limits, "MAX_COLUMNS", 1)
+    with pytest.raises(UploadError, match=r"limits\.MAX_COLUMNS"):
+        uploads.read_upload(data, "five.csv")
+
+
+def test_uploads_keep_no_import_time_copy_of_the_limits():
+    assert not {"MAX_BYTES", "MAX_ROWS", "limits"} & set(dir(uploads))

@@ -22,9 +22,8 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_core20 import atlas as atlas_mod
-from geo_core20 import geocode, limits, safety, schema
+from geo_core20 import geocode, safety, schema
 from geo_core20.errors import UploadError
-from geo_core20.limits import MAX_BYTES, MAX_ROWS
 from geo_core20.uploads.cells import MISSING_MARKERS, parse_number, parse_numbers
 from geo_core20.uploads.columns import (
     COUNT,
@@ -60,11 +59,11 @@ from geo_core20.uploads.points import PointsResult, atlas_vintage, load_points
 from geo_core20.uploads.reading import RawTable, RowError, errors_frame, read_upload
 
 __all__ = [
-    "AREAS_COLUMN", "COUNT", "EXPECTED_COLUMNS_TEXT", "LSOA_KIND", "MAX_BYTES", "MAX_ROWS",
+    "AREAS_COLUMN", "COUNT", "EXPECTED_COLUMNS_TEXT", "LSOA_KIND",
     "MISSING_MARKERS", "POINTS_KIND", "POLYGON_NOTE", "RATE", "GisTable", "LsoaTableResult", "PointColumns",
     "PointsResult", "RawTable", "RowError", "UploadError", "areas_per_lsoa", "atlas_vintage",
     "conversion_pairs", "default_populations", "detect_kind", "errors_frame", "find_lsoa_column",
-    "find_point_columns", "gis_layers", "guess_semantics", "is_gis", "layer_on_vintage", "limits", "load_gis",
+    "find_point_columns", "gis_layers", "guess_semantics", "is_gis", "layer_on_vintage", "load_gis",
     "load_lookup", "load_lsoa_table", "load_points", "load_upload", "numeric_columns", "parse_number",
     "parse_numbers", "read_gis", "read_upload", "safe_export",
 ]
