@@ -2,7 +2,7 @@
 
     from _common import ROOT, launch_chromium, machine, serve_app
 
-The app itself is served by ``geo_core20.ui.serve.serve_app`` (as the browser tests do).
+The app itself is served by ``serve_app`` from tests/harness.py (as the browser tests do).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "tests"):  # the project, and tests/harness.py shared with the browser tests
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-from geo_core20.ui.serve import serve_app  # noqa: E402
+from harness import serve_app  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -31,8 +31,7 @@ from collections.abc import Iterator
 
 import psutil
 from _common import CHROMIUM, CHROMIUM_ARGS, ROOT, machine
-
-from geo_core20.ui.serve import free_port, stop, wait_healthy
+from harness import free_port, stop, wait_healthy
 
 LINK = "/?vintage=2025&level=icb&area=E54000008"
 VIEWPORT = {"width": 1400, "height": 1000}

@@ -48,7 +48,7 @@ def served_app():
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    from geo_core20.ui.serve import serve_app
+    from harness import serve_app
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with serve_app(log_path=ARTIFACTS / "streamlit.log") as base_url:

@@ -43,7 +43,7 @@ WAIT = 90_000  # ms: generous for a cold cache on a shared 2-core machine, but b
 
 @pytest.fixture(scope="module")
 def pages_app(tmp_path_factory):
-    from geo_core20.ui.serve import serve_app
+    from harness import serve_app
 
     if not (Path("/usr/bin/chromium").exists() and atlas.atlas_path("2025").exists()
             and assets.is_installed()):

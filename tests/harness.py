@@ -1,4 +1,7 @@
-"""Start the Streamlit app on a free local port (browser tests and benchmarks).
+"""Start the Streamlit app on a free local port: the harness of the browser tests and benchmarks.
+
+Not part of the app package (the launcher people run is ``geo_core20/serve.py``). Tests import it
+as ``harness`` (tests/ is on pytest's path); benchmarks/_common.py puts tests/ on ``sys.path``.
 
     with serve_app() as base_url:      # e.g. "http://127.0.0.1:40123"
         ...
@@ -20,7 +23,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
