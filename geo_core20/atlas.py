@@ -7,9 +7,9 @@ to a temporary file and replace the previous atlas only when every check has pas
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_core20 import readers, schema, sources
+from geo_core20 import atomic, readers, schema, sources
 from geo_core20.errors import CacheError, DataError, InputError, NotBuiltError
 
 BUILD_VERSION = "1"  # bump when the atlas layout changes, to force a rebuild
@@ -110,25 +110,16 @@ def _is_current(target: Path, fingerprint: str) -> bool:
         return False
 
 
-def _write_atomic(frames: dict[Path, gpd.GeoDataFrame], fingerprint: str, extra: dict) -> None:
-    """Write every frame to a temp file first; swap them in only when all writes succeeded."""
-    temps = {}
-    try:
+def write_parquet(frames: dict[Path, gpd.GeoDataFrame], fingerprint: str, extra: dict) -> None:
+    """Write every frame to a temp file first; swap them in (each with its fingerprint file) only
+    when all writes succeeded."""
+    with contextlib.ExitStack() as stack:
         for target, frame in frames.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            frame.to_parquet(tmp, index=False, compression="zstd")
-            temps[target] = tmp
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
-            meta = {"fingerprint": fingerprint, "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "rows": len(frames[target]), **extra}
-            tmp_meta = _meta_path(target).with_name(f".{target.stem}.{os.getpid()}.meta.tmp")
-            tmp_meta.write_text(json.dumps(meta, indent=1))
-            os.replace(tmp_meta, _meta_path(target))
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+            frame.to_parquet(stack.enter_context(atomic.path(target)), index=False, compression="zstd")
+    for target, frame in frames.items():
+        meta = {"fingerprint": fingerprint, "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "rows": len(frame),
+                **extra}
+        atomic.write_text(_meta_path(target), json.dumps(meta, indent=1))
 
 
 # --- assembling the atlas -----------------------------------------------------------------------
@@ -245,7 +236,7 @@ def build_atlas(vintage: str, raw_dir: Path | None = None, boundaries_dir: Path 
     display = gpd.GeoDataFrame({schema.LSOA_CODE: gdf[schema.LSOA_CODE]},
                                geometry=display_geometry(gdf.geometry), crs=schema.CRS_WGS84)
     used = list(INPUTS[vintage])
-    _write_atomic({target: gdf, display_path(vintage, processed_dir): display}, fingerprint,
+    write_parquet({target: gdf, display_path(vintage, processed_dir): display}, fingerprint,
                   {"vintage": vintage, "inputs": used})
     _clear_caches()
     return target, True
@@ -324,7 +315,7 @@ def build_sites(raw_dir: Path | None = None, boundaries_dir: Path | None = None,
     # England only: Welsh pharmacies and the odd Scottish hospital have no English ICB
     gdf = gdf[gdf["icb_code"].notna()].reset_index(drop=True)
     gdf = gdf[[*schema.SITE_COLUMNS, "geometry"]]
-    _write_atomic({target: gdf}, fingerprint, {"counts": gdf["site_type"].value_counts().to_dict()})
+    write_parquet({target: gdf}, fingerprint, {"counts": gdf["site_type"].value_counts().to_dict()})
     _clear_caches()
     return target, True
 

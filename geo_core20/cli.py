@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from geo_core20 import plan_files, schema, siting, sources
+from geo_core20 import atomic, plan_files, schema, siting, sources
 from geo_core20.errors import GeoCore20Error, InputError
 from geo_core20.safety import csv_safe_frame
 
@@ -75,7 +75,7 @@ def _write_table(frame, args: argparse.Namespace) -> int:
     else:
         text = csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        atomic.write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return 0
@@ -261,7 +261,7 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         text = siting.plan_csv(result)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        atomic.write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return 0

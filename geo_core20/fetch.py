@@ -13,13 +13,11 @@ import gzip
 import json
 import logging
 import os
-import secrets
 import shutil
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -28,6 +26,7 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit, urlunsplit
 import requests
 from tqdm import tqdm
 
+from geo_core20 import atomic
 from geo_core20.errors import DataError, DownloadError, RetryableError
 from geo_core20.sources import Dataset
 
@@ -127,19 +126,11 @@ def locate(dataset: Dataset, raw_dir: Path | None = None, boundaries_dir: Path |
     return None
 
 
-# --- atomic writes and content checks -----------------------------------------------------------
+# --- verified atomic writes (geo_core20.atomic) and content checks ---------------------------------
 
-@contextmanager
-def _atomic_target(dest: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``dest``; on clean exit verify it and rename over ``dest``, else delete."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f"{dest.name}.part-{secrets.token_hex(6)}")
-    try:
-        yield tmp
-        check_content(tmp, dest.name)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+def _verified_write(dest: Path):
+    """``atomic.path`` for a fetched file: its content is checked before it replaces ``dest``."""
+    return atomic.path(dest, check=lambda tmp: check_content(tmp, dest.name))
 
 
 def check_content(path: Path, name: str | None = None) -> None:
@@ -235,7 +226,7 @@ def _download_file_once(session: requests.Session, url: str, dest: Path, timeout
         # with Content-Encoding the body is decoded as it streams, so its size differs from Content-Length
         expected = int(length) if length.isdigit() and not encoded else None
         received = 0
-        with _atomic_target(dest) as tmp:
+        with _verified_write(dest) as tmp:
             with open(tmp, "xb") as out, _progress(dest.name, expected, "B", progress) as bar:
                 for chunk in resp.iter_content(CHUNK_BYTES):
                     out.write(chunk)
@@ -278,7 +269,7 @@ def _download_arcgis(session: requests.Session, url: str, dest: Path, timeout: f
     except (DownloadError, KeyError, TypeError, ValueError):
         total = None
     count = 0
-    with _atomic_target(dest) as tmp:
+    with _verified_write(dest) as tmp:
         bar = _progress(dest.name, total, "features", progress)
         with open(tmp, "x", encoding="utf-8") as out, bar:
             out.write('{"type":"FeatureCollection","features":[')
@@ -325,7 +316,7 @@ def download(url: str, dest: Path, *, session: requests.Session | None = None, t
 # --- the fetch steps ----------------------------------------------------------------------------
 
 def _copy_atomic(src: Path, dest: Path) -> int:
-    with _atomic_target(dest) as tmp:
+    with _verified_write(dest) as tmp:
         # copy content only: mirror files may be read-only, and the cache copy should not be
         with open(src, "rb") as fin, open(tmp, "xb") as fout:
             shutil.copyfileobj(fin, fout, CHUNK_BYTES)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from geo_core20 import atlas, schema, sources
+from geo_core20 import atlas, atomic, schema, sources
 from geo_core20.errors import CacheError, DataError, NotBuiltError
 
 POSTCODE_INDEX_PATH = sources.PROCESSED_DIR / "postcodes.parquet"
@@ -152,10 +152,8 @@ def build_postcode_index(zip_path: Path | str | None = None, out_path: Path | st
         "pqi": raw["pqi"].astype("int16"),
         "country": raw["country"].astype("category"),
     }).drop_duplicates("postcode").sort_values("postcode", ignore_index=True)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".part")
-    frame.to_parquet(tmp, index=False, compression="zstd")
-    tmp.replace(out_path)
+    with atomic.path(out_path) as tmp:
+        frame.to_parquet(tmp, index=False, compression="zstd")
     _load_index_cached.cache_clear()
     return out_path
 

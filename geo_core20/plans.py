@@ -33,7 +33,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo_core20 import schema, siting, sources
+from geo_core20 import atomic, schema, siting, sources
 from geo_core20.errors import InputError, PlanStoreError
 from geo_core20.maps import export
 from geo_core20.safety import csv_safe_value
@@ -475,7 +475,7 @@ def to_geopackage(saved: SavedPlan, path: str | Path | None = None) -> bytes:
         pyogrio.write_dataframe(meta_layer, out, layer="plan_metadata", driver="GPKG")
         data = out.read_bytes()
     if path is not None:
-        Path(path).write_bytes(data)
+        atomic.write_bytes(path, data)
     return data
 
 

@@ -91,7 +91,7 @@ def build_clinical(vintage: str, raw_dir: Path | None = None, boundaries_dir: Pa
     if not force and atlas._is_current(target, fingerprint):
         return target, False
     table, report = assemble(vintage, files)
-    atlas._write_atomic({target: table}, fingerprint, {"vintage": vintage, "inputs": list(INPUTS[vintage]),
+    atlas.write_parquet({target: table}, fingerprint, {"vintage": vintage, "inputs": list(INPUTS[vintage]),
                                                       "report": report})
     _load_cached.cache_clear()
     return target, True

@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from geo_core20 import atomic
 from geo_core20.errors import ExportError
 
 MAP_FORMATS = ("png", "svg", "pdf")
@@ -39,7 +40,7 @@ def write_output(out: str | Path, data: bytes) -> Path:
     """Write an export to ``out``; a folder that is missing or not writable is an `ExportError`."""
     path = Path(out)
     try:
-        path.write_bytes(data)
+        atomic.write_bytes(path, data, make_parents=False)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path

@@ -41,8 +41,6 @@ import base64
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,7 +54,7 @@ import shapely
 from branca.element import Element
 from jinja2 import Template
 
-from geo_core20 import atlas, schema
+from geo_core20 import atlas, atomic, schema
 from geo_core20.maps import choropleth, palette, styles
 from geo_core20.maps.assets import STATIC_DIR, STATIC_URL
 from geo_core20.maps.codec import (
@@ -355,19 +353,6 @@ def _read_manifest(static_dir: Path, vintage: str) -> dict | None:
     return _read_manifest_cached(str(path), mtime)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def current_asset(static_dir: Path | str | None, vintage: str, atlas_gdf: gpd.GeoDataFrame) -> dict | None:
     """The manifest of the built asset of this atlas; None when missing or built from other data."""
     static_dir = Path(static_dir or STATIC_DIR)
@@ -425,16 +410,16 @@ def build_national_assets(vintage: str, static_dir: Path | str | None = None,
                                             strict=True):
         packed = gzip.compress(raw, compresslevel=9, mtime=0)
         name = f"lsoa_{vintage}_{key}_{hashlib.sha256(packed).hexdigest()[:12]}.bin.gz"
-        _write_atomic(out_dir / name, packed)
+        atomic.write_bytes(out_dir / name, packed)
         # Uncompressed twin for browsers without DecompressionStream (Safari < 16.4): served
         # as octet-stream, which Streamlit gzips on the fly, so it costs server CPU, not bytes.
-        _write_atomic(out_dir / name.removesuffix(".gz"), raw)
+        atomic.write_bytes(out_dir / name.removesuffix(".gz"), raw)
         chunks.append({"key": key, "file": name, "start": start, "n": stop - start, "bytes": len(packed)})
     manifest = {"vintage": vintage, "fingerprint": fp, "lsoas": len(atlas_gdf), "format": FORMAT_VERSION,
                 "quant_bits": QUANT_BITS, "bytes": sum(c["bytes"] for c in chunks), "chunks": chunks,
                 "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
     target = manifest_path(static_dir, vintage)
-    _write_atomic(target, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
+    atomic.write_bytes(target, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
     keep = {c["file"] for c in chunks} | {c["file"].removesuffix(".gz") for c in chunks}
     for old in (*out_dir.glob(f"lsoa_{vintage}_*.bin.gz"), *out_dir.glob(f"lsoa_{vintage}_*.bin")):
         if old.name not in keep:
