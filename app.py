@@ -71,14 +71,15 @@ def table_tab(view: View) -> TableFilter:
     return flt
 
 
-def downloads(view: View, core20_outline: bool, flt: TableFilter) -> None:
+def downloads(view: View, core20_outline: bool, flt: TableFilter, page_slug: str) -> None:
     st.subheader("Downloads")
-    slug = f"core20_{view.vintage}_{view.level}" + (f"_{view.area}" if view.level != "england" else "")
+    slug = f"core20_{page_slug}"
     d1, d2, d3 = st.columns(3)
     v = view
-    dl.csv(d1, "LSOAs in view (CSV)", ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
-           f"{slug}{'_filtered' if flt.active else ''}.csv",
-           help=(f"The rows the table shows. {flt.describe()} " if flt.active else "") + dl.CSV_HELP)
+    stem = f"{slug}{'_filtered' if flt.active else ''}"
+    dl.table_files(d1, "LSOAs in view", stem, ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
+                   lambda: ui.xlsx_bytes_cached(v.vintage, v.level, v.area, flt),
+                   help=(f"The rows the table shows. {flt.describe()} " if flt.active else "") + dl.CSV_HELP)
     dl.geojson(d2, "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(v.vintage, v.level, v.area),
                f"{slug}.geojson")
     d3.download_button(
@@ -116,7 +117,7 @@ def explorer() -> None:
     with tabs[3]:
         if tabs[3].open:
             focus.panel(ctx)
-    downloads(view, core20_outline, flt)
+    downloads(view, core20_outline, flt, ctx.slug)
     exports_panel.view_exports(view.vintage, view.level, view.area, view.shade, core20_outline, ctx.area_name,
                                ctx.slug, focus.current())
     st.divider()

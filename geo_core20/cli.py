@@ -13,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from geo_core20 import atomic, plan_files, schema, siting, sources
+from geo_core20 import atomic, plan_files, schema, siting, sources, tables
 from geo_core20.errors import GeoCore20Error, InputError
-from geo_core20.safety import csv_safe_frame
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -73,7 +72,7 @@ def _write_table(frame, args: argparse.Namespace) -> int:
     if args.format == "json":
         text = frame.to_json(orient="records", indent=1, double_precision=15) + "\n"
     else:
-        text = csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
+        text = tables.to_csv(frame, bom=False, tidy=False).decode("utf-8")
     if args.output:
         atomic.write_text(args.output, text)
     else:

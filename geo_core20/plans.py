@@ -8,9 +8,7 @@ A SHA-256 of the stored JSON is checked on every read.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import math
 import os
@@ -33,10 +31,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo_core20 import atomic, schema, siting, sources
+from geo_core20 import atomic, schema, siting, sources, tables
 from geo_core20.errors import InputError, PlanStoreError
-from geo_core20.maps import export
-from geo_core20.safety import csv_safe_value
 
 DEFAULT_PATH = sources.DATA_DIR / "plans.sqlite"
 PATH_ENV = "GEO_CORE20_PLANS_DB"  # overrides DEFAULT_PATH (tests, or a shared network location)
@@ -418,7 +414,7 @@ def metadata(saved: SavedPlan) -> list[tuple[str, str]]:
 
 def _attribution(saved: SavedPlan) -> list[str]:
     lines = saved.plan.attribution
-    return export.attribution_notes(lines or sources.attribution_lines())
+    return sources.merge_attribution(lines or sources.attribution_lines())
 
 
 def _site_table(saved: SavedPlan) -> pd.DataFrame:
@@ -429,22 +425,23 @@ def _site_table(saved: SavedPlan) -> pd.DataFrame:
     return out
 
 
-def to_csv(saved: SavedPlan) -> str:
-    """The plan's sites as CSV, after ``#`` lines with the plan's details and attribution.
+def _notes(saved: SavedPlan) -> list[tables.Note]:
+    return ["Outreach plan exported from geo_core20", *metadata(saved), *_attribution(saved)]
 
-    Read it with the app's recipe, ``pandas.read_csv(path, comment="#")``: every note line starts
-    with ``#`` (never a quote). Every cell (plan name and site names included) is made formula-safe.
+
+def to_csv(saved: SavedPlan) -> bytes:
+    """The plan's sites as the app's CSV (`tables.to_csv`), after ``#`` lines with the plan's details
+    (``# item,value``) and attribution.
+
+    Read it with the app's recipe, ``pandas.read_csv(path, comment="#")``. Every cell (plan name and
+    site names included) is made formula-safe.
     """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["# Outreach plan exported from geo_core20"])
-    for item, value in metadata(saved):
-        writer.writerow([f"# {item}", csv_safe_value(value)])  # the line starts with '#', so never quoted
-    for line in _attribution(saved):
-        buf.write(f"{export.CSV_NOTE_PREFIX}{line}\n")  # raw: a quoted line would defeat comment="#"
-    buf.write("\n")
-    buf.write(export.to_csv(_site_table(saved)).decode("utf-8").lstrip("\ufeff"))
-    return buf.getvalue()
+    return tables.to_csv(_site_table(saved), _notes(saved))
+
+
+def to_xlsx(saved: SavedPlan) -> bytes:
+    """The Excel twin of `to_csv`: the sites on the first sheet, details and attribution on the second."""
+    return tables.to_xlsx(_site_table(saved), _notes(saved))
 
 
 def to_geopackage(saved: SavedPlan, path: str | Path | None = None) -> bytes:

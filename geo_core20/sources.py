@@ -8,6 +8,8 @@ each one to ``dest`` under the project's gitignored caches.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -477,11 +479,52 @@ def get(dataset_id: str) -> Dataset:
 
 
 def attribution_lines(dataset_ids: list[str] | tuple[str, ...] | None = None) -> list[str]:
-    """Distinct attribution notices for the given datasets (all when None), in manifest order."""
+    """The attribution of the given datasets (all when None): one line per licence holder
+    (`merge_attribution`), in manifest order."""
     chosen = MANIFEST if dataset_ids is None else [get(i) for i in dataset_ids]
-    seen: list[str] = []
-    for d in chosen:
-        if d.attribution not in seen:
-            seen.append(d.attribution)
-    return seen
+    return merge_attribution(d.attribution for d in chosen)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_YEARS = re.compile(r"\b(?:19|20)\d{2}(?:(?:, | and )(?:19|20)\d{2})*\b")  # "2021", "2021, 2022 and 2025"
+_CLAUSE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z©])")
+_NOTICE = re.compile(r"©|copyright|licen[cs]ed", re.IGNORECASE)
+
+
+def merge_attribution(lines: Iterable[str]) -> list[str]:
+    """The one attribution builder of pages and exports: notices split into their clauses, one
+    line per licence holder, the years of one holder's notice named together.
+
+    "Contains OS data © Crown copyright and database right 2021." and "... 2025" (from two
+    datasets, or inside a longer notice such as Royal Mail's) become one line "... right 2021 and
+    2025."; repeated lines appear once; inner newlines split lines. A line that is not a
+    dated notice (a method note, a citation) is kept whole. Order: first appearance.
+    """
+    merged: dict[str, list[str]] = {}  # template (years as {}) -> years; plain lines map to []
+    tails: dict[str, str] = {}
+    for line in lines:
+        for part in str(line).splitlines():
+            part = part.strip()
+            if not part:
+                continue
+            dated_notice = _NOTICE.search(part) and _YEAR.search(part)
+            for clause in _CLAUSE_END.split(part) if dated_notice else [part]:
+                clause = clause.strip()
+                body = clause.rstrip(".;" if dated_notice else ".").rstrip()
+                runs = _YEARS.findall(body) if dated_notice else []
+                key = _YEARS.sub("\x00", body) if len(runs) == 1 else body
+                merged.setdefault(key, [])
+                if len(runs) == 1:
+                    merged[key] += _YEAR.findall(runs[0])
+                if clause != body:
+                    tails[key] = "."
+    out = []
+    for key, years in merged.items():
+        if "\x00" not in key:
+            out.append(key + tails.get(key, ""))
+            continue
+        ys = sorted(set(years))
+        joined = ys[0] if len(ys) == 1 else f"{', '.join(ys[:-1])} and {ys[-1]}"
+        out.append(key.replace("\x00", joined) + tails.get(key, ""))
+    return out
 

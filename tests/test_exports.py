@@ -14,7 +14,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from geo_core20 import cli, schema
+from geo_core20 import cli, schema, sources
 from geo_core20.exports import ExportError, cartography, charts, formats, print_maps
 from geo_core20.maps import classify, styles
 
@@ -88,11 +88,11 @@ def test_format_checks_name_the_valid_types():
         formats.format_of("map")
 
 
-def test_compact_attribution_merges_years_and_keeps_every_notice():
+def test_one_attribution_builder_merges_years_and_keeps_every_notice():
     lines = ["Contains OS data © Crown copyright and database right 2021.",
              "Contains OS data © Crown copyright and database right 2024.",
              "Contains NHS England data.", "Contains NHS England data."]
-    assert cartography.compact_attribution(lines) == [
+    assert sources.merge_attribution(lines) == [
         "Contains OS data © Crown copyright and database right 2021 and 2024.", "Contains NHS England data."]
 
 

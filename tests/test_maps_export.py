@@ -1,4 +1,4 @@
-"""Downloads: CSV with attribution and no formula injection, GeoJSON with attribution."""
+"""Downloads: CSV (geo_core20.tables) with attribution and no formula injection, GeoJSON with attribution."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo_core20 import schema
+from geo_core20 import schema, tables
 from geo_core20.maps import export
 
 ATTRIBUTION = ["Source: Office for National Statistics, OGL v3. Contains OS data © Crown copyright",
@@ -29,13 +29,13 @@ def _table() -> pd.DataFrame:
 
 
 def test_csv_starts_with_attribution_and_neutralises_formulas():
-    data = export.to_csv(_table(), ATTRIBUTION)
+    data = tables.to_csv(_table(), ATTRIBUTION)
     text = data.decode("utf-8")
     assert text.startswith("\ufeff")
     lines = text.lstrip("\ufeff").splitlines()
     assert lines[0].strip('"') == "# " + ATTRIBUTION[0]
-    assert export.csv_note_lines(text) == 2
-    back = export.read_csv(data)
+    assert tables.csv_note_lines(text) == 2
+    back = tables.read_csv(data)
     assert list(back[schema.LSOA_CODE]) == ["E01000001", "E01000002"]
     assert back[schema.LSOA_NAME].iloc[0].startswith("'="), "formula neutralised"
     assert back[schema.LSOA_NAME].iloc[1] == "Leeds, 001B"
@@ -57,7 +57,7 @@ def test_real_csv_rows(atlas2025):
     from geo_core20.maps import view
 
     table = view.lsoa_table("2025", "lad", "E08000003")
-    back = export.read_csv(export.to_csv(table, view.attribution_lines("2025")))
+    back = tables.read_csv(tables.to_csv(table, view.attribution_lines("2025")))
     assert len(back) == len(table) == 295
     assert set(back[schema.LSOA_CODE]) == set(table[schema.LSOA_CODE])
 
@@ -81,13 +81,13 @@ def _noisy_table() -> pd.DataFrame:
 
 
 def test_documented_recipe_reads_every_csv(tmp_path):
-    data = export.to_csv(_noisy_table(), NOISY)
+    data = tables.to_csv(_noisy_table(), NOISY)
     # exactly the recipe of the download help, from bytes and from a saved file
     back = pd.read_csv(io.BytesIO(data), comment="#")
     path = tmp_path / "download.csv"
     path.write_bytes(data)
     assert pd.read_csv(path, comment="#").equals(back)
-    assert export.CSV_READ_RECIPE == 'pandas.read_csv(path, comment="#")'
+    assert tables.CSV_READ_RECIPE == 'pandas.read_csv(path, comment="#")'
     assert back.columns.tolist() == list(_noisy_table().columns)
     assert back["layer"].tolist()[0] == "Clinic #4, Leeds", "a '#' inside a value is not a comment"
     assert back["layer"].tolist()[1].startswith("'="), "formula neutralised"
@@ -100,7 +100,7 @@ def test_documented_recipe_reads_every_csv(tmp_path):
     # each attribution line once, as a plain comment line
     notes = [line for line in text.lstrip("\ufeff").splitlines() if line.startswith("#")]
     assert len(notes) == 2 and notes[0] == "# " + NOISY[0]
-    assert export.csv_note_lines(text) == 2
+    assert tables.csv_note_lines(text) == 2
 
 
 def test_real_view_csv_reads_with_the_recipe(atlas2025):
@@ -108,11 +108,11 @@ def test_real_view_csv_reads_with_the_recipe(atlas2025):
 
     table = view.lsoa_table("2025", "icb", "E54000036")
     lines = view.attribution_lines("2025")
-    data = export.to_csv(table, [*lines, *lines])
+    data = tables.to_csv(table, [*lines, *lines])
     back = pd.read_csv(io.BytesIO(data), comment="#", dtype={schema.LSOA_CODE: str})
     assert len(back) == len(table) and back[schema.LSOA_CODE].tolist() == table[schema.LSOA_CODE].tolist()
     assert back[schema.IMD_SCORE].tolist() == table[schema.IMD_SCORE].round(3).tolist()
-    assert export.csv_note_lines(data.decode("utf-8")) == len(set(lines))
+    assert tables.csv_note_lines(data.decode("utf-8")) == len(set(lines))
 
 
 def test_one_geojson_exporter_dedupes_attribution():

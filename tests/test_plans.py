@@ -310,14 +310,18 @@ def test_sigkill_during_a_stream_of_large_saves_leaves_the_store_readable(tmp_pa
 def test_csv_export_has_details_attribution_and_no_formulas(tmp_path):
     store = plans.PlanStore(tmp_path / "plans.sqlite")
     pid = store.save(_plan(k=4), "=SUM(A1:A9)")
-    text = plans.to_csv(store.get(pid))
+    data = plans.to_csv(store.get(pid))
+    assert data.startswith("\ufeff".encode())  # the app's CSV, BOM and all (Excel reads names right)
+    text = data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["# Outreach plan exported from geo_core20"]
     head = {r[0]: r[1] for r in rows if r and r[0].startswith("# ") and len(r) == 2}
     assert head["# plan_name"] == "'=SUM(A1:A9)"
     assert head["# plan_id"] == pid and head["# target_population_covered"] == "115"
-    # attribution lines are written raw (never quoted) so that the read_csv(comment="#") recipe works
-    assert any(line == "# " + sources.get("gp_practices").attribution for line in text.splitlines())
+    # attribution lines are written raw (never quoted) so that the read_csv(comment="#") recipe works,
+    # one line per licence holder (the GP data's NHS, OS, Royal Mail and ONS notices)
+    holders = sources.attribution_lines(["gp_practices"])
+    assert len(holders) == 4 and all(("# " + line) in text.splitlines() for line in holders)
     recipe = pd.read_csv(io.BytesIO(text.encode("utf-8-sig")), comment="#")  # as the page's download
     assert recipe["code"].tolist() == store.get(pid).plan.siting.chosen["candidate_id"].tolist()
     assert len(recipe) == 4

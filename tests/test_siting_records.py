@@ -109,7 +109,7 @@ def test_the_store_and_exports_read_a_version_1_record(tmp_path):
     assert saved.sites()["candidate_id"].tolist() == [c["candidate_id"] for c in data["siting"]["chosen"]]
     listing = store.list()
     assert listing.loc[0, "target"] == "tb=core20&tc=and&tx=coastal" and listing.loc[0, "k"] == 2
-    text = plans.to_csv(saved)
+    text = plans.to_csv(saved).decode("utf-8-sig")
     meta = dict(plans.metadata(saved))
     assert meta["radius"] == "1.5 km" and meta["target"] == "Core20 LSOAs AND coastal"
     assert meta["focus"] == "none"

@@ -56,7 +56,7 @@ def indicators_section(ctx: PageContext) -> None:
     notes = [*view.attribution_lines(v.vintage), *ind.attribution()]
     slug = f"plus_{ind.id}_{ctx.slug}"
     d1, d2 = st.columns(2)
-    downloads.csv(d1, "Layer (CSV)", lambda: export.to_csv(table, notes), f"{slug}.csv")
+    downloads.table(d1, "Layer", slug, table, notes)
     downloads.geojson(d2, "Layer (GeoJSON)", lambda: export.to_geojson(
         plus.area_layer(ctx.area_atlas, ind.id), notes, slug), f"{slug}.geojson")
 
@@ -110,8 +110,7 @@ def hotspots_section(ctx: PageContext) -> None:
     notes = [result.method_note, *view.attribution_lines(v.vintage),
              *(plus.get(ref).attribution() if kind == "indicator" else [])]
     table = plus_panels.hotspot_table(ctx, result)
-    downloads.csv(st, "Hot spot results (CSV)", lambda: export.to_csv(table, notes),
-                  f"hotspots_{ctx.slug}.csv")
+    downloads.table(st, "Hot spot results", f"hotspots_{ctx.slug}", table, notes)
 
 
 def local_data_section(ctx: PageContext) -> None:
@@ -175,7 +174,7 @@ def target_section(ctx: PageContext) -> None:
     table = pd.DataFrame(frame.drop(columns="geometry"))
     slug = f"core20plus_target_{ctx.slug}"
     d1, d2 = st.columns(2)
-    downloads.csv(d1, "Target LSOAs (CSV)", lambda: export.to_csv(table, notes), f"{slug}.csv")
+    downloads.table(d1, "Target LSOAs", slug, table, notes)
     downloads.geojson(d2, "Target LSOAs (GeoJSON)",
                       lambda: export.to_geojson(frame, notes, "Core20PLUS target"), f"{slug}.geojson")
     if not any(c.kind == "upload" for c in spec.conditions):  # print maps hold no uploaded data
@@ -209,8 +208,9 @@ def main() -> None:
                           required=True, label_visibility="collapsed")
     SECTION_VIEWS[section](ctx)
     st.divider()
-    st.caption("Sources: " + " ".join(dict.fromkeys([*view.attribution_lines(ctx.view.vintage),
-                                                     *sources.attribution_lines(plus.DATASETS)])))
+    lines = sources.merge_attribution([*view.attribution_lines(ctx.view.vintage),
+                                       *sources.attribution_lines(plus.DATASETS)])
+    st.caption("Sources: " + " ".join(lines))
     page.finish(ctx)
 
 

@@ -14,7 +14,6 @@ import streamlit as st
 
 from geo_core20 import access, errors, plans, schema, siting, ui
 from geo_core20.exports import charts
-from geo_core20.maps import export
 from geo_core20.maps import outreach as outreach_maps
 from geo_core20.ui import (
     downloads,
@@ -178,13 +177,10 @@ def access_section(ctx: PageContext, c: dict) -> None:
     notes = [f"Distance to the nearest {', '.join(c['types'])} site; target: {key}",
              *siting.attribution(v.vintage, c["types"], focus.current())]
     d = st.columns(2)
-    downloads.csv(d[0], "Uncovered target LSOAs (CSV)",
-                  lambda: export.to_csv(res.uncovered, notes),
-                  f"{slug}_uncovered.csv")
+    downloads.table(d[0], "Uncovered target LSOAs", f"{slug}_uncovered", res.uncovered, notes)
     exports_panel.chart_buttons("Distance bands chart", lambda fmt: charts.distance_bands_chart(
         res.bands, fmt, area_name=ctx.area_name), f"{slug}_bands", "op_export_bands")
-    downloads.csv(d[1], "Distance bands (CSV)", lambda: export.to_csv(res.bands, notes),
-                  f"{slug}_bands.csv")
+    downloads.table(d[1], "Distance bands", f"{slug}_bands", res.bands, notes)
 
 
 def saved_section(ctx: PageContext, c: dict) -> None:

@@ -5,7 +5,7 @@
 out a page: title and subtitle on top, the map on the left, the legend (:func:`draw_legend`)
 and a small England locator (:func:`draw_locator`) *beside* it (never over the area), a scale
 bar (:func:`draw_scale_bar`) and north arrow (:func:`draw_north_arrow`) on the map, notes and
-the attribution (:func:`compact_attribution`) at the foot. Everything is drawn in British
+the attribution (``sources.merge_attribution``) at the foot. Everything is drawn in British
 National Grid (EPSG:27700), so the scale bar's metres are true. ``with_legend=False`` draws
 the map alone (for a slide, where the legend is real text).
 
@@ -15,7 +15,6 @@ The catalogue of print maps (explorer view, coastal, target, focus, plan) is
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from geo_core20 import schema
+from geo_core20 import schema, sources
 from geo_core20.maps import choropleth, classify, styles, view
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -205,7 +204,7 @@ def draw_map(
         if notes:
             foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
         if attribution:
-            foot.extend(textwrap.wrap(" ".join(compact_attribution(attribution)), 205))
+            foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 205))
         fig.text(
             0.015,
             0.012,
@@ -217,34 +216,6 @@ def draw_map(
             linespacing=1.35,
         )
     return fig
-
-
-_YEAR_END = re.compile(r"^(?P<head>.*?)(?P<year>(19|20)\d{2})(?P<tail>\.?)$")
-
-
-def compact_attribution(lines: Sequence[str]) -> list[str]:
-    """Distinct notices, those differing only in their final year merged ("... right 2021, 2022 and 2024.")
-    so the foot of a map stays short; no notice is dropped."""
-    merged: dict[str, list[str]] = {}
-    order: list[str] = []
-    for line in dict.fromkeys(x.strip() for x in lines if x and x.strip()):
-        m = _YEAR_END.match(line)
-        key = f"{m['head']}\x00{m['tail']}" if m else line
-        if key not in merged:
-            merged[key] = []
-            order.append(key)
-        if m:
-            merged[key].append(m["year"])
-    out = []
-    for key in order:
-        years = sorted(set(merged[key]))
-        if not years:
-            out.append(key)
-            continue
-        head, tail = key.split("\x00")
-        joined = years[0] if len(years) == 1 else f"{', '.join(years[:-1])} and {years[-1]}"
-        out.append(f"{head}{joined}{tail}")
-    return out
 
 
 def _draw_points(ax, layer: PointLayer) -> None:

@@ -1,114 +1,22 @@
-"""Downloads: tables as CSV, areas as GeoJSON, a map as standalone HTML, and their file names.
+"""Downloads of areas: GeoJSON and a map as standalone HTML (tables: ``geo_core20.tables``).
 
-Every download carries the attribution the data licences require, once per line. CSV cells
-are neutralised against formula injection (``safety.csv_safe_frame``); HTML text is escaped.
-
-A CSV starts with a UTF-8 byte-order mark (Excel then reads names right) and its
-attribution as ``# ...`` comment lines above the header, which the documented recipe skips:
-
-    pandas.read_csv("file.csv", comment="#")
+Every download carries the attribution the data licences require, one line per licence holder
+(``sources.merge_attribution``); HTML text is escaped.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_core20 import schema
+from geo_core20 import schema, sources
 from geo_core20.maps import assets, classify, palette
-from geo_core20.safety import csv_safe_frame, escape_html
-
-CSV_NOTE_PREFIX = "# "
-CSV_READ_RECIPE = 'pandas.read_csv(path, comment="#")'
-"""How to read every CSV the app writes (the help text of the download buttons quotes it)."""
-CSV_HELP = f"Attribution lines start with '#' above the header; in Python: {CSV_READ_RECIPE}."
-SIGNIFICANT_DIGITS = 6
-"""Floats are written to about this many significant digits (per column): no ``49.99999999999999``."""
-COLUMN_DECIMALS = {"lat": 6, "lon": 6, "pwc_lat": 6, "pwc_lon": 6, schema.IMD_SCORE: 3}
-
-
-def attribution_notes(lines: Sequence[str]) -> list[str]:
-    """Attribution lines stripped, one per line (inner newlines split) and each only once."""
-    out: dict[str, None] = {}
-    for line in lines:
-        for part in str(line).splitlines():
-            part = part.strip()
-            if part:
-                out[part] = None
-    return list(out)
-
-
-def _decimals(values: np.ndarray, name: str) -> int:
-    if name in COLUMN_DECIMALS:
-        return COLUMN_DECIMALS[name]
-    top = float(np.max(np.abs(values))) if len(values) else 0.0
-    magnitude = math.floor(math.log10(top)) + 1 if top > 0 else 1
-    return int(min(SIGNIFICANT_DIGITS, max(0, SIGNIFICANT_DIGITS - magnitude)))
-
-
-def tidy_numbers(table: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """Float columns rounded per column (to ~6 significant digits of their largest value, or
-    ``decimals[column]``); whole-number float columns become integers (nullable)."""
-    out = table.copy()
-    fixed = {**COLUMN_DECIMALS, **(decimals or {})}
-    for col in out.columns:
-        if not pd.api.types.is_float_dtype(out[col]):
-            continue
-        v = out[col].to_numpy(dtype=float)
-        finite = v[np.isfinite(v)]
-        if len(finite) and np.all(np.abs(finite - np.round(finite)) < 1e-9) and col not in fixed:
-            whole = pd.array(np.where(np.isfinite(v), np.round(v), np.nan), dtype="Float64")
-            out[col] = whole.astype("Int64")
-            continue
-        n = fixed.get(col, _decimals(finite, str(col)))
-        out[col] = out[col].round(n)
-    return out
-
-
-def to_csv(table: pd.DataFrame, attribution: Sequence[str] = (), *,
-           decimals: Mapping[str, int] | None = None) -> bytes:
-    """Any table as the app's CSV: BOM, ``# `` attribution lines, header, tidy numbers.
-
-    Text cells holding ``#`` are quoted (with every other text cell), so the documented
-    ``comment="#"`` recipe never cuts a value short.
-    """
-    buf = io.StringIO()
-    for line in attribution_notes(attribution):
-        buf.write(CSV_NOTE_PREFIX + line + "\n")
-    frame = tidy_numbers(csv_safe_frame(table), decimals)
-    text_cols = [c for c in frame.columns
-                 if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
-    has_hash = any("#" in str(c) for c in frame.columns) or any(
-        frame[c].astype(str).str.contains("#", regex=False).any() for c in text_cols)
-    frame.to_csv(buf, index=False, lineterminator="\n",
-                 quoting=csv.QUOTE_NONNUMERIC if has_hash else csv.QUOTE_MINIMAL)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def csv_note_lines(text: str) -> int:
-    """How many attribution lines start an exported CSV."""
-    n = 0
-    for line in text.lstrip("\ufeff").splitlines():
-        if not (line.startswith(CSV_NOTE_PREFIX) or line.startswith('"' + CSV_NOTE_PREFIX)):
-            break
-        n += 1
-    return n
-
-
-def read_csv(data: bytes | str) -> pd.DataFrame:
-    """Read back a CSV written here, exactly as the documented recipe does (LSOA codes as text)."""
-    raw = data if isinstance(data, bytes) else data.encode("utf-8")
-    return pd.read_csv(io.BytesIO(raw), comment="#", dtype={schema.LSOA_CODE: str})
-
-
+from geo_core20.safety import escape_html
 
 GEOJSON_COLUMNS = (schema.LSOA_CODE, schema.LSOA_NAME, schema.IMD_DECILE, schema.IMD_RANK, schema.IMD_SCORE,
                    schema.CORE20, schema.POPULATION, *schema.DOMAIN_DECILES, "lad_code", "lad_name",
@@ -136,7 +44,7 @@ def to_geojson(frame: gpd.GeoDataFrame, attribution: Sequence[str], name: str = 
     data = json.loads(out.to_json(drop_id=True, default=_json_scalar),
                       parse_float=lambda s: round(float(s), decimals))
     data["name"] = name
-    data["attribution"] = attribution_notes(attribution)
+    data["attribution"] = sources.merge_attribution(attribution)
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -174,7 +82,7 @@ def map_html(vm, attribution: Sequence[str]) -> str:
     """
     html = assets.standalone_html(vm.map)
     title = f"Core20 map: {vm.area_name} ({schema.IMD_LABEL.get(vm.vintage, vm.vintage)})"
-    notes = attribution_notes(attribution)
+    notes = sources.merge_attribution(attribution)
     comment = "\n".join(f"  {escape_html(line)}" for line in notes).replace("--", "- -")
     head = (f"<title>{escape_html(title)}</title>\n"
             f'<meta name="generator" content="geo_core20">\n'

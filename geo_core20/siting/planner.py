@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from geo_core20 import access, areas, atlas, clinical, geocode, schema, sources
+from geo_core20 import access, areas, atlas, clinical, geocode, schema, sources, tables
 from geo_core20.errors import SitingError
-from geo_core20.safety import csv_safe_frame
 from geo_core20.siting.common import (
     DEFAULT_TIME_LIMIT,
     MAX_CELLS,
@@ -439,7 +438,7 @@ def plan_csv(result: PlanResult) -> str:
     for col in ("site_covered_population", "target_population_covered", "total_target_population",
                 "mean_cost", "p90_cost", "max_cost"):
         frame[col] = pd.to_numeric(frame[col]).astype(float).round(2)
-    return csv_safe_frame(frame).to_csv(index=False, lineterminator="\n")
+    return tables.to_csv(frame, bom=False, tidy=False).decode("utf-8")
 
 
 def existing_access(vintage: str, level: str, area_code: str | None, target: Target | str,

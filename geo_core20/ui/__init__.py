@@ -34,6 +34,7 @@ from geo_core20.ui.cache import (
     target_map_bytes,
     view_map_cached,
     warm_caches,
+    xlsx_bytes_cached,
 )
 from geo_core20.ui.link import View, parse_view, view_params
 from geo_core20.ui.map_display import show_map
@@ -55,4 +56,5 @@ __all__ = [
     "page_icon", "parse_view", "session_map", "shade_picker", "show_map",
     "sites_cached", "sites_in_area_cached", "summary_cached", "target_map_bytes",
     "view_controls", "view_map_cached", "view_params", "vintage_picker", "warm_caches",
+    "xlsx_bytes_cached",
 ]

@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, areas, atlas, clinical, plus, schema, siting
+from geo_core20 import access, areas, atlas, clinical, plus, schema, siting, tables
 from geo_core20.exports import charts, formats, print_maps, report
 from geo_core20.exports import profile as area_profile
 from geo_core20.lsoa_filter import UNFILTERED, TableFilter
@@ -129,11 +129,24 @@ def filtered_table_cached(vintage: str, level: str, area_code: str | None,
     return flt.apply(lsoa_table_cached(vintage, level, area_code))
 
 
+def _lsoa_download(vintage: str, level: str, area_code: str | None,
+                   flt: TableFilter) -> tuple[pd.DataFrame, list[str]]:
+    """The rows the explorer's table shows and the download's notes (its filter named)."""
+    notes = [flt.describe(), atlas.WARD_NOTE[vintage], *view.attribution_lines(vintage)]
+    return filtered_table_cached(vintage, level, area_code, flt), notes
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def csv_bytes_cached(vintage: str, level: str, area_code: str | None, flt: TableFilter = UNFILTERED) -> bytes:
     """The view's LSOA table as CSV: the rows the table shows, its filter named in the notes."""
-    notes = [flt.describe(), atlas.WARD_NOTE[vintage], *view.attribution_lines(vintage)]
-    return export.to_csv(filtered_table_cached(vintage, level, area_code, flt), notes)
+    return tables.to_csv(*_lsoa_download(vintage, level, area_code, flt))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def xlsx_bytes_cached(vintage: str, level: str, area_code: str | None,
+                      flt: TableFilter = UNFILTERED) -> bytes:
+    """The Excel twin of `csv_bytes_cached` (built when its button is clicked)."""
+    return tables.to_xlsx(*_lsoa_download(vintage, level, area_code, flt))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from geo_core20 import clinical
 from geo_core20.exports import charts
-from geo_core20.maps import export, view
+from geo_core20.maps import view
 from geo_core20.ui import cache, downloads, exports_panel, keep, map_display
 from geo_core20.ui.context import PageContext
 from geo_core20.ui.link import K_FOCUS
@@ -83,8 +83,7 @@ def panel(ctx: PageContext) -> None:
     st.warning(f"{f.not_in_data} {f.local_upload}", icon=":material/visibility_off:")
     notes = [f"{f.label}: {f.target_label}", clinical.focus.LAYER_NOTE, *view.attribution_lines(v.vintage),
              *clinical.attribution(focus)]
-    downloads.csv(st, "Focus figures (CSV)", lambda: export.to_csv(table, notes),
-                  f"focus_{focus}_{ctx.slug}.csv", key="focus_csv")
+    downloads.table(st, "Focus figures", f"focus_{focus}_{ctx.slug}", table, notes, key="focus_csv")
     compare = cache.focus_compare_cached(v.vintage, v.level, v.area, focus)
     stem = f"focus_{focus}_{layer}_{ctx.slug}"
     exports_panel.map_buttons("Focus map", lambda fmt: cache.focus_map_bytes(

@@ -154,7 +154,7 @@ def plan_downloads(entry: dict) -> None:
                             data.get("created_at", ""), data)
     slug = plans.export_filename(saved, "").rstrip(".")
     d = st.columns(3)
-    downloads.csv(d[0], "Plan sites (CSV)", lambda: plans.to_csv(saved).encode("utf-8"), f"{slug}.csv")
+    downloads.table_files(d[0], "Plan sites", slug, lambda: plans.to_csv(saved), lambda: plans.to_xlsx(saved))
     d[1].download_button("Plan (GeoPackage)", lambda: plans.to_geopackage(saved), file_name=f"{slug}.gpkg",
                          mime="application/geopackage+sqlite3", on_click="ignore", icon=":material/map:",
                          help="Opens in QGIS: chosen sites, target LSOAs (with distance) and plan details.")

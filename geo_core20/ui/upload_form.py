@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import limits, schema, uploads
-from geo_core20.maps import export, upload_maps
+from geo_core20.maps import upload_maps
 from geo_core20.ui import cache, downloads, keep
 from geo_core20.ui.map_display import show_map
 from geo_core20.ui.text import escape_markdown
@@ -63,8 +63,8 @@ def problem_rows(res, key: str) -> None:
     st.warning(f"{n_err:,} row(s) not used and {len(bad) - n_err:,} loaded with a warning. Row "
                "numbers are as in a spreadsheet (the header is row 1).", icon=":material/rule:")
     st.dataframe(bad, hide_index=True, width="stretch", height=min(38 * (len(bad) + 1), 320))
-    downloads.csv(st, "Problem rows (CSV)", export.to_csv(bad, ["Rows of the upload that could not be used"]),
-                  "upload_problems.csv", key=key)
+    downloads.table(st, "Problem rows", "upload_problems", bad, ["Rows of the upload that could not be used"],
+                    key=key)
 
 
 def report(res) -> None:
@@ -240,6 +240,5 @@ def layer_view(ctx, pick: str, column_key: str) -> None:
                                      point_label=res.columns.label if points is not None else None))
     show_map(cached, key="plus_upload_map", height=560)
     export_frame = uploads.safe_export(res.points if res.kind == uploads.POINTS_KIND else res.frame)
-    data = export.to_csv(export_frame, [f"Uploaded layer '{pick}'"])
-    downloads.csv(st, "Layer data (CSV)", data, f"{pick}.csv", key="plus_layer_csv",
-                  help=f"The layer as loaded (LSOA 2021 codes for tables). {downloads.CSV_HELP}")
+    downloads.table(st, "Layer data", pick, export_frame, [f"Uploaded layer '{pick}'"], key="plus_layer_csv",
+                    help=f"The layer as loaded (LSOA 2021 codes for tables). {downloads.CSV_HELP}")

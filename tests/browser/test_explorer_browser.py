@@ -13,8 +13,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from geo_core20 import areas, schema
-from geo_core20.maps import export, styles
+from geo_core20 import areas, schema, tables
+from geo_core20.maps import styles
 
 pytestmark = pytest.mark.browser
 
@@ -280,7 +280,7 @@ def test_csv_download_has_the_lsoas_in_view(app_page, atlas2025):
     download = info.value
     assert download.suggested_filename == f"core20_2025_lad_{LAD}.csv"
     with open(download.path(), "rb") as fh:
-        table = export.read_csv(fh.read())
+        table = tables.read_csv(fh.read())
     # the recipe the download's help gives
     recipe = pd.read_csv(download.path(), comment="#", dtype={schema.LSOA_CODE: str})
     assert recipe.equals(table)
@@ -288,6 +288,13 @@ def test_csv_download_has_the_lsoas_in_view(app_page, atlas2025):
     assert len(table) == len(chosen) == 295
     assert set(table[schema.LSOA_CODE]) == set(chosen[schema.LSOA_CODE])
     assert int(table[schema.CORE20].sum()) == int(chosen[schema.CORE20].sum())
+    excel = page.get_by_role("button", name="LSOAs in view (Excel)")
+    with page.expect_download(timeout=60_000) as info:
+        excel.click()
+    assert info.value.suggested_filename == f"core20_2025_lad_{LAD}.xlsx"
+    with open(info.value.path(), "rb") as fh:
+        sheet, notes = tables.read_xlsx(fh.read())
+    assert sheet[schema.LSOA_CODE].tolist() == table[schema.LSOA_CODE].tolist() and len(notes) >= 3
     app_page.snap("downloads")
     app_page.assert_offline()
 
