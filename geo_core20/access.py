@@ -253,6 +253,17 @@ def read_od_csv(data: bytes, filename: str = "travel_times.csv", *, origins: Col
                                       "cost": cost.to_numpy()}), unit=unit)
 
 
+def format_cost(value: float | None, unit: str = "m", *, decimals: int | None = None,
+                missing: str = "unreachable") -> str:
+    """A cost, radius or distance for people, in the cost unit: metres as km ('3 km', '2.5 km'),
+    any other unit as it is ('15 min'). ``decimals`` fixes the places (default: as short as exact);
+    a missing or infinite value gives ``missing``. The one formatter of costs in the app and exports."""
+    if value is None or not np.isfinite(value):
+        return missing
+    number, suffix = (value / 1000, "km") if unit == "m" else (value, unit)
+    return f"{number:g} {suffix}" if decimals is None else f"{number:.{decimals}f} {suffix}"
+
+
 def km_to_cost(cost_model: CostModel, km: float) -> float:
     """A threshold given in km in the cost model's unit (only defined for metres)."""
     if cost_model.unit != "m":

@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo_core20 import atomic, schema, siting, sources, tables
+from geo_core20 import access, atomic, schema, siting, sources, tables
 from geo_core20.errors import InputError, PlanStoreError
 
 DEFAULT_PATH = sources.DATA_DIR / "plans.sqlite"
@@ -388,9 +388,8 @@ def metadata(saved: SavedPlan) -> list[tuple[str, str]]:
     """(item, value) pairs describing a plan, for export headers and the metadata layer."""
     rec = saved.plan
     req, s = rec.request, rec.siting
-    radius = siting.radius_text(req.radius, req.unit)
-    mean = (f"{s.mean_cost / 1000:.2f} km" if req.unit == "m" else f"{s.mean_cost:.1f} {req.unit}") \
-        if math.isfinite(s.mean_cost) else "unreachable for some"
+    radius = access.format_cost(req.radius, req.unit)
+    mean = access.format_cost(s.mean_cost, req.unit, decimals=2, missing="unreachable for some")
     items = [
         ("plan_id", saved.id), ("plan_name", saved.name), ("saved_at", saved.saved_at),
         ("area", f"{rec.area_name} ({req.area_code or 'England'})"),

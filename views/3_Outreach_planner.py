@@ -150,12 +150,13 @@ def access_section(ctx: PageContext, c: dict) -> None:
     key = chosen_target(c["target"]).key()
     res = ui.access_cached(v.vintage, v.level, v.area, c["types"], key, r)
     cov = res.coverage
-    m = st.columns(4)
-    m[0].metric(f"Target within {r:g} km", fmt_pop(cov.covered_population),
+    m, reach = st.columns(4), access.format_cost(r * 1000)
+    m[0].metric(f"Target within {reach}", fmt_pop(cov.covered_population),
                 delta=f"{100 * cov.covered_share:.1f}%", delta_color="off", delta_arrow="off")
-    m[1].metric(f"Target beyond {r:g} km", fmt_pop(cov.uncovered_population))
+    m[1].metric(f"Target beyond {reach}", fmt_pop(cov.uncovered_population))
     m[2].metric("Target LSOAs beyond", f"{cov.target_lsoas - cov.covered_lsoas:,} of {cov.target_lsoas:,}")
-    m[3].metric("Mean distance to nearest", f"{access.weighted_mean_distance(res) / 1000:.2f} km")
+    mean = access.format_cost(access.weighted_mean_distance(res), decimals=2)
+    m[3].metric("Mean distance to nearest", mean)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         sites = ui.sites_in_area_cached(v.vintage, v.level, v.area, c["types"])
@@ -166,7 +167,7 @@ def access_section(ctx: PageContext, c: dict) -> None:
         ui.show_map(cached, key="op_access_map", height=MAP_HEIGHT, legend_in=right)
     with right:
         st.altair_chart(plan_view.bands_chart(res.bands), width="stretch")
-        st.markdown(f"**Target LSOAs beyond {r:g} km** ({len(res.uncovered):,}), farthest first")
+        st.markdown(f"**Target LSOAs beyond {reach}** ({len(res.uncovered):,}), farthest first")
         cols = {"lsoa_code": "LSOA", "lsoa_name": "Name", "target_population": "Target residents",
                 "nearest_site_name": "Nearest site", "distance_km": "km"}
         st.dataframe(res.uncovered[[x for x in cols if x in res.uncovered.columns]].rename(columns=cols),

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from geo_core20 import areas, atlas, clinical, plus, schema, sources
+from geo_core20 import access, areas, atlas, clinical, plus, schema, sources
 from geo_core20.errors import ExportError
 from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map
 from geo_core20.exports.formats import figure_bytes, format_of, write_output
@@ -176,7 +176,7 @@ def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | 
     what = (
         f"{plan.get('target_label') or req.get('target', 'target')} residents, "
         f"{req.get('k', '?')} new sites ({str(req.get('objective', '')).upper()}"
-        f"{f', {float(radius):g} km' if radius is not None else ''})"
+        f"{', ' + access.format_cost(float(radius) * 1000) if radius is not None else ''})"
     )
     covered = "" if share is None else f" reaching {float(share):.1%} of them"
     title = f"{vd.area_name}: outreach plan{f' {name}' if name else ''}"

@@ -23,7 +23,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from geo_core20 import areas, clinical, plans, plus, schema
+from geo_core20 import access, areas, clinical, plans, plus, schema
 from geo_core20.errors import ExportError
 from geo_core20.exports import charts, formats, print_maps
 from geo_core20.exports.print_maps import MapFigure
@@ -141,7 +141,7 @@ class AreaProfile:
             ("Objective", str(req.get("objective", "")).upper()),
         ]
         if req.get("radius_km") is not None:
-            out.append(("Radius", f"{float(req['radius_km']):g} km"))
+            out.append(("Radius", access.format_cost(float(req["radius_km"]) * 1000)))
         if s.get("covered_share") is not None:
             out.append(("Target residents reached", f"{float(s['covered_share']):.1%}"))
             out.append(("Target residents covered", f"{float(s.get('target_population_covered') or 0):,.0f}"))

@@ -16,7 +16,6 @@ import pandas as pd
 
 from geo_core20 import access, schema
 from geo_core20.maps import choropleth, lsoa_layer, palette, styles, view
-from geo_core20.maps.view import area_title  # noqa: F401 - re-exported for the outreach page
 from geo_core20.safety import escape_html
 
 COVERED, UNCOVERED, NOT_TARGET = palette.COVERED_COLOUR, palette.UNCOVERED_COLOUR, palette.NOT_TARGET_COLOUR
@@ -56,9 +55,6 @@ def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
     group.add_to(m)
 
 
-def radius_text(siting: dict) -> str:
-    unit = siting.get("unit", "m")
-    return f"{siting['radius'] / 1000:g} km" if unit == "m" else f"{siting['radius']:g} {unit}"
 
 
 def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap: str, core20_on: bool,
@@ -79,10 +75,10 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
                else pd.Series(np.nan, index=sub.index))
     in_target = covered.notna().to_numpy()
     klass = np.where(~in_target, 2, np.where(covered.fillna(False).astype(bool).to_numpy(), 0, 1))
-    reach = radius_text(s)
+    reach = access.format_cost(s["radius"], s.get("unit", "m"))
     status = np.array([f"Target, within {reach} of a chosen site", f"Target, beyond {reach}",
                        "Not in the target"])[klass]
-    dist = ["" if not np.isfinite(c) else f"{c / 1000:.1f} km" if unit == "m" else f"{c:g} {unit}"
+    dist = [access.format_cost(c, unit, decimals=1, missing="")
             for c in cost.to_numpy(dtype=float)]  # NaN (not a target LSOA) is not finite either
     props = pd.DataFrame({"code": [escape_html(c) for c in sub[schema.LSOA_CODE]],
                           "name": [escape_html(n) for n in sub[schema.LSOA_NAME]],
@@ -149,7 +145,7 @@ def access_map(res: access.AccessResult, vintage: str, level: str, area: str | N
         "name": [escape_html(n) for n in sub[schema.LSOA_NAME]],
         "target": np.where(target, "Yes", "No"),
         "site": [escape_html(n) if n else "" for n in res.nearest["site_name"].fillna("")],
-        "dist": [f"{c / 1000:.1f} km" if np.isfinite(c) else "none" for c in cost],
+        "dist": [access.format_cost(c, decimals=1, missing="none") for c in cost],
     })
     counts = [int((klass == i).sum()) for i in range(len(BAND_COLOURS) + 1)]
     entries = tuple(styles.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)

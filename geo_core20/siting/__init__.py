@@ -53,7 +53,6 @@ from geo_core20.siting.solver import (
     candidates_from_sites,
     coverage_curve,
     demand_frame,
-    radius_text,
     solve,
 )
 from geo_core20.siting.target import (
@@ -76,6 +75,6 @@ __all__ = [
     "candidates_from_points", "candidates_from_sites", "check_focus", "common", "coverage_curve",
     "dataset_ids", "demand_frame", "equity", "existing_access", "focus_choices", "mclp", "plan", "plan_csv",
     "plan_request",
-    "planner", "pmedian", "radius_text", "resolve_target", "sites_in_area", "solve", "solver", "target",
+    "planner", "pmedian", "resolve_target", "sites_in_area", "solve", "solver", "target",
     "target_from_key", "target_from_text",
 ]

@@ -214,11 +214,6 @@ def check_candidates(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     return out
 
 
-def radius_text(radius: float, unit: str) -> str:
-    """'3 km' for metres, '15 min' for minutes."""
-    return f"{radius / 1000:g} km" if unit == "m" else f"{radius:g} {unit}"
-
-
 # --- preparation ---------------------------------------------------------------------------------
 
 @dataclass
@@ -335,7 +330,7 @@ def idle_site_warnings(chosen: pd.DataFrame, objective: str, radius: float, unit
     names = "; ".join(f"site {int(r['rank'])} ({r['name']}, {r['candidate_id']})"
                       for r in idle.head(5).to_dict(orient="records"))
     more = f" and {len(idle) - 5} more" if len(idle) > 5 else ""
-    reach = radius_text(radius, unit)
+    reach = access.format_cost(radius, unit)
     if objective == "mclp":
         why = (f"every target resident within {reach} of it is already within reach of an open or "
                "higher-ranked chosen site")

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import plans, siting
+from geo_core20 import access, plans, siting
 from geo_core20.maps import palette
 from geo_core20.ui import downloads
 from geo_core20.ui.text import escape_markdown
@@ -22,18 +22,6 @@ K_RESULT = "op_result"  # {"data": plan record, "plan_id": str | None, "name": s
 
 def fmt_pop(x: float | None) -> str:
     return "–" if x is None else f"{x:,.0f}"
-
-
-def fmt_distance(metres: float | None, unit: str = "m") -> str:
-    if metres is None:
-        return "–"
-    return f"{metres / 1000:.1f} km" if unit == "m" else f"{metres:.1f} {unit}"
-
-
-def radius_text(data: dict) -> str:
-    s, req = data["siting"], data["request"]
-    unit = s.get("unit", "m")
-    return f"{req.get('radius_km'):g} km" if unit == "m" else f"{s['radius']:g} {unit}"
 
 
 CURVE_Y_TITLE = {
@@ -76,7 +64,8 @@ CURVE_NOTE = {
 
 def figures(data: dict) -> None:
     s, req = data["siting"], data["request"]
-    unit, reach = s.get("unit", "m"), radius_text(data)
+    unit = s.get("unit", "m")
+    reach = access.format_cost(s["radius"], unit)
     c = st.columns(5)
     c[0].metric("Target residents covered", fmt_pop(s["covered_population"]),
                 delta=f"{100 * (s['covered_share'] or 0):.1f}% of the target", delta_color="off",
@@ -85,7 +74,8 @@ def figures(data: dict) -> None:
     c[1].metric("Target population", fmt_pop(s["total_target_population"]),
                 help=escape_markdown(data.get("target_label", "")))
     c[2].metric("Sites chosen", f"{len(s['chosen'])}" + (f" + {len(s['fixed'])} open" if s["fixed"] else ""))
-    c[3].metric("Mean distance to nearest", fmt_distance(s.get("mean_cost"), unit),
+    mean = access.format_cost(s.get("mean_cost"), unit, decimals=1, missing="–")
+    c[3].metric("Mean distance to nearest", mean,
                 help="Population-weighted, over the target, to the nearest chosen or already open site.")
     equity = data.get("equity")
     if equity:
