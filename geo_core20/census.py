@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_core20 import limits
+from geo_core20 import atomic, limits
 from geo_core20.errors import DataError
 
 _MEASURES = re.compile(r";\s*measures\s*:\s*value\s*$", re.I)
@@ -288,8 +288,8 @@ def convert(dataset_id: str, source: Path | str | bytes) -> pd.DataFrame:
 def convert_to_file(dataset_id: str, source: Path, dest: Path) -> Path:
     """Write the converted table at ``dest`` (CSV; gzip when the name ends in .gz), atomically."""
     frame = convert(dataset_id, source)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    frame.to_csv(tmp, index=False, compression="gzip" if dest.name.endswith(".gz") else None)
-    tmp.replace(dest)
+    # a cache file in the publisher's (mirror) layout for readers.py, not a table offered to people,
+    # so not tables.to_csv: no byte-order mark, notes or rounding
+    with atomic.path(dest) as tmp:
+        frame.to_csv(tmp, index=False, compression="gzip" if dest.name.endswith(".gz") else None)
     return dest

@@ -278,7 +278,9 @@ def test_nearest_site_matches_brute_force_for_one_icb(atlas2025):
 
 def test_one_cost_formatter_for_distances_radii_and_times():
     assert access.format_cost(3000) == "3 km" and access.format_cost(1500, "m") == "1.5 km"
-    assert access.format_cost(2345.0, decimals=1) == "2.3 km" and access.format_cost(500, decimals=2) == "0.50 km"
-    assert access.format_cost(15, "min") == "15 min" and access.format_cost(12.25, "min", decimals=1) == "12.2 min"
+    assert access.format_cost(2345.0, decimals=1) == "2.3 km"
+    assert access.format_cost(500, decimals=2) == "0.50 km"
+    assert access.format_cost(15, "min") == "15 min"
+    assert access.format_cost(12.25, "min", decimals=1) == "12.2 min"
     assert access.format_cost(float("inf")) == "unreachable" and access.format_cost(None, missing="–") == "–"
     assert access.format_cost(float("nan"), "min", missing="") == ""
