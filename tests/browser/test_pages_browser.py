@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 from shapely.ops import polylabel
 
-from geo_core20 import areas, atlas, clinical, hotspots, plans, plus, schema, siting
+from geo_core20 import areas, atlas, clinical, hotspots, plans, plus, schema, siting, tables
 from geo_core20.maps import assets, lsoa_layer, plus_maps
 
 pytestmark = pytest.mark.browser
@@ -686,6 +686,9 @@ def check_download(session, label: str, path: Path, area_name: str) -> None:
     if ext == ".csv":
         table = pd.read_csv(path, comment="#")  # the documented recipe
         assert len(table) > 0
+    elif ext == ".xlsx":  # the CSV's Excel twin: the table on sheet 1, notes and attribution on sheet 2
+        table, notes = tables.read_xlsx(data)
+        assert len(table) > 0 and any("Crown copyright" in line for line in notes)
     elif ext in (".geojson", ".json"):
         assert json.loads(data)
     elif ext == ".html" and "Interactive map" in label:
@@ -731,7 +734,8 @@ def test_explorer_downloads_open(session, atlas2025):
     # the button's text is its icon's ligature name, then its label
     shown = [buttons.nth(i) for i in range(buttons.count()) if buttons.nth(i).is_visible()]  # not closed tabs
     labels = [b.inner_text().strip().splitlines()[-1].strip() for b in shown]
-    assert {"LSOAs in view (CSV)", "LSOAs in view (GeoJSON)", "Interactive map (HTML)"} <= set(labels), labels
+    assert {"LSOAs in view (CSV)", "LSOAs in view (Excel)", "LSOAs in view (GeoJSON)",
+            "Interactive map (HTML)"} <= set(labels), labels
     checked = {}
     for i, label in enumerate(labels):
         path = _download(page, shown[i], session.folder)
@@ -739,6 +743,9 @@ def test_explorer_downloads_open(session, atlas2025):
         if path.suffix == ".csv":
             table = pd.read_csv(path, comment="#", dtype={schema.LSOA_CODE: str})
             assert len(table) == len(hull) == 168
+            assert set(table[schema.LSOA_CODE]) == set(hull[schema.LSOA_CODE])
+        if path.suffix == ".xlsx":
+            table, _ = tables.read_xlsx(path.read_bytes())
             assert set(table[schema.LSOA_CODE]) == set(hull[schema.LSOA_CODE])
         if path.suffix == ".geojson":
             assert len(json.loads(path.read_bytes())["features"]) == len(hull)
