@@ -305,11 +305,7 @@ def _travel_times(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:  # RoutingError, AccessError, AreaError, DataError...
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    od.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(out)
+    out = atomic.write_bytes(args.out, tables.to_csv(od, bom=False, tidy=False))
     pairs = len(origins) * len(dest)
     reached = od["origin_code"].nunique()
     print(f"wrote {out}: {len(od):,} of {pairs:,} pairs routed by {args.mode} (minutes), {pairs - len(od):,} "

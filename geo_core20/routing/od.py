@@ -10,14 +10,12 @@ same request is answered from disk.
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from geo_core20 import access, geocode
+from geo_core20 import access, atomic, geocode, tables
 from geo_core20.routing.engine import (
     COSTING,
     MODES,
@@ -78,13 +76,7 @@ def travel_times(pbf: str | Path, origins: pd.DataFrame, destinations: pd.DataFr
     oi, di = np.nonzero(np.isfinite(minutes))
     out = pd.DataFrame({"origin_code": o["code"].to_numpy()[oi], "destination_code": d["code"].to_numpy()[di],
                         "minutes": np.round(minutes[oi, di], 3)})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.part-{secrets.token_hex(6)}")
-    try:
-        out.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic.write_bytes(path, tables.to_csv(out, bom=False, tidy=False))
     return out
 
 
