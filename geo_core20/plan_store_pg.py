@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -118,28 +116,17 @@ class PostgresPlanStore(plans.PlanStore):
             raise plans.PlanStoreError(f"{self.path} was written by a newer version (schema {row[0]})")
         self._ready = True
 
-    def _retry(self, operation: Callable[[], T]) -> T:
+    def _transient(self, exc: BaseException) -> bool | None:
         import psycopg
 
-        deadline = time.monotonic() + self.retry_seconds
-        wait = 0.05
-        while True:
-            try:
-                return operation()
-            except (
-                psycopg.OperationalError,
-                psycopg.errors.SerializationFailure,
-                psycopg.errors.DeadlockDetected,
-            ) as exc:
-                if time.monotonic() + wait > deadline:
-                    raise plans.PlanStoreError(
-                        f"The plan store {self.path} cannot be reached or stays busy "
-                        f"({str(exc).strip()[:200]}). Try again in a moment."
-                    ) from exc
-                time.sleep(wait * (0.5 + random.random()))
-                wait = min(wait * 2, 1.0)
-            except psycopg.Error as exc:
-                raise plans.PlanStoreError(f"The plan store {self.path} cannot be used: {exc}") from exc
+        if isinstance(exc, psycopg.OperationalError | psycopg.errors.SerializationFailure
+                      | psycopg.errors.DeadlockDetected):
+            return True  # unreachable for now, or a conflicting transaction: try again
+        return False if isinstance(exc, psycopg.Error) else None
+
+    def _busy_message(self, exc: BaseException) -> str:
+        return (f"The plan store {self.path} cannot be reached or stays busy ({str(exc).strip()[:200]}). "
+                "Try again in a moment.")
 
     def _insert(self, row: tuple, sites: list[dict], before_commit: Callable[[], None] | None) -> str:
         import psycopg

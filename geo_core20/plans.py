@@ -229,19 +229,31 @@ class PlanStore:
             raise PlanStoreError(f"{self.path} was written by a newer version (schema {version[0]})")
         self._ready = True
 
+    def _transient(self, exc: BaseException) -> bool | None:
+        """True: worth retrying (the store is busy); False: a fault of the store; None: not the store's."""
+        if isinstance(exc, sqlite3.OperationalError):
+            return _busy(exc)
+        return None
+
+    def _busy_message(self, exc: BaseException) -> str:
+        return (f"The plan store is busy: another save has held it for over {self.retry_seconds:g} s. "
+                "Try again in a moment.")
+
     def _retry(self, operation: Callable[[], T]) -> T:
-        """Run ``operation``, again after a short random wait while the store is busy."""
+        """Run ``operation``, again after a short random wait while the store is busy (both backends)."""
         deadline = time.monotonic() + self.retry_seconds
         wait = 0.05
         while True:
             try:
                 return operation()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
+            except Exception as exc:
+                transient = self._transient(exc)
+                if transient is None:
+                    raise
+                if not transient:
                     raise PlanStoreError(f"The plan store {self.path} cannot be used: {exc}") from exc
                 if time.monotonic() + wait > deadline:
-                    raise PlanStoreError(f"The plan store is busy: another save has held it for over "
-                                         f"{self.retry_seconds:g} s. Try again in a moment.") from exc
+                    raise PlanStoreError(self._busy_message(exc)) from exc
                 time.sleep(wait * (0.5 + random.random()))
                 wait = min(wait * 2, 1.0)
 

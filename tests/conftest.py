@@ -15,6 +15,18 @@ def _load(vintage: str):
     return atlas.load_atlas(vintage)
 
 
+@pytest.fixture(scope="module")
+def pg_url():
+    """A throwaway PostgreSQL database (tests/pg_cluster.py), per test module."""
+    from pg_cluster import cluster
+
+    try:
+        with cluster() as url:
+            yield url
+    except FileNotFoundError as exc:
+        pytest.skip(f"not installed: {exc}")
+
+
 @pytest.fixture(scope="session")
 def atlas2025():
     return _load("2025")

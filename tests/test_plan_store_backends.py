@@ -11,20 +11,10 @@ import multiprocessing
 import os
 
 import pytest
-from pg_cluster import cluster
 from test_plans import _canonical, _plan
 
 from geo_core20 import plans
 from geo_core20.plan_store_pg import PostgresPlanStore
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with cluster() as url:
-            yield url
-    except FileNotFoundError as exc:
-        pytest.skip(f"not installed: {exc}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,7 +13,6 @@ import urllib.request
 
 import pytest
 from conftest import CHROMIUM_ARGS, VIEWPORT
-from pg_cluster import cluster
 
 from geo_core20 import front
 from geo_core20.plan_store_pg import PostgresPlanStore
@@ -21,15 +20,6 @@ from geo_core20.plan_store_pg import PostgresPlanStore
 pytestmark = pytest.mark.browser
 RUTLAND = "E06000017"  # a small area: plans take a second
 WAIT = 120_000
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with cluster() as url:
-            yield url
-    except FileNotFoundError as exc:
-        pytest.skip(f"not installed: {exc}")
 
 
 @pytest.fixture(scope="module")
