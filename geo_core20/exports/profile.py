@@ -22,10 +22,11 @@ import matplotlib
 import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from PIL import Image
 
 from geo_core20 import access, areas, clinical, plans, plus, schema
 from geo_core20.errors import ExportError
-from geo_core20.exports import charts, formats, print_maps
+from geo_core20.exports import cartography, charts, formats, headline, print_maps
 from geo_core20.exports.print_maps import MapFigure
 from geo_core20.maps import view
 from geo_core20.maps.view import ViewData
@@ -33,7 +34,7 @@ from geo_core20.safety import escape_html
 
 MAP_DPI_EMBED = 200  # maps inlined in the HTML and PDF: sharp when printed, a few hundred kB each
 
-METHODS = (
+METHOD_CORE20 = (
     "Core20: the LSOAs in national IMD deciles 1 and 2, the most deprived 20% of LSOAs in England. It is a "
     "national cut: an area's Core20 is never re-ranked locally.",
     "Deciles are the published national deciles of the English Indices of Deprivation; population is the "
@@ -44,6 +45,21 @@ METHODS = (
     "NHS region, local authority and region), so an area's figures sum its LSOAs.",
     "Maps are drawn in British National Grid (EPSG:27700); colours and classes are those of the "
     "interactive map (colour-blind-safe viridis, most deprived darkest).",
+)
+METHODS = METHOD_CORE20  # every method that can apply (profiles list only those that do: methods())
+COASTAL_METHOD = METHODS[2]
+CLINICAL_METHOD = (
+    "Clinical focus: QOF 2021-22 registers are published per GP practice; each LSOA's register is "
+    "estimated as the sum over practices of the practice's patients living in the LSOA (NHS Digital, "
+    "July 2022) times its recorded prevalence (GP-practice apportioning). Age groups come from ONS "
+    "mid-2020 small-area population estimates by single year of age, carried onto LSOA 2021 with the ONS "
+    "lookup."
+)
+HYPERTENSION_METHOD = (
+    "Expected hypertension applies the Health Survey for England 2022 rates of hypertension by age band "
+    "(adults 16-34 4% ... 75+ 69%) to each LSOA's mid-2020 adults; recorded / expected is the share of "
+    "expected hypertension that is diagnosed (ambition: 80%). The rates vary with age only, not with "
+    "deprivation or ethnicity, so the gap in Core20 neighbourhoods is understated."
 )
 
 
@@ -69,6 +85,75 @@ class AreaProfile:
     plan_id: str = ""
     created: str = field(default_factory=lambda: datetime.now(UTC).strftime("%d %B %Y"))
     view: ViewData | None = field(default=None, repr=False)  # the record every map of the profile draws
+    where: pd.DataFrame | None = None  # headline.core20_by_lad: Core20 residents by local authority
+    plus_rows: tuple[headline.PlusRow, ...] = ()  # PLUS groups present in the area, area vs England
+
+    @property
+    def coastal_area(self) -> bool:
+        """True when the area has coastal LSOAs (inland areas show no coastal rows or method)."""
+        return bool(self.coastal.get("coastal_lsoas"))
+
+    @property
+    def england_core20_share(self) -> float:
+        return float(self.comparison.iloc[-1]["core20_population_pct"])
+
+    def headline(self) -> str:
+        """The one-sentence message every export opens with."""
+        where = self.where if self.where is not None else headline.core20_by_lad(self.view_data().frame)
+        return headline.headline_sentence(self.area_name, self.summary, where, level=self.level)
+
+    def focus_message(self) -> str:
+        if not self.focus_row:
+            return ""
+        r, f = self.focus_row, clinical.FOCI[self.focus]
+        if r.get("recorded_to_expected") is not None and self.focus == "hypertension":
+            return headline.focus_sentence(
+                f.label, recorded_to_expected=float(r["recorded_to_expected"]),
+                core20_recorded_to_expected=_num(r.get("core20_recorded_to_expected")),
+                ambition=clinical.hypertension.AMBITION)
+        return headline.focus_sentence(f.label, target_label=f.target_label,
+                                       target=float(r["target_population"]),
+                                       core20_target_share=_num(r.get("core20_target_share")))
+
+    def plan_message(self) -> str:
+        if not self.plan:
+            return ""
+        s = self.plan.get("summary") or {}
+        eq = self.plan.get("equity") or {}
+        return headline.plan_sentence(
+            self.plan_name or "(unnamed)", float(s.get("covered_share") or 0),
+            len((self.plan.get("siting") or {}).get("chosen") or []),
+            covered_core20_share=_num(eq.get("covered_core20_share")),
+            target_core20_share=_num(eq.get("target_core20_share")))
+
+    def paragraph(self) -> str:
+        """The area's Core20PLUS5 picture in plain English (every figure as in the tables)."""
+        return headline.profile_paragraph(headline.Facts(
+            self.area_name, self.level, self.summary, self.england_core20_share,
+            self.where if self.where is not None else headline.core20_by_lad(self.view_data().frame),
+            self.plus_rows, focus_sentence=self.focus_message(), plan_sentence=self.plan_message()))
+
+    def methods(self) -> list[str]:
+        """Only the methods that apply to this profile (no coastal method inland)."""
+        out = [m for m in METHODS if m != COASTAL_METHOD or self.coastal_area]
+        if self.focus:
+            out.append(CLINICAL_METHOD)
+            if self.focus == "hypertension":
+                out.append(HYPERTENSION_METHOD)
+        return out
+
+    def notices(self) -> list[str]:
+        """One attribution line per licence holder (notices differing only by year merged)."""
+        return cartography.compact_attribution(self.attribution)
+
+    def where_table(self) -> pd.DataFrame:
+        """Core20 residents by local authority (the table behind "most of them in")."""
+        w = self.where if self.where is not None else headline.core20_by_lad(self.view_data().frame)
+        return pd.DataFrame({
+            "Local authority": w["lad_name"].astype(str),
+            "Core20 residents": w["core20_population"].map(headline.count),
+            "Share of the area's Core20 residents": w["share"].map(headline.pct),
+        })
 
     def view_data(self) -> ViewData:
         return self.view or print_maps.print_view(self.vintage, self.level, self.area_code, self.shade)
@@ -109,11 +194,14 @@ class AreaProfile:
             ("Core20 LSOAs", f"{s['core20_lsoas']:,}"),
             ("Core20 population", f"{s['core20_population']:,}"),
             ("Core20 share of population", f"{s['core20_population_pct']:.1%}"),
-            ("LSOAs in national decile 1", f"{s['pct_lsoas_most_deprived_10']:.1%}"),
-            ("Coastal LSOAs", f"{int(c.get('coastal_lsoas', 0)):,}"),
-            ("Coastal and Core20 LSOAs", f"{int(c.get('coastal_core20_lsoas', 0)):,}"),
-            ("Coastal Core20 population", f"{int(c.get('coastal_core20_population', 0)):,}"),
+            ("Decile 1 LSOAs", f"{int(self.comparison.iloc[0]['decile1_lsoas']):,}"),
         ]
+        if self.coastal_area:
+            rows += [
+                ("Coastal LSOAs", f"{int(c.get('coastal_lsoas', 0)):,}"),
+                ("Coastal and Core20 LSOAs", f"{int(c.get('coastal_core20_lsoas', 0)):,}"),
+                ("Coastal Core20 population", f"{int(c.get('coastal_core20_population', 0)):,}"),
+            ]
         return rows
 
     def focus_figures(self) -> list[tuple[str, str]]:
@@ -127,7 +215,17 @@ class AreaProfile:
             ("Core20 share of the target", f"{float(r['core20_target_share']):.1%}"),
             ("Target per 1,000 residents", f"{float(r['target_per_1000']):,.1f}"),
             ("Target per 1,000 Core20 residents", f"{float(r['core20_target_per_1000']):,.1f}"),
-        ]
+        ] + self._ambition_figures()
+
+    def _ambition_figures(self) -> list[tuple[str, str]]:
+        r = self.focus_row or {}
+        if self.focus != "hypertension" or r.get("recorded_to_expected") is None:
+            return []
+        out = [("Expected hypertension diagnosed", headline.pct(r["recorded_to_expected"]))]
+        if _num(r.get("core20_recorded_to_expected")) is not None:
+            out.append(("Diagnosed, Core20 neighbourhoods", headline.pct(r["core20_recorded_to_expected"])))
+        out.append(("National ambition", f"{clinical.hypertension.AMBITION:.0%}"))
+        return out
 
     def plan_figures(self) -> list[tuple[str, str]]:
         if not self.plan:
@@ -145,7 +243,60 @@ class AreaProfile:
         if s.get("covered_share") is not None:
             out.append(("Target residents reached", f"{float(s['covered_share']):.1%}"))
             out.append(("Target residents covered", f"{float(s.get('target_population_covered') or 0):,.0f}"))
+        unit = s.get("cost_unit") or req.get("unit") or "m"
+        for key, label in (("mean_cost", "Mean cost to nearest site"), ("p90_cost", "90th percentile cost"),
+                           ("max_cost", "Maximum cost")):
+            if _num(s.get(key)) is not None:
+                out.append((label, _cost(float(s[key]), unit)))
+        if s.get("unreachable_share") is not None:
+            out.append(("Unreachable share", f"{float(s['unreachable_share']):.1%}"))
+        eq = self.plan.get("equity") or {}
+        if _num(eq.get("covered_core20_share")) is not None:
+            out.append(("Reached who live in Core20", f"{float(eq['covered_core20_share']):.1%}"))
+            out.append(("Target who live in Core20", f"{float(eq['target_core20_share']):.1%}"))
         return out
+
+    def plan_sites(self) -> pd.DataFrame:
+        """The plan's sites for a slide or page: fixed then chosen, with names and addresses (postcode)."""
+        sit = (self.plan or {}).get("siting") or {}
+        rows = [(r, True) for r in sit.get("fixed") or []] + [(r, False) for r in sit.get("chosen") or []]
+        return pd.DataFrame({
+            "#": [str(r.get("rank") or i + 1) for i, (r, _) in enumerate(rows)],
+            "Site": [str(r.get("name") or r.get("candidate_id") or "") for r, _ in rows],
+            "Address": [", ".join(str(r[k]) for k in ("address", "postcode") if r.get(k)) for r, _ in rows],
+            "Kind": ["Fixed" if fixed else "New" for _, fixed in rows],
+            "Residents reached": [headline.count(r.get("covered_population") or 0) for r, _ in rows],
+        })
+
+
+def _num(v) -> float | None:
+    """A finite number, or None (missing, None, NaN or infinite)."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if x == x and abs(x) != float("inf") else None
+
+
+def _cost(value: float, unit: str) -> str:
+    return f"{value / 1000:,.1f} km" if unit == "m" else f"{value:,.1f} {unit}"
+
+
+def _plus_rows(gdf: pd.DataFrame, frame: pd.DataFrame, coastal: bool) -> tuple[headline.PlusRow, ...]:
+    """PLUS groups of the national data present in the area: coastal (coastal areas only) and
+    ethnic minority residents (Census 2021, 2025 atlas), each area against England."""
+    def share(f: pd.DataFrame, col: str) -> float:
+        pop = f["population"].astype(float)
+        return float((f[col].astype(float) * pop).sum() / max(pop.sum(), 1.0))
+
+    rows = []
+    if coastal and "coastal" in frame:
+        rows.append(headline.PlusRow("residents of coastal LSOAs", share(frame, "coastal"),
+                                     share(gdf, "coastal")))
+    if schema.ETHNIC_MINORITY in frame:
+        rows.append(headline.PlusRow("ethnic minority residents", share(frame, schema.ETHNIC_MINORITY),
+                                     share(gdf, schema.ETHNIC_MINORITY)))
+    return tuple(rows)
 
 
 def _scope_row(gdf: pd.DataFrame, coastal: pd.DataFrame, scope: str, level: str, code: str | None) -> dict:
@@ -153,7 +304,9 @@ def _scope_row(gdf: pd.DataFrame, coastal: pd.DataFrame, scope: str, level: str,
     c = coastal.loc[coastal["area_code"] == s["area_code"]]
     c = c.iloc[0] if len(c) else pd.Series(dtype=float)
     pop = s["population"] or 1
+    rows = areas.mask(gdf, level, code)
     return {
+        "decile1_lsoas": int((gdf.loc[rows, "imd_decile"] == 1).sum()),
         "scope": scope,
         "level": schema.LEVEL_LABEL[level],
         **s,
@@ -211,6 +364,8 @@ def build_profile(
         view.attribution_lines(vintage),
         view=vd,
     )
+    prof.where = headline.core20_by_lad(vd.frame)
+    prof.plus_rows = _plus_rows(gdf, vd.frame, prof.coastal_area)
     if focus:
         try:
             clinical.check_focus(focus)
@@ -248,11 +403,26 @@ margin:24px auto;
 padding:0 16px}
 h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 .sub{color:#555;margin:0 0 16px}.kpis{display:flex;flex-wrap:wrap;gap:10px}
+.lead{font-size:19px;font-weight:600;margin:12px 0}.story{font-size:16px;max-width:820px}
 .kpi{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:150px}
 .kpi strong{display:block;font-size:22px}.kpi span{color:#555;font-size:13px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}figure{margin:12px 0}img{max-width:100%;height:auto}
 figcaption{color:#555;font-size:13px}.small{font-size:12px;color:#555}
+header.run,footer.run{color:#555;font-size:12px;display:flex;justify-content:space-between}
+header.run{border-bottom:1px solid #ddd;padding-bottom:4px;margin-bottom:12px}
+footer.run{border-top:1px solid #ddd;padding-top:4px;margin-top:24px}
+@page{size:A4 landscape;margin:14mm 12mm 16mm;
+@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#555}}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:11pt}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
+h2{break-before:auto}
+figure,table,.kpis,tr,img{break-inside:avoid;page-break-inside:avoid}
+section.maps figure{break-before:page;page-break-before:always}
+header.run{position:running(header)}
+a{color:inherit;text-decoration:none}
+}
 """
 
 
@@ -274,9 +444,10 @@ def comparison_table(prof: AreaProfile) -> pd.DataFrame:
             "Core20 LSOAs": c["core20_lsoas"].map("{:,}".format),
             "Core20 population": c["core20_population"].map("{:,}".format),
             "Core20 share": c["core20_population_pct"].map("{:.1%}".format),
-            "Decile 1 LSOAs": c["pct_lsoas_most_deprived_10"].map("{:.1%}".format),
-            "Coastal LSOAs": c["coastal_lsoas"].map("{:,}".format),
-            "Coastal share of pop.": c["coastal_population_pct"].map("{:.1%}".format),
+            "Decile 1 LSOAs": c["decile1_lsoas"].map("{:,}".format),
+            **({"Coastal LSOAs": c["coastal_lsoas"].map("{:,}".format),
+                "Coastal share of pop.": c["coastal_population_pct"].map("{:.1%}".format)}
+               if prof.coastal_area else {}),
         }
     )
 
@@ -315,10 +486,19 @@ def _focus_table(prof: AreaProfile) -> pd.DataFrame | None:
     )
 
 
+def focus_measure(prof: AreaProfile) -> tuple[str, str]:
+    """(focus_compare column, label) of the focus chart: the ambition measure when the focus has one
+    (hypertension: the share of expected hypertension that is diagnosed), else the target per 1,000."""
+    if prof.focus == "hypertension" and prof.focus_compare is not None \
+            and "recorded_to_expected" in prof.focus_compare:
+        return "recorded_to_expected", "Share of expected hypertension diagnosed (ambition 80%)"
+    return "target_per_1000", f"{clinical.FOCI[prof.focus].label}: target per 1,000 residents"
+
+
 def focus_chart(prof: AreaProfile, fmt: str) -> bytes:
-    """The focus target per 1,000 residents: area, parent, England; whole and Core20 part."""
-    label = f"{clinical.FOCI[prof.focus].label}: target per 1,000 residents"
-    return charts.focus_compare_chart(prof.focus_compare, fmt, label=label)
+    """The focus measure: area, parent, England; whole and Core20 part."""
+    measure, label = focus_measure(prof)
+    return charts.focus_compare_chart(prof.focus_compare, fmt, measure=measure, label=label)
 
 
 def _plan_chart(prof: AreaProfile, fmt: str) -> bytes | None:
@@ -335,18 +515,42 @@ def _plan_chart(prof: AreaProfile, fmt: str) -> bytes | None:
     )
 
 
+def decile_message(prof: AreaProfile) -> str:
+    """The decile chart's title as a message: the area's share in deciles 1-2 against England's."""
+    d = prof.decile
+    area = float(d.loc[d["core20"], "population_share"].sum())
+    eng = float(d.loc[d["core20"], "england_share"].sum())
+    if prof.level == "england":
+        return f"{headline.pct(area)} of England's residents live in national IMD deciles 1-2"
+    return (f"{headline.pct(area)} of residents live in national IMD deciles 1-2, "
+            f"against {headline.pct(eng)} across England")
+
+
+def _running(prof: AreaProfile) -> tuple[str, str]:
+    """(header, footer) text of every page."""
+    return (f"{prof.area_name} · Core20PLUS5 area profile",
+            f"geo_core20 · {view.vintage_label(prof.vintage)} · made {prof.created}")
+
+
 def profile_html(prof: AreaProfile) -> str:
-    """The profile as one self-contained HTML page (maps as PNG, charts as SVG, inlined)."""
+    """The profile as one self-contained HTML page (maps as PNG, charts as SVG, inlined), with a
+    print stylesheet (headings kept with what follows, one map a page)."""
     e = escape_html
+    head, foot = _running(prof)
     parts = [
+        f'<header class="run"><span>{e(head)}</span><span>{e(prof.subtitle)}</span></header>',
         f"<h1>{e(prof.title)}</h1>",
         f'<p class="sub">{e(prof.subtitle)}</p>',
+        f'<p class="lead">{e(prof.headline())}</p>',
+        f'<p class="story">{e(prof.paragraph())}</p>',
         "<h2>Key figures</h2>",
         _kpis(prof.key_figures()),
-        "<h2>Compared with its parent area and England</h2>",
+        f"<h2>{e(prof.area_name)} beside its parent area and England</h2>",
         _html_table(comparison_table(prof)),
     ]
-    parts.append("<h2>Maps</h2>")
+    if prof.level != "lad" and prof.where is not None and len(prof.where):
+        parts += ["<h2>Where Core20 residents live</h2>", _html_table(prof.where_table())]
+    parts.append('<section class="maps"><h2>Maps</h2>')
     for make in prof.map_makers():
         m = make(True)
         png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
@@ -354,17 +558,18 @@ def profile_html(prof: AreaProfile) -> str:
             f'<figure><img alt="{e(m.title)}" src="{_data_uri(png, "image/png")}">'
             f"<figcaption>{e(m.title)}. {e(' '.join(m.notes))}</figcaption></figure>"
         )
+    parts.append("</section>")
     svg = charts.decile_profile_chart(
         prof.decile, prof.area_name, "svg", england_ticks=prof.level != "england"
     )
     parts += [
-        "<h2>Decile profile</h2>",
+        f"<h2>{e(decile_message(prof))}</h2>",
         f'<figure><img alt="Population by national IMD decile" src="{_data_uri(svg, "image/svg+xml")}">'
         "<figcaption>Bars: this area. Red ticks: England. Deciles 1-2 are Core20.</figcaption></figure>",
     ]
     if prof.focus_row:
         parts += [
-            f"<h2>Clinical focus: {e(clinical.FOCI[prof.focus].label)}</h2>",
+            f"<h2>{e(prof.focus_message())}</h2>",
             _kpis(prof.focus_figures()),
         ]
         table = _focus_table(prof)
@@ -376,7 +581,10 @@ def profile_html(prof: AreaProfile) -> str:
             )
         parts.append(f'<p class="small">{e(clinical.FOCI[prof.focus].not_in_data)}</p>')
     if prof.plan:
-        parts += ["<h2>Latest saved outreach plan</h2>", _kpis(prof.plan_figures())]
+        parts += [f"<h2>{e(prof.plan_message())}</h2>", _kpis(prof.plan_figures())]
+        sites = prof.plan_sites()
+        if len(sites):
+            parts.append(_html_table(sites))
         chart = _plan_chart(prof, "svg")
         if chart:
             parts.append(
@@ -384,9 +592,10 @@ def profile_html(prof: AreaProfile) -> str:
             )
     parts += [
         "<h2>Methods and sources</h2>",
-        "<ul>" + "".join(f"<li>{e(m)}</li>" for m in METHODS) + "</ul>",
+        "<ul>" + "".join(f"<li>{e(m)}</li>" for m in prof.methods()) + "</ul>",
         "<h3>Attribution</h3>",
-        "<ul>" + "".join(f"<li>{e(a)}</li>" for a in prof.attribution) + "</ul>",
+        "<ul>" + "".join(f"<li>{e(a)}</li>" for a in prof.notices()) + "</ul>",
+        f'<footer class="run"><span>{e(foot)}</span><span>{e(prof.headline())}</span></footer>',
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -437,10 +646,48 @@ def _pdf_heading(pdf: FPDF, text: str) -> None:
     pdf.cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 
+class _ProfilePDF(FPDF):
+    """A4 landscape with a running header (area, profile) and footer (source line, page N of M)."""
+
+    def __init__(self, header_text: str, footer_text: str):
+        super().__init__(orientation="L", format="A4")
+        self._head, self._foot = header_text, footer_text
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font("DejaVu", size=8.5)
+        self.set_text_color(85, 85, 85)
+        self.cell(0, 5, self._head, align="L")
+        self.ln(7)
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font("DejaVu", size=8.5)
+        self.set_text_color(85, 85, 85)
+        self.cell(0, 5, self._foot, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
+
+
+def _pdf_chart(pdf: FPDF, png: bytes, w: float) -> None:
+    """A chart image centred-left, moved to a new page first when it would not fit below."""
+    with Image.open(io.BytesIO(png)) as im:
+        h = w * im.height / im.width
+    if pdf.get_y() + h > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.image(io.BytesIO(png), w=w)
+
+
 def profile_pdf(prof: AreaProfile) -> bytes:
-    """The profile as a PDF (A4 landscape; text is real text, maps embedded as 200 dpi PNG)."""
-    pdf = FPDF(orientation="L", format="A4")
-    pdf.set_auto_page_break(True, margin=12)
+    """The profile as a PDF (A4 landscape; text is real text, maps embedded as 200 dpi PNG), with a
+    running header and footer, page numbers, the headline and every chart of the HTML."""
+    head, foot = _running(prof)
+    pdf = _ProfilePDF(head, f"{foot} · Sources: ONS, MHCLG, NHS England")
+    pdf.alias_nb_pages()
+    pdf.set_auto_page_break(True, margin=14)
     _fonts(pdf)
     pdf.set_title(prof.title)
     pdf.set_creator("geo_core20")
@@ -449,23 +696,36 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     pdf.multi_cell(0, 10, prof.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.set_font("DejaVu", size=11)
     pdf.cell(0, 7, prof.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.ln(1)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 6.5, prof.headline(), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.ln(1)
+    pdf.set_font("DejaVu", size=10.5)
+    pdf.multi_cell(0, 5.4, prof.paragraph(), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(2)
     _pdf_heading(pdf, "Key figures")
     _pdf_pairs(pdf, prof.key_figures())
-    pdf.ln(3)
-    _pdf_heading(pdf, "Compared with its parent area and England")
+    pdf.add_page()
+    _pdf_heading(pdf, f"{prof.area_name} beside its parent area and England")
     _pdf_table(pdf, comparison_table(prof))
+    if prof.level != "lad" and prof.where is not None and len(prof.where):
+        pdf.ln(3)
+        _pdf_heading(pdf, "Where Core20 residents live")
+        _pdf_table(pdf, prof.where_table().head(15), size=9)
     for make in prof.map_makers():
         m = make(True)
         pdf.add_page()
         png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
-        pdf.image(io.BytesIO(png), x=10, y=10, w=pdf.w - 20)
+        # the map page fills the space between header and footer
+        h_avail = pdf.h - pdf.get_y() - 14
+        w = min(pdf.w - 20, h_avail * m.figure.get_size_inches()[0] / m.figure.get_size_inches()[1])
+        pdf.image(io.BytesIO(png), x=(pdf.w - w) / 2, w=w)
     pdf.add_page()
-    _pdf_heading(pdf, "Decile profile")
+    _pdf_heading(pdf, decile_message(prof))
     chart = charts.decile_profile_chart(
         prof.decile, prof.area_name, "png", england_ticks=prof.level != "england"
     )
-    pdf.image(io.BytesIO(chart), w=170)
+    _pdf_chart(pdf, chart, 170)
     pdf.set_font("DejaVu", size=9)
     pdf.cell(
         0,
@@ -476,32 +736,38 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     )
     if prof.focus_row:
         pdf.add_page()
-        _pdf_heading(pdf, f"Clinical focus: {clinical.FOCI[prof.focus].label}")
+        _pdf_heading(pdf, prof.focus_message())
         _pdf_pairs(pdf, prof.focus_figures())
         table = _focus_table(prof)
         if table is not None:
             pdf.ln(3)
             _pdf_table(pdf, table)
+            pdf.ln(2)
+            _pdf_chart(pdf, focus_chart(prof, "png"), 150)
         pdf.set_font("DejaVu", size=8.5)
         pdf.multi_cell(
             0, 4.5, clinical.FOCI[prof.focus].not_in_data, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
         )
     if prof.plan:
         pdf.add_page()
-        _pdf_heading(pdf, "Latest saved outreach plan")
+        _pdf_heading(pdf, prof.plan_message())
         _pdf_pairs(pdf, prof.plan_figures())
+        sites = prof.plan_sites()
+        if len(sites):
+            pdf.ln(3)
+            _pdf_table(pdf, sites, size=9)
         chart = _plan_chart(prof, "png")
         if chart:
             pdf.ln(3)
-            pdf.image(io.BytesIO(chart), w=150)
+            _pdf_chart(pdf, chart, 150)
     pdf.add_page()
     _pdf_heading(pdf, "Methods and sources")
     pdf.set_font("DejaVu", size=9.5)
-    for line in METHODS:
+    for line in prof.methods():
         pdf.multi_cell(0, 5, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(2)
     _pdf_heading(pdf, "Attribution")
     pdf.set_font("DejaVu", size=9)
-    for line in prof.attribution:
+    for line in prof.notices():
         pdf.multi_cell(0, 4.8, f"• {line}", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     return bytes(pdf.output())
