@@ -133,7 +133,8 @@ def _fill(shape, colour: str, line: str | None = None, line_pt: float = 0.75) ->
 # --- tables -------------------------------------------------------------------------------------
 
 def _table(slide, frame: pd.DataFrame, left, top, width, *, widths: Sequence[float] | None = None,
-           size: float = 16, header: bool = True, name: str = "Table", bold_col: int | None = None):
+           size: float = 16, header: bool = True, name: str = "Table", bold_col: int | None = None,
+           right: Sequence[int] = ()):
     """A table that reads well: one header row (only), numbers right-aligned, text left."""
     rows = len(frame) + (1 if header else 0)
     row_h = Inches(0.1 + size / 72 * 1.25)
@@ -162,7 +163,8 @@ def _table(slide, frame: pd.DataFrame, left, top, width, *, widths: Sequence[flo
             band = nhs.WHITE if i % 2 else nhs.NHS_PALE_GREY
             cell.fill.fore_color.rgb = _rgb(nhs.NHS_BLUE if head else band)
             p = cell.text_frame.paragraphs[0]
-            p.alignment = PP_ALIGN.RIGHT if numeric[j] and (j > 0 or not head) else PP_ALIGN.LEFT
+            p.alignment = PP_ALIGN.RIGHT if (numeric[j] or j in right) and (j > 0 or not head) \
+                else PP_ALIGN.LEFT
             for run in p.runs:
                 _style_run(run.font, size, nhs.WHITE if head else nhs.TEXT, head or (bold_col == j))
     return shape
@@ -177,7 +179,7 @@ def _pairs(slide, pairs: Sequence[tuple[str, str]], left, top, width, size: floa
            widths: Sequence[float] = (2.4, 1.0)):
     frame = pd.DataFrame(list(pairs), columns=["Figure", "Value"])
     return _table(slide, frame, left, top, width, widths=widths, size=size, header=False, name=name,
-                  bold_col=1)
+                  bold_col=1, right=(1,))
 
 
 # --- native charts ------------------------------------------------------------------------------

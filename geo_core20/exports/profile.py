@@ -144,7 +144,8 @@ class AreaProfile:
 
     def notices(self) -> list[str]:
         """One attribution line per licence holder (notices differing only by year merged)."""
-        return cartography.compact_attribution(self.attribution)
+        parts = [p.strip() for line in self.attribution for p in str(line).split("; ")]
+        return cartography.compact_attribution([p if p.endswith(".") else p + "." for p in parts if p])
 
     def where_table(self) -> pd.DataFrame:
         """Core20 residents by local authority (the table behind "most of them in")."""
@@ -315,16 +316,28 @@ def _scope_row(gdf: pd.DataFrame, coastal: pd.DataFrame, scope: str, level: str,
     }
 
 
+def saved_plans(
+    vintage: str, level: str, area_code: str | None, store: plans.PlanStore | None = None
+) -> pd.DataFrame:
+    """The saved plans of this exact view (id, name, saved_at, ...), newest first; empty when there
+    are none or the store cannot be read (the app's picker and ``--plan`` offer the same list)."""
+    code = schema.ENGLAND_CODE if level == "england" else area_code
+    try:
+        saved = (store or plans.open_store()).list()
+    except (plans.PlanStoreError, sqlite3.Error, OSError):
+        return pd.DataFrame(columns=["id", "name", "saved_at"])
+    hit = saved[(saved["vintage"] == vintage) & (saved["level"] == level)
+                & ((saved["area_code"] == code) | (saved["area_code"] == area_code))]
+    return hit.reset_index(drop=True)
+
+
 def latest_plan(
     vintage: str, level: str, area_code: str, store: plans.PlanStore | None = None
 ) -> plans.SavedPlan | None:
     """The newest saved plan of this exact view, or None (also when the store cannot be read)."""
     store = store or plans.open_store()
+    hit = saved_plans(vintage, level, area_code, store)
     try:
-        saved = store.list()
-        hit = saved[
-            (saved["vintage"] == vintage) & (saved["level"] == level) & (saved["area_code"] == area_code)
-        ]
         return store.get(str(hit.iloc[0]["id"])) if len(hit) else None
     except (plans.PlanStoreError, sqlite3.Error, OSError):
         return None  # a profile without the plan beats no profile
@@ -548,7 +561,7 @@ def profile_html(prof: AreaProfile) -> str:
         f"<h2>{e(prof.area_name)} beside its parent area and England</h2>",
         _html_table(comparison_table(prof)),
     ]
-    if prof.level != "lad" and prof.where is not None and len(prof.where):
+    if prof.level != "lad" and prof.where is not None and len(prof.where) > 1:
         parts += ["<h2>Where Core20 residents live</h2>", _html_table(prof.where_table())]
     parts.append('<section class="maps"><h2>Maps</h2>')
     for make in prof.map_makers():
@@ -613,12 +626,20 @@ def _fonts(pdf: FPDF) -> None:
     pdf.add_font("DejaVu", "B", str(ttf / "DejaVuSans-Bold.ttf"))
 
 
-def _pdf_table(pdf: FPDF, frame: pd.DataFrame, size: float = 8.5) -> None:
+def _numeric(col: pd.Series) -> bool:
+    s = col.astype(str).str.replace(r"[,%\s]|km|min", "", regex=True).str.replace(r"^[-+]", "", regex=True)
+    return bool(len(s)) and bool(s.str.fullmatch(r"\d+(\.\d+)?").all())
+
+
+def _pdf_table(pdf: FPDF, frame: pd.DataFrame, size: float = 8.5,
+               widths: tuple[float, ...] | None = None) -> None:
+    """A table: text columns left, number columns right, one header row."""
     pdf.set_font("DejaVu", size=size)
-    widths = (3.2, *([1.0] * (len(frame.columns) - 1)))  # the area name gets the room
+    widths = widths or (3.2, *([1.0] * (len(frame.columns) - 1)))  # the area name gets the room
     with pdf.table(
         col_widths=widths,
-        text_align=("LEFT", *(["RIGHT"] * (len(frame.columns) - 1))),
+        text_align=tuple("RIGHT" if _numeric(frame.iloc[:, j]) else "LEFT"
+                         for j in range(len(frame.columns))),
         first_row_as_headings=True,
         line_height=5.2,
     ) as table:
@@ -633,7 +654,7 @@ def _pdf_pairs(pdf: FPDF, pairs: list[tuple[str, str]]) -> None:
         col_widths=(100, 50),
         width=150,
         align="LEFT",
-        text_align="LEFT",
+        text_align=("LEFT", "RIGHT"),
         first_row_as_headings=False,
         line_height=5.8,
     ) as table:
@@ -642,8 +663,12 @@ def _pdf_pairs(pdf: FPDF, pairs: list[tuple[str, str]]) -> None:
 
 
 def _pdf_heading(pdf: FPDF, text: str) -> None:
+    """A heading (wrapped; moved to the next page with room for what follows when near the bottom)."""
+    if pdf.get_y() > pdf.h - pdf.b_margin - 40:
+        pdf.add_page()
     pdf.set_font("DejaVu", "B", 14)
-    pdf.cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    pdf.ln(1)
 
 
 class _ProfilePDF(FPDF):
@@ -681,6 +706,14 @@ def _pdf_chart(pdf: FPDF, png: bytes, w: float) -> None:
     pdf.image(io.BytesIO(png), w=w)
 
 
+def _pdf_beside(pdf: FPDF, png: bytes, y: float, w: float = 118) -> float:
+    """A chart at the right of the page from ``y`` (beside a figures table); returns its bottom."""
+    with Image.open(io.BytesIO(png)) as im:
+        h = w * im.height / im.width
+    pdf.image(io.BytesIO(png), x=pdf.w - pdf.r_margin - w, y=y, w=w)
+    return y + h
+
+
 def profile_pdf(prof: AreaProfile) -> bytes:
     """The profile as a PDF (A4 landscape; text is real text, maps embedded as 200 dpi PNG), with a
     running header and footer, page numbers, the headline and every chart of the HTML."""
@@ -705,10 +738,10 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     pdf.ln(2)
     _pdf_heading(pdf, "Key figures")
     _pdf_pairs(pdf, prof.key_figures())
-    pdf.add_page()
+    pdf.ln(3)
     _pdf_heading(pdf, f"{prof.area_name} beside its parent area and England")
     _pdf_table(pdf, comparison_table(prof))
-    if prof.level != "lad" and prof.where is not None and len(prof.where):
+    if prof.level != "lad" and prof.where is not None and len(prof.where) > 1:
         pdf.ln(3)
         _pdf_heading(pdf, "Where Core20 residents live")
         _pdf_table(pdf, prof.where_table().head(15), size=9)
@@ -717,7 +750,7 @@ def profile_pdf(prof: AreaProfile) -> bytes:
         pdf.add_page()
         png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
         # the map page fills the space between header and footer
-        h_avail = pdf.h - pdf.get_y() - 14
+        h_avail = pdf.h - pdf.get_y() - pdf.b_margin - 3
         w = min(pdf.w - 20, h_avail * m.figure.get_size_inches()[0] / m.figure.get_size_inches()[1])
         pdf.image(io.BytesIO(png), x=(pdf.w - w) / 2, w=w)
     pdf.add_page()
@@ -737,13 +770,15 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     if prof.focus_row:
         pdf.add_page()
         _pdf_heading(pdf, prof.focus_message())
+        y0 = pdf.get_y()
         _pdf_pairs(pdf, prof.focus_figures())
         table = _focus_table(prof)
         if table is not None:
-            pdf.ln(3)
+            # the chart beside the figures, the table below both
+            y1 = _pdf_beside(pdf, focus_chart(prof, "png"), y0)
+            pdf.set_y(max(pdf.get_y(), y1) + 3)
             _pdf_table(pdf, table)
             pdf.ln(2)
-            _pdf_chart(pdf, focus_chart(prof, "png"), 150)
         pdf.set_font("DejaVu", size=8.5)
         pdf.multi_cell(
             0, 4.5, clinical.FOCI[prof.focus].not_in_data, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
@@ -751,15 +786,15 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     if prof.plan:
         pdf.add_page()
         _pdf_heading(pdf, prof.plan_message())
+        y0 = pdf.get_y()
         _pdf_pairs(pdf, prof.plan_figures())
+        chart = _plan_chart(prof, "png")
+        y1 = _pdf_beside(pdf, chart, y0) if chart else y0
+        pdf.set_y(max(pdf.get_y(), y1) + 3)
         sites = prof.plan_sites()
         if len(sites):
-            pdf.ln(3)
-            _pdf_table(pdf, sites, size=9)
-        chart = _plan_chart(prof, "png")
-        if chart:
-            pdf.ln(3)
-            _pdf_chart(pdf, chart, 150)
+            _pdf_heading(pdf, "The plan's sites")
+            _pdf_table(pdf, sites, size=9, widths=(0.4, 3.0, 1.6, 0.8, 1.4))
     pdf.add_page()
     _pdf_heading(pdf, "Methods and sources")
     pdf.set_font("DejaVu", size=9.5)

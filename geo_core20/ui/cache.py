@@ -216,8 +216,10 @@ def view_map_bytes(vintage: str, level: str, area: str | None, shade: str, core2
 
 @st.cache_data(show_spinner="Writing the report…", max_entries=16)
 def report_file(vintage: str, level: str, area: str | None, shade: str, focus_id: str | None,
-                fmt: str) -> bytes:
-    prof = area_profile.build_profile(vintage, level, area, shade=shade, focus=focus_id)
+                fmt: str, plan_id: str | None = None) -> bytes:
+    """The profile or deck; ``plan_id``: the saved plan to include (None: no plan). The id is part of
+    the cache key, so a newly saved plan never meets a deck cached before it."""
+    prof = area_profile.build_profile(vintage, level, area, shade=shade, focus=focus_id, plan=plan_id)
     return report.report_bytes(prof, fmt)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20.exports import charts, formats
+from geo_core20.exports import profile as area_profile
 from geo_core20.ui import cache
 
 
@@ -26,22 +27,42 @@ def view_exports(vintage: str, level: str, area: str | None, shade: str, core20:
                "locator and attribution; the area profile as a web page or PDF; an editable slide deck. "
                "Each is made when you press its button (a few seconds).")
     f = focus_id
+    plan = plan_picker(vintage, level, area)
+
+    def report(fmt: str):
+        return lambda: cache.report_file(vintage, level, area, shade, f, fmt, plan)
+
     c = st.columns(4)
     for i, fmt in enumerate(("png", "svg", "pdf")):
         _button(c[i], f"Map ({fmt.upper()})",
                 lambda fmt=fmt: cache.view_map_bytes(vintage, level, area, shade, core20, fmt),
                 f"map_{slug}_{shade}.{fmt}", fmt, f"gc20_export_map_{fmt}")
-    _button(c[3], "Slide deck (PPTX)", lambda: cache.report_file(vintage, level, area, shade, f, "pptx"),
+    _button(c[3], "Slide deck (PPTX)", report("pptx"),
             f"core20_deck_{slug}.pptx", "pptx", "gc20_export_pptx")
     d = st.columns(4)
-    _button(d[0], "Area profile (HTML)", lambda: cache.report_file(vintage, level, area, shade, f, "html"),
+    _button(d[0], "Area profile (HTML)", report("html"),
             f"core20_profile_{slug}.html", "html", "gc20_export_html")
-    _button(d[1], "Area profile (PDF)", lambda: cache.report_file(vintage, level, area, shade, f, "pdf"),
+    _button(d[1], "Area profile (PDF)", report("pdf"),
             f"core20_profile_{slug}.pdf", "pdf", "gc20_export_pdf")
     for i, fmt in enumerate(("png", "svg")):
         _button(d[2 + i], f"Decile chart ({fmt.upper()})",
                 lambda fmt=fmt: cache.decile_chart_bytes(vintage, level, area, area_name, fmt),
                 f"deciles_{slug}.{fmt}", fmt, f"gc20_export_deciles_{fmt}")
+
+
+def plan_picker(vintage: str, level: str, area: str | None) -> str | None:
+    """The area's saved plans, latest first (as the `report` command's default), and "No plan": the
+    id of the plan the deck and profile include, or None. Nothing is shown when there is none."""
+    saved = area_profile.saved_plans(vintage, level, area)
+    if saved.empty:
+        return None
+    labels = {str(r.id): f"{r.name} (saved {str(r.saved_at)[:16].replace('T', ' ')})"
+              for r in saved.itertuples(index=False)}
+    choice = st.selectbox("Saved plan in the deck and profile", [*labels, ""], key="gc20_export_plan",
+                          format_func=lambda pid: labels.get(pid, "No plan"),
+                          help="The plan's map, sites, equity and coverage curve get their own slides and "
+                               "section. Plans are saved on the Outreach planner page.")
+    return choice or None
 
 
 def format_buttons(label: str, make, stem: str, key: str, formats: tuple[str, ...]) -> None:
