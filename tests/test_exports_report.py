@@ -4,19 +4,24 @@
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 import io
 import re
 from html.parser import HTMLParser
 
+import matplotlib.text
 import pandas as pd
 import pypdf
 import pytest
 from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.enum.text import PP_ALIGN
 
 from geo_core20 import cli, plans, siting
 from geo_core20.exports import ExportError, profile, report
+from geo_core20.exports import deck as deck_module
 
 ICB = "E54000036"  # NHS Cornwall and the Isles of Scilly ICB: coastal, small
 PLAN_NAME = "<b>Pharmacies & Core20</b>"
@@ -138,13 +143,15 @@ def test_pdf_pages_and_text(pdf, prof):
 
 def test_deck_slides_pictures_and_real_text(deck, prof):
     slides = list(deck.slides)
-    # title, key figures, 4 maps, decile profile, focus, plan, sources
-    assert len(slides) == 10
-    assert slides[0].shapes.title.text == prof.title
+    # title, key figures, 3 maps, decile profile, focus; the plan: map, figures and equity, sites,
+    # curve; methods, sources (issue 18: the plan has its own slides; Cornwall is one local authority,
+    # so no "where Core20 residents live" slide)
+    assert len(slides) == 13
+    assert _named(slides[0], "Title").text_frame.text == prof.title
 
     def texts(slide) -> str:
         out = []
-        for sh in slide.shapes:
+        for sh in _all_shapes(slide.shapes):
             if sh.has_text_frame:
                 out.append(sh.text_frame.text)
             if sh.has_table:
@@ -153,22 +160,36 @@ def test_deck_slides_pictures_and_real_text(deck, prof):
 
     figures = texts(slides[1])
     assert f"{prof.summary['population']:,}" in figures and f"{prof.summary['core20_lsoas']:,}" in figures
-    map_slides = slides[2:6]
+    map_slides = [*slides[2:5], slides[7]]
     for s in map_slides:
         pics = [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pics) == 1
-        swatches = [sh for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
+        swatches = [sh for sh in _all_shapes(s.shapes) if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
         assert len(swatches) >= 2  # legend swatches are shapes, not pixels
     first_map = texts(map_slides[0])
     assert "IMD decile" in first_map and "1 (most deprived 10%) (11)" in first_map
-    assert f"Core20 LSOAs: {prof.summary['core20_lsoas']:,}" in first_map
+    assert f"{prof.summary['core20_lsoas']:,}\nCore20 LSOAs" in first_map  # a key number over its label
     assert "Coastal (237)" in texts(map_slides[1])
     assert "quintiles" in map_slides[2].notes_slide.notes_text_frame.text
     assert "Chosen outreach site (3)" in texts(map_slides[3])
-    focus_slide = slides[7]
-    assert "Hypertension" in focus_slide.shapes.title.text
-    assert sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in focus_slide.shapes) == 1
+    focus_slide = slides[6]
+    assert "Hypertension" in _named(focus_slide, "Title").text_frame.text
+    # the focus comparison is a native chart now (issue 18), no picture
+    assert sum(sh.has_chart for sh in focus_slide.shapes) == 1
+    assert not any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in focus_slide.shapes)
     assert "Open Government Licence" in texts(slides[-1])
+
+
+def _all_shapes(shapes):
+    """Every shape, those inside groups too (the legend is one group)."""
+    for sh in shapes:
+        yield sh
+        if sh.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from _all_shapes(sh.shapes)
+
+
+def _named(slide, name: str):
+    return next(sh for sh in slide.shapes if sh.name == name)
 
 
 def test_report_cli_writes_and_refuses_bad_input(tmp_path, atlas2025, capsys):
@@ -188,3 +209,154 @@ def test_report_cli_writes_and_refuses_bad_input(tmp_path, atlas2025, capsys):
     assert not (tmp_path / "x.pdf").exists()
     with pytest.raises(ExportError, match="html, pdf, pptx"):
         report.report_bytes(None, "docx")
+
+
+# --- issue 18: stage-ready deck and board-ready profile -----------------------------------------
+
+def _runs(shape):
+    """(text, size in pt or None) of every text run of a shape: text boxes and table cells."""
+    frames = []
+    if shape.has_text_frame:
+        frames.append(shape.text_frame)
+    if getattr(shape, "has_table", False) and shape.has_table:
+        frames += [c.text_frame for r in shape.table.rows for c in r.cells]
+    for tf in frames:
+        for p in tf.paragraphs:
+            for r in p.runs:
+                if r.text.strip():
+                    yield r.text, (r.font.size.pt if r.font.size is not None else None)
+
+
+def test_deck_every_shape_lies_inside_its_slide_with_a_size(deck):
+    w, h = deck.slide_width, deck.slide_height
+    assert w * 9 == h * 16  # 16:9
+    for i, slide in enumerate(deck.slides, 1):
+        for sh in _all_shapes(slide.shapes):
+            where = f"slide {i}, {sh.name}"
+            assert sh.width > 0 and sh.height > 0, where
+            assert sh.left >= 0 and sh.top >= 0, where
+            assert sh.left + sh.width <= w and sh.top + sh.height <= h, where
+
+
+def test_deck_every_slide_has_a_source_line_and_its_number(deck, prof):
+    notice = prof.notices()[0]
+    for i, slide in enumerate(deck.slides, 1):
+        assert _named(slide, "Source line").text_frame.text == deck_module.SOURCE_LINE
+        assert "© Crown copyright" in deck_module.SOURCE_LINE
+        assert _named(slide, "Slide number").text_frame.text == str(i)
+        assert notice in slide.notes_slide.notes_text_frame.text  # the full notices in the notes
+    last = list(deck.slides)[-1]
+    assert _named(last, "Title").text_frame.text == "Sources and notices"
+    assert all(n in _named(last, "Notices").text_frame.text for n in prof.notices())
+
+
+def test_deck_no_text_under_14_pt_and_key_numbers_at_18_or_more(deck):
+    seen = 0
+    for i, slide in enumerate(deck.slides, 1):
+        for sh in _all_shapes(slide.shapes):
+            for text, size in _runs(sh):
+                seen += 1
+                assert size is not None and size >= 14, (i, sh.name, text, size)
+                if sh.name == "Key number":
+                    assert size >= 18, (i, text, size)
+            if getattr(sh, "has_chart", False) and sh.has_chart:
+                assert sh.chart.font.size.pt >= 14, (i, sh.name)
+    assert seen > 100
+
+
+def test_deck_has_native_charts_and_tables_that_read_well(deck, prof):
+    slides = list(deck.slides)
+    charts = [sh.name for s in slides for sh in s.shapes if sh.has_chart]
+    assert {"Decile profile chart", "Focus chart", "Coverage curve chart", "Equity chart"} <= set(charts)
+    decile = next(sh.chart for sh in slides[5].shapes if sh.has_chart)
+    values = list(decile.plots[0].series[0].values)
+    assert values == pytest.approx(prof.decile["population_share"].tolist())
+    table = _named(slides[1], "Comparison").table
+    assert table.first_row and not table.horz_banding
+    for r in range(1, len(table.rows)):
+        # numbers right-aligned; data rows never styled as a header (not bold)
+        assert table.cell(r, 1).text_frame.paragraphs[0].alignment == PP_ALIGN.RIGHT
+        assert not any(run.font.bold for c in table.rows[r].cells for run in c.text_frame.paragraphs[0].runs)
+    assert table.cell(1, 0).text_frame.paragraphs[0].alignment == PP_ALIGN.LEFT
+    assert "Integrated Care Board" not in table.cell(1, 0).text  # the short name, not six lines
+
+
+def test_deck_legends_are_groups_and_focus_slides_show_focus_figures(deck, prof):
+    slides = list(deck.slides)
+    for s in [*slides[2:5], slides[7]]:
+        legend = _named(s, "Legend")
+        assert legend.shape_type == MSO_SHAPE_TYPE.GROUP
+        swatches = [sh for sh in legend.shapes if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
+        assert len(swatches) >= 2 and all(sh.shadow.inherit is False for sh in swatches)
+    focus_map = slides[4]
+    numbers = [sh.text_frame.text for sh in focus_map.shapes if sh.name == "Key number"]
+    focus = dict(prof.focus_figures())
+    assert numbers[0] == focus["Expected hypertension diagnosed"]
+    assert f"{prof.summary['core20_lsoas']:,}" not in numbers  # not the IMD key numbers
+
+
+def test_deck_plan_slides_map_sites_equity_curve(deck, prof):
+    titles = [_named(s, "Title").text_frame.text for s in deck.slides if s.shapes]
+    assert any(t.startswith(f"The saved plan \u201c{PLAN_NAME}\u201d reaches") for t in titles)
+    sites = next(s for s in deck.slides if any(sh.name == "Plan sites" for sh in s.shapes))
+    table = _named(sites, "Plan sites").table
+    chosen = prof.plan["siting"]["chosen"]
+    assert len(table.rows) == 1 + len(chosen)
+    assert [table.cell(i + 1, 1).text for i in range(len(chosen))] == [c["name"] for c in chosen]
+    assert table.cell(1, 2).text == chosen[0]["postcode"]  # the address the record has
+    figures = " ".join(c.text for s in deck.slides for sh in s.shapes if sh.name == "Plan figures"
+                       for r in sh.table.rows for c in r.cells)
+    for label in ("Mean cost to nearest site", "90th percentile cost", "Maximum cost", "Unreachable share",
+                  "Target residents reached", "Reached who live in Core20"):
+        assert label in figures
+
+
+def test_deck_plan_sites_continue_twelve_a_slide(prof):
+    plan = copy.deepcopy(prof.plan)
+    one = plan["siting"]["chosen"][0]
+    plan["siting"]["chosen"] = [{**one, "rank": i + 1, "name": f"Site {i + 1}"} for i in range(27)]
+    d = deck_module._Deck(prof.notices())
+    deck_module._plan_slides(d, dataclasses.replace(prof, plan=plan), None)
+    tables = [sh.table for s in d.prs.slides for sh in s.shapes if sh.name == "Plan sites"]
+    assert [len(t.rows) - 1 for t in tables] == [12, 12, 3]
+    titles = [_named(s, "Title").text_frame.text for s in d.prs.slides]
+    assert any("(3 of 3)" in t for t in titles)
+
+
+def test_slide_pictures_are_drawn_for_their_placed_size():
+    from matplotlib.figure import Figure
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    fig = Figure(figsize=(8.4, 6.4))
+    ax = fig.add_subplot()
+    ax.set_axis_off()  # as every map and locator axes
+    ax.set_aspect("equal")
+    ax.set_title("Location in England", fontsize=7.5)
+    ax.text(0.5, 0.5, "label", fontsize=6)
+    ax.add_artist(ScaleBar(1, "m", font_properties={"size": 8}))
+    png = deck_module.slide_picture(fig, 7.0, 5.33)
+    assert tuple(round(v, 2) for v in fig.get_size_inches()) == (7.0, 5.33)
+    drawn = [t for t in fig.findobj(matplotlib.text.Text)  # not the ticks of the hidden axis
+             if t.get_text().strip() and not re.fullmatch(r"[\d.]+", t.get_text())]
+    assert {t.get_text() for t in drawn} == {"Location in England", "label"}
+    assert all(t.get_fontsize() >= 14 for t in drawn)
+    assert fig.findobj(ScaleBar)[0].font_properties["size"] >= 14
+    assert Image.open(io.BytesIO(png)).size == (1400, 1066)
+
+
+def test_pdf_has_page_numbers_header_and_the_focus_chart(pdf, prof):
+    n = len(pdf.pages)
+    for i, page in enumerate(pdf.pages, 1):
+        assert f"Page {i} of {n}" in page.extract_text()
+    focus_page = next(p for p in pdf.pages if "Diagnosed, Core20 neighbourhoods" in p.extract_text())
+    assert len(focus_page.images) >= 1  # the focus chart beside its figures
+    first = pdf.pages[0].extract_text().replace("\n", " ")
+    assert prof.headline() in first
+    methods = pdf.pages[-1].extract_text().replace("\n", " ")
+    assert "GP-practice apportioning" in methods and "Health Survey for England 2022" in methods
+
+
+def test_html_has_a_print_stylesheet_and_message_titles(html, prof):
+    assert "@media print" in html and "break-after:avoid" in html and "counter(page)" in html
+    assert f'<p class="lead">{prof.headline()}</p>' in html
+    assert html.count("Source: Office for National Statistics") == 1  # one line per licence holder

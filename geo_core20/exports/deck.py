@@ -29,7 +29,7 @@ from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
-from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
+from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
@@ -40,7 +40,7 @@ from geo_core20.exports.print_maps import MapFigure
 from geo_core20.exports.profile import AreaProfile, comparison_table, focus_measure
 from geo_core20.maps import classify, styles
 
-SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)  # 16:9
+SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in: PowerPoint's 16:9
 _BLANK = 6  # layout index of "Blank" in python-pptx's default template
 MIN_PT = 14.0  # no slide text smaller (also text inside pictures, at placed size)
 KEY_PT = 20.0  # key numbers
@@ -384,9 +384,10 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
     def entry(label: str, draw) -> None:
         nonlocal y
         lines = max(1, math.ceil(len(label) / per_line))
-        draw(y + Inches(0.05))
-        _text(slide, left + sw + Inches(0.12), y, text_w, Inches(0.3) * lines, [label], MIN_PT, shapes=shapes)
-        y += Inches(0.3) * lines + Inches(0.02)
+        draw(y + Inches(0.03))
+        _text(slide, left + sw + Inches(0.12), y - Inches(0.02), text_w, Inches(0.27) * lines, [label],
+              MIN_PT, shapes=shapes)
+        y += Inches(0.27) * lines + Inches(0.02)
 
     def swatch(fill: str, line: str = nhs.NHS_MID_GREY, line_w: float = 0.5):
         def draw(at: Emu) -> None:
@@ -400,11 +401,9 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
     if core20:
         entry(cartography.CORE20_LABEL, swatch(nhs.WHITE, styles.CORE20_LINE, 1.75))
     if area_name:
-        def line(at: Emu) -> None:
-            conn = shapes.add_connector(MSO_CONNECTOR.STRAIGHT, left, at + Inches(0.11), left + sw,
-                                        at + Inches(0.11))
-            conn.line.color.rgb = _rgb(styles.AREA_LINE)
-            conn.line.width = Pt(2.5)
+        def line(at: Emu) -> None:  # a thin bar, not a zero-height connector
+            bar = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at + Inches(0.08), sw, Inches(0.05))
+            _fill(bar, styles.AREA_LINE)
 
         entry(f"{_short(area_name)} boundary", line)
     for layer in points:
@@ -433,21 +432,23 @@ def _map_slide(d: _Deck, m: MapFigure, area_name: str, figures: Sequence[tuple[s
     col_w = SLIDE_W - left - _MARGIN
     y = _legend(slide, m.legend, left, top, col_w, core20=m.legend.core20_outline,
                 area_name=area_name if m.legend.area_name else "", points=m.point_layers)
-    pairs = list(figures) or list(m.key_numbers.items())
-    room = _FOOT - y - Inches(0.15)
-    rows = max(0, min(len(pairs), int(room / Inches(0.62))))
+    # the focus or plan figures when given, else the view's key numbers, Core20 first; two a row, as
+    # many rows as fit under the legend
+    pairs = list(figures) or sorted(m.key_numbers.items(), key=lambda kv: "Core20" not in kv[0])
+    rows = max(0, int((_FOOT - y - Inches(0.1)) / Inches(0.62)))
     if rows:
-        _key_numbers(slide, pairs[:rows], left, y + Inches(0.1), col_w)
+        _key_numbers(slide, pairs[: 2 * rows], left, y + Inches(0.05), col_w)
 
 
 def _key_numbers(slide, pairs: Sequence[tuple[str, str]], left, top, width) -> None:
     """Key numbers, large (value 20 pt above its 14 pt label)."""
-    y = top
-    for label, value in pairs:
-        _text(slide, left, y, width, Inches(0.36), [value], KEY_PT, bold_first=True, colour=nhs.NHS_DARK_BLUE,
+    half = int(width / 2)
+    for i, (label, value) in enumerate(pairs):
+        x, y = left + (i % 2) * half, top + (i // 2) * Inches(0.62)
+        _text(slide, x, y, half, Inches(0.36), [value], KEY_PT, bold_first=True, colour=nhs.NHS_DARK_BLUE,
               name="Key number")
-        _text(slide, left, y + Inches(0.3), width, Inches(0.3), [label], MIN_PT, colour=nhs.TEXT_SECONDARY)
-        y += Inches(0.62)
+        _text(slide, x, y + Inches(0.3), half, Inches(0.3), [label], MIN_PT, colour=nhs.TEXT_SECONDARY,
+              name="Key number label")
 
 
 def _kpi_tiles(slide, pairs: Sequence[tuple[str, str]], top) -> None:
