@@ -340,7 +340,7 @@ def test_slide_pictures_are_drawn_for_their_placed_size():
              if t.get_text().strip() and not re.fullmatch(r"[\d.]+", t.get_text())]
     assert {t.get_text() for t in drawn} == {"Location in England", "label"}
     assert all(t.get_fontsize() >= 14 for t in drawn)
-    assert fig.findobj(ScaleBar)[0].font_properties["size"] >= 14
+    assert fig.findobj(ScaleBar)[0].font_properties.get_size_in_points() >= 14
     assert Image.open(io.BytesIO(png)).size == (1400, 1066)
 
 

@@ -24,6 +24,7 @@ import matplotlib.text
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib_scalebar.scalebar import ScaleBar
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData, XyChartData
@@ -351,8 +352,11 @@ def slide_picture(fig: Figure, width_in: float, height_in: float, min_pt: float 
         if t.get_text().strip() and t.get_fontsize() < min_pt:
             t.set_fontsize(min_pt)
     for bar in fig.findobj(ScaleBar):
-        props = dict(bar.font_properties) if isinstance(bar.font_properties, dict) else {}
-        bar.font_properties = {**props, "size": max(float(props.get("size") or 0), min_pt)}
+        fp = bar.font_properties
+        if not isinstance(fp, FontProperties):
+            fp = FontProperties(**fp) if isinstance(fp, dict) else FontProperties(fp)
+        bar.font_properties = {"family": fp.get_family(), "style": fp.get_style(), "weight": fp.get_weight(),
+                               "size": max(fp.get_size_in_points(), min_pt)}
     # a text the larger size pushes off the picture is wrapped onto more lines instead
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig_w = fig.bbox.width
