@@ -6,10 +6,16 @@ In one run, with the atlas loaded once and reused:
   (no classes, legend, outline, scale bar, locator or attribution);
 * one ICB map (``print_maps.explorer_map`` + ``figure_bytes`` PNG at 300 dpi), cold and warm;
 * all 42 ICB maps in one loop (what an analyst's batch does);
+* one ICB map as PDF (``figure_bytes`` PDF);
+* one ICB profile PDF (``build_profile`` + ``profile_pdf``, no saved plan);
 * one ICB deck (``build_profile`` + ``profile_deck``, no saved plan);
-* the ratios against the baseline and the machine.
+* the ratios against the baseline and the machine (times vary with the machine's load; the ratios
+  much less, since the baseline is timed in the same run).
 
-    python benchmarks/export_speed.py [--icb E54000008] [--skip-all]
+Ratios on ``main`` before issue 18 (its deck and profile work): PNG 0.87x, map PDF 1.71x, profile
+PDF 2.82x, deck 1.3x; each may grow to at most 1.5 times that.
+
+    python benchmarks/export_speed.py [--icb E54000008] [--skip-all] [--cpu]
 """
 
 from __future__ import annotations
@@ -44,11 +50,20 @@ def baseline(vintage: str, code: str) -> float:
     return time.perf_counter() - t0
 
 
-def one_map(vintage: str, code: str) -> tuple[float, int]:
+def one_map(vintage: str, code: str, fmt: str = "png") -> tuple[float, int]:
     t0 = time.perf_counter()
     m = print_maps.explorer_map(print_maps.print_view(vintage, "icb", code))
-    data = formats.figure_bytes(m.figure, "png")
+    data = formats.figure_bytes(m.figure, fmt)
     return time.perf_counter() - t0, len(data)
+
+
+def one_report(vintage: str, code: str, make) -> tuple[float, float, int, int]:
+    """(total seconds, of which building the profile, maps, bytes) of one profile PDF or deck."""
+    t0 = time.perf_counter()
+    prof = profile.build_profile(vintage, "icb", code, plan=None)
+    built = time.perf_counter() - t0
+    data = make(prof)
+    return time.perf_counter() - t0, built, len(prof.map_makers()), len(data)
 
 
 def main() -> int:
@@ -56,7 +71,12 @@ def main() -> int:
     parser.add_argument("--vintage", default="2025", choices=schema.VINTAGES)
     parser.add_argument("--icb", default="E54000008", help="the ICB of the single-map and deck timings")
     parser.add_argument("--skip-all", action="store_true", help="skip the 42-ICB loop")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time CPU seconds (time.process_time) instead of wall time: steadier ratios "
+                             "on a loaded shared machine")
     args = parser.parse_args()
+    if args.cpu:
+        time.perf_counter = time.process_time  # every timing below, the baseline included
 
     t0 = time.perf_counter()
     gdf = atlas.load_atlas(args.vintage)
@@ -86,13 +106,13 @@ def main() -> int:
               f"{slowest[0]:.2f} s {slowest[1]}); ratio to {len(codes)} baselines "
               f"{total / (base * len(codes)):.2f}x")
 
-    t0 = time.perf_counter()
-    prof = profile.build_profile(args.vintage, "icb", args.icb, plan=None)
-    built = time.perf_counter() - t0
-    data = deck.profile_deck(prof)
-    total = time.perf_counter() - t0
-    print(f"\none ICB deck: {total:.1f} s (profile {built:.1f} s, {len(prof.map_makers())} maps, "
-          f"{len(data) / 1e6:.1f} MB); ratio to baseline {total / base:.1f}x")
+    pdf_map, pdf_size = min(one_map(args.vintage, args.icb, "pdf") for _ in range(2))
+    print(f"  export-map PDF: warm {pdf_map:.2f} s ({pdf_size / 1e6:.1f} MB); ratio to baseline "
+          f"{pdf_map / base:.2f}x")
+    for label, make in (("profile PDF", profile.profile_pdf), ("deck", deck.profile_deck)):
+        total, built, maps, size = min(one_report(args.vintage, args.icb, make) for _ in range(2))
+        print(f"  one ICB {label}: {total:.1f} s (profile {built:.1f} s, {maps} maps, {size / 1e6:.1f} MB); "
+              f"ratio to baseline {total / base:.2f}x")
     return 0
 
 
