@@ -36,10 +36,10 @@ from pptx.util import Emu, Inches, Pt
 
 from geo_core20 import clinical
 from geo_core20.exports import cartography, formats, headline
-from geo_core20.exports import identity as nhs
 from geo_core20.exports.print_maps import MapFigure
 from geo_core20.exports.profile import AreaProfile, comparison_table, focus_measure
 from geo_core20.maps import classify, styles
+from geo_core20.maps import palette as nhs
 
 SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in: PowerPoint's 16:9
 _BLANK = 6  # layout index of "Blank" in python-pptx's default template
@@ -59,7 +59,7 @@ def _rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#")[:6].upper())
 
 
-def _style_run(font, size: float, colour: str = nhs.TEXT, bold: bool = False) -> None:
+def _style_run(font, size: float, colour: str = nhs.NHS_TEXT, bold: bool = False) -> None:
     font.size = Pt(max(size, MIN_PT))
     font.name = _FONT
     font.bold = bold
@@ -67,7 +67,7 @@ def _style_run(font, size: float, colour: str = nhs.TEXT, bold: bool = False) ->
 
 
 def _text(slide, left, top, width, height, lines: Sequence[str], size: float = 16, *,
-          bold_first: bool = False, colour: str = nhs.TEXT, align=PP_ALIGN.LEFT, name: str | None = None,
+          bold_first: bool = False, colour: str = nhs.NHS_TEXT, align=PP_ALIGN.LEFT, name: str | None = None,
           anchor=MSO_ANCHOR.TOP, shapes=None):
     box = (shapes or slide.shapes).add_textbox(left, top, width, height)
     if name:
@@ -107,7 +107,7 @@ class _Deck:
         slide.notes_slide.notes_text_frame.text = "\n".join([*notes, "Sources and notices:", *self.notices])
         return slide
 
-    def _footer(self, slide, colour: str = nhs.TEXT_SECONDARY) -> None:
+    def _footer(self, slide, colour: str = nhs.NHS_TEXT_SECONDARY) -> None:
         n = len(self.prs.slides)
         _text(slide, _MARGIN, _FOOT, SLIDE_W - 2 * _MARGIN - Inches(0.9), Inches(0.45), [SOURCE_LINE], MIN_PT,
               colour=colour, name="Source line", anchor=MSO_ANCHOR.MIDDLE)
@@ -167,7 +167,7 @@ def _table(slide, frame: pd.DataFrame, left, top, width, *, widths: Sequence[flo
             p.alignment = PP_ALIGN.RIGHT if (numeric[j] or j in right) and (j > 0 or not head) \
                 else PP_ALIGN.LEFT
             for run in p.runs:
-                _style_run(run.font, size, nhs.WHITE if head else nhs.TEXT, head or (bold_col == j))
+                _style_run(run.font, size, nhs.WHITE if head else nhs.NHS_TEXT, head or (bold_col == j))
     return shape
 
 
@@ -424,7 +424,7 @@ def _map_slide(d: _Deck, m: MapFigure, area_name: str, figures: Sequence[tuple[s
     slide = d.slide(m.title, notes=[m.subtitle, *m.notes])
     if m.subtitle:
         _text(slide, _MARGIN, _TOP, SLIDE_W - 2 * _MARGIN, Inches(0.6), [m.subtitle.replace("\n", " · ")],
-              MIN_PT, colour=nhs.TEXT_SECONDARY, name="Subtitle")
+              MIN_PT, colour=nhs.NHS_TEXT_SECONDARY, name="Subtitle")
     top = _TOP + Inches(0.65)
     height = _FOOT - top - Inches(0.05)
     w_in, h_in = m.figure.get_size_inches()
@@ -451,7 +451,7 @@ def _key_numbers(slide, pairs: Sequence[tuple[str, str]], left, top, width) -> N
         x, y = left + (i % 2) * half, top + (i // 2) * Inches(0.62)
         _text(slide, x, y, half, Inches(0.36), [value], KEY_PT, bold_first=True, colour=nhs.NHS_DARK_BLUE,
               name="Key number")
-        _text(slide, x, y + Inches(0.3), half, Inches(0.3), [label], MIN_PT, colour=nhs.TEXT_SECONDARY,
+        _text(slide, x, y + Inches(0.3), half, Inches(0.3), [label], MIN_PT, colour=nhs.NHS_TEXT_SECONDARY,
               name="Key number label")
 
 
@@ -467,7 +467,7 @@ def _kpi_tiles(slide, pairs: Sequence[tuple[str, str]], top) -> None:
         _text(slide, x + Inches(0.1), top + Inches(0.1), w - Inches(0.2), Inches(0.7), [value], 32,
               bold_first=True, colour=nhs.NHS_DARK_BLUE, name="Key number")
         _text(slide, x + Inches(0.1), top + Inches(0.82), w - Inches(0.2), Inches(0.6), [label], 16,
-              colour=nhs.TEXT)
+              colour=nhs.NHS_TEXT)
 
 
 # --- the deck -----------------------------------------------------------------------------------
@@ -505,7 +505,7 @@ def _figures_slide(d: _Deck, prof: AreaProfile) -> None:
     _table(slide, table[keep], _MARGIN, _TOP + Inches(1.9), SLIDE_W - 2 * _MARGIN,
            widths=(4.2, *([1.3] * (len(keep) - 1))), size=16, name="Comparison")
     _text(slide, _MARGIN, Inches(5.95), SLIDE_W - 2 * _MARGIN, Inches(0.9), [cartography.CORE20_DEFINITION],
-          MIN_PT, colour=nhs.TEXT_SECONDARY)
+          MIN_PT, colour=nhs.NHS_TEXT_SECONDARY)
 
 
 def _where_slide(d: _Deck, prof: AreaProfile) -> None:
@@ -520,7 +520,7 @@ def _where_slide(d: _Deck, prof: AreaProfile) -> None:
     if len(where) > len(shown):
         _text(slide, Inches(9.8), _TOP + Inches(0.2), Inches(3.0), Inches(1.2),
               [f"{len(where) - len(shown):,} more local authorities with fewer Core20 residents "
-               "(all in the profile)."], MIN_PT, colour=nhs.TEXT_SECONDARY)
+               "(all in the profile)."], MIN_PT, colour=nhs.NHS_TEXT_SECONDARY)
 
 
 def _decile_slide(d: _Deck, prof: AreaProfile) -> None:
@@ -560,7 +560,7 @@ def _plan_slides(d: _Deck, prof: AreaProfile, plan_map: MapFigure | None) -> Non
                      Inches(4.0))
         if eq.get("label"):
             _text(slide, Inches(7.0), _TOP + Inches(4.2), SLIDE_W - Inches(7.0) - _MARGIN, Inches(1.2),
-                  [str(eq["label"])], MIN_PT, colour=nhs.TEXT_SECONDARY, name="Equity note")
+                  [str(eq["label"])], MIN_PT, colour=nhs.NHS_TEXT_SECONDARY, name="Equity note")
     sites = prof.plan_sites()
     pages = max(1, math.ceil(len(sites) / SITES_PER_SLIDE)) if len(sites) else 0
     for i in range(pages):

@@ -24,9 +24,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
-from geo_core20 import access, areas, clinical, plans, plus, schema
+from geo_core20 import access, areas, clinical, plans, plus, schema, sources
 from geo_core20.errors import ExportError
-from geo_core20.exports import cartography, charts, formats, headline, print_maps
+from geo_core20.exports import charts, formats, headline, print_maps
 from geo_core20.exports.print_maps import MapFigure
 from geo_core20.maps import view
 from geo_core20.maps.view import ViewData
@@ -144,8 +144,7 @@ class AreaProfile:
 
     def notices(self) -> list[str]:
         """One attribution line per licence holder (notices differing only by year merged)."""
-        parts = [p.strip() for line in self.attribution for p in str(line).split("; ")]
-        return cartography.compact_attribution([p if p.endswith(".") else p + "." for p in parts if p])
+        return sources.merge_attribution(self.attribution)
 
     def where_table(self) -> pd.DataFrame:
         """Core20 residents by local authority (the table behind "most of them in")."""
@@ -248,7 +247,7 @@ class AreaProfile:
         for key, label in (("mean_cost", "Mean cost to nearest site"), ("p90_cost", "90th percentile cost"),
                            ("max_cost", "Maximum cost")):
             if _num(s.get(key)) is not None:
-                out.append((label, _cost(float(s[key]), unit)))
+                out.append((label, access.format_cost(float(s[key]), unit, decimals=1)))
         if s.get("unreachable_share") is not None:
             out.append(("Unreachable share", f"{float(s['unreachable_share']):.1%}"))
         eq = self.plan.get("equity") or {}
@@ -277,10 +276,6 @@ def _num(v) -> float | None:
     except (TypeError, ValueError):
         return None
     return x if x == x and abs(x) != float("inf") else None
-
-
-def _cost(value: float, unit: str) -> str:
-    return f"{value / 1000:,.1f} km" if unit == "m" else f"{value:,.1f} {unit}"
 
 
 def _plus_rows(gdf: pd.DataFrame, frame: pd.DataFrame, coastal: bool) -> tuple[headline.PlusRow, ...]:

@@ -23,6 +23,11 @@ from __future__ import annotations
 # --- NHS identity (https://www.england.nhs.uk/nhsidentity/identity-guidelines/colours/) -----------
 NHS_BLUE = "#005eb8"
 NHS_DARK_GREY = "#425563"
+NHS_DARK_BLUE = "#003087"  # slide titles and key numbers of the deck
+NHS_MID_GREY = "#768692"  # England beside the area in the deck's charts
+NHS_PALE_GREY = "#e8edee"  # key-number tiles and table bands of the deck
+NHS_TEXT = "#212b32"  # NHS body text (deck)
+NHS_TEXT_SECONDARY = "#4c6272"  # NHS secondary text (deck): 6.1:1 on white
 WHITE = "#ffffff"
 BLACK = "#000000"
 
