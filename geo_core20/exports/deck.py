@@ -439,20 +439,28 @@ def _map_slide(d: _Deck, m: MapFigure, area_name: str, figures: Sequence[tuple[s
     # the focus or plan figures when given, else the view's key numbers, Core20 first; two a row, as
     # many rows as fit under the legend
     pairs = list(figures) or sorted(m.key_numbers.items(), key=lambda kv: "Core20" not in kv[0])
-    rows = max(0, int((_FOOT - y - Inches(0.1)) / Inches(0.62)))
-    if rows:
-        _key_numbers(slide, pairs[: 2 * rows], left, y + Inches(0.05), col_w)
+    _key_numbers(slide, pairs, left, y + Inches(0.05), col_w, _FOOT - Inches(0.05))
 
 
-def _key_numbers(slide, pairs: Sequence[tuple[str, str]], left, top, width) -> None:
-    """Key numbers, large (value 20 pt above its 14 pt label)."""
+def _key_numbers(slide, pairs: Sequence[tuple[str, str]], left, top, width, bottom) -> None:
+    """Key numbers two a row, large (value 20 pt above its 14 pt label, the row as tall as its longest
+    label needs), as many rows as fit above ``bottom``."""
     half = int(width / 2)
-    for i, (label, value) in enumerate(pairs):
-        x, y = left + (i % 2) * half, top + (i // 2) * Inches(0.62)
-        _text(slide, x, y, half, Inches(0.36), [value], KEY_PT, bold_first=True, colour=nhs.NHS_DARK_BLUE,
-              name="Key number")
-        _text(slide, x, y + Inches(0.3), half, Inches(0.3), [label], MIN_PT, colour=nhs.NHS_TEXT_SECONDARY,
-              name="Key number label")
+    per_line = max(1.0, 10.5 * (half - Inches(0.1)) / Inches(1))  # 14 pt: ~10.5 characters per inch
+    y = top
+    for i in range(0, len(pairs), 2):
+        row = pairs[i:i + 2]
+        lines = max(math.ceil(len(label) / per_line) for label, _ in row)
+        height = Inches(0.34) + Inches(0.25) * lines + Inches(0.06)
+        if y + height > bottom:
+            return
+        for j, (label, value) in enumerate(row):
+            x = left + j * half
+            _text(slide, x, y, half, Inches(0.36), [value], KEY_PT, bold_first=True, colour=nhs.NHS_DARK_BLUE,
+                  name="Key number")
+            _text(slide, x, y + Inches(0.32), half, Inches(0.25) * lines, [label], MIN_PT,
+                  colour=nhs.NHS_TEXT_SECONDARY, name="Key number label")
+        y += height
 
 
 def _kpi_tiles(slide, pairs: Sequence[tuple[str, str]], top) -> None:
