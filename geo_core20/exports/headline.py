@@ -127,7 +127,8 @@ def focus_sentence(label: str, *, recorded_to_expected: float | None = None,
     if target is not None:
         core = f", {pct(core20_target_share)} of them in Core20 neighbourhoods" \
             if core20_target_share is not None else ""
-        return f"{label}: {count(target)} {target_label.lower() or 'people in the target'}{core}."
+        what = target_label.split(" (")[0].lower() or "people in the target"  # no parenthetical aside
+        return f"{label}: {count(target)} {what}{core}."
     return ""
 
 
