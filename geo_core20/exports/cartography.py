@@ -38,7 +38,7 @@ SLIDE_MAP_SIZE = (8.4, 6.4)  # the map picture of a slide (the legend is text be
 FONT = "DejaVu Sans"  # bundled with matplotlib: the same glyphs on every server
 # an SVG names fallbacks after it (formats.SVG_FONTS), so a laptop without DejaVu shows Arial, not a serif
 PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
-CORE20_LABEL = "Core20 LSOA (national IMD deciles 1-2), hatched and outlined"
+CORE20_LABEL = "Core20 LSOA (national IMD deciles 1-2), hatched"
 CORE20_HATCH = "///"
 CORE20_DEFINITION = "Core20 = LSOAs in national IMD deciles 1-2 (the most deprived 20% in England)"
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -506,7 +506,7 @@ def draw_legend(
         handles.append(Patch(facecolor=styles.DECILE_COLOURS[0], edgecolor=palette.CORE20_HATCH_LIGHT,
                              hatch=CORE20_HATCH if hatch else None, linewidth=1.2)
                        if hatch else Patch(facecolor="white", edgecolor=styles.CORE20_LINE, linewidth=1.2))
-        labels.append(outline_label if hatch else outline_label.replace("hatched and outlined", "outlined"))
+        labels.append(outline_label if hatch else outline_label.replace("hatched", "outlined"))
     if area_name:
         handles.append(Line2D([], [], color=palette.PRINT_AREA_LINE, linewidth=2))
         labels.append(f"{area_name} boundary")

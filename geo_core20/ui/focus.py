@@ -9,7 +9,7 @@ import streamlit as st
 from geo_core20 import clinical
 from geo_core20.exports import charts
 from geo_core20.maps import view
-from geo_core20.ui import cache, downloads, exports_panel, keep, map_display
+from geo_core20.ui import cache, downloads, exports_panel, keep, map_display, present
 from geo_core20.ui.context import PageContext
 from geo_core20.ui.link import K_FOCUS
 from geo_core20.ui.link import NO_FOCUS as NONE
@@ -61,6 +61,8 @@ def panel(ctx: PageContext) -> None:
     """The focus's figures (area, parent, England; whole and Core20 part), map and data notes."""
     focus = current()
     if focus is None:
+        if present.enabled():  # presenting: no sidebar to choose one in
+            return
         st.info("Choose a clinical focus (maternity, severe mental illness, chronic respiratory disease, "
                 "early cancer diagnosis or hypertension) in the sidebar to see its population and measures.",
                 icon=":material/stethoscope:")
