@@ -230,9 +230,10 @@ def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = Tr
     setattr(m, LEGEND_ATTR, legend)
     if legend is not None:  # full screen keeps the title and the key (the page's legend stays behind)
         title = f"{legend.area_name}: {legend.title}" if legend.area_name else legend.title
-        FullscreenKey(f'<div class="gc20-fullscreen-title" style="font:600 18px system-ui,Arial,sans-serif;'
-                      f'background:{palette.BACKGROUND};padding:6px 10px;margin-bottom:4px;border-radius:6px">'
-                      f"{escape_html(title)}</div>{styles.legend_html(legend)}").add_to(m)
+        head = (f'<div class="gc20-fullscreen-title" style="font:600 18px system-ui,Arial,sans-serif;'
+                f'background:{palette.BACKGROUND};padding:6px 10px;margin-bottom:4px;border-radius:6px">'
+                f"{escape_html(title)}</div>")
+        FullscreenKey(head + styles.legend_html(legend)).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen",
                               force_separate_button=True).add_to(m)
     if layer_control:
