@@ -183,7 +183,8 @@ def _subtitle_lines(subtitle: str, size: tuple[float, float]) -> list[str]:
     return [w for line in subtitle.split("\n") for w in (textwrap.wrap(line, width) or [""])]
 
 
-def _layout(with_legend: bool, aspect: float, foot_lines: int, locator: bool, subtitle_lines: int = 2):
+def _layout(with_legend: bool, aspect: float, foot_lines: int, locator: bool, subtitle_lines: int = 2,
+            legend_rows: int = 12):
     """Page size and the boxes (figure fractions) of map, legend and locator, and the foot's top."""
     if not with_legend:
         return SLIDE_MAP_SIZE, (0.0, 0.0, 0.80, 1.0), None, (0.805, 0.02, 0.19, 0.30) if locator else None, 0
@@ -192,7 +193,8 @@ def _layout(with_legend: bool, aspect: float, foot_lines: int, locator: bool, su
     foot = 0.012 + foot_lines * 6.3 * 1.35 / 72 / size[1]
     if portrait:
         top = 1 - (0.85 + 0.21 * subtitle_lines) / size[1]
-        leg_h = 2.3 / size[1]
+        # the legend in two columns under the map: as tall as its rows (and the locator) need
+        leg_h = max(0.7 + 0.2 * -(-legend_rows // 2), 1.9 if locator else 1.2) / size[1]
         bottom = foot + 0.01 + leg_h
         ax = (0.015, bottom, 0.97, top - bottom)
         leg = (0.03, foot + 0.01, 0.62 if locator else 0.95, leg_h - 0.01)
@@ -241,10 +243,10 @@ def draw_map(
     if len(class_index) != len(lsoas):
         raise ValueError("class_index needs one class per LSOA")
     frame = lsoas.to_crs(schema.CRS_BNG) if lsoas.crs is not None else lsoas.set_crs(schema.CRS_BNG)
-    palette = np.asarray([*(e.colour for e in legend.entries), classify.NO_DATA_COLOUR], dtype=object)
+    fill_of = np.asarray([*(e.colour for e in legend.entries), classify.NO_DATA_COLOUR], dtype=object)
     idx = np.asarray(class_index, dtype=np.int64)
     idx = np.where((idx >= 0) & (idx < len(legend.entries)), idx, -1)
-    colours = palette[idx]
+    colours = fill_of[idx]
 
     geoms = frame.geometry.values
     bounds = shapely.total_bounds(np.asarray(geoms))
@@ -255,8 +257,10 @@ def draw_map(
             foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
         if attribution:
             foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 205))
+    rows = len(legend.entries) + 2 + len(points) + (reach is not None)
     size, ax_box, leg_box, loc_box, foot_top = _layout(
-        with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, PAGE_SIZE)))
+        with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, PAGE_SIZE)),
+        rows)
     if with_legend and size == PORTRAIT_SIZE:  # a portrait page wraps the foot and subtitle shorter
         foot = []
         if notes:
@@ -264,7 +268,8 @@ def draw_map(
         if attribution:
             foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 150))
         size, ax_box, leg_box, loc_box, foot_top = _layout(
-            with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, size)))
+            with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, size)),
+            rows)
     fig = Figure(figsize=size, dpi=100)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
@@ -503,7 +508,7 @@ def draw_legend(
         handles.append(Patch(facecolor=e.colour, edgecolor="#888888", linewidth=0.5))
         labels.append(count_label(e.label, e.count, legend.count_what))
     if outline_label:
-        handles.append(Patch(facecolor=styles.DECILE_COLOURS[0], edgecolor=palette.CORE20_HATCH_LIGHT,
+        handles.append(Patch(facecolor=palette.NHS_DARK_GREY, edgecolor=palette.CORE20_HATCH_LIGHT,
                              hatch=CORE20_HATCH if hatch else None, linewidth=1.2)
                        if hatch else Patch(facecolor="white", edgecolor=styles.CORE20_LINE, linewidth=1.2))
         labels.append(outline_label if hatch else outline_label.replace("hatched", "outlined"))
@@ -528,6 +533,8 @@ def draw_legend(
         )
         labels.append(f"{layer.legend_label} ({len(layer.points):,})")
     title = "\n".join(textwrap.wrap(legend.title, 42))
+    if any(e.count is not None for e in legend.entries):
+        title += f"\n({legend.count_what})"
     labels = ["\n".join(textwrap.wrap(lab, 52)) for lab in labels]
     leg = ax.legend(
         handles,

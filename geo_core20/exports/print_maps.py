@@ -102,11 +102,16 @@ def print_geometry(vd: ViewData, path: str | Path | None = None) -> tuple[gpd.Ge
 
 
 def _labels(vd: ViewData) -> gpd.GeoDataFrame | None:
-    """Local authority names, the area's own first, then by population (England: the largest)."""
-    pop = vd.national.groupby(schema.LEVEL_COLUMNS["lad"][0])[schema.POPULATION].sum()
-    priority = pop.astype(float).to_dict()
-    if vd.level == "lad" and vd.area_code:
-        priority[vd.area_code] = float("inf")
+    """Local authority names: the area's own first, then its neighbours by population; on England,
+    the cities (the most populous of the densely populated authorities)."""
+    lad = schema.LEVEL_COLUMNS["lad"][0]
+    pop = vd.national.groupby(lad)[schema.POPULATION].sum().astype(float)
+    if vd.level == "england":
+        area_km2 = vd.national.to_crs(schema.CRS_BNG).geometry.area.groupby(vd.national[lad]).sum() / 1e6
+        pop = pop.where(pop / area_km2 >= 2000, pop / 100)  # cities before large rural counties
+    priority = pop.to_dict()
+    for code in pd.unique(vd.frame[lad]):  # the area's own authorities before its neighbours
+        priority[code] = priority.get(code, 0.0) + 1e9
     return place_labels(priority)
 
 
