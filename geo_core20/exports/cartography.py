@@ -99,7 +99,7 @@ def hatch_colour(fill: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def _uk_lads() -> gpd.GeoDataFrame | None:
+def uk_lads() -> gpd.GeoDataFrame | None:
     """UK local authority districts (ONS BUC, in the boundaries cache) in British National Grid:
     the grey land beside the area (Wales, Scotland, neighbours) and the place labels. None when the
     file is not there (the map is drawn without them)."""
@@ -120,7 +120,7 @@ def _uk_lads() -> gpd.GeoDataFrame | None:
 def place_labels(priority: dict[str, float] | None = None) -> gpd.GeoDataFrame | None:
     """Local authority names to label (offline: from the boundaries cache), with a priority
     (``priority``: LAD code -> e.g. population; the largest are labelled first)."""
-    lads = _uk_lads()
+    lads = uk_lads()
     if lads is None:
         return None
     out = gpd.GeoDataFrame({"name": lads["name"].to_numpy(), "code": lads["code"].to_numpy()},
@@ -132,7 +132,7 @@ def place_labels(priority: dict[str, float] | None = None) -> gpd.GeoDataFrame |
 
 def _draw_land(ax, extent: Sequence[float]) -> None:
     """Grey land (all UK local authorities) over the pale water of the axes' background."""
-    lads = _uk_lads()
+    lads = uk_lads()
     if lads is None:
         return
     box = shapely.box(*extent)
@@ -183,8 +183,11 @@ def _subtitle_lines(subtitle: str, size: tuple[float, float]) -> list[str]:
     return [w for line in subtitle.split("\n") for w in (textwrap.wrap(line, width) or [""])]
 
 
+PANEL_WRAP = 56  # characters a line of the figures panel holds beside or under the map
+
+
 def _layout(with_legend: bool, aspect: float, foot_lines: int, locator: bool, subtitle_lines: int = 2,
-            legend_rows: int = 12):
+            legend_rows: int = 12, panel_lines: int = 0):
     """Page size and the boxes (figure fractions) of map, legend and locator, and the foot's top."""
     if not with_legend:
         return SLIDE_MAP_SIZE, (0.0, 0.0, 0.80, 1.0), None, (0.805, 0.02, 0.19, 0.30) if locator else None, 0
@@ -193,12 +196,15 @@ def _layout(with_legend: bool, aspect: float, foot_lines: int, locator: bool, su
     foot = 0.012 + foot_lines * 6.3 * 1.35 / 72 / size[1]
     if portrait:
         top = 1 - (0.85 + 0.21 * subtitle_lines) / size[1]
-        # the legend in two columns under the map: as tall as its rows (and the locator) need
-        leg_h = max(0.7 + 0.2 * -(-legend_rows // 2), 1.9 if locator else 1.2) / size[1]
+        # under the map: the legend (one column, as tall as its rows) and, right of it, the figures
+        # panel or else the locator
+        side = panel_lines > 0 or locator
+        need = 0.75 + 0.19 * (legend_rows if side else -(-legend_rows // 2))
+        leg_h = max(need, 0.45 + 0.17 * panel_lines, 1.9 if locator and not panel_lines else 1.0) / size[1]
         bottom = foot + 0.01 + leg_h
         ax = (0.015, bottom, 0.97, top - bottom)
-        leg = (0.03, foot + 0.01, 0.62 if locator else 0.95, leg_h - 0.01)
-        loc = (0.70, foot + 0.012, 0.27, leg_h - 0.03) if locator else None
+        leg = (0.03, foot + 0.01, 0.5 if side else 0.95, leg_h - 0.01)
+        loc = (0.66, foot + 0.012, 0.3, leg_h - 0.03) if locator and not panel_lines else None
         return size, ax, leg, loc, foot
     top = 1 - (0.85 + 0.21 * subtitle_lines) / size[1]
     ax = (0.015, foot + 0.012, 0.645, top - foot - 0.012)
@@ -257,10 +263,11 @@ def draw_map(
             foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
         if attribution:
             foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 205))
-    rows = len(legend.entries) + 2 + len(points) + (reach is not None)
+    rows = len(legend.entries) + 2 + len(points) + (reach is not None) + legend.title.count(" ") // 6
+    panel_lines = sum(len(textwrap.wrap(line, PANEL_WRAP - 10)) for line in panel.split("\n")) if panel else 0
     size, ax_box, leg_box, loc_box, foot_top = _layout(
         with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, PAGE_SIZE)),
-        rows)
+        rows, panel_lines)
     if with_legend and size == PORTRAIT_SIZE:  # a portrait page wraps the foot and subtitle shorter
         foot = []
         if notes:
@@ -269,7 +276,7 @@ def draw_map(
             foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 150))
         size, ax_box, leg_box, loc_box, foot_top = _layout(
             with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, size)),
-            rows)
+            rows, panel_lines)
     fig = Figure(figsize=size, dpi=100)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
@@ -343,12 +350,16 @@ def draw_map(
         _draw_labels(ax, labels, (x0, y0, x1, y1), size=9.5 if with_legend else 12, limit=14)
     draw_scale_bar(ax)
     draw_north_arrow(ax)
-    side = with_legend and size == PAGE_SIZE  # a landscape page has room beside the map
-    if panel and side:  # in the legend column, above the locator
-        text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, 56))
-        fig.text(0.675, (loc_box[1] + loc_box[3] + 0.035) if loc_box else 0.05, text, ha="left", va="bottom",
-                 fontsize=8.5, family=FONT, linespacing=1.35,
-                 bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": palette.NEATLINE})
+    if panel and with_legend:  # beside the map above the locator (landscape), or right of the legend
+        width = PANEL_WRAP if size == PAGE_SIZE else PANEL_WRAP - 10
+        text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, width))
+        if size == PAGE_SIZE:
+            xy, va = (0.675, (loc_box[1] + loc_box[3] + 0.035) if loc_box else 0.05), "bottom"
+        else:
+            xy, va = (leg_box[0] + leg_box[2] + 0.03, leg_box[1] + leg_box[3] - 0.005), "top"
+        fig.text(*xy, text, ha="left", va=va, fontsize=8.5, family=FONT, linespacing=1.35,
+                 bbox={"boxstyle": "round,pad=0.5", "facecolor": palette.BACKGROUND,
+                       "edgecolor": palette.NEATLINE})
     elif panel:
         text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, 80))
         ax.text(0.985, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=9.5,
@@ -549,6 +560,6 @@ def draw_legend(
         handleheight=1.1,
         borderaxespad=0.0,
         labelspacing=0.45,
-        ncols=2 if len(handles) > 9 and ax.get_position().width > 0.6 else 1,
+        ncols=2 if len(handles) > 4 and ax.get_position().width > 0.6 else 1,
     )
     leg.set_in_layout(False)

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from geo_core20 import access, areas, atlas, clinical, plus, readers, schema, sources
 from geo_core20.clinical import hypertension
 from geo_core20.errors import ExportError
+from geo_core20.exports import cartography
 from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map, place_labels
 from geo_core20.exports.formats import figure_bytes, format_of, write_output
 from geo_core20.maps import classify, outreach, palette, plus_maps, styles, view
@@ -107,8 +108,11 @@ def _labels(vd: ViewData) -> gpd.GeoDataFrame | None:
     lad = schema.LEVEL_COLUMNS["lad"][0]
     pop = vd.national.groupby(lad)[schema.POPULATION].sum().astype(float)
     if vd.level == "england":
-        area_km2 = vd.national.to_crs(schema.CRS_BNG).geometry.area.groupby(vd.national[lad]).sum() / 1e6
-        pop = pop.where(pop / area_km2 >= 2000, pop / 100)  # cities before large rural counties
+        lads = cartography.uk_lads()
+        if lads is not None:  # cities (>= 2,000 residents per km2) before large rural counties
+            km2 = pd.Series(lads.geometry.area.to_numpy() / 1e6, index=lads["code"].to_numpy())
+            density = pop / km2.reindex(pop.index)
+            pop = pop.where(density >= 2000, pop / 100)
     priority = pop.to_dict()
     for code in pd.unique(vd.frame[lad]):  # the area's own authorities before its neighbours
         priority[code] = priority.get(code, 0.0) + 1e9
