@@ -25,9 +25,11 @@ import matplotlib
 import numpy as np
 import shapely
 from matplotlib import patheffects
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.path import Path
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from geo_core20 import schema, sources
@@ -39,7 +41,10 @@ FONT = "DejaVu Sans"  # bundled with matplotlib: the same glyphs on every server
 # an SVG names fallbacks after it (formats.SVG_FONTS), so a laptop without DejaVu shows Arial, not a serif
 PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
 CORE20_LABEL = "Core20 LSOA (national IMD deciles 1-2), hatched"
-CORE20_HATCH = "///"
+CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
+HATCH_SPACING_PT = 5.0
+SMALL_CORE20_PT = 6.0  # a Core20 LSOA under this size (points, square root of its area) is ringed
+SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
 CORE20_DEFINITION = "Core20 = LSOAs in national IMD deciles 1-2 (the most deprived 20% in England)"
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
@@ -166,6 +171,40 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
                 color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True)
 
 
+def polygon_paths(geoms: np.ndarray) -> list[Path]:
+    """One compound matplotlib Path per (multi)polygon, built from shapely's ragged arrays in a few
+    vectorised steps (geopandas makes a patch per polygon: most of a print map's drawing time)."""
+    _, coords, (ring_off, poly_off, geom_off) = shapely.to_ragged_array(
+        shapely.multipolygons(shapely.get_parts(geoms), indices=_part_index(geoms)))
+    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
+    codes[ring_off[:-1]] = Path.MOVETO
+    codes[ring_off[1:] - 1] = Path.CLOSEPOLY
+    starts = ring_off[poly_off[geom_off]]
+    return [Path(coords[a:b], codes[a:b]) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+
+
+def _part_index(geoms: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(geoms)), shapely.get_num_geometries(geoms))
+
+
+def _fill(ax, geoms: np.ndarray, colours, *, edgecolor, linewidth: float, zorder: float) -> None:
+    """Polygons filled with one colour each, as one PathCollection."""
+    ax.add_collection(PathCollection(polygon_paths(geoms), facecolors=list(colours), edgecolors=edgecolor,
+                                     linewidths=linewidth, zorder=zorder), autolim=False)
+
+
+def hatch_lines(area: shapely.Geometry, extent: Sequence[float], per_pt: float,
+                spacing_pt: float = HATCH_SPACING_PT) -> shapely.Geometry:
+    """45-degree lines ``spacing_pt`` points apart on the page, clipped to ``area`` (one geometry:
+    drawn as one line collection, far faster than matplotlib's per-polygon hatch patterns)."""
+    x0, y0, x1, y1 = extent
+    step = spacing_pt * per_pt * np.sqrt(2)  # vertical offset of 45-degree lines that far apart
+    offsets = np.arange(y0 - x1, y1 - x0 + step, step)
+    lines = shapely.multilinestrings(
+        [shapely.linestrings([[x0, x0 + c], [x1, x1 + c]]) for c in offsets])
+    return shapely.intersection(lines, area)
+
+
 def _closed(geom: shapely.Geometry, extent: Sequence[float]) -> shapely.Geometry:
     """The boundary's narrow inlets (estuaries) closed, so the line does not spike up them."""
     d = 0.004 * max(extent[2] - extent[0], extent[3] - extent[1])
@@ -257,6 +296,12 @@ def draw_map(
     geoms = frame.geometry.values
     bounds = shapely.total_bounds(np.asarray(geoms))
     area_aspect = max(bounds[2] - bounds[0], 1.0) / max(bounds[3] - bounds[1], 1.0)
+    mask = np.zeros(len(frame), dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
+    if mask.any() and len(frame) <= 8000:  # rings for small Core20 LSOAs: say so in the notes
+        span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.3)
+        per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
+        if (np.sqrt(shapely.area(np.asarray(geoms)[mask])) / per_pt_guess < SMALL_CORE20_PT).any():
+            notes = (*notes, SMALL_CORE20_NOTE)
     foot = []
     if with_legend:
         if notes:
@@ -306,18 +351,12 @@ def draw_map(
             zorder=1,
         )
     edge = _edge_width(len(frame))
-    gpd.GeoSeries(geoms, crs=schema.CRS_BNG).plot(
-        ax=ax,
-        color=list(colours),
-        edgecolor=styles.LSOA_EDGE if edge else "face",
-        linewidth=edge or 0.05,
-        zorder=2,
-    )
+    _fill(ax, np.asarray(geoms), colours, edgecolor=styles.LSOA_EDGE if edge else "face",
+          linewidth=edge or 0.05, zorder=2)
     if reach is not None and len(reach):
         r = reach.to_crs(schema.CRS_BNG)
         r.plot(ax=ax, facecolor="none", edgecolor=palette.REACH_LINE, linewidth=1.1, linestyle=(0, (3, 2)),
                zorder=4.5)
-    mask = np.zeros(len(frame), dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
     if mask.any():
         outline = choropleth.dissolve(np.asarray(geoms)[mask])
         line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
@@ -327,12 +366,21 @@ def draw_map(
         else:
             hatch = np.array([hatch_colour(c) for c in colours[mask]], dtype=object)
             core = np.asarray(geoms)[mask]
-            with matplotlib.rc_context({"hatch.linewidth": 0.9}):
-                for hc in dict.fromkeys(hatch):
-                    gpd.GeoSeries(core[hatch == hc], crs=schema.CRS_BNG).plot(
-                        ax=ax, facecolor="none", edgecolor=hc, hatch=CORE20_HATCH, linewidth=0, zorder=3)
+            per_pt = (x1 - x0) / (box.width * fw * 72)
+            for hc in dict.fromkeys(hatch):
+                lines = hatch_lines(shapely.union_all(core[hatch == hc]), (x0, y0, x1, y1), per_pt)
+                if not lines.is_empty:
+                    gpd.GeoSeries([lines], crs=schema.CRS_BNG).plot(ax=ax, color=hc, linewidth=0.9, zorder=3)
             line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
             line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
+            # a Core20 LSOA smaller than ~2 mm on the page is ringed too, or it would be a speck
+            small = np.sqrt(shapely.area(core)) / per_pt < SMALL_CORE20_PT
+            if small.any():
+                pts = shapely.point_on_surface(core[small])
+                ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
+                           edgecolors=styles.CORE20_HALO, linewidths=2.4, zorder=4.2)
+                ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
+                           edgecolors=styles.CORE20_LINE, linewidths=1.1, zorder=4.3)
     boundary_bng = _bng(area_boundary)
     if boundary_bng is not None:
         edge_line = gpd.GeoSeries([shapely.boundary(_closed(boundary_bng, (x0, y0, x1, y1)))],
