@@ -160,8 +160,13 @@ def _contrast_share(fig, vd, fills, dpi: int) -> tuple[list[float], list[float]]
     inv = ax.transData.inverted()
     metres_per_px = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (ax.get_window_extent().width * scale)
     frame = vd.frame.to_crs(schema.CRS_BNG)
+    # other LSOAs next to a Core20 one carry its outline and (small ones) its ring: compare the rest
+    near_core20 = shapely.buffer(shapely.union_all(frame.geometry[frame[schema.CORE20]].values),
+                                 6 / 72 * dpi * metres_per_px)  # 6 pt: a ring and its halo
     core, other = [], []
     for geom, fill, is_core in zip(frame.geometry, fills, frame[schema.CORE20], strict=True):
+        if not is_core and shapely.intersects(geom, near_core20):
+            continue
         inner = shapely.buffer(geom, -1.5 * metres_per_px)
         (px0, py0), (px1, py1) = ax.transData.transform([inner.bounds[:2], inner.bounds[2:]]) * scale
         xs, ys = np.meshgrid(np.arange(int(px0), int(px1) + 1) + 0.5, np.arange(int(py0), int(py1) + 1) + 0.5)
@@ -186,8 +191,8 @@ def test_core20_lsoas_are_distinguishable_on_the_print(atlas2025, code, dpi, n_c
     assert len(core) == n_core20
     # every Core20 LSOA carries the hatch: at least a tenth of its inside contrasts with its fill ...
     assert min(core) >= 0.10, f"a Core20 LSOA without a visible hatch: {sorted(core)[:5]}"
-    # ... while a typical other LSOA is plain (labels and neighbouring outlines aside)
-    assert np.median(other) <= 0.05
+    # ... while a typical other LSOA (away from Core20 outlines and rings) is plain, labels aside
+    assert len(other) >= 10 and np.median(other) <= 0.05
 
 
 @pytest.fixture(scope="module")
