@@ -128,8 +128,8 @@ def place_labels(priority: dict[str, float] | None = None) -> gpd.GeoDataFrame |
     lads = uk_lads()
     if lads is None:
         return None
-    out = gpd.GeoDataFrame({"name": lads["name"].to_numpy(), "code": lads["code"].to_numpy()},
-                           geometry=lads["point"].values, crs=schema.CRS_BNG)
+    out = gpd.GeoDataFrame({"name": lads["name"].to_numpy(), "code": lads["code"].to_numpy(),
+                            "area": lads.geometry.values}, geometry=lads["point"].values, crs=schema.CRS_BNG)
     pri = priority or {}
     out["priority"] = [float(pri.get(c, 0.0)) for c in out["code"]]
     return out.sort_values("priority", ascending=False, kind="stable")
@@ -155,9 +155,17 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
     per_pt = (x1 - x0) / width_pt  # metres per point
     taken: list[tuple[float, float, float, float]] = []
     halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
-    for name, pt in zip(labels["name"], labels.geometry, strict=True):
+    view_box = shapely.box(*extent)
+    areas = labels["area"] if "area" in labels else [None] * len(labels)
+    for name, pt, area in zip(labels["name"], labels.geometry, areas, strict=True):
         if len(taken) >= limit:
             break
+        if area is not None and not view_box.contains(pt) and area.intersects(view_box):
+            # a neighbour whose centre is off the map: label the part that shows, if it is large enough
+            part = shapely.intersection(area, view_box)
+            if part.area < 0.03 * view_box.area:
+                continue
+            pt = shapely.point_on_surface(part)
         x, y = pt.x, pt.y
         w = len(str(name)) * size * 0.56 * per_pt / 2
         h = size * 0.75 * per_pt
