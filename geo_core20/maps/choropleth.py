@@ -233,7 +233,10 @@ def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = Tr
         head = (f'<div class="gc20-fullscreen-title" style="font:600 18px system-ui,Arial,sans-serif;'
                 f'background:{palette.BACKGROUND};padding:6px 10px;margin-bottom:4px;border-radius:6px">'
                 f"{escape_html(title)}</div>")
-        FullscreenKey(head + styles.legend_html(legend)).add_to(m)
+        # the same legend, under its own class and label: on the page the one legend is beside the map
+        key = (styles.legend_html(legend).replace('class="gc20-legend"', 'class="gc20-fullscreen-legend"')
+               .replace('aria-label="Map legend"', 'aria-label="Key of the full-screen map"'))
+        FullscreenKey(head + key).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen",
                               force_separate_button=True).add_to(m)
     if layer_control:
