@@ -117,9 +117,10 @@ def explorer() -> None:
     with tabs[3]:
         if tabs[3].open:
             focus.panel(ctx)
-    downloads(view, core20_outline, flt, ctx.slug)
-    exports_panel.view_exports(view.vintage, view.level, view.area, view.shade, core20_outline, ctx.area_name,
-                               ctx.slug, focus.current())
+    if not present.enabled():  # presenting: no download headings with their buttons hidden
+        downloads(view, core20_outline, flt, ctx.slug)
+        exports_panel.view_exports(view.vintage, view.level, view.area, view.shade, core20_outline,
+                                   ctx.area_name, ctx.slug, focus.current())
     st.divider()
     panels.attribution(view.vintage)
     page.finish(ctx)

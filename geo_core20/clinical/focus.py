@@ -66,13 +66,15 @@ FOCI: dict[str, Focus] = {f.id: f for f in (
           "Increase COVID, flu and pneumonia vaccine uptake to reduce infective exacerbations and "
           "emergency admissions from COPD.",
           "Estimated people on the QOF COPD register",
-          (*_QOF_MEASURES, "recorded_smokers", "smoking_prevalence"),
+          (*_QOF_MEASURES, "recorded_smokers", "smoking_prevalence", "core20_recorded_smokers",
+           "core20_smoking_prevalence"),
           "Vaccination uptake among people with COPD is not in national open data at LSOA level.",
           (*_QOF, *_POP), register="reg_copd"),
     Focus("cancer", "Early cancer diagnosis",
           "75% of cancer cases diagnosed at stage 1 or 2 by 2028.",
           "Residents aged 55-74 (the targeted lung health check age group)",
-          (*_QOF_MEASURES, "recorded_smokers", "smoking_prevalence", "mean_km_to_cdc"),
+          (*_QOF_MEASURES, "recorded_smokers", "smoking_prevalence", "mean_km_to_cdc",
+           "core20_recorded_smokers", "core20_smoking_prevalence", "core20_mean_km_to_cdc"),
           "Stage at diagnosis, screening uptake and lung health check invitations are not in national "
           "open data at LSOA level; lung health check sites have no national list (CDCs are shown instead).",
           (*_QOF, *_POP, "cdc_sites"), register="reg_can"),
@@ -290,8 +292,12 @@ def _measures(whole: pd.DataFrame, core: pd.DataFrame, focus: str) -> pd.DataFra
     if focus in ("respiratory", "cancer"):
         out["recorded_smokers"] = whole["reg_smok"]
         out["smoking_prevalence"] = _div(whole["reg_smok"], whole["registered_patients"])
+        # the Core20 part too (the comparison table's Core20 rows), from the same apportioned sums
+        out["core20_recorded_smokers"] = core["reg_smok"]
+        out["core20_smoking_prevalence"] = _div(core["reg_smok"], core["registered_patients"])
     if focus == "cancer":
         out["mean_km_to_cdc"] = _div(whole["cdc_km_x_55_74"], whole["pop_55_74"])
+        out["core20_mean_km_to_cdc"] = _div(core["cdc_km_x_55_74"], core["pop_55_74"])
     if focus == "hypertension":
         out["expected_register"] = whole["expected_hyp"]
         out["expected_prevalence"] = _div(whole["expected_hyp"], whole["pop_all"])
@@ -424,9 +430,10 @@ LAYERS: dict[str, dict[str, tuple[str, str, str, _LayerFn]]] = {
                     lambda c: _div(c["reg_smok"] * 100, c["registered_patients"])),
     },
     "hypertension": {
-        "undiagnosed_per_1000": ("Estimated undiagnosed hypertension", "per 1,000 adults",
+        # per 1,000 residents, as the tables' target_per_1000 (one denominator on map, table and text)
+        "undiagnosed_per_1000": ("Estimated undiagnosed hypertension", "per 1,000 residents",
                                  "more undiagnosed",
-                                 lambda c: _div(_undiagnosed(c) * 1000, c["pop_16_plus"])),
+                                 lambda c: _div(_undiagnosed(c) * 1000, c["pop_all"])),
         "recorded_to_expected": ("Recorded / expected hypertension", "%", "more of the expected recorded",
                                  lambda c: _div(c["reg_hyp"] * 100, c["expected_hyp"])),
         "gap": ("Expected minus recorded hypertension", "people", "more undiagnosed",

@@ -25,18 +25,26 @@ import matplotlib
 import numpy as np
 import shapely
 from matplotlib import patheffects
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.path import Path
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from geo_core20 import schema, sources
-from geo_core20.maps import choropleth, classify, styles, view
+from geo_core20.maps import choropleth, classify, palette, styles, view
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 SLIDE_MAP_SIZE = (8.4, 6.4)  # the map picture of a slide (the legend is text beside it)
 FONT = "DejaVu Sans"  # bundled with matplotlib: the same glyphs on every server
-CORE20_LABEL = "Core20 LSOA (national IMD deciles 1-2), outlined"
+# an SVG names fallbacks after it (formats.SVG_FONTS), so a laptop without DejaVu shows Arial, not a serif
+PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
+CORE20_LABEL = "Core20 LSOA (national IMD deciles 1-2), hatched"
+CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
+HATCH_SPACING_PT = 5.0
+SMALL_CORE20_PT = 6.0  # a Core20 LSOA under this size (points, square root of its area) is ringed
+SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
 CORE20_DEFINITION = "Core20 = LSOAs in national IMD deciles 1-2 (the most deprived 20% in England)"
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
@@ -84,6 +92,174 @@ def _edge_width(n: int) -> float:
     return 0.0 if n > 8000 else 0.12 if n > 2500 else 0.2
 
 
+luminance = palette.relative_luminance  # WCAG relative luminance (0 black .. 1 white)
+contrast = palette.contrast_ratio  # WCAG contrast ratio (1 .. 21)
+
+
+def hatch_colour(fill: str) -> str:
+    """The Core20 hatch over a fill: white over dark fills, near-black over light ones (the higher
+    contrast of the two, at least 4.5:1 on any fill)."""
+    light, dark = palette.CORE20_HATCH_LIGHT, palette.CORE20_HATCH_DARK
+    return light if contrast(light, fill) >= contrast(dark, fill) else dark
+
+
+@lru_cache(maxsize=2)
+def uk_lads() -> gpd.GeoDataFrame | None:
+    """UK local authority districts (ONS BUC, in the boundaries cache) in British National Grid:
+    the grey land beside the area (Wales, Scotland, neighbours) and the place labels. None when the
+    file is not there (the map is drawn without them)."""
+    from geo_core20 import sources
+
+    path = sources.get("lad24_boundaries").dest()
+    if not path.exists():
+        return None
+    gdf = gpd.read_file(path).to_crs(schema.CRS_BNG)
+    name = next((c for c in gdf.columns if c.endswith("_name") or c.lower().endswith("nm")), None)
+    code = next((c for c in gdf.columns if c.endswith("_code") or c.lower().endswith("cd")), None)
+    out = gpd.GeoDataFrame({"name": gdf[name] if name else "", "code": gdf[code] if code else ""},
+                           geometry=gdf.geometry.values, crs=schema.CRS_BNG)
+    out["point"] = shapely.point_on_surface(out.geometry.values)
+    return out
+
+
+def place_labels(priority: dict[str, float] | None = None) -> gpd.GeoDataFrame | None:
+    """Local authority names to label (offline: from the boundaries cache), with a priority
+    (``priority``: LAD code -> e.g. population; the largest are labelled first)."""
+    lads = uk_lads()
+    if lads is None:
+        return None
+    out = gpd.GeoDataFrame({"name": lads["name"].to_numpy(), "code": lads["code"].to_numpy(),
+                            "area": lads.geometry.values}, geometry=lads["point"].values, crs=schema.CRS_BNG)
+    pri = priority or {}
+    out["priority"] = [float(pri.get(c, 0.0)) for c in out["code"]]
+    return out.sort_values("priority", ascending=False, kind="stable")
+
+
+def _draw_land(ax, extent: Sequence[float]) -> None:
+    """Grey land (all UK local authorities) over the pale water of the axes' background."""
+    lads = uk_lads()
+    if lads is None:
+        return
+    box = shapely.box(*extent)
+    near = lads[lads.intersects(box)]
+    if len(near):
+        gpd.GeoSeries(near.geometry.values, crs=schema.CRS_BNG).plot(
+            ax=ax, facecolor=palette.PRINT_LAND, edgecolor=palette.PRINT_LAND, linewidth=0.3, zorder=0.5)
+
+
+def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: float, limit: int) -> None:
+    """Haloed place names inside the extent, most important first, none overlapping another."""
+    x0, y0, x1, y1 = extent
+    fig = ax.figure
+    width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72
+    per_pt = (x1 - x0) / width_pt  # metres per point
+    taken: list[tuple[float, float, float, float]] = []
+    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+    view_box = shapely.box(*extent)
+    areas = labels["area"] if "area" in labels else [None] * len(labels)
+    for name, pt, area in zip(labels["name"], labels.geometry, areas, strict=True):
+        if len(taken) >= limit:
+            break
+        if area is not None and not view_box.contains(pt) and area.intersects(view_box):
+            # a neighbour whose centre is off the map: label the part that shows, if it is large enough
+            part = shapely.intersection(area, view_box)
+            if part.area < 0.03 * view_box.area:
+                continue
+            pt = shapely.point_on_surface(part)
+        x, y = pt.x, pt.y
+        w = len(str(name)) * size * 0.56 * per_pt / 2
+        h = size * 0.75 * per_pt
+        bb = (x - w, y - h, x + w, y + h)
+        if bb[0] < x0 or bb[2] > x1 or bb[1] < y0 or bb[3] > y1:
+            continue
+        if any(not (bb[2] < t[0] or bb[0] > t[2] or bb[3] < t[1] or bb[1] > t[3]) for t in taken):
+            continue
+        taken.append(bb)
+        ax.text(x, y, str(name), ha="center", va="center", fontsize=size, family=FONT,
+                color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True)
+
+
+def polygon_paths(geoms: np.ndarray) -> list[Path]:
+    """One compound matplotlib Path per (multi)polygon, built from shapely's ragged arrays in a few
+    vectorised steps (geopandas makes a patch per polygon: most of a print map's drawing time)."""
+    _, coords, (ring_off, poly_off, geom_off) = shapely.to_ragged_array(
+        shapely.multipolygons(shapely.get_parts(geoms), indices=_part_index(geoms)))
+    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
+    codes[ring_off[:-1]] = Path.MOVETO
+    codes[ring_off[1:] - 1] = Path.CLOSEPOLY
+    starts = ring_off[poly_off[geom_off]]
+    return [Path(coords[a:b], codes[a:b]) for a, b in zip(starts[:-1], starts[1:], strict=True)]
+
+
+def _part_index(geoms: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(geoms)), shapely.get_num_geometries(geoms))
+
+
+def _fill(ax, geoms: np.ndarray, colours, *, edgecolor, linewidth: float, zorder: float) -> None:
+    """Polygons filled with one colour each, as one PathCollection."""
+    ax.add_collection(PathCollection(polygon_paths(geoms), facecolors=list(colours), edgecolors=edgecolor,
+                                     linewidths=linewidth, zorder=zorder), autolim=False)
+
+
+def hatch_lines(area: shapely.Geometry, extent: Sequence[float], per_pt: float,
+                spacing_pt: float = HATCH_SPACING_PT) -> shapely.Geometry:
+    """45-degree lines ``spacing_pt`` points apart on the page, clipped to ``area`` (one geometry:
+    drawn as one line collection, far faster than matplotlib's per-polygon hatch patterns)."""
+    x0, y0, x1, y1 = extent
+    step = spacing_pt * per_pt * np.sqrt(2)  # vertical offset of 45-degree lines that far apart
+    offsets = np.arange(y0 - x1, y1 - x0 + step, step)
+    lines = shapely.multilinestrings(
+        [shapely.linestrings([[x0, x0 + c], [x1, x1 + c]]) for c in offsets])
+    return shapely.intersection(lines, area)
+
+
+def _closed(geom: shapely.Geometry, extent: Sequence[float]) -> shapely.Geometry:
+    """The boundary's narrow inlets (estuaries) closed, so the line does not spike up them."""
+    d = 0.004 * max(extent[2] - extent[0], extent[3] - extent[1])
+    try:
+        closed = shapely.buffer(shapely.buffer(geom, d, quad_segs=2), -d, quad_segs=2)
+    except shapely.errors.GEOSException:
+        return geom
+    return closed if not closed.is_empty else geom
+
+
+def _subtitle_lines(subtitle: str, size: tuple[float, float]) -> list[str]:
+    width = int(150 * size[0] / PAGE_SIZE[0])
+    if not subtitle:
+        return []
+    return [w for line in subtitle.split("\n") for w in (textwrap.wrap(line, width) or [""])]
+
+
+PANEL_WRAP = 56  # characters a line of the figures panel holds beside or under the map
+
+
+def _layout(with_legend: bool, aspect: float, foot_lines: int, locator: bool, subtitle_lines: int = 2,
+            legend_rows: int = 12, panel_lines: int = 0):
+    """Page size and the boxes (figure fractions) of map, legend and locator, and the foot's top."""
+    if not with_legend:
+        return SLIDE_MAP_SIZE, (0.0, 0.0, 0.80, 1.0), None, (0.805, 0.02, 0.19, 0.30) if locator else None, 0
+    portrait = aspect < 0.95
+    size = PORTRAIT_SIZE if portrait else PAGE_SIZE
+    foot = 0.012 + foot_lines * 6.3 * 1.35 / 72 / size[1]
+    if portrait:
+        top = 1 - (0.85 + 0.21 * subtitle_lines) / size[1]
+        # under the map: the legend (one column, as tall as its rows) and, right of it, the figures
+        # panel or else the locator
+        side = panel_lines > 0 or locator
+        need = 0.75 + 0.19 * (legend_rows if side else -(-legend_rows // 2))
+        leg_h = max(need, 0.45 + 0.17 * panel_lines, 1.9 if locator and not panel_lines else 1.0) / size[1]
+        bottom = foot + 0.01 + leg_h
+        ax = (0.015, bottom, 0.97, top - bottom)
+        leg = (0.03, foot + 0.01, 0.5 if side else 0.95, leg_h - 0.01)
+        loc = (0.66, foot + 0.012, 0.3, leg_h - 0.03) if locator and not panel_lines else None
+        return size, ax, leg, loc, foot
+    top = 1 - (0.85 + 0.21 * subtitle_lines) / size[1]
+    ax = (0.015, foot + 0.012, 0.645, top - foot - 0.012)
+    leg = (0.675, 0.40, 0.315, 0.455)
+    loc = (0.71, foot + 0.012, 0.24, min(0.22, 0.38 - foot)) if locator else None
+    return size, ax, leg, loc, foot
+
+
 def draw_map(
     lsoas: gpd.GeoDataFrame,
     class_index: Sequence[int] | np.ndarray,
@@ -101,82 +277,151 @@ def draw_map(
     points: Sequence[PointLayer] = (),
     locator_vintage: str | None = None,
     with_legend: bool = True,
+    labels: gpd.GeoDataFrame | None = None,
+    reach: gpd.GeoSeries | None = None,
+    panel: str = "",
 ) -> Figure:
     """Draw LSOAs filled by class on a page (or, ``with_legend=False``, the map alone for a slide).
 
     ``class_index``: class of each LSOA (0-based, as ``legend.entries``; -1 = no data, grey).
-    ``outline_mask``: LSOAs outlined (Core20) as one dissolved thin line on a white halo, so
-    small fills stay visible. ``area_boundary`` (EPSG:4326) is drawn in red and marked on the
-    England locator (``locator_vintage`` picks its outline; None = no locator). ``context``:
-    surrounding area outlines (EPSG:4326), light grey.
+    ``outline_mask``: LSOAs marked Core20: hatched (white over dark fills, near-black over light
+    ones) and outlined as one dissolved line on a white halo. ``area_boundary`` (EPSG:4326) is drawn
+    black on a white halo, its estuaries closed, and marked on the England locator
+    (``locator_vintage`` picks its outline; None = no locator). ``context``: surrounding area
+    outlines (EPSG:4326), dashed grey, over grey land (UK local authorities) and pale water.
+    ``labels``: place names (``place_labels``), haloed. ``reach``: areas reached (e.g. buffers of
+    outreach sites, any CRS), outlined. ``panel``: a short boxed text on the map (key figures).
+    A tall area (England) is drawn on a portrait page, the legend under the map.
     """
     if len(class_index) != len(lsoas):
         raise ValueError("class_index needs one class per LSOA")
     frame = lsoas.to_crs(schema.CRS_BNG) if lsoas.crs is not None else lsoas.set_crs(schema.CRS_BNG)
-    palette = np.asarray([*(e.colour for e in legend.entries), classify.NO_DATA_COLOUR], dtype=object)
+    fill_of = np.asarray([*(e.colour for e in legend.entries), classify.NO_DATA_COLOUR], dtype=object)
     idx = np.asarray(class_index, dtype=np.int64)
     idx = np.where((idx >= 0) & (idx < len(legend.entries)), idx, -1)
-    colours = palette[idx]
-
-    fig = Figure(figsize=PAGE_SIZE if with_legend else SLIDE_MAP_SIZE, dpi=100)
-    fig.patch.set_facecolor("white")
-    if with_legend:
-        ax = fig.add_axes((0.015, 0.165, 0.645, 0.69))
-        ax_leg = fig.add_axes((0.675, 0.40, 0.315, 0.455))
-        ax_loc = fig.add_axes((0.71, 0.165, 0.24, 0.22)) if locator_vintage else None
-    else:
-        ax = fig.add_axes((0.0, 0.0, 0.80, 1.0))
-        ax_leg = None
-        ax_loc = fig.add_axes((0.805, 0.02, 0.19, 0.30)) if locator_vintage else None
-    ax.set_axis_off()
+    colours = fill_of[idx]
 
     geoms = frame.geometry.values
     bounds = shapely.total_bounds(np.asarray(geoms))
+    area_aspect = max(bounds[2] - bounds[0], 1.0) / max(bounds[3] - bounds[1], 1.0)
+    mask = np.zeros(len(frame), dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
+    if mask.any() and len(frame) <= 8000:  # rings for small Core20 LSOAs: say so in the notes
+        span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.3)
+        per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
+        if (np.sqrt(shapely.area(np.asarray(geoms)[mask])) / per_pt_guess < SMALL_CORE20_PT).any():
+            notes = (*notes, SMALL_CORE20_NOTE)
+    foot = []
+    if with_legend:
+        if notes:
+            foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
+        if attribution:
+            foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 205))
+    rows = len(legend.entries) + 2 + len(points) + (reach is not None) + legend.title.count(" ") // 6
+    panel_lines = sum(len(textwrap.wrap(line, PANEL_WRAP - 10)) for line in panel.split("\n")) if panel else 0
+    size, ax_box, leg_box, loc_box, foot_top = _layout(
+        with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, PAGE_SIZE)),
+        rows, panel_lines)
+    if with_legend and size == PORTRAIT_SIZE:  # a portrait page wraps the foot and subtitle shorter
+        foot = []
+        if notes:
+            foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 140))
+        if attribution:
+            foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 150))
+        size, ax_box, leg_box, loc_box, foot_top = _layout(
+            with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, size)),
+            rows, panel_lines)
+    fig = Figure(figsize=size, dpi=100)
+    fig.patch.set_facecolor("white")
+    ax = fig.add_axes(ax_box)
+    ax_leg = fig.add_axes(leg_box) if leg_box else None
+    ax_loc = fig.add_axes(loc_box) if loc_box else None
+    # the neatline is the axes' frame; the background is the water
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_facecolor(palette.PRINT_WATER)
+    for spine in ax.spines.values():
+        spine.set_edgecolor(palette.NEATLINE)
+        spine.set_linewidth(0.9)
+
     box = ax.get_position()
     fw, fh = fig.get_size_inches()
-    x0, y0, x1, y1 = _padded(bounds, (box.width * fw) / (box.height * fh))
+    x0, y0, x1, y1 = _padded(bounds, (box.width * fw) / (box.height * fh), pad=0.03)
+    _draw_land(ax, (x0, y0, x1, y1))
 
     if context is not None and len(context):
         ctx = context.to_crs(schema.CRS_BNG)
         ctx.plot(
             ax=ax,
-            facecolor="#f3f3f3",
+            facecolor="none",
             edgecolor=styles.CONTEXT_LINE,
             linewidth=0.5,
             linestyle=(0, (4, 3)),
             zorder=1,
         )
     edge = _edge_width(len(frame))
-    gpd.GeoSeries(geoms, crs=schema.CRS_BNG).plot(
-        ax=ax,
-        color=list(colours),
-        edgecolor=styles.LSOA_EDGE if edge else "face",
-        linewidth=edge or 0.05,
-        zorder=2,
-    )
-    if outline_mask is not None:
-        mask = np.asarray(outline_mask, dtype=bool)
-        if mask.any():
-            outline = choropleth.dissolve(np.asarray(geoms)[mask])
-            line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
-            if len(frame) > 8000:
-                # national scale: a hairline without halo, or the cities turn black and hide their fills
-                line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.12, zorder=4)
-            else:
-                line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=1.4, zorder=3)
-                line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.6, zorder=4)
+    _fill(ax, np.asarray(geoms), colours, edgecolor=styles.LSOA_EDGE if edge else "face",
+          linewidth=edge or 0.05, zorder=2)
+    if reach is not None and len(reach):
+        r = reach.to_crs(schema.CRS_BNG)
+        r.plot(ax=ax, facecolor="none", edgecolor=palette.REACH_LINE, linewidth=1.1, linestyle=(0, (3, 2)),
+               zorder=4.5)
+    if mask.any():
+        outline = choropleth.dissolve(np.asarray(geoms)[mask])
+        line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
+        if len(frame) > 8000:
+            # national scale: a hairline without halo, or the cities turn black and hide their fills
+            line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.15, zorder=4)
+        else:
+            hatch = np.array([hatch_colour(c) for c in colours[mask]], dtype=object)
+            core = np.asarray(geoms)[mask]
+            per_pt = (x1 - x0) / (box.width * fw * 72)
+            for hc in dict.fromkeys(hatch):
+                lines = hatch_lines(shapely.union_all(core[hatch == hc]), (x0, y0, x1, y1), per_pt)
+                if not lines.is_empty:
+                    gpd.GeoSeries([lines], crs=schema.CRS_BNG).plot(ax=ax, color=hc, linewidth=0.9, zorder=3)
+            line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
+            line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
+            # a Core20 LSOA smaller than ~2 mm on the page is ringed too, or it would be a speck
+            small = np.sqrt(shapely.area(core)) / per_pt < SMALL_CORE20_PT
+            if small.any():
+                pts = shapely.point_on_surface(core[small])
+                ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
+                           edgecolors=styles.CORE20_HALO, linewidths=2.4, zorder=4.2)
+                ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
+                           edgecolors=styles.CORE20_LINE, linewidths=1.1, zorder=4.3)
     boundary_bng = _bng(area_boundary)
     if boundary_bng is not None:
-        gpd.GeoSeries([shapely.boundary(boundary_bng)], crs=schema.CRS_BNG).plot(
-            ax=ax, color=styles.AREA_LINE, linewidth=1.4, zorder=5
-        )
+        edge_line = gpd.GeoSeries([shapely.boundary(_closed(boundary_bng, (x0, y0, x1, y1)))],
+                                  crs=schema.CRS_BNG)
+        edge_line.plot(ax=ax, color=palette.PRINT_AREA_HALO, linewidth=3.6, zorder=5)
+        edge_line.plot(ax=ax, color=palette.PRINT_AREA_LINE, linewidth=1.6, zorder=5.1)
     for layer in points:
         _draw_points(ax, layer)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    if labels is not None and len(labels):
+        _draw_labels(ax, labels, (x0, y0, x1, y1), size=9.5 if with_legend else 12, limit=14)
     draw_scale_bar(ax)
     draw_north_arrow(ax)
+    if panel and with_legend:  # beside the map above the locator (landscape), or right of the legend
+        width = PANEL_WRAP if size == PAGE_SIZE else PANEL_WRAP - 10
+        text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, width))
+        if size == PAGE_SIZE:
+            xy, va = (0.675, (loc_box[1] + loc_box[3] + 0.035) if loc_box else 0.05), "bottom"
+        else:
+            xy, va = (leg_box[0] + leg_box[2] + 0.03, leg_box[1] + leg_box[3] - 0.005), "top"
+        fig.text(*xy, text, ha="left", va=va, fontsize=8.5, family=FONT, linespacing=1.35,
+                 bbox={"boxstyle": "round,pad=0.5", "facecolor": palette.BACKGROUND,
+                       "edgecolor": palette.NEATLINE})
+    elif panel:
+        text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, 80))
+        ax.text(0.985, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=9.5,
+                family=FONT, zorder=9, linespacing=1.4,
+                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": palette.NEATLINE,
+                      "alpha": 0.95})
     if ax_loc is not None:
         draw_locator(
             ax_loc,
@@ -187,24 +432,25 @@ def draw_map(
 
     if with_legend:
         # a long area name shrinks the title rather than running off the page
-        size = 18.0 if len(title) <= 70 else max(11.0, 18.0 * 70 / len(title))
-        fig.text(0.015, 0.965, title, fontsize=size, fontweight="bold", family=FONT, va="top")
+        width = 70 * size[0] / PAGE_SIZE[0]
+        tsize = 18.0 if len(title) <= width else max(11.0, 18.0 * width / len(title))
+        top_in = 0.965 if size == PAGE_SIZE else 1 - 0.3 / size[1]
+        fig.text(0.015, top_in, title, fontsize=tsize, fontweight="bold", family=FONT, va="top")
         if subtitle:
+            wrapped = "\n".join(_subtitle_lines(subtitle, size))
             fig.text(
-                0.015, 0.918, subtitle, fontsize=10.5, color="#333333", family=FONT, va="top", linespacing=1.4
+                0.015, top_in - 0.47 / size[1], wrapped, fontsize=10.5, color="#333333", family=FONT,
+                va="top", linespacing=1.4,
             )
         draw_legend(
             ax_leg,
             legend,
-            outline_label if outline_mask is not None and np.any(outline_mask) else "",
+            outline_label if mask.any() else "",
             area_name if boundary_bng is not None else "",
             points,
+            hatch=mask.any() and len(frame) <= 8000,
+            reach=reach is not None and len(reach) > 0,
         )
-        foot = []
-        if notes:
-            foot.extend(textwrap.wrap("Notes: " + " ".join(notes), 190))
-        if attribution:
-            foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 205))
         fig.text(
             0.015,
             0.012,
@@ -293,34 +539,52 @@ def draw_locator(ax, vintage: str, area: shapely.Geometry, extent: Sequence[floa
     )
     if not area.equals(eng):
         gpd.GeoSeries([area], crs=schema.CRS_BNG).plot(
-            ax=ax, facecolor=styles.AREA_LINE, edgecolor=styles.AREA_LINE, linewidth=0.6
+            ax=ax, facecolor=palette.LOCATOR_AREA, edgecolor=palette.LOCATOR_AREA, linewidth=0.6
         )
         x0, y0, x1, y1 = extent
         if (x1 - x0) < 60_000:  # a small area is a dot at this scale: box it too
             ax.add_patch(
                 matplotlib.patches.Rectangle(
-                    (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=styles.AREA_LINE, linewidth=1.0
+                    (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=palette.LOCATOR_AREA, linewidth=1.0
                 )
             )
     ax.set_aspect("equal")
-    ax.set_title("Location in England", fontsize=7.5, family=FONT, color="#444444")
+    ax.set_title("Location in England", fontsize=8.5, family=FONT, color="#444444")
+
+
+REACH_LABEL = "Reach of a site (the plan's distance)"
+
+
+def count_label(label: str, count: int | None, what: str = "LSOAs") -> str:
+    """A legend line with its count: '1 (most deprived 10%): 11 LSOAs' (one: '1 LSOA')."""
+    if count is None:
+        return label
+    unit = what.split()[0] if what else "LSOAs"
+    unit = unit[:-1] if count == 1 and unit.endswith("s") else unit
+    return f"{label}: {count:,} {unit}"
 
 
 def draw_legend(
-    ax, legend: classify.Legend, outline_label: str, area_name: str, points: Sequence[PointLayer]
+    ax, legend: classify.Legend, outline_label: str, area_name: str, points: Sequence[PointLayer],
+    *, hatch: bool = False, reach: bool = False,
 ) -> None:
     ax.set_axis_off()
     handles: list = []
     labels: list[str] = []
     for e in legend.entries:
         handles.append(Patch(facecolor=e.colour, edgecolor="#888888", linewidth=0.5))
-        labels.append(e.label if e.count is None else f"{e.label}  ({e.count:,})")
+        labels.append(count_label(e.label, e.count, legend.count_what))
     if outline_label:
-        handles.append(Patch(facecolor="white", edgecolor=styles.CORE20_LINE, linewidth=1.2))
-        labels.append(outline_label)
+        handles.append(Patch(facecolor=palette.NHS_DARK_GREY, edgecolor=palette.CORE20_HATCH_LIGHT,
+                             hatch=CORE20_HATCH if hatch else None, linewidth=1.2)
+                       if hatch else Patch(facecolor="white", edgecolor=styles.CORE20_LINE, linewidth=1.2))
+        labels.append(outline_label if hatch else outline_label.replace("hatched", "outlined"))
     if area_name:
-        handles.append(Line2D([], [], color=styles.AREA_LINE, linewidth=2))
+        handles.append(Line2D([], [], color=palette.PRINT_AREA_LINE, linewidth=2))
         labels.append(f"{area_name} boundary")
+    if reach:
+        handles.append(Line2D([], [], color=palette.REACH_LINE, linewidth=1.5, linestyle=(0, (3, 2))))
+        labels.append(REACH_LABEL)
     for layer in points:
         handles.append(
             Line2D(
@@ -335,10 +599,9 @@ def draw_legend(
             )
         )
         labels.append(f"{layer.legend_label} ({len(layer.points):,})")
-    counted = any(e.count is not None for e in legend.entries)
     title = "\n".join(textwrap.wrap(legend.title, 42))
-    if counted:
-        title += f"\n(counts: {legend.count_what})"
+    if any(e.count is not None for e in legend.entries):
+        title += f"\n({legend.count_what})"
     labels = ["\n".join(textwrap.wrap(lab, 52)) for lab in labels]
     leg = ax.legend(
         handles,
@@ -353,5 +616,6 @@ def draw_legend(
         handleheight=1.1,
         borderaxespad=0.0,
         labelspacing=0.45,
+        ncols=2 if len(handles) > 4 and ax.get_position().width > 0.6 else 1,
     )
     leg.set_in_layout(False)

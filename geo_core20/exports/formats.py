@@ -34,6 +34,8 @@ MIME = {
 }
 """The media type of every file the app offers (download buttons)."""
 DPI = 300
+SVG_FONTS = "'DejaVu Sans', Arial, Helvetica, sans-serif"
+"""The font list an SVG names: DejaVu Sans (what the PNG and PDF embed) then what a viewer has."""
 
 
 def write_output(out: str | Path, data: bytes) -> Path:
@@ -75,4 +77,7 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
         # PNG: zlib level 3 is ~2x faster than the default 6 for a few % more bytes
         extra = {"pil_kwargs": {"compress_level": 3}} if fmt == "png" else {}
         fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", **extra)
-    return buf.getvalue()
+    data = buf.getvalue()
+    if fmt == "svg":  # text falls back to a sans-serif on a machine without DejaVu (not to a serif)
+        data = data.replace(b"font-family: 'DejaVu Sans'", b"font-family: " + SVG_FONTS.encode())
+    return data

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,11 +21,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from geo_core20 import access, areas, atlas, clinical, plus, schema, sources
+from geo_core20 import access, areas, atlas, clinical, plus, readers, schema, sources
+from geo_core20.clinical import hypertension
 from geo_core20.errors import ExportError
-from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map
+from geo_core20.exports import cartography
+from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map, place_labels
 from geo_core20.exports.formats import figure_bytes, format_of, write_output
-from geo_core20.maps import classify, outreach, plus_maps, styles, view
+from geo_core20.maps import classify, outreach, palette, plus_maps, styles, view
 from geo_core20.maps.view import ViewData
 
 PLAN_SITE_STYLES = (  # (record key, legend label, colour, marker): fixed sites, then chosen ones
@@ -70,19 +73,68 @@ def print_view(vintage: str, level: str, area_code: str | None = None, shade: st
         ) from exc
 
 
+BSC_NOTE = "Boundaries: ONS super-generalised (200 m, BSC) LSOA {year} boundaries."
+BGC_NOTE = "Boundaries: ONS generalised (20 m, BGC) LSOA 2021 boundaries."
+
+
+@lru_cache(maxsize=2)
+def _read_bgc(path: str, mtime: float) -> gpd.GeoDataFrame:
+    """The BGC file's LSOAs (EPSG:4326) indexed by code (cached by path and modification time)."""
+    return readers.read_lsoa_boundaries(path, "2021").set_index(schema.LSOA_CODE)
+
+
+def print_geometry(vd: ViewData, path: str | Path | None = None) -> tuple[gpd.GeoSeries, str]:
+    """The LSOA shapes a print of ``vd`` draws and the note that says which: ONS's generalised
+    (20 m, BGC) LSOA 2021 boundaries when the optional file is in the boundaries cache (``path``:
+    another copy, e.g. a test fixture) and the view is below national level; else the atlas's
+    super-generalised (BSC) ones, the default and the fallback."""
+    bsc = (vd.frame.geometry, BSC_NOTE.format(year="2021" if vd.vintage == "2025" else "2011"))
+    if vd.level == "england" or vd.vintage != "2025":
+        return bsc
+    file = Path(path) if path is not None else sources.get(sources.BGC_ID).dest()
+    if not file.exists():
+        return bsc
+    fine = _read_bgc(str(file), file.stat().st_mtime)
+    codes = vd.frame[schema.LSOA_CODE]
+    if not codes.isin(fine.index).all():
+        return bsc  # a partial file: the whole print stays on one resolution
+    geoms = fine.loc[codes.to_numpy()].geometry.to_numpy()
+    return gpd.GeoSeries(geoms, index=vd.frame.index, crs=fine.crs), BGC_NOTE
+
+
+def _labels(vd: ViewData) -> gpd.GeoDataFrame | None:
+    """Local authority names: the area's own first, then its neighbours by population; on England,
+    the cities (the most populous of the densely populated authorities)."""
+    lad = schema.LEVEL_COLUMNS["lad"][0]
+    pop = vd.national.groupby(lad)[schema.POPULATION].sum().astype(float)
+    if vd.level == "england":
+        lads = cartography.uk_lads()
+        if lads is not None:  # cities (>= 2,000 residents per km2) before large rural counties
+            km2 = pd.Series(lads.geometry.area.to_numpy() / 1e6, index=lads["code"].to_numpy())
+            density = pop / km2.reindex(pop.index)
+            pop = pop.where(density >= 2000, pop / 100)
+    priority = pop.to_dict()
+    for code in pd.unique(vd.frame[lad]):  # the area's own authorities before its neighbours
+        priority[code] = priority.get(code, 0.0) + 1e9
+    return place_labels(priority)
+
+
 def _draw(vd: ViewData, class_index: Sequence[int] | np.ndarray, legend: classify.Legend, *, title: str,
           subtitle: str, notes: Sequence[str], attribution: Sequence[str], outline: bool = True,
-          points: Sequence[PointLayer] = (), with_legend: bool = True) -> Figure:
-    """``draw_map`` of a view record: its LSOAs, Core20 outline, boundary, surrounding areas
-    (none for England) and England locator (not for England itself)."""
+          points: Sequence[PointLayer] = (), with_legend: bool = True, reach: gpd.GeoSeries | None = None,
+          panel: str = "", bgc_path: str | Path | None = None) -> Figure:
+    """``draw_map`` of a view record: its LSOAs (finer BGC shapes when there: ``print_geometry``),
+    Core20 hatched, boundary, surrounding areas (none for England), grey land, place names and
+    England locator (not for England itself); the notes say which boundaries were drawn."""
     england = vd.level == "england"
+    geoms, resolution = print_geometry(vd, bgc_path)
     return draw_map(
-        vd.frame,
+        vd.frame.set_geometry(geoms.values, crs=geoms.crs) if geoms is not vd.frame.geometry else vd.frame,
         class_index,
         legend,
         title=title,
         subtitle=subtitle,
-        notes=notes,
+        notes=(*notes, resolution),
         attribution=attribution,
         outline_mask=vd.core20_mask if outline else None,
         area_boundary=vd.boundary,
@@ -91,6 +143,9 @@ def _draw(vd: ViewData, class_index: Sequence[int] | np.ndarray, legend: classif
         points=points,
         locator_vintage=None if england else vd.vintage,
         with_legend=with_legend,
+        labels=_labels(vd),
+        reach=reach,
+        panel=panel,
     )
 
 
@@ -164,10 +219,40 @@ def plan_points(plan: dict) -> list[PointLayer]:
     return layers
 
 
+PLAN_CLASSES = (  # (label, colour): the plan map's shading (blue/orange: safe for colour-blind readers)
+    ("Target LSOA reached by the plan", palette.PLAN_REACHED),
+    ("Target LSOA not reached", palette.PLAN_NOT_REACHED),
+    ("Not in the target", palette.PLAN_OTHER),
+)
+
+
+def plan_classes(vd: ViewData, plan: dict) -> np.ndarray:
+    """Class of each LSOA of the view in a plan record: 0 target and reached (``covered`` in the
+    record's assignment), 1 target not reached, 2 not in the target."""
+    rows = (plan.get("siting") or {}).get("assignment") or []
+    covered = {str(r.get("code")): bool(r.get("covered", True)) for r in rows}
+    codes = vd.frame[schema.LSOA_CODE].astype(str)
+    reached = codes.map(covered)
+    return np.where(reached.eq(True), 0, np.where(codes.isin(list(covered)), 1, 2)).astype(np.int64)
+
+
+def plan_reach(plan: dict) -> gpd.GeoSeries | None:
+    """Circles of the plan's distance around its fixed and chosen sites (straight-line km plans only:
+    a travel-time plan has no circle)."""
+    radius = (plan.get("request") or {}).get("radius_km")
+    if radius is None:
+        return None
+    pts = [p.points.to_crs(schema.CRS_BNG).geometry for p in plan_points(plan)]
+    if not pts:
+        return None
+    allpts = pd.concat(pts)
+    return gpd.GeoSeries(allpts.buffer(float(radius) * 1000, quad_segs=16).values, crs=schema.CRS_BNG)
+
+
 def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | None = None) -> MapFigure:
     """The map of an outreach plan (a ``PlanResult.to_dict()`` record, e.g. ``SavedPlan.data``) on
-    its view (``plan_view(plan)``): the area shaded as the explorer, Core20 outlined, fixed and
-    chosen sites marked and labelled."""
+    its view (``plan_view(plan)``): target LSOAs shaded reached / not reached, the reach of every
+    site (its distance, for straight-line plans), Core20 hatched, fixed and chosen sites marked."""
     req = plan.get("request") or {}
     summ = plan.get("summary") or {}
     layers = plan_points(plan)
@@ -181,10 +266,17 @@ def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | 
     covered = "" if share is None else f" reaching {float(share):.1%} of them"
     title = f"{vd.area_name}: outreach plan{f' {name}' if name else ''}"
     subtitle = f"{what}{covered} · {view.vintage_label(vd.vintage)}\n{CORE20_DEFINITION}"
-    fig = _draw(vd, vd.classes.find_bin(vd.frame[vd.shade]), vd.legend, title=title, subtitle=subtitle,
-                notes=vd.legend.notes,
+    cls = plan_classes(vd, plan)
+    labels, colours = zip(*PLAN_CLASSES, strict=True)
+    reach_note = (f"Reach: within {access.format_cost(float(radius) * 1000)} (straight line) of a site."
+                  if radius is not None
+                  else "Reach: the plan's travel-time threshold (no circle drawn).")
+    legend = classify.legend("Outreach plan: target residents reached", colours, labels,
+                             [int((cls == i).sum()) for i in range(3)], notes=(reach_note,), core20=True,
+                             area_name=_boundary_name(vd))
+    fig = _draw(vd, cls, legend, title=title, subtitle=subtitle, notes=legend.notes,
                 attribution=[*view.attribution_lines(vd.vintage), *(plan.get("attribution") or [])],
-                points=layers, with_legend=with_legend)
+                points=layers, with_legend=with_legend, reach=plan_reach(plan))
     numbers = key_numbers(vd.summary)
     if share is not None:
         numbers = {
@@ -194,7 +286,7 @@ def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | 
             "New sites": f"{len((plan.get('siting') or {}).get('chosen') or []):,}",
             **numbers,
         }
-    return MapFigure(fig, title, subtitle, vd.legend, vd.legend.notes, numbers, tuple(layers))
+    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers, tuple(layers))
 
 
 # --- PLUS and clinical focus layers ---------------------------------------------------------------
@@ -257,25 +349,77 @@ def coastal_map(vd: ViewData, *, with_legend: bool = True) -> MapFigure:
     return MapFigure(fig, title, subtitle, legend, legend.notes, numbers)
 
 
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(float(x)) else f"{float(x):.1%}"
+
+
+def focus_figures(vd: ViewData, focus: str) -> tuple[str, dict[str, str]]:
+    """The figures a focus map leads with (a panel on the map) and its key numbers, from
+    ``clinical.focus_compare`` (the `focus` command's numbers): hypertension, diagnosed as a share of
+    expected (``recorded_to_expected``) for the area, its Core20 part, parent and England against the
+    80% ambition, with the caveat; cancer, residents aged 55-74, smoking prevalence and distance to a
+    diagnostic centre for the area and its Core20 part. People are whole numbers."""
+    if focus not in ("hypertension", "cancer"):
+        return "", {}
+    cmp = clinical.focus_compare(vd.national, focus, vd.level, vd.code_or_none)
+    whole = cmp[cmp["part"] == "whole"].set_index("scope")
+    core = cmp[cmp["part"] == "core20"].set_index("scope").loc["area"]
+    area = whole.loc["area"]
+    name = area["area_name"]
+    if focus == "hypertension":
+        others = [f"{r['area_name']} {_pct(r['recorded_to_expected'])}"
+                  for sc, r in whole.iterrows() if sc != "area"]
+        lines = [f"Diagnosed as % of expected hypertension (ambition {hypertension.AMBITION:.0%})",
+                 f"{name}: {_pct(area['recorded_to_expected'])} · its Core20 part: "
+                 f"{_pct(core['recorded_to_expected'])}"]
+        if others:
+            lines.append(" · ".join(others))
+        lines.append(hypertension.CAVEAT)
+        numbers = {"Diagnosed / expected hypertension": _pct(area["recorded_to_expected"]),
+                   "Core20 part: diagnosed / expected": _pct(core["recorded_to_expected"]),
+                   **{f"{r['area_name']}: diagnosed / expected": _pct(r["recorded_to_expected"])
+                      for sc, r in whole.iterrows() if sc != "area"},
+                   "Ambition": f"{hypertension.AMBITION:.0%}",
+                   "Estimated undiagnosed (people)": f"{float(area['target_population']):,.0f}"}
+        return "\n".join(lines), numbers
+
+    def km(x: float) -> str:
+        return "n/a" if not np.isfinite(float(x)) else f"{float(x):.1f} km"
+
+    lines = ["Early cancer diagnosis: residents aged 55-74",
+             f"{name}: {float(area['target_population']):,.0f}, smoking {_pct(area['smoking_prevalence'])}, "
+             f"{km(area['mean_km_to_cdc'])} to a CDC",
+             f"Core20 part: {float(core['target_population']):,.0f}, smoking "
+             f"{_pct(core['smoking_prevalence'])}, {km(core['mean_km_to_cdc'])} to a CDC"]
+    numbers = {"Residents aged 55-74": f"{float(area['target_population']):,.0f}",
+               "Core20 residents aged 55-74": f"{float(core['target_population']):,.0f}",
+               "Smoking prevalence": _pct(area["smoking_prevalence"]),
+               "Core20 smoking prevalence": _pct(core["smoking_prevalence"]),
+               "Mean distance to a CDC (55-74)": km(area["mean_km_to_cdc"]),
+               "Core20 mean distance to a CDC": km(core["mean_km_to_cdc"])}
+    return "\n".join(lines), numbers
+
+
 def focus_map(vd: ViewData, focus: str, layer: str | None = None, *, with_legend: bool = True) -> MapFigure:
-    """A clinical focus layer of a view, classed as the app's focus map: quintiles of the layer's
-    national values (``plus_maps.quantile_style``), counts for this area, Core20 outlined."""
+    """A clinical focus layer of a view, classed as the app's focus map (``plus_maps.focus_style``:
+    national quintiles, rounded breaks, the focus's own single-hue palette), counts for this area,
+    Core20 hatched; hypertension and cancer lead with their figures (``focus_figures``)."""
     try:
         national = clinical.focus_layer(vd.national, focus, layer)
     except (clinical.UnknownFocus, KeyError) as exc:
         raise ExportError(str(exc).strip("'\"")) from exc
     title_layer = f"{national.label} ({national.unit})"
-    # the app's classes (plus_maps.quantile_style: national quintiles), with a note that says so
-    app = plus_maps.quantile_style(national.values, title_layer)
-    note = "Classes are quintiles of the layer's values over all England LSOAs. Darker = higher."
-    classes = classify.Classes(app.colours, app.labels, app.title, note, app.kind, upper=app.upper)
+    classes = plus_maps.focus_style(national.values, title_layer, focus)
     values = national.values.loc[vd.frame.index]
     legend = classes.legend(values, core20_outline=True, area_name=_boundary_name(vd), no_data=True)
     f = clinical.FOCI[focus]
+    panel, numbers = focus_figures(vd, focus)
     title = f"{vd.area_name}: {f.label}"
+    if focus == "hypertension" and numbers:
+        title += f", {numbers['Diagnosed / expected hypertension']} of expected diagnosed"
     subtitle = f"{title_layer} · {view.vintage_label(vd.vintage)}\n{CORE20_DEFINITION}"
     notes = tuple(n for n in (*legend.notes, national.note) if n)
     fig = _draw(vd, classes.find_bin(values), legend, title=title, subtitle=subtitle, notes=notes,
                 attribution=[*view.attribution_lines(vd.vintage), *clinical.attribution(focus)],
-                with_legend=with_legend)
-    return MapFigure(fig, title, subtitle, legend, notes, key_numbers(vd.summary))
+                with_legend=with_legend, panel=panel)
+    return MapFigure(fig, title, subtitle, legend, notes, {**numbers, **key_numbers(vd.summary)})

@@ -22,8 +22,8 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geo_core20 import schema
-from geo_core20.maps import assets, styles
-from geo_core20.maps.elements import Attribution, MapStyle, ScrollZoomOnFocus, TileErrorNotice
+from geo_core20.maps import assets, palette, styles
+from geo_core20.maps.elements import Attribution, FullscreenKey, MapStyle, ScrollZoomOnFocus, TileErrorNotice
 from geo_core20.safety import escape_html
 
 COORD_DECIMALS = 5  # ~1 m: far below the 200 m generalisation of the BSC boundaries
@@ -228,6 +228,15 @@ def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = Tr
     drawn on the map it covered the area and the tooltips.
     """
     setattr(m, LEGEND_ATTR, legend)
+    if legend is not None:  # full screen keeps the title and the key (the page's legend stays behind)
+        title = f"{legend.area_name}: {legend.title}" if legend.area_name else legend.title
+        head = (f'<div class="gc20-fullscreen-title" style="font:600 18px system-ui,Arial,sans-serif;'
+                f'background:{palette.BACKGROUND};padding:6px 10px;margin-bottom:4px;border-radius:6px">'
+                f"{escape_html(title)}</div>")
+        # the same legend, under its own class and label: on the page the one legend is beside the map
+        key = (styles.legend_html(legend).replace('class="gc20-legend"', 'class="gc20-fullscreen-legend"')
+               .replace('aria-label="Map legend"', 'aria-label="Key of the full-screen map"'))
+        FullscreenKey(head + key).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen",
                               force_separate_button=True).add_to(m)
     if layer_control:

@@ -148,19 +148,75 @@ def _range_labels(upper: Sequence[float], fmt: Callable[[float], str]) -> tuple[
                  for i, hi in enumerate(upper))
 
 
+def round_breaks(upper: Sequence[float]) -> tuple[tuple[float, ...], int]:
+    """Inner class breaks rounded to the coarsest decimal place that keeps them apart (a step at most
+    a third of the smallest gap between them), and those decimals.
+
+    Returns the bins' inclusive upper bounds for values *as shown* (each rounded break plus half a
+    step, so 20.4 shown as "20" falls in the class ending at 20), the last bound kept, and the
+    number of decimals (negative = tens, hundreds).
+    """
+    up = [float(u) for u in upper]
+    inner = up[:-1]
+    if not inner:
+        return tuple(up), 0
+    gaps = np.diff(up) if len(up) > 1 else np.array([abs(up[0]) or 1.0])
+    smallest = float(np.min(gaps[gaps > 0])) if np.any(gaps > 0) else 1.0
+    decimals = int(-np.floor(np.log10(max(smallest / 3, 1e-9))))
+    decimals = max(decimals, -6)
+    while True:
+        r = [round(b, decimals) for b in inner]
+        if all(b < a for b, a in zip(r, r[1:], strict=False)) or decimals > 8:
+            break
+        decimals += 1
+    while decimals > 0 and all(round(b, decimals - 1) == b for b in r):  # whole breaks stay whole
+        decimals -= 1
+    half = 0.5 * 10.0 ** -decimals
+    bounds = [b + half for b in r]
+    last = max(up[-1], bounds[-1])
+    return (*bounds, last), decimals
+
+
+def rounded_labels(upper: Sequence[float], decimals: int) -> tuple[str, ...]:
+    """Labels of ``round_breaks`` bins that share no value: 'up to 16', '17 to 20', '21 or more'."""
+    step = 10.0 ** -decimals
+    d = max(decimals, 0)
+
+    def f(x: float) -> str:
+        return f"{round(x, decimals):,.{d}f}"
+
+    shown = [b - step / 2 for b in upper[:-1]]  # the rounded breaks
+    if not shown:
+        return (f"up to {f(upper[0])}",)
+    labels = [f"up to {f(shown[0])}"]
+    labels += [f(hi) if f(lo + step) == f(hi) else f"{f(lo + step)} to {f(hi)}"
+               for lo, hi in zip(shown, shown[1:], strict=False)]
+    labels.append(f"{f(shown[-1] + step)} or more")
+    return tuple(labels)
+
+
 def _no_data(title: str) -> Classes:
     return Classes((NO_DATA_COLOUR,), ("no data",), title, "", NUMERIC, upper=(np.inf,))
 
 
 def quantiles(values: pd.Series | np.ndarray | Sequence, k: int = 5, *, title: str, note: str = "",
-              fmt: Callable[[float], str] = lambda x: f"{x:,.4g}") -> Classes:
-    """k quantile classes (mapclassify.Quantiles) fitted on ``values``; light = low, dark = high."""
+              fmt: Callable[[float], str] = lambda x: f"{x:,.4g}", rounded: bool = False,
+              colours: Sequence[str] | None = None) -> Classes:
+    """k quantile classes (mapclassify.Quantiles) fitted on ``values``; light = low, dark = high.
+
+    ``rounded``: breaks rounded for a legend a person reads (``round_breaks``: "17 to 20", no value
+    in two classes); ``colours``: a palette of at least k colours, light to dark (default viridis).
+    """
     v = _finite(values)
     if not len(v):
         return _no_data(title)
     upper = _fit(mapclassify.Quantiles, v, k)
-    return Classes(_sequential(len(upper)), _range_labels(upper, fmt), title, note, NUMERIC,
-                   upper=tuple(float(u) for u in upper))
+    labels = _range_labels(upper, fmt)
+    if rounded:
+        upper, decimals = round_breaks(upper)
+        labels = rounded_labels(upper, decimals)
+    pal = _sequential(len(upper)) if colours is None else tuple(colours)[-len(upper):]
+    return Classes(pal, labels, title, note, NUMERIC, upper=tuple(float(u) for u in upper))
 
 
 def natural_breaks(values: pd.Series | np.ndarray | Sequence, k: int, *,

@@ -146,3 +146,40 @@ class TileErrorNotice(MacroElement):
         self.background, self.border = palette.NOTICE_BACKGROUND, palette.NOTICE_BORDER
         self.text = palette.TEXT
         self.message_js = json.dumps(message, ensure_ascii=False).replace("</", "<\\/")
+
+
+class FullscreenKey(MacroElement):
+    """The map's title and legend *on* the map, shown only while the map is full screen.
+
+    The page shows the legend beside the map (on the map it covered the area), but the full-screen
+    button enlarges the map alone: a presenter lost the title and the key. This box (bottom left,
+    scrollable) appears on Leaflet.fullscreen's ``enterFullscreen`` and hides on ``exitFullscreen``.
+    ``html`` must be escaped already (``classify.legend_html`` escapes every text).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, html) {
+            var ctl = L.control({position: 'bottomleft'});
+            ctl.onAdd = function () {
+                var div = L.DomUtil.create('div', 'leaflet-control gc20-fullscreen-key');
+                div.style.cssText = 'display:none;max-width:340px;max-height:70vh;overflow:auto;' +
+                    'font:14px system-ui,Arial,sans-serif';
+                div.innerHTML = html;
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            ctl.addTo(map);
+            map.on('enterFullscreen', function () { ctl.getContainer().style.display = 'block'; });
+            map.on('exitFullscreen', function () { ctl.getContainer().style.display = 'none'; });
+        })({{ this._parent.get_name() }}, {{ this.html_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "FullscreenKey"
+        self.html_js = json.dumps(html, ensure_ascii=False).replace("</", "<\\/")

@@ -129,6 +129,40 @@ PRINT_CONTEXT_FILL = "#f3f3f3"
 """Neighbouring areas on print maps."""
 PRINT_LOCATOR_FILL = "#e6e6e6"
 PRINT_LOCATOR_EDGE = "#8c8c8c"
+PRINT_AREA_LINE = "#111111"
+"""The area boundary on print maps: black on a white halo (``PRINT_AREA_HALO``), not the red that
+turns olive under deuteranopia and merges with the middle deciles."""
+PRINT_AREA_HALO = WHITE
+CORE20_HATCH_LIGHT = WHITE
+"""Core20 hatching on print maps over dark fills ..."""
+CORE20_HATCH_DARK = "#111111"
+"""... and over light fills (the higher contrast of the two is drawn, at least 4.5:1)."""
+PRINT_LAND = "#e3e3e3"
+"""Land outside the area on print maps (neighbours, Wales, Scotland)."""
+PRINT_WATER = "#dcebf5"
+"""Sea and estuaries on print maps, pale blue."""
+NEATLINE = "#333333"
+PLAN_REACHED = NHS_BLUE
+"""Target LSOAs a plan reaches (print plan map)."""
+PLAN_NOT_REACHED = "#ed8b00"
+"""Target LSOAs it does not reach (NHS orange: apart from NHS blue for colour-blind readers)."""
+PLAN_OTHER = "#f2f2f2"
+"""LSOAs outside the plan's target."""
+REACH_LINE = "#003087"
+"""The reach of outreach sites on print maps (NHS dark blue, dashed)."""
+LOCATOR_AREA = "#111111"
+"""The area on the England locator of print maps."""
+FOCUS_COLOURS: dict[str, tuple[str, ...]] = {
+    "hypertension": ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"),  # ColorBrewer Reds
+    "cancer": ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603"),  # Oranges
+    "respiratory": ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"),  # Blues
+    "smi": ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"),  # Greens
+    "maternity": ("#feebe2", "#fbb4b9", "#f768a1", "#c51b8a", "#7a0177"),  # RdPu
+}
+"""One single-hue sequential palette per adult clinical focus (light = low, dark = high), none of
+them the IMD viridis purples, so "dark" never flips meaning between an IMD and a focus map."""
+CYP_FOCUS_COLOURS: tuple[str, ...] = ("#f7f7f7", "#cccccc", "#969696", "#636363", "#252525")
+"""The children's foci (ColorBrewer Greys)."""
 CHART_SHADE = BLACK
 """The Core20 band behind the decile chart (drawn at 5% opacity)."""
 
@@ -161,3 +195,8 @@ def contrast_ratio(a: str, b: str) -> float:
 NOTICE_BACKGROUND = "#fff3cd"  # pale amber
 NOTICE_BORDER = "#c9a227"
 FLAG_RIM = "#252525"  # a dark rim: the palest classes (90% hot and cold spots) still stand out
+
+
+def focus_colours(focus: str) -> tuple[str, ...]:
+    """The single-hue palette of a clinical focus's map layer (light = low)."""
+    return FOCUS_COLOURS.get(focus, CYP_FOCUS_COLOURS)

@@ -62,6 +62,17 @@ def quantile_style(values: pd.Series | np.ndarray, title: str, classes: int = 5)
                               note="Classes are quintiles of the uploaded values. Darker = higher.")
 
 
+FOCUS_NOTE = "Classes are quintiles of all LSOAs in England, so a colour means the same everywhere."
+
+
+def focus_style(national: pd.Series | np.ndarray, title: str, focus: str, note: str = FOCUS_NOTE) -> Classes:
+    """Classes of a clinical focus layer, the same on the app's map and the print: national quintiles,
+    breaks rounded for reading ("17 to 20", no shared values), the focus's own single-hue palette
+    (``styles.focus_colours``: never the IMD purples)."""
+    return classify.quantiles(national, 5, title=title, note=note, rounded=True,
+                              colours=palette.focus_colours(focus))
+
+
 def lsoa_props(sub: pd.DataFrame, **columns: Iterable) -> pd.DataFrame:
     """Tooltip fields: LSOA code and name plus ``columns``, all escaped for HTML."""
     return pd.DataFrame({"code": escaped(sub[schema.LSOA_CODE]), "name": escaped(sub[schema.LSOA_NAME]),

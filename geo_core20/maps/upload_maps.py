@@ -14,12 +14,15 @@ from geo_core20.maps import classify, lsoa_layer, plus_maps, view
 
 def upload_map(vintage: str, level: str, area: str | None, values: pd.Series, title: str, *, basemap: str,
                core20_on: bool, national: pd.Series, points: gpd.GeoDataFrame | None = None,
-               point_label: str | None = None, note: str | None = None) -> folium.Map:
+               point_label: str | None = None, note: str | None = None,
+               style: classify.Classes | None = None) -> folium.Map:
     """``values`` (one per LSOA of the area, atlas order) classed by quantiles of the whole layer
     (``national``), or as counts when ``points`` are given; ``note`` replaces the classes' own note.
     LSOAs with a value (with at least one point) are marked."""
     vd = view.view_data(vintage, level, area)
-    style = plus_maps.count_style(title) if points is not None else plus_maps.quantile_style(national, title)
+    if style is None:  # a given style (e.g. a clinical focus's, plus_maps.focus_style) is kept
+        style = (plus_maps.count_style(title) if points is not None
+                 else plus_maps.quantile_style(national, title))
     placed = geocode.LSOA_ASSIGNMENT_NOTE if points is not None else ""
     numbers = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
     uploaded = (numbers > 0 if points is not None else numbers.notna()).to_numpy()

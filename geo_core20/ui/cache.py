@@ -33,7 +33,7 @@ from geo_core20 import access, areas, atlas, clinical, plus, schema, siting, tab
 from geo_core20.exports import charts, formats, print_maps, report
 from geo_core20.exports import profile as area_profile
 from geo_core20.lsoa_filter import UNFILTERED, TableFilter
-from geo_core20.maps import assets, export, styles, upload_maps, view
+from geo_core20.maps import assets, export, plus_maps, styles, upload_maps, view
 from geo_core20.ui import map_display
 
 # --- core loaders (memoised by the core: called as they are) -----------------------------------------
@@ -179,7 +179,7 @@ def focus_layer_map_cached(vintage: str, level: str, area: str | None, focus: st
     values = national.values.loc[sub.index]
     return map_display.prepare(upload_maps.upload_map(
         vintage, level, area, values, title, basemap=basemap, core20_on=core20_on, national=national.values,
-        note="Classes are quintiles of all LSOAs in England, so a colour means the same everywhere."))
+        style=plus_maps.focus_style(national.values, title, focus)))
 
 
 @st.cache_data(show_spinner="Estimating the accelerator figures…")

@@ -9,7 +9,7 @@ import streamlit as st
 from geo_core20 import clinical
 from geo_core20.exports import charts
 from geo_core20.maps import view
-from geo_core20.ui import cache, downloads, exports_panel, keep, map_display
+from geo_core20.ui import cache, downloads, exports_panel, keep, map_display, present
 from geo_core20.ui.context import PageContext
 from geo_core20.ui.link import K_FOCUS
 from geo_core20.ui.link import NO_FOCUS as NONE
@@ -48,19 +48,45 @@ def current() -> str | None:
     return None if value in (None, NONE) else value
 
 
+RATES = ("target_per_1000", "recorded_prevalence", "smoking_prevalence", "mean_km_to_cdc",
+         "expected_prevalence", "recorded_to_expected")
+"""Measures that are rates (kept fractional); every other measure counts people (whole numbers)."""
+
+
 def comparison_table(compare: pd.DataFrame) -> pd.DataFrame:
-    """Rows: each area whole and its Core20 part; columns: the focus's measures, labelled."""
+    """Rows: each area whole and its Core20 part; columns: the focus's measures, labelled; people
+    are whole numbers (estimates apportioned to LSOAs are fractional: "309,684", not "309,684.019")."""
     part = compare["part"].map({"whole": "whole area", "core20": "Core20 part"})
     out = compare.drop(columns=["scope", "level", "area_code", "part", "focus"])
     out.insert(0, "Area", compare["area_name"] + " · " + part)
     out = out.drop(columns=["area_name"]).dropna(axis=1, how="all")
+    for col in out.columns[1:]:
+        if col not in RATES and pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = pd.to_numeric(out[col]).round().astype("Int64")
     return out.rename(columns=COLUMN_LABEL)
+
+
+def ambition_metrics(compare: pd.DataFrame) -> None:
+    """Hypertension's lead: diagnosed as a share of expected (``recorded_to_expected``) for the area,
+    its Core20 part, parent and England, against the 80% ambition, with the caveat beside it."""
+    ambition = clinical.hypertension.AMBITION
+    rows = [(f"{r.area_name}{' · Core20 part' if r.part == 'core20' else ''}", r.recorded_to_expected)
+            for r in compare.itertuples() if r.part == "whole" or r.scope == "area"]
+    st.markdown(f"**Diagnosed as a share of expected hypertension** (ambition: {ambition:.0%})")
+    cols = st.columns(len(rows))
+    for col, (label, value) in zip(cols, rows, strict=True):
+        if pd.notna(value):
+            col.metric(label, f"{float(value):.1%}", f"{float(value) - ambition:+.1%} vs the ambition",
+                       delta_color="normal")
+    st.caption(clinical.hypertension.CAVEAT)
 
 
 def panel(ctx: PageContext) -> None:
     """The focus's figures (area, parent, England; whole and Core20 part), map and data notes."""
     focus = current()
     if focus is None:
+        if present.enabled():  # presenting: no sidebar to choose one in
+            return
         st.info("Choose a clinical focus (maternity, severe mental illness, chronic respiratory disease, "
                 "early cancer diagnosis or hypertension) in the sidebar to see its population and measures.",
                 icon=":material/stethoscope:")
@@ -68,6 +94,8 @@ def panel(ctx: PageContext) -> None:
     f, v = clinical.FOCI[focus], ctx.view
     st.subheader(f"{f.label}: {f.target_label}")
     st.caption(f"National aim: {f.aim}")
+    if focus == "hypertension":
+        ambition_metrics(cache.focus_compare_cached(v.vintage, v.level, v.area, focus))
     table = comparison_table(cache.focus_compare_cached(v.vintage, v.level, v.area, focus))
     pct = [c for c in table.columns if "prevalence" in c.lower() or c == "Recorded / expected"]
     st.dataframe(table, hide_index=True, width="stretch", column_config={

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import access, clinical, errors, schema, siting, uploads
-from geo_core20.ui import cache, focus, keep, target, upload_form
+from geo_core20.ui import cache, focus, keep, present, target, upload_form
 from geo_core20.ui.context import PageContext
 from geo_core20.ui.text import escape_markdown
 
@@ -80,8 +80,8 @@ def form(ctx: PageContext) -> dict:
                     "page (Target section). Core20 is used until then.", icon=":material/info:")
     if focus.current():
         label = clinical.FOCI[focus.current()].target_label
-        st.caption(escape_markdown(f"Clinical focus: {label}, counted in the target LSOAs (change it in the "
-                                   "sidebar)."))
+        where = "" if present.enabled() else " (change it in the sidebar)"  # no sidebar while presenting
+        st.caption(escape_markdown(f"Clinical focus: {label}, counted in the target LSOAs{where}."))
     c["venues"] = venues_upload() if c["source"] == "upload" else None
     c["od"], c["minutes"] = travel_times(ctx)
     return c

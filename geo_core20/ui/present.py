@@ -13,7 +13,7 @@ import streamlit as st
 from geo_core20.ui import keep
 from geo_core20.ui.link import K_PRESENT
 
-MAP_HEIGHT = 780
+MAP_HEIGHT = 400  # with the compact header below, title, key numbers, map and legend fit 1280x720
 
 # What a presentation hides: every input widget and download in the page, the sidebar and
 # Streamlit's own toolbar. The exit button is kept (its container has the class st-key-<key>,
@@ -31,6 +31,18 @@ HIDDEN {display: none !important;}
 [data-testid="stMetricValue"] {font-size: 2.8rem !important;}
 [data-testid="stMetricLabel"] p {font-size: 1.2rem !important;}
 .block-container {padding-top: 1rem !important; max-width: 100% !important;}
+/* the exit button floats top right instead of taking a row above the title */
+.st-key-gc20_present_exit {position: fixed !important; top: 0.6rem; right: 1.2rem; z-index: 1000;
+  width: auto !important;}
+/* a 720-pixel projector: a compact header, so map and legend fit the screen without scrolling */
+@media (max-height: 820px) {
+  .block-container {padding-top: 0.5rem !important; padding-bottom: 1rem !important;}
+  [data-testid="stMain"] h1 {font-size: 2.3rem !important; padding: 0.2rem 0 0.3rem 0 !important;}
+  [data-testid="stMain"] [data-testid="stCaptionContainer"] {font-size: 1rem !important;}
+  [data-testid="stMetricValue"] {font-size: 1.9rem !important;}
+  [data-testid="stMetricLabel"] p {font-size: 1rem !important;}
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] {gap: 0.5rem !important;}
+}
 </style>
 """
 

@@ -1,0 +1,267 @@
+"""Print maps worth projecting (issue 18): Core20 seen on every fill, the app's palettes, rounded legend
+breaks, the plan map by coverage, the focus figures, SVG fonts and the optional finer (BGC) boundaries."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+from geo_core20 import clinical, schema, sources
+from geo_core20.exports import cartography, formats, print_maps
+from geo_core20.maps import classify, palette, plus_maps, styles
+from geo_core20.ui import focus as ui_focus
+
+ROOT = Path(__file__).resolve().parents[1]
+BGC_FIXTURE = ROOT / "tests" / "fixtures" / "bgc" / "lsoa21_ew_bgc_tiny.geojson"
+TOWER_HAMLETS, CORNWALL = "E09000030", "E06000052"
+RANGE = re.compile(r"^(up to (?P<a>[\d,.]+)|(?P<b>[\d,.]+) to (?P<c>[\d,.]+)|(?P<d>[\d,.]+) or more"
+                   r"|(?P<e>[\d,.]+))$")
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _ranges(labels) -> list[tuple[float, float]]:
+    """(low, high) shown by each rounded label; 'up to a' starts at -inf, 'd or more' ends at +inf."""
+    out = []
+    for label in labels:
+        m = RANGE.match(label)
+        assert m, f"legend label {label!r} is not a rounded range"
+        if m["a"]:
+            out.append((-np.inf, _num(m["a"])))
+        elif m["b"]:
+            out.append((_num(m["b"]), _num(m["c"])))
+        elif m["d"]:
+            out.append((_num(m["d"]), np.inf))
+        else:
+            out.append((_num(m["e"]), _num(m["e"])))
+    return out
+
+
+def _assert_rounded_and_apart(labels) -> None:
+    ranges = _ranges(labels)
+    for (lo, hi) in ranges:
+        assert lo <= hi
+    for (_, hi), (lo, _) in zip(ranges, ranges[1:], strict=False):
+        assert lo > hi, f"classes share a value: {labels}"
+    for label in labels:  # at most 3 decimals, no '16.63'-style noise unless the values need it
+        for number in re.findall(r"[\d,]+\.(\d+)", label):
+            assert len(number) <= 3, label
+
+
+# --- legend breaks (no atlas) -----------------------------------------------------------------------
+
+def test_round_breaks_give_readable_classes_without_shared_values():
+    upper, decimals = classify.round_breaks((16.63, 20.87, 24.1, 30.5, 98.0))
+    labels = classify.rounded_labels(upper, decimals)
+    assert labels == ("up to 17", "18 to 21", "22 to 24", "25 to 30", "31 or more")
+    _assert_rounded_and_apart(labels)
+    # values go in the class their shown (rounded) value names
+    classes = classify.Classes(classify.SEQUENTIAL, labels, "x", upper=upper)
+    assert classes.find_bin([17.4, 17.6, 21.2, 24.49, 30.6, 200]).tolist() == [0, 1, 1, 2, 4, 4]
+    # small fractions keep the decimals they need; whole breaks stay whole
+    small = classify.round_breaks((0.012, 0.034, 0.05, 0.09, 0.5))
+    _assert_rounded_and_apart(classify.rounded_labels(*small))
+    whole = classify.round_breaks((1, 2, 3, 4, 5))
+    assert classify.rounded_labels(*whole) == ("up to 1", "2", "3", "4", "5 or more")
+
+
+def test_legend_counts_read_as_lsoas():
+    assert cartography.count_label("1 (most deprived 10%)", 11) == "1 (most deprived 10%): 11 LSOAs"
+    assert cartography.count_label("10 (least deprived 10%)", 1) == "10 (least deprived 10%): 1 LSOA"
+    assert cartography.count_label("No data", None) == "No data"
+
+
+def test_hatch_contrasts_with_every_fill_of_every_palette():
+    fills = [*styles.DECILE_COLOURS, *styles.SCORE_COLOURS, classify.NO_DATA_COLOUR,
+             *[c for pal in palette.FOCUS_COLOURS.values() for c in pal], *palette.CYP_FOCUS_COLOURS]
+    for fill in fills:
+        assert cartography.contrast(cartography.hatch_colour(fill), fill) >= 4.5, fill
+
+
+def test_focus_palettes_are_single_hue_and_not_the_imd_purples():
+    seen = set()
+    for focus in clinical.ADULT_FOCUS_IDS:
+        pal = palette.focus_colours(focus)
+        assert len(pal) == 5 and not set(pal) & set(styles.DECILE_COLOURS)
+        lum = [cartography.luminance(c) for c in pal]
+        assert lum == sorted(lum, reverse=True), f"{focus}: light to dark"
+        assert pal not in seen
+        seen.add(pal)
+    assert palette.PRINT_AREA_LINE != styles.AREA_LINE  # not the red that turns olive under deuteranopia
+
+
+def test_svg_names_sans_serif_fallbacks():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.text(0.1, 0.5, "Core20", family=cartography.FONT)
+    svg = formats.figure_bytes(fig, "svg").decode()
+    assert "font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif" in svg
+    assert "font-family: 'DejaVu Sans';" not in svg
+
+
+# --- finer boundaries (BGC): a hand-made fixture in the ONS layout ----------------------------------------
+
+def _fake_view(level: str = "lad") -> SimpleNamespace:
+    codes = ["E01000001", "E01000002", "E01000003"]
+    squares = [shapely.box(-0.10 + 0.01 * i, 51.5, -0.09 + 0.01 * i, 51.51) for i in range(3)]
+    frame = gpd.GeoDataFrame({schema.LSOA_CODE: codes}, geometry=squares, crs=schema.CRS_WGS84,
+                             index=[10, 11, 12])
+    return SimpleNamespace(level=level, vintage="2025", frame=frame)
+
+
+def test_bgc_boundaries_are_used_for_prints_below_national_level_when_present(tmp_path):
+    vd = _fake_view()
+    geoms, note = print_maps.print_geometry(vd, BGC_FIXTURE)
+    assert note == print_maps.BGC_NOTE and "20 m" in note
+    assert list(geoms.index) == [10, 11, 12]
+    # the fixture's 8-point outlines, not the atlas's squares
+    assert all(len(g.exterior.coords) == 9 for g in geoms)
+    assert not any(g.equals(s) for g, s in zip(geoms, vd.frame.geometry, strict=True))
+    # fallbacks: no file, a file without every LSOA of the view, and England (always BSC)
+    assert print_maps.print_geometry(vd, tmp_path / "absent.geojson")[1].startswith("Boundaries: ONS super")
+    partial = json.loads(BGC_FIXTURE.read_text())
+    partial["features"] = partial["features"][:2]
+    (tmp_path / "partial.geojson").write_text(json.dumps(partial))
+    assert "200 m" in print_maps.print_geometry(vd, tmp_path / "partial.geojson")[1]
+    assert "200 m" in print_maps.print_geometry(_fake_view("england"), BGC_FIXTURE)[1]
+
+
+def test_bgc_is_an_optional_ons_input_with_a_licence():
+    d = sources.get(sources.BGC_ID)
+    assert d.optional and d.kind == "boundary" and "OGL" in d.licence or "Open Government" in d.licence
+    assert d.urls and d.urls[0].startswith(sources.ONS_ARCGIS) and "BGC" in d.urls[0]
+
+
+# --- real data: Tower Hamlets and Cornwall -------------------------------------------------------------
+
+def _contrast_share(fig, vd, fills, dpi: int) -> tuple[list[float], list[float]]:
+    """Per LSOA (interior, 1.5 px in from its edge): the share of pixels contrasting (>= 3:1) with its
+    fill, for Core20 LSOAs and the others."""
+    img = np.asarray(Image.open(io.BytesIO(formats.figure_bytes(fig, "png", dpi=dpi))).convert("RGB"))
+    img = img.astype(float) / 255
+    lin = np.where(img <= 0.04045, img / 12.92, ((img + 0.055) / 1.055) ** 2.4)
+    lum = lin @ np.array([0.2126, 0.7152, 0.0722])
+    ax, height, scale = fig.axes[0], img.shape[0], dpi / fig.dpi
+    inv = ax.transData.inverted()
+    metres_per_px = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (ax.get_window_extent().width * scale)
+    frame = vd.frame.to_crs(schema.CRS_BNG)
+    # other LSOAs next to a Core20 one carry its outline and (small ones) its ring: compare the rest
+    near_core20 = shapely.buffer(shapely.union_all(frame.geometry[frame[schema.CORE20]].values),
+                                 6 / 72 * dpi * metres_per_px)  # 6 pt: a ring and its halo
+    core, other = [], []
+    for geom, fill, is_core in zip(frame.geometry, fills, frame[schema.CORE20], strict=True):
+        if not is_core and shapely.intersects(geom, near_core20):
+            continue
+        inner = shapely.buffer(geom, -1.5 * metres_per_px)
+        (px0, py0), (px1, py1) = ax.transData.transform([inner.bounds[:2], inner.bounds[2:]]) * scale
+        xs, ys = np.meshgrid(np.arange(int(px0), int(px1) + 1) + 0.5, np.arange(int(py0), int(py1) + 1) + 0.5)
+        data = inv.transform(np.c_[xs.ravel(), ys.ravel()] / scale)
+        inside = shapely.contains_xy(inner, data[:, 0], data[:, 1])
+        assert inside.sum() >= 5 or not is_core, "a Core20 LSOA too small to check at this resolution"
+        if not inside.any():
+            continue
+        lp = lum[(height - ys.ravel()[inside]).astype(int), xs.ravel()[inside].astype(int)]
+        lf = cartography.luminance(fill)
+        ratio = (np.maximum(lf, lp) + 0.05) / (np.minimum(lf, lp) + 0.05)
+        (core if is_core else other).append(float((ratio >= 3).mean()))
+    return core, other
+
+
+@pytest.mark.parametrize(("code", "dpi", "n_core20"), [(TOWER_HAMLETS, 100, 73), (CORNWALL, 300, 36)])
+def test_core20_lsoas_are_distinguishable_on_the_print(atlas2025, code, dpi, n_core20):
+    vd = print_maps.print_view("2025", "lad", code)
+    fig = print_maps.explorer_map(vd).figure
+    fills = [styles.DECILE_COLOURS[int(d) - 1] for d in vd.frame[schema.IMD_DECILE]]
+    core, other = _contrast_share(fig, vd, fills, dpi)
+    assert len(core) == n_core20
+    # every Core20 LSOA carries the hatch: at least a tenth of its inside contrasts with its fill ...
+    assert min(core) >= 0.10, f"a Core20 LSOA without a visible hatch: {sorted(core)[:5]}"
+    # ... while a typical other LSOA (away from Core20 outlines and rings) is plain, labels aside
+    assert len(other) >= 10 and np.median(other) <= 0.05
+
+
+@pytest.fixture(scope="module")
+def tower_hamlets(atlas2025):
+    return print_maps.print_view("2025", "lad", TOWER_HAMLETS)
+
+
+def test_print_map_uses_the_apps_palette_and_rounded_legend(tower_hamlets):
+    vd = tower_hamlets
+    m = print_maps.focus_map(vd, "cancer")
+    national = clinical.focus_layer(vd.national, "cancer")
+    app = plus_maps.focus_style(national.values, f"{national.label} ({national.unit})", "cancer")
+    entries = [e for e in m.legend.entries if e.label != "No data"]
+    assert [e.colour for e in entries] == list(app.colours) == list(palette.focus_colours("cancer"))
+    assert [e.label for e in entries] == list(app.labels)
+    _assert_rounded_and_apart([e.label for e in entries])
+    img = Image.open(io.BytesIO(formats.figure_bytes(m.figure, "png", dpi=60))).convert("RGB")
+    seen = {"#{:02x}{:02x}{:02x}".format(*c) for _, c in img.getcolors(1 << 24)}
+    drawn = [e.colour for e in entries if e.count]
+    assert set(drawn) <= seen
+    svg = formats.figure_bytes(m.figure, "svg").decode()
+    assert re.search(r"\d+ LSOAs?<", svg) or " LSOAs" in svg
+
+
+def test_hypertension_print_shows_the_focus_commands_recorded_to_expected(atlas2025, tower_hamlets):
+    vd = tower_hamlets
+    summary = clinical.focus_summary(atlas2025, "hypertension", "lad").set_index("area_code")
+    england = clinical.focus_summary(atlas2025, "hypertension", "england").iloc[0]
+    m = print_maps.focus_map(vd, "hypertension")
+    shown = f"{summary.loc[TOWER_HAMLETS, 'recorded_to_expected']:.1%}"
+    assert m.key_numbers["Diagnosed / expected hypertension"] == shown
+    assert shown in m.title
+    texts = " ".join(t.get_text() for t in [*m.figure.texts, *(t for ax in m.figure.axes for t in ax.texts)])
+    assert shown in texts and f"England {england['recorded_to_expected']:.1%}" in texts
+    assert "ambition 80%" in texts and "do not vary with deprivation" in texts  # the caveat on the figure
+    # one denominator: the map's unit is the tables' "per 1,000 residents"
+    assert "per 1,000 residents" in m.subtitle and ui_focus.COLUMN_LABEL["target_per_1000"] in m.subtitle
+
+
+def test_cancer_core20_rows_have_smoking_and_distance(atlas2025):
+    cmp = clinical.focus_compare(atlas2025, "cancer", "lad", CORNWALL)
+    core = cmp[cmp["part"] == "core20"]
+    for col in ("recorded_smokers", "smoking_prevalence", "mean_km_to_cdc"):
+        assert core[col].notna().all() and np.isfinite(core[col].astype(float)).all(), col
+    table = ui_focus.comparison_table(cmp)
+    assert not table.isna().any().any()
+    people = table["Focus population"]
+    assert str(people.dtype) == "Int64"  # whole people, not 309,684.019
+
+
+def test_plan_map_is_shaded_by_coverage_with_reach(atlas2025):
+    plan = json.loads((ROOT / "tests" / "fixtures" / "plan_v1.json").read_text())
+    vd = print_maps.plan_view(plan)
+    codes = vd.frame[schema.LSOA_CODE].tolist()[:3]
+    plan = copy.deepcopy(plan)
+    plan["siting"]["assignment"] = [{"code": codes[0], "covered": True}, {"code": codes[1], "covered": True},
+                                    {"code": codes[2], "covered": False}]
+    cls = print_maps.plan_classes(vd, plan)
+    assert cls[:3].tolist() == [0, 0, 1] and (cls[3:] == 2).all()
+    m = print_maps.plan_map(vd, plan)
+    assert [(e.label, e.count) for e in m.legend.entries] == [
+        ("Target LSOA reached by the plan", 2), ("Target LSOA not reached", 1),
+        ("Not in the target", len(codes) and len(vd.frame) - 3)]
+    reach = print_maps.plan_reach(plan)
+    assert len(reach) == 2 and reach.area.round(-3).iloc[0] == pytest.approx(np.pi * 1500 ** 2, rel=0.01)
+    texts = [t for t in m.figure.texts if "new sites" in t.get_text()]
+    renderer = FigureCanvasAgg(m.figure).get_renderer()
+    box = texts[0].get_window_extent(renderer)
+    assert box.x1 <= m.figure.bbox.x1, "the plan subtitle runs off the page"
+    assert "reaching 73.9% of them" in texts[0].get_text()
+    assert cartography.REACH_LABEL in [t.get_text() for t in m.figure.axes[1].get_legend().get_texts()]
+    assert pd.Series(cls).isin([0, 1, 2]).all()
