@@ -14,8 +14,6 @@ import inspect
 import re
 from pathlib import Path
 
-import pytest
-
 from geo_core20 import cli, plus, schema, siting
 from geo_core20.maps import classify, styles
 from geo_core20.ui import link, plan_form
@@ -74,8 +72,6 @@ def test_the_core20_definition_is_written_once():
     assert schema.CORE20_DEFINITION.startswith("Core20 = the most deprived 20% of LSOAs in England")
 
 
-@pytest.mark.xfail(strict=True, reason="exports/ (profile, print map legend) switch to schema's words "
-                                       "at merge: remove this mark then")
 def test_the_print_renderers_use_the_one_core20_definition():
     assert core20_wordings(_files(EXPORTS)) == []
 

@@ -64,8 +64,6 @@ def test_no_hex_colour_outside_the_palette():
     assert scan(files) == []
 
 
-@pytest.mark.xfail(strict=True, reason="exports/ (print maps, charts, profile, deck) switch to the palette "
-                                       "at merge: remove this mark then")
 def test_no_hex_colour_in_the_print_renderers():
     assert scan(python_files(EXPORTS)) == []
 

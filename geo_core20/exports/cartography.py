@@ -40,12 +40,12 @@ SLIDE_MAP_SIZE = (8.4, 6.4)  # the map picture of a slide (the legend is text be
 FONT = "DejaVu Sans"  # bundled with matplotlib: the same glyphs on every server
 # an SVG names fallbacks after it (formats.SVG_FONTS), so a laptop without DejaVu shows Arial, not a serif
 PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
-CORE20_LABEL = "Core20 LSOA (national IMD deciles 1-2), hatched"
+CORE20_LABEL = f"Core20 LSOA ({schema.CORE20_RULE}), hatched"
 CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
 HATCH_SPACING_PT = 5.0
 SMALL_CORE20_PT = 6.0  # a Core20 LSOA under this size (points, square root of its area) is ringed
 SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
-CORE20_DEFINITION = "Core20 = LSOAs in national IMD deciles 1-2 (the most deprived 20% in England)"
+CORE20_DEFINITION = schema.CORE20_DEFINITION
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
@@ -56,7 +56,7 @@ class PointLayer:
     points: gpd.GeoDataFrame  # any CRS
     label_column: str | None = "label"
     legend_label: str = "Site"
-    colour: str = "#d7191c"
+    colour: str = palette.AREA_LINE
     marker: str = "o"
     size: float = 60.0
 
@@ -439,7 +439,8 @@ def draw_map(
         if subtitle:
             wrapped = "\n".join(_subtitle_lines(subtitle, size))
             fig.text(
-                0.015, top_in - 0.47 / size[1], wrapped, fontsize=10.5, color="#333333", family=FONT,
+                0.015, top_in - 0.47 / size[1], wrapped, fontsize=10.5, color=palette.TEXT_SUBTITLE,
+                family=FONT,
                 va="top", linespacing=1.4,
             )
         draw_legend(
@@ -456,7 +457,7 @@ def draw_map(
             0.012,
             "\n".join(foot),
             fontsize=6.3,
-            color="#444444",
+            color=palette.TEXT_SECONDARY,
             family=FONT,
             va="bottom",
             linespacing=1.35,
@@ -535,7 +536,7 @@ def draw_locator(ax, vintage: str, area: shapely.Geometry, extent: Sequence[floa
     ax.set_axis_off()
     eng = england_outline(vintage)
     gpd.GeoSeries([eng], crs=schema.CRS_BNG).plot(
-        ax=ax, facecolor="#e6e6e6", edgecolor="#8c8c8c", linewidth=0.4
+        ax=ax, facecolor=palette.PRINT_LOCATOR_FILL, edgecolor=palette.PRINT_LOCATOR_EDGE, linewidth=0.4
     )
     if not area.equals(eng):
         gpd.GeoSeries([area], crs=schema.CRS_BNG).plot(
@@ -549,7 +550,7 @@ def draw_locator(ax, vintage: str, area: shapely.Geometry, extent: Sequence[floa
                 )
             )
     ax.set_aspect("equal")
-    ax.set_title("Location in England", fontsize=8.5, family=FONT, color="#444444")
+    ax.set_title("Location in England", fontsize=8.5, family=FONT, color=palette.TEXT_SECONDARY)
 
 
 REACH_LABEL = "Reach of a site (the plan's distance)"
@@ -572,7 +573,7 @@ def draw_legend(
     handles: list = []
     labels: list[str] = []
     for e in legend.entries:
-        handles.append(Patch(facecolor=e.colour, edgecolor="#888888", linewidth=0.5))
+        handles.append(Patch(facecolor=e.colour, edgecolor=palette.SWATCH_EDGE, linewidth=0.5))
         labels.append(count_label(e.label, e.count, legend.count_what))
     if outline_label:
         handles.append(Patch(facecolor=palette.NHS_DARK_GREY, edgecolor=palette.CORE20_HATCH_LIGHT,

@@ -19,7 +19,7 @@ from matplotlib.ticker import PercentFormatter
 from geo_core20 import areas
 from geo_core20.exports.cartography import FONT
 from geo_core20.exports.formats import CHART_FORMATS, check_format, figure_bytes
-from geo_core20.maps import styles
+from geo_core20.maps import palette, styles
 
 CHART_SIZE = (7.5, 4.2)  # inches: half a 16:9 slide at a readable font size
 _ENGLAND_TICK = styles.AREA_LINE
@@ -75,9 +75,9 @@ def decile_profile_figure(profile: pd.DataFrame, area_name: str, *, england_tick
             label="England",
             zorder=3,
         )
-    ax.axvspan(0.5, 2.5, color="#000000", alpha=0.05, lw=0)
+    ax.axvspan(0.5, 2.5, color=palette.CHART_SHADE, alpha=0.05, lw=0)
     top = max(float(profile["population_share"].max()), float(profile["england_share"].max()), 0.01)
-    ax.text(1.5, top * 1.08, "Core20", ha="center", fontsize=9, family=FONT, color="#333333")
+    ax.text(1.5, top * 1.08, "Core20", ha="center", fontsize=9, family=FONT, color=palette.TEXT_SUBTITLE)
     ax.set_ylim(0, top * 1.18)
     ax.set_xticks(x)
     ax.set_xlabel("National IMD decile (1 = most deprived)", fontsize=10, family=FONT)
@@ -126,7 +126,7 @@ def coverage_curve_figure(
     ax.set_ylim(0, 1.02)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    ax.grid(axis="y", color=palette.RULE, lw=0.6)
     return fig
 
 

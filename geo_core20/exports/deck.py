@@ -402,8 +402,18 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
 
     for e in legend.entries:
         entry(e.label if e.count is None else f"{e.label} ({e.count:,})", swatch(e.colour))
-    if core20:
-        entry(cartography.CORE20_LABEL, swatch(nhs.WHITE, styles.CORE20_LINE, 1.75))
+    if core20:  # hatched, as on the map
+        def hatched(at: Emu) -> None:
+            from pptx.enum.dml import MSO_PATTERN
+
+            shape = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at, sw, Inches(0.22))
+            _fill(shape, nhs.WHITE, styles.CORE20_LINE, 1.75)
+            shape.fill.patterned()
+            shape.fill.pattern = MSO_PATTERN.WIDE_UPWARD_DIAGONAL
+            shape.fill.fore_color.rgb = _rgb(styles.CORE20_LINE)
+            shape.fill.back_color.rgb = _rgb(nhs.WHITE)
+
+        entry(cartography.CORE20_LABEL, hatched)
     if area_name:
         def line(at: Emu) -> None:  # a thin bar, not a zero-height connector
             bar = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at + Inches(0.08), sw, Inches(0.05))

@@ -28,15 +28,14 @@ from geo_core20 import access, areas, clinical, plans, plus, schema, sources
 from geo_core20.errors import ExportError
 from geo_core20.exports import charts, formats, headline, print_maps
 from geo_core20.exports.print_maps import MapFigure
-from geo_core20.maps import view
+from geo_core20.maps import palette, view
 from geo_core20.maps.view import ViewData
 from geo_core20.safety import escape_html
 
 MAP_DPI_EMBED = 200  # maps inlined in the HTML and PDF: sharp when printed, a few hundred kB each
 
 METHOD_CORE20 = (
-    "Core20: the LSOAs in national IMD deciles 1 and 2, the most deprived 20% of LSOAs in England. It is a "
-    "national cut: an area's Core20 is never re-ranked locally.",
+    f"{schema.CORE20_DEFINITION} It is a national cut of the published national deciles.",
     "Deciles are the published national deciles of the English Indices of Deprivation; population is the "
     "Census 2021 usual resident population of each LSOA (IMD2019 vintage: the IoD2019 denominators).",
     "Coastal: the published LSOA flag G_25_5 (an LSOA is coastal when at least 25% of its postcodes lie "
@@ -405,32 +404,36 @@ def build_profile(
 
 # --- HTML ---------------------------------------------------------------------------------------
 
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#222;max-width:1100px;
+_CSS = f"""
+body{{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:{palette.TEXT};
+max-width:1100px;
 margin:24px auto;
-padding:0 16px}
-h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px;border-bottom:1px solid #ddd}
-.sub{color:#555;margin:0 0 16px}.kpis{display:flex;flex-wrap:wrap;gap:10px}
-.lead{font-size:19px;font-weight:600;margin:12px 0}.story{font-size:16px;max-width:820px}
-.kpi{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:150px}
-.kpi strong{display:block;font-size:22px}.kpi span{color:#555;font-size:13px}
-table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}figure{margin:12px 0}img{max-width:100%;height:auto}
-figcaption{color:#555;font-size:13px}.small{font-size:12px;color:#555}
-header.run,footer.run{color:#555;font-size:12px;display:flex;justify-content:space-between}
-header.run{border-bottom:1px solid #ddd;padding-bottom:4px;margin-bottom:12px}
-footer.run{border-top:1px solid #ddd;padding-top:4px;margin-top:24px}
-@page{size:A4 landscape;margin:14mm 12mm 16mm;
-@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#555}}
-@media print{
-body{max-width:none;margin:0;padding:0;font-size:11pt}
-h1,h2,h3{break-after:avoid;page-break-after:avoid}
-h2{break-before:auto}
-figure,table,.kpis,tr,img{break-inside:avoid;page-break-inside:avoid}
-section.maps figure{break-before:page;page-break-before:always}
-header.run{position:running(header)}
-a{color:inherit;text-decoration:none}
-}
+padding:0 16px}}
+h1{{font-size:28px;margin:0 0 4px}}h2{{font-size:20px;margin:28px 0 8px;
+border-bottom:1px solid {palette.RULE}}}
+.sub{{color:{palette.TEXT_MUTED};margin:0 0 16px}}.kpis{{display:flex;flex-wrap:wrap;gap:10px}}
+.lead{{font-size:19px;font-weight:600;margin:12px 0}}.story{{font-size:16px;max-width:820px}}
+.kpi{{border:1px solid {palette.RULE};border-radius:6px;padding:8px 12px;min-width:150px}}
+.kpi strong{{display:block;font-size:22px}}.kpi span{{color:{palette.TEXT_MUTED};font-size:13px}}
+table{{border-collapse:collapse;margin:8px 0}}th,td{{border:1px solid {palette.RULE};
+padding:4px 8px;text-align:right}}
+th:first-child,td:first-child{{text-align:left}}figure{{margin:12px 0}}img{{max-width:100%;height:auto}}
+figcaption{{color:{palette.TEXT_MUTED};font-size:13px}}.small{{font-size:12px;color:{palette.TEXT_MUTED}}}
+header.run,footer.run{{color:{palette.TEXT_MUTED};font-size:12px;display:flex;justify-content:space-between}}
+header.run{{border-bottom:1px solid {palette.RULE};padding-bottom:4px;margin-bottom:12px}}
+footer.run{{border-top:1px solid {palette.RULE};padding-top:4px;margin-top:24px}}
+@page{{size:A4 landscape;margin:14mm 12mm 16mm;
+@bottom-right{{content:"Page " counter(page) " of " counter(pages);font-size:9pt;
+color:{palette.TEXT_MUTED}}}}}
+@media print{{
+body{{max-width:none;margin:0;padding:0;font-size:11pt}}
+h1,h2,h3{{break-after:avoid;page-break-after:avoid}}
+h2{{break-before:auto}}
+figure,table,.kpis,tr,img{{break-inside:avoid;page-break-inside:avoid}}
+section.maps figure{{break-before:page;page-break-before:always}}
+header.run{{position:running(header)}}
+a{{color:inherit;text-decoration:none}}
+}}
 """
 
 
@@ -529,8 +532,8 @@ def decile_message(prof: AreaProfile) -> str:
     area = float(d.loc[d["core20"], "population_share"].sum())
     eng = float(d.loc[d["core20"], "england_share"].sum())
     if prof.level == "england":
-        return f"{headline.pct(area)} of England's residents live in national IMD deciles 1-2"
-    return (f"{headline.pct(area)} of residents live in national IMD deciles 1-2, "
+        return f"{headline.pct(area)} of England's residents live in {schema.CORE20_RULE}"
+    return (f"{headline.pct(area)} of residents live in {schema.CORE20_RULE}, "
             f"against {headline.pct(eng)} across England")
 
 
