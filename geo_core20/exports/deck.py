@@ -269,6 +269,8 @@ def profile_deck(prof: AreaProfile) -> bytes:
                 area_name=prof.area_name,
                 chosen_k=(prof.plan.get("request") or {}).get("k"),
                 target_label=str(prof.plan.get("target_label") or "target"),
+                objective=str((prof.plan.get("siting") or {}).get("objective") or "mclp"),
+                unit=str((prof.plan.get("siting") or {}).get("unit") or "m"),
             )
             slide.shapes.add_picture(io.BytesIO(png), Inches(6.4), Inches(1.8), width=Inches(6.6))
 
