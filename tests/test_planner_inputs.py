@@ -291,7 +291,7 @@ def test_every_site_says_where_it_is_in_the_table_tooltips_and_exports(atlas2025
         assert by_code.loc[code, "postcode"] in where and by_code.loc[code, "address"].split(",")[0] in where
     pid = save(at, "Where")
     text = plans.to_csv(plans.PlanStore().get(pid))
-    frame = pd.read_csv(io.StringIO(text), comment="#")
+    frame = pd.read_csv(io.BytesIO(text if isinstance(text, bytes) else text.encode()), comment="#")
     assert frame["where"].tolist()[-2:] == table["Where"].tolist()
     m = outreach.plan_map(result(at), "2025", "lad", HULL, basemap="none", core20_on=True)
     html = m.get_root().render()
