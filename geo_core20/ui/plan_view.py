@@ -216,8 +216,8 @@ def save_form(entry: dict) -> None:
         if "op_save_name" not in st.session_state or st.session_state["op_save_name"] == shown:
             st.session_state["op_save_name"] = default  # not typed by the user: follow the plan's settings
         st.session_state[_K_NAME_DEFAULT] = default
-        name = st.text_input("Plan name", max_chars=plans.MAX_NAME, key="op_save_name",
-                             help="Follows the plan's settings until you type a name.")
+        # no help icon: its "Help for Plan name" button would share the field's label
+        name = st.text_input("Plan name", max_chars=plans.MAX_NAME, key="op_save_name")
         if st.button("Save plan", key="op_save", icon=":material/bookmark_add:", type="primary"):
             try:
                 pid = plans.open_store().save(data, name)
