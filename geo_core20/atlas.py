@@ -259,8 +259,20 @@ def _ods_sites(path: Path, site_type: str, icb_by_ods: dict[str, str]) -> pd.Dat
         "easting": pd.to_numeric(frame["Eastings"], errors="coerce"),
         "northing": pd.to_numeric(frame["Northings"], errors="coerce"),
         "icb_code": frame["icb_code"].map(icb_by_ods),
+        "address": _join_lines(frame, ("addr1", "addr2", "addr3")),
+        # ODS: addr4 is the post town (addr5 the county); title case as people write it
+        "town": frame["addr4"].fillna("").astype(str).str.strip().str.title() if "addr4" in frame else "",
     })
     return out
+
+
+def _join_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Address lines joined with ', ' (blank lines left out), in title case; '' where there are none."""
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return pd.Series("", index=frame.index)
+    lines = frame[present].fillna("").astype(str)
+    return lines.agg(lambda r: ", ".join(p.strip().title() for p in r if p.strip()), axis=1)
 
 
 def _point_sites(path: Path, site_type: str, prefix: str) -> pd.DataFrame:
@@ -272,10 +284,13 @@ def _point_sites(path: Path, site_type: str, prefix: str) -> pd.DataFrame:
              for n, g in zip(names, gdf.geometry, strict=True)]
     address = gdf["address"].astype(str) if "address" in gdf else pd.Series([""] * len(gdf))
     postcode = address.str.extract(r"([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\s*$")[0]
+    street = address.str.replace(r",?\s*([A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\s*$", "", regex=True)
+    street = street.str.strip(" ,")
     return pd.DataFrame({
         "site_code": codes, "site_name": names, "site_type": site_type, "postcode": postcode,
         "lon": gdf.geometry.x, "lat": gdf.geometry.y, "easting": np.nan, "northing": np.nan,
         "icb_code": gdf.get("icbCode", None),
+        "address": street.replace("nan", "").to_numpy(), "town": "",
     })
 
 

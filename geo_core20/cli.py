@@ -138,7 +138,8 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
                         help="clinical focus: demand = its population in the target LSOAs "
                              "(maternity, smi, respiratory, cancer, hypertension; default none)")
     parser.add_argument("--sites", default="gp,pharmacy",
-                        help=f"site types, comma-separated, from {','.join(schema.SITE_TYPES)}")
+                        help=f"site types, comma-separated, from {','.join(schema.SITE_TYPES)}; "
+                             "supermarket (or supermarket:lidl,aldi) and library make venues the candidates")
     parser.add_argument("--radius-km", type=float, default=3.0, help="coverage radius in km (default 3)")
     parser.add_argument("--radius-min", type=float, metavar="MINUTES",
                         help="coverage threshold in minutes, with --travel-times (default 30)")
@@ -188,11 +189,20 @@ def _read_file(path: str, what: str) -> bytes:
     return p.read_bytes()
 
 
-def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tuple[str, ...]) -> dict:
+def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tuple[str, ...],
+               kinds: dict | None = None) -> dict:
     """plan() options from --sites-file, --travel-times and --demand-file (and notes on what was read)."""
     from geo_core20 import atlas
 
     out: dict = {"notes": [], "candidates": args.candidates, "fixed": fixed, "site_types": site_types}
+    if kinds and not args.sites_file:  # --sites supermarket[:retailers] / library: venues are the candidates
+        from geo_core20 import areas, venues
+
+        full = atlas.load_atlas(args.vintage)
+        out["atlas_frame"] = full
+        out["candidates"] = venues.venue_candidates(kinds, areas.select(full, args.level, args.area_code))
+        out["candidate_source"] = venues.describe_kinds(kinds)
+        out["notes"] += [venues.VENUE_NOTES[k] for k in kinds]
     if not (args.sites_file or args.travel_times or args.demand_file):
         if args.radius_min is not None:
             raise InputError("--radius-min needs --travel-times (straight-line distances use --radius-km)")
@@ -230,7 +240,8 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
 
 def _plan(args: argparse.Namespace) -> int:
     """Run ``plan``; print JSON or CSV. Exit code 0, or 2 on bad input."""
-    site_types = tuple(t.strip() for t in (args.sites or "").split(",") if t.strip())
+    from geo_core20 import venues
+
     fixed = tuple(c.strip() for c in (args.fixed or "").split(",") if c.strip())
     tty = sys.stderr.isatty()
 
@@ -240,7 +251,8 @@ def _plan(args: argparse.Namespace) -> int:
 
     try:
         target = siting.target_from_text(args.target, args.target_conditions, args.combine, args.focus)
-        own = _own_files(args, fixed, site_types)
+        site_types, kinds = venues.parse_site_spec(args.sites or "")
+        own = _own_files(args, fixed, site_types, kinds)
         notes = own.pop("notes")
         result = siting.plan(args.vintage, args.level, args.area_code, target, own.pop("site_types"),
                              args.radius_km, args.k, args.objective, own.pop("candidates"), own.pop("fixed"),

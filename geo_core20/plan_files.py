@@ -228,9 +228,6 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
             notes.append(f"Times read as seconds (column '{found['cost']}'), converted to minutes.")
         dest_labels = frame[found["destination"]].astype(str).str.strip()
         blank_dest = dest_labels.map(is_blank).to_numpy()
-        if blank_dest.any():
-            raise Error(f"'{filename}': {int(blank_dest.sum()):,} row(s) have no destination in column "
-                        f"'{found['destination']}' (rows {_rows(rows[blank_dest])}).")
         scale = 1 / 60 if unit == "seconds" else 1.0
         times = _time_cells(frame, [found["cost"]], rows, filename, scale)[:, 0]
         labels = list(dict.fromkeys(dest_labels))
@@ -252,7 +249,10 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
         columns_label = "the column headers"
     origin_values = frame[origin_col]
     codes, origin_kind = lsoas.resolve(origin_values)
-    _unknown_lsoas(filename, str(origin_col), origin_values, codes, rows, origin_kind)
+    _unknown_lsoas(filename, str(origin_col), origin_values, codes, rows, origin_kind)  # origins named first
+    if form == "long" and blank_dest.any():
+        raise Error(f"'{filename}': {int(blank_dest.sum()):,} row(s) have no destination in column "
+                    f"'{found['destination']}' (rows {_rows(rows[blank_dest])}).")
     matched, _ = _match_sites(labels, sites)
     unmatched = [lab for lab, m in zip(labels, matched, strict=True) if m is None]
     if unmatched:
@@ -432,3 +432,45 @@ def read_demand(data: bytes, filename: str, column: str, atlas: pd.DataFrame) ->
     notes = (f"Demand: column '{column}' of '{filename}' ({len(series):,} LSOAs by {kind[:-1]}, total "
              f"{series.sum():,.0f}).",)
     return Demand(series, column, str(lsoa_col), kind, f"{filename}, column {column}", notes)
+
+
+def demand_columns(data: bytes, filename: str, atlas: pd.DataFrame) -> list[str]:
+    """The numeric columns of an LSOA table that could be a demand (its LSOA column left out)."""
+    raw = _raw(data, filename)
+    lsoa_col = _lsoa_column(raw.frame, LsoaIndex.from_atlas(atlas), prefer=("lsoacode", "lsoa21cd"))
+    return uploads.numeric_columns(raw.frame, exclude=[lsoa_col] if lsoa_col else [])
+
+
+# --- the HSMA Devon example (a one-click preset in the planner) ------------------------------------
+
+DEVON_ICB = "E54000037"
+DEVON_MATRICES = {"car": ("hsma_devon_car", "Car (Valhalla)"),
+                  "pt": ("hsma_devon_pt", "Public transport (r5py, weekday 14:00)")}
+DEVON_DEMAND_COLUMN = "MF50-84"
+PUBLIC_TRANSPORT_NOTE = ("Public-transport times need a GTFS-capable tool (r5py, OpenTripPlanner) and come "
+                         "in as an OD file, as in the HSMA Devon example.")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example's files read: candidate sites (with the existing ones), demand, travel times."""
+
+    sites: SitesFile
+    demand: Demand
+    times: TravelTimes
+    label: str
+
+
+def devon_example(atlas: pd.DataFrame, mode: str = "car") -> Example:
+    """The HSMA Devon example from the data mirror: the 4 community diagnostic centres (existing) and 14
+    candidate sites, residents aged 50-84 per LSOA, car or public-transport minutes (Devon ICB)."""
+    from geo_core20 import atlas as atlas_module
+
+    if mode not in DEVON_MATRICES:
+        raise Error(f"the Devon example has travel times by {', '.join(DEVON_MATRICES)}, not {mode!r}")
+    ids = {"sites": "hsma_devon_sites", "demand": "hsma_devon_demand", "times": DEVON_MATRICES[mode][0]}
+    paths = {k: atlas_module.input_path(i) for k, i in ids.items()}
+    sites = read_sites_file(paths["sites"].read_bytes(), paths["sites"].name, atlas)
+    demand = read_demand(paths["demand"].read_bytes(), paths["demand"].name, DEVON_DEMAND_COLUMN, atlas)
+    times = read_travel_times(paths["times"].read_bytes(), paths["times"].name, atlas, sites=sites.candidates)
+    return Example(sites, demand, times, f"HSMA Devon example, {DEVON_MATRICES[mode][1].lower()}")

@@ -430,8 +430,10 @@ def _attribution(saved: SavedPlan) -> list[str]:
 
 def _site_table(saved: SavedPlan) -> pd.DataFrame:
     sites = saved.sites()
-    cols = ["rank", "fixed", "candidate_id", "name", "site_type", "postcode", "lon", "lat", "easting",
-            "northing", "covered_population", "unique_population", "assigned_population"]
+    cols = ["rank", "fixed", "candidate_id", "name", "where", "site_type", "address", "town", "postcode",
+            "lon", "lat", "easting", "northing", "covered_population", "unique_population",
+            "assigned_population"]
+    sites = sites.assign(where=siting.site_where(sites))  # address or town and postcode where known
     out = sites[[c for c in cols if c in sites.columns]].rename(columns={"candidate_id": "code"})
     return out
 

@@ -100,7 +100,8 @@ SITE_TYPES = {
     "hospital": "Hospital",
 }
 SITE_COLUMNS = ("site_code", "site_name", "site_type", "postcode", "lon", "lat",
-                "easting", "northing", "icb_code")
+                "easting", "northing", "icb_code", "address", "town")
+"""The sites table's columns; ``address`` (street lines) and ``town`` are '' where not published."""
 
 CRS_WGS84 = "EPSG:4326"
 CRS_BNG = "EPSG:27700"

@@ -185,3 +185,93 @@ def sort_libraries(frame: pd.DataFrame, postcodes: pd.DataFrame | None = None,
 @lru_cache(maxsize=1)
 def libraries() -> Libraries:
     return sort_libraries(read_libraries(atlas.input_path(LIBRARIES_ID)))
+
+
+# --- venues as sites and candidates (planner, `plan --sites supermarket:lidl,aldi`, map layer) -------
+
+VENUE_KINDS = {"supermarket": "Supermarket (over 280 m2)", "library": "Public library (open, static)"}
+VENUE_NOTES = {"supermarket": SUPERMARKET_NOTE, "library": LIBRARY_NOTE}
+
+
+def venue_sites(kind: str, chosen_retailers: str | list[str] | None = None) -> pd.DataFrame:
+    """England's venues of ``kind`` as sites: site_code, site_name (with town, or address and
+    postcode), site_type, retailer, address, postcode, lon, lat, easting, northing, lsoa_code, icb_code.
+
+    ``chosen_retailers`` (supermarkets): a list or 'lidl,aldi' (None: all); an unknown one raises
+    `VenueError` naming the known retailers."""
+    if kind == "supermarket":
+        frame = supermarkets()
+        keep = choose_retailers(chosen_retailers, retailers(frame))
+        frame = frame[frame["icb_code"].notna() & frame["retailer"].isin(keep)]
+        out = pd.DataFrame({"site_code": frame["site_code"], "site_name": frame["site_name"],
+                            "retailer": frame["retailer"], "address": "", "town": frame["town"],
+                            "postcode": "",
+                            "lon": frame["lon"], "lat": frame["lat"], "lsoa_code": frame["lsoa_code"],
+                            "icb_code": frame["icb_code"]})
+    elif kind == "library":
+        frame = libraries().located
+        frame = frame[frame["icb_code"].notna()]
+        label = frame["site_name"] + np.where(frame["address"] != "", ", " + frame["address"], "") \
+            + ", " + frame["postcode"].astype(str)
+        out = pd.DataFrame({"site_code": frame["site_code"], "site_name": label, "retailer": "",
+                            "address": frame["address"], "town": "",
+                            "postcode": frame["postcode"].astype(str),
+                            "lon": frame["lon"].astype(float), "lat": frame["lat"].astype(float),
+                            "lsoa_code": frame["lsoa_code"], "icb_code": frame["icb_code"]})
+    else:
+        raise VenueError(f"unknown venue type {kind!r}; expected {', '.join(VENUE_KINDS)}")
+    e, n = geocode.wgs84_to_bng(out["lon"].to_numpy(float), out["lat"].to_numpy(float))
+    return out.assign(site_type=kind, easting=e, northing=n).reset_index(drop=True)
+
+
+def venues_in_area(kind: str, area: pd.DataFrame, chosen_retailers: str | list[str] | None = None
+                   ) -> pd.DataFrame:
+    """The venues of ``kind`` placed in the area's LSOAs (by location, as `venue_sites`)."""
+    sites = venue_sites(kind, chosen_retailers)
+    return sites[sites["lsoa_code"].isin(set(area[schema.LSOA_CODE]))].reset_index(drop=True)
+
+
+def parse_site_spec(spec: str) -> tuple[tuple[str, ...], dict[str, str | None]]:
+    """``--sites`` text: NHS site types and venue kinds ('gp,supermarket:lidl,aldi,library').
+
+    Names after 'supermarket:' up to the next known type are retailers. Returns (site types,
+    {venue kind: retailers text or None for all})."""
+    types: list[str] = []
+    kinds: dict[str, str | None] = {}
+    current: str | None = None
+    for token in (t.strip() for t in (spec or "").split(",")):
+        if not token:
+            continue
+        head, _, rest = token.partition(":")
+        if head.lower() in VENUE_KINDS:
+            current = head.lower()
+            kinds[current] = rest.strip() or None
+        elif head.lower() in schema.SITE_TYPES and not rest:
+            types.append(head.lower())
+            current = None
+        elif current == "supermarket":
+            kinds[current] = f"{kinds[current]},{token}" if kinds[current] else token
+        else:
+            known = ", ".join([*schema.SITE_TYPES, *VENUE_KINDS])
+            raise VenueError(f"unknown site type {token!r}; expected {known} (e.g. supermarket:lidl,aldi)")
+    return tuple(types), kinds
+
+
+def venue_candidates(kinds: dict[str, str | None], area: pd.DataFrame) -> pd.DataFrame:
+    """Candidates (siting.CANDIDATE_COLUMNS + site_type, address, town, postcode) for venue kinds in an
+    area: named by retailer or library name, with where they are in the other columns."""
+    from geo_core20.siting.solver import candidates_frame
+
+    frames = []
+    for kind, chosen in kinds.items():
+        s = venues_in_area(kind, area, chosen)
+        short = s["retailer"] if kind == "supermarket" else s["site_name"].str.split(", ").str[0]
+        c = candidates_frame(s["site_code"], short, s["easting"], s["northing"], s["lon"], s["lat"])
+        frames.append(c.assign(site_type=kind, address=s["address"].to_numpy(object),
+                               town=s["town"].to_numpy(object), postcode=s["postcode"].to_numpy(object)))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def describe_kinds(kinds: dict[str, str | None]) -> str:
+    """Venue kinds as ``--sites`` writes them ('supermarket:lidl,aldi,library')."""
+    return ",".join(f"{k}:{v}" if v else k for k, v in kinds.items())

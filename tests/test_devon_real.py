@@ -124,7 +124,7 @@ def test_mclp_within_minutes_and_a_saved_plan_reopens_with_its_demand(devon, atl
     store = plans.PlanStore(tmp_path / "plans.sqlite")
     plan_id = store.save(res, "Devon PT")
     back = store.get(plan_id).plan
-    assert back.request.schema_version == siting.PLAN_SCHEMA_VERSION == 3
+    assert back.request.schema_version == siting.PLAN_SCHEMA_VERSION == 4  # 4: structured target
     assert back.request.demand_source == demand.source
     assert dict(back.request.demand) == pytest.approx({c: v for c, v in demand.values.items() if v > 0})
     for name in ("mean_cost", "p90_cost", "max_cost", "unreachable_share", "covered_share"):

@@ -206,3 +206,17 @@ def test_plan_points_from_a_plan_record():
 def test_focus_map_unknown_focus_names_the_foci(atlas2025):
     with pytest.raises(ExportError, match="hypertension"):
         print_maps.focus_map(print_maps.print_view("2025", "icb", ICB), "gout")
+
+
+def test_the_exported_p_median_curve_shows_mean_distance_as_the_page_does():
+    """The page draws mean distance for p-median (km) or mean time (minutes): so does the export."""
+    curve = [{"k": k, "covered_share": min(1.0, 0.2 * k), "mean_cost": 6000.0 / (k + 1)} for k in range(5)]
+    svg = charts.coverage_curve_chart(curve, "svg", chosen_k=2, objective="pmedian").decode()
+    assert "k = 2: 2.00 km" in svg and "Mean distance to the nearest site (km)" in svg
+    assert "Share of target residents reached" not in svg
+    minutes = [{"k": k, "covered_share": 0.5, "mean_cost": 30.0 - k} for k in range(4)]
+    svg = charts.coverage_curve_chart(minutes, "svg", chosen_k=3, objective="pmedian", unit="min").decode()
+    assert "k = 3: 27.00 min" in svg and "Mean travel time to the nearest site (min)" in svg
+    assert "k = 3: 60.0%" in charts.coverage_curve_chart(
+        [{"k": k, "covered_share": min(1.0, 0.2 * k)} for k in range(6)], "svg", chosen_k=3,
+        objective="mclp").decode()

@@ -286,7 +286,10 @@ def test_outreach_controls_focus_plan_and_reopen(atlas2025, plan_store):
     ref = siting.plan("2025", "icb", "E54000036", siting.Target(focus="cancer"), ("gp",), 5.0, 3, "pmedian",
                       atlas_frame=atlas2025)
     assert [c["candidate_id"] for c in data["siting"]["chosen"]] == ref.siting.chosen["candidate_id"].tolist()
-    assert metric(at, "Covered who live in Core20") == f"{100 * ref.equity.covered_core20_share:.1f}%"
+    # equity compares the reach of Core20 and other residents (issue 19: the old share read 100.0% for
+    # a Core20 target); the old figure stays in the record
+    assert metric(at, "Core20 residents reached") == f"{100 * ref.equity.core20_reach_share:.1f}%"
+    assert data["equity"]["covered_core20_share"] == pytest.approx(ref.equity.covered_core20_share)
     assert any("what p-median minimises" in c.value for c in at.caption)  # the curve shows its objective
     assert at.radio(key="op_objective").value == "pmedian" and at.number_input(key="op_k").value == 3
 

@@ -430,6 +430,21 @@ def test_sites_that_add_nothing_are_warned_about(line):
     assert siting.solve(demand, cands, 2, "pmedian", 1_500).warnings == ()
 
 
+def test_the_adds_nothing_warning_says_why_no_one_in_reach_or_all_already_covered(line):
+    """A venue with no target resident within reach is not 'already covered': the warning says which."""
+    demand, cands = line
+    res = siting.solve(demand, cands, 4, "mclp", 1_500)  # C3 (5 km) has nobody within 1.5 km
+    assert "C3" in res.warnings[0] and "no target resident lives within 1.5 km of it" in res.warnings[0]
+    assert "already within reach" not in res.warnings[0]
+    twin = pd.concat([cands, cands.iloc[[1]].assign(candidate_id="C1b")], ignore_index=True)
+    both = siting.solve(demand, twin, 5, "mclp", 1_500)  # C3: nobody in reach; the twin: all already covered
+    text = both.warnings[0]
+    assert text.startswith("2 of the 5 chosen sites add(s) nothing")
+    nobody, covered = text.split("no target resident lives within")[0], text.split("of it; ")[-1]
+    assert "C3" in nobody and ("C1b" in covered or "C1," in covered)
+    assert "is already within reach of an open or higher-ranked chosen site" in covered
+
+
 def test_plan_reports_its_warnings_timings_and_equity(atlas2025):
     from geo_core20 import atlas as atlas_mod
 

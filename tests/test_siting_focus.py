@@ -105,7 +105,9 @@ def test_a_focus_plan_covers_what_a_direct_recount_finds(atlas2025, focus_plan):
     assert eq.target_core20_share == pytest.approx(people[core20].sum() / people.sum())
     data = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     assert data["equity"]["covered_core20_share"] == pytest.approx(eq.covered_core20_share)
-    assert data["request"]["focus"] == "cancer" and data["request"]["target"] == "all&focus=cancer"
+    # plan schema 4: structured fields, not the share-link text "all&focus=cancer" (issue 19)
+    assert data["request"]["focus"] == "cancer"
+    assert data["request"]["target"] == {"base": "all", "focus": "cancer"}
 
 
 def test_a_plan_serving_the_least_deprived_first_shows_lower_equity(atlas2025):

@@ -50,6 +50,8 @@ def indicators_section(ctx: PageContext) -> None:
         ui.show_map(cached, key="plus_indicator_map", height=560, legend_in=right)
     with right:
         plus_panels.indicator_facts(ctx, ind, table)
+    if ind.id.startswith("tlhc_"):
+        plus_panels.tlhc_table(ctx)
     with st.expander(f"Table: {len(table):,} {plus.LEVEL_TEXT[ind.level]} rows"):
         st.dataframe(table.assign(value=[plus.format_value(ind, x) for x in table["value"]]),
                      hide_index=True, width="stretch", height=300)

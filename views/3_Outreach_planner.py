@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, errors, plans, schema, siting, ui
+from geo_core20 import access, errors, plans, schema, siting, ui, venues
 from geo_core20.exports import charts
 from geo_core20.maps import outreach as outreach_maps
 from geo_core20.ui import (
+    cache,
     downloads,
     exports_panel,
     focus,
@@ -54,6 +56,9 @@ def open_link(new: link.Link | None) -> list[str]:
     """``?plan=<id>`` in a new link (or "Open" under Saved plans): show the saved plan and set the
     controls to its request and its view, after the link set the rest (``present=1`` stays) and
     before the controls are drawn. Returns the problems to show."""
+    preset = plan_form.preset_view()  # the Devon example's button: its form values and its view
+    if preset:
+        link.put_view(ui.View(**preset), {"vintage", "level", "area"})
     chosen = st.session_state.pop("_op_open", None)  # "Open" under Saved plans
     pid = chosen or (new.plan if new is not None else None)
     if not pid:
@@ -76,19 +81,22 @@ def run_plan(ctx: PageContext, c: dict) -> None:
     if c["source"] == "sites" and not c["types"]:
         st.error("Choose at least one site type.")
         return
-    if c["source"] == "upload" and (c["venues"] is None or c["venues"].empty):
-        st.error("Upload a file of candidate venues first.")
+    if c["source"] not in ("sites", "lsoa") and (c["candidates"] is None or c["candidates"].empty):
+        st.error("Upload a file of candidate venues first." if c["source"] == "upload" else
+                 f"No candidate sites yet: {plan_form.SOURCES[c['source']].lower()} gave none.")
         return
     v = ctx.view
+    types = () if c["source"] == "file" else c["types"]  # a sites file's sites are the plan's sites
     with st.status("Choosing sites…", expanded=True) as status:
         bar = st.progress(0.0, text="Starting")
         try:
             result = siting.plan(
-                v.vintage, v.level, v.area, chosen_target(c["target"]), c["types"], c["radius_km"], c["k"],
-                c["objective"], c["venues"] if c["source"] == "upload" else c["source"], c["fixed"],
+                v.vintage, v.level, v.area, chosen_target(c["target"]), types, c["radius_km"], c["k"],
+                c["objective"], c["candidates"] if c["candidates"] is not None else c["source"], c["fixed"],
                 c["curve_k"] or None, progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), m),
                 cost_model=c["od"], threshold=c["minutes"], atlas_frame=ctx.atlas,
-                sites_frame=ui.sites_cached())
+                sites_frame=ui.sites_cached(), demand=c["demand"], demand_source=c["demand_source"],
+                candidate_source=c["candidate_source"])
         except siting.ProblemTooLarge as exc:
             bar.empty()  # its last step ("Loading the atlas…") must not stay beside the refusal
             status.update(label="Problem too large", state="error", expanded=True)
@@ -123,11 +131,25 @@ def plan_section(ctx: PageContext, c: dict) -> None:
     plan_view.figures(data)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        existing = st.toggle("Show existing sites", key="op_show_existing", value=True)
+        t1, t2 = st.columns(2)
+        existing = t1.toggle("Show existing sites", key="op_show_existing", value=True)
+        show_venues = t2.toggle("Show supermarkets and libraries", key="op_show_venues", value=False,
+                                help="Community venues where outreach units can park. "
+                                     + venues.SUPERMARKET_NOTE)
         types = tuple(data["request"].get("site_types", []))
         sites = ui.sites_in_area_cached(v.vintage, v.level, v.area, types) if existing else None
+        if show_venues and v.level != "england":
+            try:
+                layer = cache.venue_layer_cached(v.vintage, v.level, v.area)
+            except (errors.InputError, errors.DataError) as exc:  # the venues files are missing
+                st.error(f"Supermarkets and libraries cannot be shown: {exc}", icon=":material/error:")
+            else:
+                sites = layer if sites is None else pd.concat([sites, layer], ignore_index=True)
+                st.caption(f"{len(layer):,} supermarkets and libraries in the area (grey dots, named in "
+                           "their tooltips). " + escape_markdown(venues.SUPERMARKET_NOTE))
         cached = ui.session_map(
-            "plan", (entry.get("plan_id"), entry.get("run"), v.basemap, ctx.core20_on, existing),
+            "plan", (entry.get("plan_id"), entry.get("run"), v.basemap, ctx.core20_on, existing,
+                     show_venues),
             lambda: outreach_maps.plan_map(data, v.vintage, v.level, v.area, basemap=v.basemap,
                                            core20_on=ctx.core20_on, existing_sites=sites))
         ui.show_map(cached, key="op_plan_map", height=MAP_HEIGHT, legend_in=right)
@@ -220,7 +242,9 @@ def main() -> None:
     page.header(ctx, f"{ctx.area_name}: outreach planner",
                 "Where should outreach (lung health check trucks, mobile vaccination, blood-pressure checks) "
                 "go to reach the most Core20 residents? Distances are straight lines between LSOA "
-                "population-weighted centres and sites, in British National Grid metres.")
+                "population-weighted centres and sites, in British National Grid metres, unless you bring "
+                "travel times (e.g. by car from a routing engine; public-transport times from a GTFS tool "
+                "such as r5py or OpenTripPlanner) as an origin-destination file.")
     with st.container(border=True):
         c = plan_form.form(ctx)
         if st.button("Choose sites", type="primary", key="op_run", icon=":material/route:"):

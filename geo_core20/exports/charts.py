@@ -100,21 +100,35 @@ def coverage_curve_figure(
     area_name: str = "",
     chosen_k: int | None = None,
     target_label: str = "target",
+    objective: str = "mclp",
+    unit: str = "m",
 ) -> Figure:
-    """Share of the target population within reach against the number of new sites (a plan's curve)."""
+    """What the plan's objective optimises against the number of new sites, as the page shows it:
+    the share of the target within reach (MCLP) or the mean distance or time to the nearest site
+    (p-median; ``unit`` "m" draws km, any other unit as it is, e.g. minutes)."""
     frame = pd.DataFrame(curve)
-    if frame.empty or not {"k", "covered_share"} <= set(frame.columns):
-        raise ValueError("a coverage curve needs records with k and covered_share")
-    title = (
-        f"{area_name + ': ' if area_name else ''}coverage of {target_label} residents by number of new sites"
-    )
+    pmedian = objective == "pmedian"
+    column = "mean_cost" if pmedian else "covered_share"
+    if frame.empty or not {"k", column} <= set(frame.columns):
+        raise ValueError(f"a plan's curve needs records with k and {column}")
+    if pmedian:
+        frame = frame[frame["k"] > 0]
+        y_values = frame[column].astype(float) / (1000 if unit == "m" else 1)
+        unit_text = "km" if unit == "m" else unit
+        what = "distance" if unit == "m" else "travel time"
+        where = f"{area_name}: " if area_name else ""
+        title = f"{where}mean {what} to the nearest site by number of new sites"
+    else:
+        y_values = frame[column].astype(float)
+        where = f"{area_name}: " if area_name else ""
+        title = f"{where}coverage of {target_label} residents by number of new sites"
     fig, ax = _figure(title)
-    ax.plot(frame["k"], frame["covered_share"], marker="o", color=styles.DECILE_COLOURS[3], lw=2)
+    ax.plot(frame["k"], y_values, marker="o", color=styles.DECILE_COLOURS[3], lw=2)
     if chosen_k is not None and (frame["k"] == chosen_k).any():
-        y = float(frame.loc[frame["k"] == chosen_k, "covered_share"].iloc[0])
+        y = float(y_values[(frame["k"] == chosen_k).to_numpy()].iloc[0])
         ax.scatter([chosen_k], [y], s=120, facecolor="none", edgecolor=_ENGLAND_TICK, linewidths=2, zorder=3)
         ax.annotate(
-            f"k = {chosen_k}: {y:.1%}",
+            f"k = {chosen_k}: " + (f"{y:.2f} {unit_text}" if pmedian else f"{y:.1%}"),
             (chosen_k, y),
             xytext=(8, -14),
             textcoords="offset points",
@@ -122,10 +136,14 @@ def coverage_curve_figure(
             family=FONT,
         )
     ax.set_xlabel("New sites (k)", fontsize=10, family=FONT)
-    ax.set_ylabel("Share of target residents reached", fontsize=10, family=FONT)
-    ax.set_ylim(0, 1.02)
+    if pmedian:
+        ax.set_ylabel(f"Mean {what} to the nearest site ({unit_text})", fontsize=10, family=FONT)
+        ax.set_ylim(0, float(y_values.max()) * 1.1 if len(y_values) else 1)
+    else:
+        ax.set_ylabel("Share of target residents reached", fontsize=10, family=FONT)
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(axis="y", color=palette.RULE, lw=0.6)
     return fig
 
@@ -137,8 +155,11 @@ def coverage_curve_chart(
     area_name: str = "",
     chosen_k: int | None = None,
     target_label: str = "target",
+    objective: str = "mclp",
+    unit: str = "m",
 ) -> bytes:
-    return figure_bytes(coverage_curve_figure(curve, area_name, chosen_k, target_label), _check(fmt))
+    return figure_bytes(coverage_curve_figure(curve, area_name, chosen_k, target_label, objective, unit),
+                        _check(fmt))
 
 
 def distance_bands_figure(bands: pd.DataFrame, area_name: str = "", what: str = "nearest site") -> Figure:

@@ -259,7 +259,7 @@ def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | 
     radius = req.get("radius_km")
     share = summ.get("covered_share")
     what = (
-        f"{plan.get('target_label') or req.get('target', 'target')} residents, "
+        f"{plan.get('target_label') or 'target'} residents, "
         f"{req.get('k', '?')} new sites ({str(req.get('objective', '')).upper()}"
         f"{', ' + access.format_cost(float(radius) * 1000) if radius is not None else ''})"
     )

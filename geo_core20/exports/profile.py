@@ -517,12 +517,15 @@ def _plan_chart(prof: AreaProfile, fmt: str) -> bytes | None:
     if not curve:
         return None
     req = (prof.plan or {}).get("request") or {}
+    solved = (prof.plan or {}).get("siting") or {}
     return charts.coverage_curve_chart(
         curve,
         fmt,
         area_name=prof.area_name,
         chosen_k=req.get("k"),
         target_label=str(prof.plan.get("target_label") or "target"),
+        objective=str(solved.get("objective") or req.get("objective") or "mclp"),
+        unit=str(solved.get("unit") or req.get("unit") or "m"),
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from geo_core20 import access, schema
 from geo_core20.maps import choropleth, lsoa_layer, palette, styles, view
 from geo_core20.safety import escape_html
+from geo_core20.siting.solver import site_where
 
 COVERED, UNCOVERED, NOT_TARGET = palette.COVERED_COLOUR, palette.UNCOVERED_COLOUR, palette.NOT_TARGET_COLOUR
 BAND_COLOURS = palette.BAND_COLOURS
@@ -47,7 +48,10 @@ def site_layer(m: folium.Map, sites: pd.DataFrame, name: str) -> None:
         group = folium.FeatureGroup(name=escape_html(name), show=True)
     for s in sites.itertuples(index=False):
         kind = schema.SITE_TYPES.get(s.site_type, s.site_type)
-        label = f"{escape_html(s.site_name)}<br>{escape_html(kind)}"
+        where = site_where({"name": s.site_name, "address": getattr(s, "address", ""),
+                            "town": getattr(s, "town", "")})
+        label = (f"{escape_html(s.site_name)}<br>" + (f"{escape_html(where)}<br>" if where else "")
+                 + escape_html(kind))
         folium.CircleMarker([s.lat, s.lon], radius=3.5, color=palette.MARKER_TEXT, weight=1, fill=True,
                             fill_color=SITE_COLOUR, fill_opacity=0.95, tooltip=label,
                             popup=folium.Popup(f"{label}<br>{escape_html(s.site_code)} · "
@@ -110,7 +114,9 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
         label = "F" if fixed else str(int(site.get("rank") or 0))
         name = escape_html(site.get("name"))
         covered_pop = f"{int(site.get('covered_population') or 0):,}"
-        tip = (f"<b>{label}. {name}</b><br>{escape_html(site.get('candidate_id'))}"
+        where = escape_html(site_where(site))
+        tip = (f"<b>{label}. {name}</b><br>" + (f"{where}<br>" if where else "")
+               + f"{escape_html(site.get('candidate_id'))}"
                f"{' (already open)' if fixed else ''}<br>Target residents within {escape_html(reach)}: "
                f"{covered_pop}")
         colour = FIXED_COLOUR if fixed else CHOSEN_COLOUR

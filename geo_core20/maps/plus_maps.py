@@ -79,6 +79,10 @@ def lsoa_props(sub: pd.DataFrame, **columns: Iterable) -> pd.DataFrame:
                          **{k: escaped(v) for k, v in columns.items()}})
 
 
+TOOLTIP_DETAIL = {"tlhc_area": ("tlhc_project", "TLHC project")}
+"""A flag layer's tooltip also shows a companion indicator (indicator id -> (companion id, label))."""
+
+
 def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str, basemap: str,
                   core20_on: bool, national: pd.Series | None = None) -> tuple[folium.Map, pd.DataFrame]:
     """The map of one indicator at its own level, and the table behind it.
@@ -99,6 +103,11 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
                           "value": escaped(fmt)})
     level_word = {plus.LSOA: "LSOA", plus.MSOA: "MSOA", plus.LAD: "Local authority"}[ind.level]
     rows_spec = [("code", level_word), ("name", "Name"), ("value", ind.label)]
+    detail = TOOLTIP_DETAIL.get(indicator_id)
+    if detail is not None and ind.level == plus.LSOA:  # e.g. the TLHC flag names the project(s) too
+        names = plus.values(vd.frame, detail[0]).fillna("").astype(str).to_numpy()
+        props["detail"] = escaped(names)
+        rows_spec.append(("detail", detail[1]))
     # legend counts are "LSOAs in view"; MSOA and LAD layers say what they show in a note instead
     # flagged LSOAs (coastal Core20, ...) are outlined and marked too, so small ones show at ICB zoom
     flagged = ind.kind == plus.FLAG and ind.level == plus.LSOA

@@ -53,6 +53,7 @@ from geo_core20.siting.solver import (
     candidates_from_sites,
     coverage_curve,
     demand_frame,
+    site_where,
     solve,
 )
 from geo_core20.siting.target import (
@@ -75,6 +76,6 @@ __all__ = [
     "candidates_from_points", "candidates_from_sites", "check_focus", "common", "coverage_curve",
     "dataset_ids", "demand_frame", "equity", "existing_access", "focus_choices", "mclp", "plan", "plan_csv",
     "plan_request",
-    "planner", "pmedian", "resolve_target", "sites_in_area", "solve", "solver", "target",
+    "planner", "pmedian", "resolve_target", "site_where", "sites_in_area", "solve", "solver", "target",
     "target_from_key", "target_from_text",
 ]

@@ -28,7 +28,7 @@ from geo_core20.siting.common import (
     json_records,
     noop,
 )
-from geo_core20.siting.equity import Equity, equity
+from geo_core20.siting.equity import Equity, equity, with_reach
 from geo_core20.siting.solver import (
     SitingResult,
     candidates_from_lsoas,
@@ -36,13 +36,16 @@ from geo_core20.siting.solver import (
     check_candidates,
     coverage_curve,
     demand_frame,
+    site_where,
     solve,
 )
 from geo_core20.siting.target import CUSTOM, FocusPopulation, Target, as_target, resolve_target
 
-PLAN_SCHEMA_VERSION = 3
+PLAN_SCHEMA_VERSION = 4
 """Version of the plan record. 1: the untyped dict saved before (no ``schema_version`` key);
-2: typed records; 3: the request keeps the user's own demand (values and where they came from)."""
+2: typed records; 3: the request keeps the user's own demand (values and where they came from);
+4: the request's ``target`` is structured fields (`Target.to_dict`: base, focus, combine,
+conditions), not the share-link text ("core20&focus=cancer") that versions 1-3 stored (still read)."""
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ class PlanRequest:
 
     def to_dict(self) -> dict:
         return {"schema_version": self.schema_version, "vintage": self.vintage, "level": self.level,
-                "area_code": self.area_code, "target": self.target.key(), "focus": self.target.focus,
+                "area_code": self.area_code, "target": self.target.to_dict(), "focus": self.target.focus,
                 "site_types": list(self.site_types), "radius_km": self.radius_km, "radius": self.radius,
                 "unit": self.unit, "k": self.k, "objective": self.objective, "candidates": self.candidates,
                 "fixed_site_codes": list(self.fixed_site_codes), "curve_max_k": self.curve_max_k,
@@ -117,10 +120,10 @@ class PlanRequest:
 
 def _read_target(data: dict) -> Target:
     """The saved target; a target that no longer validates (a removed indicator) reads as custom."""
-    key = str(data.get("target") or "core20")
+    saved = data.get("target") or "core20"
     try:
-        target = Target.from_key(key)
-    except ValueError:  # SitingError or plus.TargetError
+        target = Target.from_dict(saved) if isinstance(saved, dict) else Target.from_key(str(saved))
+    except (ValueError, TypeError):  # SitingError or plus.TargetError; a condition with unknown fields
         return Target(base=CUSTOM)
     focus = data.get("focus")
     if focus and not target.focus:
@@ -171,11 +174,13 @@ class PlanResult:
         request.pop("demand")  # the values live in the saved record, not the printed summary
         out = {
             **request, "area_name": self.area_name, "target_label": self.target_label,
-            "chosen_sites": [{"code": r["candidate_id"], "name": r["name"], "lon": json_number(r["lon"]),
+            "chosen_sites": [{"code": r["candidate_id"], "name": r["name"], "where": site_where(r),
+                              "lon": json_number(r["lon"]),
                               "lat": json_number(r["lat"]),
                               "covered_population": json_number(r["covered_population"])}
                              for r in s.chosen.to_dict(orient="records")],
-            "fixed_sites": [{"code": r["candidate_id"], "name": r["name"], "lon": json_number(r["lon"]),
+            "fixed_sites": [{"code": r["candidate_id"], "name": r["name"], "where": site_where(r),
+                             "lon": json_number(r["lon"]),
                              "lat": json_number(r["lat"])} for r in s.fixed.to_dict(orient="records")],
             "target_population_covered": json_number(s.covered_population),
             "total_target_population": json_number(s.total_target_population),
@@ -284,7 +289,7 @@ def plan(vintage: str = schema.DEFAULT_VINTAGE, level: str = "icb", area_code: s
          atlas_frame: pd.DataFrame | None = None, sites_frame: pd.DataFrame | None = None,
          max_cells: int = MAX_CELLS, target_label: str | None = None,
          focus_population: FocusPopulation | None = None, demand: pd.Series | None = None,
-         demand_source: str | None = None) -> PlanResult:
+         demand_source: str | None = None, candidate_source: str | None = None) -> PlanResult:
     """Choose ``k`` outreach sites for an area's target population (see README/CLI help).
 
     ``target``: a `Target` (base, PLUS rule, clinical focus), its key ("core20", "all", ...), a
@@ -330,7 +335,7 @@ def plan(vintage: str = schema.DEFAULT_VINTAGE, level: str = "icb", area_code: s
         source = candidates
     else:
         cands = check_candidates(candidates, "candidates")
-        source = "upload"
+        source = candidate_source or "upload"
     if cands.empty:
         raise SitingError(f"no candidate sites in {name}")
     fixed = None
@@ -373,7 +378,33 @@ def plan(vintage: str = schema.DEFAULT_VINTAGE, level: str = "icb", area_code: s
     progress(1.0, "Done")
     return PlanResult(request, name, label, replace(result, total_seconds=time.perf_counter() - t0), existing,
                       int(len(in_area)), combined, curve, datetime.now(UTC).isoformat(timespec="seconds"),
-                      attribution(vintage, site_types, focus), equity(result.assignment, area))
+                      attribution(vintage, site_types, focus),
+                      _equity(result, area, model, radius, parsed, weights if demand is not None else None,
+                              focus_population))
+
+
+def _equity(result: SitingResult, area: pd.DataFrame, model: access.CostModel, radius: float,
+            parsed: Target | None, own: pd.Series | None,
+            focus_population: FocusPopulation | None) -> Equity:
+    """The plan's equity and its reach comparison: on the demand definition without the Core20
+    restriction (the own demand as it is, or the target's population or focus age group over all the
+    area's LSOAs; a PLUS rule is dropped), Core20 against other residents within reach of an open site."""
+    eq = equity(result.assignment, area)
+    if own is not None:
+        base, label = own, "on the plan's own demand"
+    elif parsed is not None and parsed.base != CUSTOM:
+        base, label = resolve_target(area, Target(base="all", focus=parsed.focus),
+                                     focus_population=focus_population)
+        label = label[:1].lower() + label[1:]
+    else:
+        return eq
+    open_sites = pd.concat([result.fixed, result.chosen], ignore_index=True)
+    if open_sites.empty:
+        reached = np.zeros(len(area), dtype=bool)
+    else:
+        cost, _ = model.nearest(access.lsoa_points(area), access.site_points(open_sites, "candidate_id"))
+        reached = np.asarray(cost, dtype=float) <= radius
+    return with_reach(eq, base, reached, area, label)
 
 
 def _own_demand(area: pd.DataFrame, demand: pd.Series, source: str | None) -> tuple[pd.Series, str]:
@@ -423,7 +454,8 @@ def plan_csv(result: PlanResult) -> str:
         "area_code": req.area_code, "area_name": result.area_name, "target": req.target.key(),
         "focus": req.target.focus or "", "objective": s.objective, "radius_km": req.radius_km,
         "k": s.k, "rank": rows["rank"], "fixed": rows["fixed"], "code": rows["candidate_id"],
-        "name": rows["name"], "lon": rows["lon"].round(6), "lat": rows["lat"].round(6),
+        "name": rows["name"], "where": site_where(rows), "lon": rows["lon"].round(6),
+        "lat": rows["lat"].round(6),
         "site_covered_population": rows["covered_population"],
         "target_population_covered": s.covered_population,
         "total_target_population": s.total_target_population,

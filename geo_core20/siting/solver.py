@@ -164,10 +164,33 @@ def candidates_from_sites(sites: pd.DataFrame) -> pd.DataFrame:
     """Sites table rows as candidates (keeps site_type and postcode for display)."""
     out = candidates_frame(sites["site_code"], sites["site_name"], sites["easting"], sites["northing"],
                            sites["lon"], sites["lat"])
-    for col in ("site_type", "postcode"):
+    for col in ("site_type", "postcode", "address", "town"):
         if col in sites.columns:
             out[col] = sites[col].to_numpy(dtype=object)
     return out
+
+
+def site_where(sites: pd.DataFrame | dict) -> pd.Series | str:
+    """Where a site is, as people say it: address, town and postcode where known (parts already in
+    its name, e.g. a supermarket's town, are not repeated; '' when nothing is known). A frame gives a
+    Series, one record (a dict) a string."""
+    if isinstance(sites, dict):
+        return site_where(pd.DataFrame([sites])).iloc[0]
+
+    def one(row: pd.Series) -> str:
+        name = str(row.get("name") if "name" in row else row.get("site_name", "") or "").casefold()
+        parts: list[str] = []
+        for col in ("address", "town", "postcode"):
+            text = row.get(col)
+            text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text).strip()
+            seen = text.casefold() in name or any(text.casefold() in p.casefold() for p in parts)
+            if text and not seen:
+                parts.append(text)
+        return ", ".join(parts)
+
+    if sites.empty:
+        return pd.Series([], dtype=object, index=sites.index)
+    return sites.apply(one, axis=1).astype(object)
 
 
 def candidates_from_lsoas(atlas: pd.DataFrame) -> pd.DataFrame:
@@ -327,16 +350,27 @@ def idle_site_warnings(chosen: pd.DataFrame, objective: str, radius: float, unit
     idle = chosen[chosen[column].fillna(0) <= 0]
     if idle.empty:
         return ()
-    names = "; ".join(f"site {int(r['rank'])} ({r['name']}, {r['candidate_id']})"
-                      for r in idle.head(5).to_dict(orient="records"))
-    more = f" and {len(idle) - 5} more" if len(idle) > 5 else ""
     reach = access.format_cost(radius, unit)
+
+    def named(rows: pd.DataFrame) -> str:
+        names = "; ".join(f"site {int(r['rank'])} ({r['name']}, {r['candidate_id']})"
+                          for r in rows.head(5).to_dict(orient="records"))
+        return names + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
     if objective == "mclp":
-        why = (f"every target resident within {reach} of it is already within reach of an open or "
-               "higher-ranked chosen site")
+        # two different reasons: nobody of the target within reach at all, or all of them already covered
+        alone = (idle["covered_population"].fillna(0) <= 0 if "covered_population" in idle
+                 else idle[column] < 0)
+        parts = []
+        if alone.any():
+            parts.append(f"{named(idle[alone])}: no target resident lives within {reach} of it")
+        if (~alone).any():
+            parts.append(f"{named(idle[~alone])}: every target resident within {reach} of it is already "
+                         "within reach of an open or higher-ranked chosen site")
+        why = "; ".join(parts)
     else:
-        why = "it is the nearest site for no target resident, so it shortens nobody's trip"
-    return (f"{len(idle)} of the {len(chosen)} chosen sites add(s) nothing: {names}{more}: {why}. "
+        why = f"{named(idle)}: it is the nearest site for no target resident, so it shortens nobody's trip"
+    return (f"{len(idle)} of the {len(chosen)} chosen sites add(s) nothing: {why}. "
             f"Fewer sites achieve the same; the extra one(s) were placed only because k = {len(chosen)} "
             "was asked for.",)
 

@@ -9,7 +9,7 @@ residents aged 55-74 in Core20 LSOAs for lung health checks (``clinical.focus_po
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
@@ -90,6 +90,26 @@ class Target:
         if isinstance(value, str):
             return cls.from_key(value)
         raise SitingError(f"not a target: {type(value).__name__}")
+
+    def to_dict(self) -> dict:
+        """Structured fields for a saved record (plan schema 4): base, focus, and the PLUS rule's
+        combine and conditions (each condition's fields), instead of the share-link text of `key`."""
+        out: dict = {"base": self.base, "focus": self.focus}
+        if self.spec is not None:
+            out["combine"] = self.spec.combine
+            out["conditions"] = [asdict(c) for c in self.spec.conditions]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Target:
+        """Inverse of `to_dict`."""
+        base, focus = str(data.get("base") or "core20"), data.get("focus") or None
+        conditions = data.get("conditions") or ()
+        if conditions:
+            spec = plus.TargetSpec(base=base, combine=str(data.get("combine") or "and"),
+                                   conditions=tuple(plus.Condition(**dict(c)) for c in conditions))
+            return cls.from_spec(spec, focus)
+        return cls(base=base, focus=focus)
 
     def key(self) -> str:
         """A short reproducible text for the saved request and caches (see `from_key`)."""

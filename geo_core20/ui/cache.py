@@ -29,7 +29,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, areas, atlas, clinical, plus, schema, siting, tables
+from geo_core20 import access, areas, atlas, clinical, plan_files, plus, schema, siting, tables, venues
 from geo_core20.exports import charts, formats, print_maps, report
 from geo_core20.exports import profile as area_profile
 from geo_core20.lsoa_filter import UNFILTERED, TableFilter
@@ -196,6 +196,34 @@ def sites_in_area_cached(vintage: str, level: str, area: str | None, types: tupl
     if level != "england":
         typed = siting.sites_in_area(typed, area_atlas_cached(vintage, level, area))
     return pd.DataFrame(typed.drop(columns="geometry"))
+
+
+@st.cache_resource(show_spinner="Reading the Devon example…", max_entries=2)
+def devon_example_cached(mode: str) -> plan_files.Example:
+    """The HSMA Devon example's files read (``plan_files.devon_example``; shared, read-only)."""
+    return plan_files.devon_example(load_atlas_cached("2025"), mode)
+
+
+def retailers_cached() -> list[str]:
+    """Supermarket retailers, most stores first (``venues.supermarkets`` is memoised by the core)."""
+    return venues.retailers(venues.supermarkets())
+
+
+@st.cache_data(show_spinner="Finding supermarkets and libraries…", max_entries=16)
+def venue_layer_cached(vintage: str, level: str, area: str | None) -> pd.DataFrame:
+    """Supermarkets and open static libraries in the area, as a sites layer (site_type: their label)."""
+    frame = area_atlas_cached(vintage, level, area)
+    out = [venues.venues_in_area(kind, frame).assign(site_type=label)
+           for kind, label in venues.VENUE_KINDS.items()]
+    return pd.concat(out, ignore_index=True)
+
+
+@st.cache_data(show_spinner="Finding venues in the area…", max_entries=32)
+def venue_candidates_cached(vintage: str, level: str, area: str | None, kind: str,
+                            retailers: tuple[str, ...]) -> pd.DataFrame:
+    """Venues of ``kind`` (supermarkets of ``retailers``, all when empty) in the area, as candidates."""
+    area_frame = area_atlas_cached(vintage, level, area)
+    return venues.venue_candidates({kind: ",".join(retailers) or None}, area_frame)
 
 
 @st.cache_data(show_spinner="Measuring distances to the nearest site…", max_entries=32)

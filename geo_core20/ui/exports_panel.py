@@ -88,6 +88,10 @@ def plan_exports(data: dict, slug: str) -> None:
     map_buttons("Plan map", lambda fmt: cache.plan_map_bytes(data, fmt), f"{slug}_map", "op_export_map")
     curve = pd.DataFrame(data.get("curve") or [])
     if len(curve) > 1:
-        chart_buttons("Coverage curve", lambda fmt: charts.coverage_curve_chart(
-            curve, fmt, area_name=str(data.get("area_name", "")), chosen_k=int(data["request"]["k"])),
-            f"{slug}_curve", "op_export_curve")
+        objective = data["siting"].get("objective", "mclp")
+        chart_buttons("Mean distance curve" if objective == "pmedian" else "Coverage curve",
+                      lambda fmt: charts.coverage_curve_chart(
+                          curve, fmt, area_name=str(data.get("area_name", "")),
+                          chosen_k=int(data["request"]["k"]), objective=objective,
+                          unit=data["siting"].get("unit", "m")),
+                      f"{slug}_curve", "op_export_curve")

@@ -29,21 +29,26 @@ CURVE_Y_TITLE = {
     # off ("...nearest site (km" with the bracket gone); Vega draws a list as lines
     "pmedian": ["Mean distance to the", "nearest site (km)"],
     "mclp": ["Share of the target", "within reach"],
+    "pmedian_time": ["Mean travel time to the", "nearest site (min)"],
 }
 CURVE_PADDING = {"left": 8, "top": 5, "right": 5, "bottom": 5}  # room for the title's first line's ascent
 
 
-def curve_chart(curve: pd.DataFrame, k: int, objective: str) -> alt.Chart:
-    """What the objective optimises, for k = 1..K: coverage (MCLP) or mean distance (p-median)."""
+def curve_chart(curve: pd.DataFrame, k: int, objective: str, unit: str = "m") -> alt.Chart:
+    """What the objective optimises, for k = 1..K: coverage (MCLP) or mean distance (p-median; in km,
+    or in minutes when the plan's cost is travel time)."""
     curve = curve[curve["k"] > 0]
     x = alt.X("k:O", title="Number of sites (k)", axis=alt.Axis(labelAngle=0))
     colour = alt.condition(alt.datum.k == k, alt.value(palette.CHOSEN_SITE_COLOUR),
                            alt.value(palette.CURVE_OTHER_K))
     if objective == "pmedian" and "mean_cost" in curve:
-        km = curve.assign(mean_km=curve["mean_cost"] / 1000)
+        if unit == "m":
+            km, title, tip = curve.assign(mean_km=curve["mean_cost"] / 1000), "pmedian", "Mean distance (km)"
+        else:
+            km, title, tip = curve.assign(mean_km=curve["mean_cost"]), "pmedian_time", f"Mean time ({unit})"
         return alt.Chart(km).mark_bar().encode(
-            x=x, y=alt.Y("mean_km:Q", title=CURVE_Y_TITLE["pmedian"]), color=colour,
-            tooltip=[alt.Tooltip("k:O"), alt.Tooltip("mean_km:Q", title="Mean distance (km)", format=".2f")],
+            x=x, y=alt.Y("mean_km:Q", title=CURVE_Y_TITLE[title]), color=colour,
+            tooltip=[alt.Tooltip("k:O"), alt.Tooltip("mean_km:Q", title=tip, format=".2f")],
         ).properties(height=280, padding=CURVE_PADDING)
     return alt.Chart(curve).mark_bar().encode(
         x=x, y=alt.Y("covered_share:Q", title=CURVE_Y_TITLE["mclp"], axis=alt.Axis(format="%")),
@@ -57,8 +62,8 @@ def curve_chart(curve: pd.DataFrame, k: int, objective: str) -> alt.Chart:
 CURVE_NOTE = {
     "mclp": "Share of the target within reach of the best k sites, for each k (the best sites for k need "
             "not include the best for k-1). Where the bars flatten, extra sites add little.",
-    "pmedian": "Population-weighted mean distance to the nearest site with the best k sites, for each k: "
-               "what p-median minimises. Where the bars flatten, extra sites add little.",
+    "pmedian": "Demand-weighted mean distance (or time) to the nearest site with the best k sites, for "
+               "each k: what p-median minimises. Where the bars flatten, extra sites add little.",
 }
 
 
@@ -74,19 +79,21 @@ def figures(data: dict) -> None:
     c[1].metric("Target population", fmt_pop(s["total_target_population"]),
                 help=escape_markdown(data.get("target_label", "")))
     c[2].metric("Sites chosen", f"{len(s['chosen'])}" + (f" + {len(s['fixed'])} open" if s["fixed"] else ""))
-    mean = access.format_cost(s.get("mean_cost"), unit, decimals=1, missing="–")
-    c[3].metric("Mean distance to nearest", mean,
-                help="Population-weighted, over the target, to the nearest chosen or already open site.")
+    if req.get("site_types"):  # a sites file's plan compares with no site types: nothing to show
+        c[3].metric("Existing sites cover", f"{100 * data['existing']['covered_share']:.1f}%",
+                    help=f"All existing sites of the chosen types within {reach}: "
+                         f"{fmt_pop(data['existing']['covered_population'])} target residents.")
     equity = data.get("equity")
-    if equity:
+    if equity and equity.get("core20_reach_share") is not None:
+        c[4].metric("Core20 residents reached", f"{100 * equity['core20_reach_share']:.1f}%",
+                    delta=f"{equity['reach_gap_points']:+.1f} pts vs others", delta_color="off",
+                    help=escape_markdown(equity.get("label", "")))
+    elif equity:  # a plan saved before the reach comparison
         gap = 100 * (equity["covered_core20_share"] - equity["target_core20_share"])
         c[4].metric("Covered who live in Core20", f"{100 * equity['covered_core20_share']:.1f}%",
                     delta=f"{gap:+.1f} pts vs the target", delta_color="off",
                     help=escape_markdown(equity.get("label", "")))
-    else:
-        c[4].metric("Existing sites cover", f"{100 * data['existing']['covered_share']:.1f}%",
-                    help=f"All existing sites of the chosen types within {reach}: "
-                         f"{fmt_pop(data['existing']['covered_population'])} target residents.")
+    judge_figures(data)
     size = s.get("problem_size", {})
     solver = f"solver {s['status']}" + (f" (gap {100 * s['gap']:.2f}%)" if s.get("gap") else "")
     timing = f"solver {s['solve_seconds']:.1f} s"
@@ -100,6 +107,30 @@ def figures(data: dict) -> None:
         st.warning(escape_markdown(warning), icon=":material/info:")
 
 
+def judge_figures(data: dict) -> None:
+    """The figures people judge a plan by (lokigi's): over the demand, to the nearest open site."""
+    s = data["siting"]
+    if s.get("p90_cost") is None and s.get("max_cost") is None:
+        return  # a plan saved before these figures existed
+    unit = s.get("unit", "m")
+    reach = access.format_cost(s["radius"], unit)
+    c = st.columns(5)
+    c[0].metric("Mean to nearest site", access.format_cost(s.get("mean_cost"), unit, decimals=1, missing="–"),
+                help="Demand-weighted mean over the demand that can reach a site.")
+    c[1].metric("90th percentile", access.format_cost(s.get("p90_cost"), unit, decimals=1, missing="–"),
+                help="90% of the demand (that can reach a site) is this close or closer.")
+    c[2].metric("Maximum", access.format_cost(s.get("max_cost"), unit, decimals=1, missing="–"),
+                help="The farthest demand that can reach a site.")
+    c[3].metric("Unreachable", f"{100 * (s.get('unreachable_share') or 0):.1f}%",
+                help="Share of the demand that can reach no open site (e.g. no bus route in the "
+                     "travel-time file).")
+    c[4].metric(f"Within {reach}", f"{100 * (s.get('covered_share') or 0):.1f}%",
+                help=f"Share of the demand within {reach} of an open site (fixed and chosen).")
+    if data["request"].get("demand_source"):
+        st.caption(escape_markdown(f"Demand: {data['request']['demand_source']} (the user's own figures, "
+                                   "stored with the plan)."))
+
+
 def sites_table(data: dict) -> None:
     s = data["siting"]
     sites = pd.DataFrame([*s["fixed"], *s["chosen"]])
@@ -107,8 +138,11 @@ def sites_table(data: dict) -> None:
         return
     table = pd.DataFrame({
         "#": ["F" if f else str(r) for f, r in zip(sites["fixed"], sites["rank"], strict=True)],
-        "Site": sites["name"], "In reach": sites["covered_population"],
-        "Only here": sites["unique_population"], "Nearest for": sites["assigned_population"],
+        "Site": sites["name"], "Where": siting.site_where(sites),
+        # estimated people (a focus population) are fractional: whole people in the table
+        "In reach": sites["covered_population"].astype(float).round(0),
+        "Only here": sites["unique_population"].astype(float).round(0),
+        "Nearest for": sites["assigned_population"].astype(float).round(0),
         "Code": sites["candidate_id"]})
     helps = {"In reach": "Target residents within reach of this site",
              "Only here": "Target residents no other chosen or open site reaches",
@@ -122,7 +156,8 @@ def curve(data: dict) -> None:
     frame = pd.DataFrame(data.get("curve") or [])
     if len(frame) > 1:
         objective = data["siting"]["objective"]
-        st.altair_chart(curve_chart(frame, int(data["request"]["k"]), objective), width="stretch")
+        st.altair_chart(curve_chart(frame, int(data["request"]["k"]), objective,
+                                    data["siting"].get("unit", "m")), width="stretch")
         st.caption(CURVE_NOTE.get(objective, ""))
 
 
@@ -157,14 +192,33 @@ def plan_downloads(entry: dict) -> None:
         st.code(command, language="bash", wrap_lines=True)
 
 
+_K_NAME_DEFAULT = "_op_save_name_default"
+
+
+def default_name(data: dict) -> str:
+    """A plan's default name, from its settings: area, k (+ fixed), objective, reach."""
+    req, s = data["request"], data.get("siting") or {}
+    fixed = f" + {len(s['fixed'])} open" if s.get("fixed") else ""
+    radius = access.format_cost(s.get("radius"), s.get("unit", "m"), missing="")
+    reach = f" within {radius}" if req.get("objective") == "mclp" and radius else ""
+    label = {"mclp": "MCLP", "pmedian": "p-median"}.get(req.get("objective"), req.get("objective"))
+    return f"{data.get('area_name', 'Plan')}: {req['k']} sites{fixed}, {label}{reach}"[:plans.MAX_NAME]
+
+
 def save_form(entry: dict) -> None:
-    data, req = entry["data"], entry["data"]["request"]
-    with st.form("op_save_form", border=True):
+    data = entry["data"]
+    # not a form: a name typed there would reach the app only on submit, so a rerun could not tell it
+    # from the default it must follow
+    with st.container(border=True):
         st.markdown("**Save this plan**")
-        default = f"{data.get('area_name', 'Plan')}: {req['k']} sites, {req['objective']}"
-        name = st.text_input("Plan name", value=default[:plans.MAX_NAME], max_chars=plans.MAX_NAME,
-                             key="op_save_name")
-        if st.form_submit_button("Save plan", icon=":material/bookmark_add:", type="primary"):
+        default = default_name(data)
+        shown = st.session_state.get(_K_NAME_DEFAULT)
+        if "op_save_name" not in st.session_state or st.session_state["op_save_name"] == shown:
+            st.session_state["op_save_name"] = default  # not typed by the user: follow the plan's settings
+        st.session_state[_K_NAME_DEFAULT] = default
+        # no help icon: its "Help for Plan name" button would share the field's label
+        name = st.text_input("Plan name", max_chars=plans.MAX_NAME, key="op_save_name")
+        if st.button("Save plan", key="op_save", icon=":material/bookmark_add:", type="primary"):
             try:
                 pid = plans.open_store().save(data, name)
                 saved = plans.open_store().get(pid)

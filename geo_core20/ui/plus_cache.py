@@ -64,3 +64,11 @@ def target(vintage: str, level: str, area: str | None, tokens: tuple, basemap: s
     spec = plus.TargetSpec.from_query_params(dict(tokens)) or plus.TargetSpec()
     result = plus.evaluate(spec, cache.area_atlas_cached(vintage, level, area))
     return result, map_display.prepare(plus_maps.target_map(vintage, level, area, result, basemap, core20_on))
+
+
+@st.cache_data(show_spinner="Counting Core20 residents aged 55-74 in lung health check areas…", max_entries=8)
+def tlhc_coverage(level: str) -> pd.DataFrame:
+    """``tlhc.coverage``: Core20 residents aged 55-74 inside and outside TLHC project areas per area."""
+    from geo_core20 import tlhc
+
+    return tlhc.coverage(level)

@@ -51,3 +51,34 @@ def hotspot_table(ctx: PageContext, result: hotspots.HotspotResult) -> pd.DataFr
     out = pd.concat([ctx.area_atlas[[schema.LSOA_CODE, schema.LSOA_NAME]].reset_index(drop=True),
                      result.frame.reset_index(drop=True)], axis=1)
     return out.assign(hotspot=out["hotspot"].astype(str))
+
+
+def tlhc_table(ctx: PageContext) -> None:
+    """Core20 residents aged 55-74 inside and outside targeted lung health check project areas: the
+    area and England, IMD2019 (the programme's era) beside IoD2025, with the caveat."""
+    from geo_core20 import tlhc
+
+    v = ctx.view
+    frames = [pc.tlhc_coverage("england")]
+    if v.level != "england":
+        per_area = pc.tlhc_coverage(v.level)
+        frames.insert(0, per_area[per_area["area_code"] == v.area])
+    rows = pd.concat(frames, ignore_index=True)
+    counts = [c for c in rows.columns if c.startswith(("core20_55_74_inside", "core20_55_74_outside"))]
+    rows[counts] = rows[counts].round(0)
+    shown = pd.DataFrame({
+        "Area": rows["area_name"],
+        "Inside (IMD2019)": rows["core20_55_74_inside_imd2019"],
+        "Outside (IMD2019)": rows["core20_55_74_outside_imd2019"],
+        "Share inside (IMD2019)": rows["core20_55_74_share_inside_imd2019"],
+        "Inside (IoD2025)": rows["core20_55_74_inside_iod2025"],
+        "Outside (IoD2025)": rows["core20_55_74_outside_iod2025"],
+        "Share inside (IoD2025)": rows["core20_55_74_share_inside_iod2025"]})
+    st.markdown("**Core20 residents aged 55-74 inside and outside lung health check project areas**")
+    number = st.column_config.NumberColumn(format="localized")
+    share = st.column_config.NumberColumn(format="percent")
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={c: (share if c.startswith("Share") else number) for c in shown.columns
+                                if c != "Area"})
+    st.caption(escape_markdown(f"{tlhc.CAVEAT} IMD2019 on 2011 LSOAs (the programme's era) beside IoD2025 on "
+                               "2021 LSOAs; residents aged 55-74 from ONS mid-2020 estimates."))
