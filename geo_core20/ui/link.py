@@ -49,7 +49,7 @@ K_HOT, K_PERMS = "plus_hot_indicator", "plus_permutations"
 
 NO_FOCUS = "none"
 EXPLORER_TABS = {"map": "Map", "table": "Table", "profile": "Profile and comparison",
-                 "focus": "Clinical focus"}
+                 "focus": "Clinical focus", "change": "Core20 then and now"}
 PLUS_SECTIONS = {"indicators": "Indicators", "hotspots": "Hot spots", "local": "Local data",
                  "target": "Target", "focus": "Clinical focus", "about": "About the data"}
 PLUS_DEFAULT_LAYER, HOT_DEFAULT = "coastal_core20", "imd_score"
