@@ -126,3 +126,14 @@ def test_lsoa_table_lists_every_lsoa_with_status_and_why():
     assert table["status"].iloc[0] == "entered"  # entered and left first
     idx = change_maps.status_index(frame, table["lsoa_code"])
     assert np.array_equal(np.asarray(change.STATUS)[idx], table["status"].to_numpy())
+
+
+def test_about_page_states_mhclg_caveat_and_the_comparability_rule():
+    at = AppTest.from_file(APP, default_timeout=300)
+    _ok(at.run())
+    _ok(at.switch_page("views/9_About_the_data.py").run())
+    text = " ".join(" ".join(m.value.split()) for m in at.markdown)
+    assert change.CAVEAT in text
+    assert "not comparable" in text and "merge of mixed status" in text and "irregular" in text
+    assert "No QOF register is shown as a children's figure" in text
+    assert "tidal Thames" in text
