@@ -1,9 +1,9 @@
 """Core20 then and now on a map (no Streamlit): each 2021 LSOA of a view classed entered / left /
 stayed / not comparable / neither (``geo_core20.change``), drawn by the one LSOA layer renderer.
 
-The classes' colours are named once here (Okabe-Ito and viridis colours of ``maps.classify``, so
-no new colour is introduced): entered in vermillion, left in blue, stayed in the darkest viridis
-(the most deprived colour of the explorer), not comparable in grey, neither in near-white.
+The classes' colours are ``palette.CHANGE_COLOURS``: entered in vermillion, left in blue, stayed in
+the darkest viridis (the most deprived colour of the explorer), not comparable in grey, neither in
+near-white.
 """
 
 from __future__ import annotations
@@ -13,15 +13,9 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import change, schema
-from geo_core20.maps import classify, lsoa_layer, plus_maps, view
+from geo_core20.maps import classify, lsoa_layer, palette, plus_maps, view
 
-STATUS_COLOURS: dict[str, str] = {
-    "entered": classify.CATEGORY_COLOURS[4],  # vermillion
-    "left": classify.CATEGORY_COLOURS[0],  # blue
-    "stayed": classify.SEQUENTIAL[-1],  # darkest viridis
-    "not_comparable": classify.CATEGORY_COLOURS[7],  # grey
-    "never": classify.FLAG_COLOURS[1],  # near-white
-}
+STATUS_COLOURS: dict[str, str] = {s: palette.CHANGE_COLOURS[s] for s in change.STATUS}
 KINDS = {"core20": ("status", "Core20"), "decile1": ("decile1_status", "the most deprived decile")}
 TITLE = "Core20 then and now: IMD2019 to IoD2025"
 DECILE1_TITLE = "Most deprived decile then and now: IMD2019 to IoD2025"
