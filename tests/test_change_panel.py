@@ -111,6 +111,8 @@ def test_print_change_map_draws_the_statuses_with_the_figures_and_the_caveat():
     assert change.CAVEAT in m.notes
     counts = [e.count for e in m.legend.entries[:4]]
     assert counts == [f["entered"], f["left"], f["stayed"], f["not_comparable"]]
+    # small LSOAs that entered or left are marked at their centre too
+    assert [len(p.points) for p in m.point_layers] == [f["entered"], f["left"]]
     d1 = print_maps.change_map(vd, "decile1")
     assert d1.key_numbers["Stayed"] == f"{f['decile1_stayed']:,}"
     with pytest.raises(print_maps.ExportError, match="IoD2025"):

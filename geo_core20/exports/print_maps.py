@@ -451,9 +451,15 @@ def change_map(vd: ViewData, kind: str = "core20", *, with_legend: bool = True) 
                 f"{figures[prefix + 'entered']:,} entered, {figures[prefix + 'left']:,} left, "
                 f"{figures[prefix + 'not_comparable']:,} not comparable\n{CORE20_DEFINITION}")
     lookup = sources.attribution_lines(("lookup_lsoa11_lsoa21",))
+    # LSOAs that entered or left are also marked at their centre (small urban LSOAs vanish at ICB scale)
+    points = [] if vd.level == "england" else [
+        PointLayer(gpd.GeoDataFrame(geometry=vd.frame.geometry[idx == i].representative_point(),
+                                    crs=vd.frame.crs), None, f"{classes.labels[i]}: marked at its centre",
+                   classes.colours[i], "o", 14.0)
+        for i in (0, 1) if (idx == i).any()]
     fig = _draw(vd, idx, legend, title=title, subtitle=subtitle, notes=legend.notes,
                 attribution=[*view.attribution_lines("2019"), *view.attribution_lines(change.NEW), *lookup],
-                outline=False, with_legend=with_legend)
+                outline=False, points=points, with_legend=with_legend)
     numbers = {
         f"{what} LSOAs, IMD2019": f"{n2019:,}", f"{what} LSOAs, IoD2025": f"{n2025:,}",
         "Stayed": f"{figures[prefix + 'stayed']:,}", "Entered": f"{figures[prefix + 'entered']:,}",
@@ -462,4 +468,4 @@ def change_map(vd: ViewData, kind: str = "core20", *, with_legend: bool = True) 
     if kind == "core20":
         numbers["People entered"] = f"{figures['people_entered']:,}"
         numbers["People left"] = f"{figures['people_left']:,}"
-    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers)
+    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers, tuple(points))

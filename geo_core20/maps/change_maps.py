@@ -19,6 +19,9 @@ STATUS_COLOURS: dict[str, str] = {s: palette.CHANGE_COLOURS[s] for s in change.S
 KINDS = {"core20": ("status", "Core20"), "decile1": ("decile1_status", "the most deprived decile")}
 TITLE = "Core20 then and now: IMD2019 to IoD2025"
 DECILE1_TITLE = "Most deprived decile then and now: IMD2019 to IoD2025"
+MAP_ATTRIBUTION = ("English Indices of Deprivation 2019 and 2025, MHCLG (OGL v3)",
+                   "ONS (OGL v3), LSOA 2011 to 2021 lookup; contains OS data © Crown copyright and database "
+                   "right 2021", "NHS England (OGL v3)")
 COMPARABLE_NOTE = ("Each LSOA 2021 takes its 2011 LSOA's IMD2019 status when unchanged, split, or merged "
                    "from 2011 LSOAs of one status; irregular changes and merges of mixed status are not "
                    "comparable (grey).")
@@ -65,4 +68,4 @@ def change_map(level: str, area: str | None, basemap: str = "none", core20_on: b
     return lsoa_layer.lsoa_map(vd, props, idx, colours,
                                [("code", "LSOA"), ("name", "Name"), ("status", "2019 to 2025")],
                                name=style.title, legend=lgd, basemap=basemap, core20_on=core20_on,
-                               flagged=moved)
+                               flagged=moved, attribution=list(MAP_ATTRIBUTION))
