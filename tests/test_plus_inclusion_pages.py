@@ -81,3 +81,12 @@ def test_cornwall_accelerator_card_says_lsoa_counts_exist_and_need_the_download(
     ok(at.switch_page("views/4_Accelerator_sites.py").run())
     assert any(plain(w.value) == GRT_NOTE for w in at.warning)
     assert "TS021" in GRT_NOTE and "data fetch --only census21_ethnicity_detailed" in GRT_NOTE
+
+
+def test_coastal_print_map_notes_the_tidal_thames_only_where_it_applies():
+    from geo_core20.exports import print_maps
+
+    london = print_maps.coastal_map(print_maps.print_view("2025", "icb", NCL))
+    assert any(n.startswith(TIDAL) for n in london.notes)
+    cornwall = print_maps.coastal_map(print_maps.print_view("2025", "icb", CORNWALL))
+    assert not any("tidal" in n for n in cornwall.notes)
