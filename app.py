@@ -14,8 +14,8 @@ import streamlit as st
 from geo_core20 import atlas, lsoa_filter, schema, ui
 from geo_core20.lsoa_filter import TableFilter
 from geo_core20.maps import styles
+from geo_core20.ui import change_panel, exports_panel, focus, keep, link, page, pages, panels, present
 from geo_core20.ui import downloads as dl
-from geo_core20.ui import exports_panel, focus, keep, link, page, pages, panels, present
 from geo_core20.ui.link import View
 
 MAP_HEIGHT = 620
@@ -117,6 +117,9 @@ def explorer() -> None:
     with tabs[3]:
         if tabs[3].open:
             focus.panel(ctx)
+    with tabs[4]:
+        if tabs[4].open:
+            change_panel.panel(ctx)
     if not present.enabled():  # presenting: no download headings with their buttons hidden
         downloads(view, core20_outline, flt, ctx.slug)
         exports_panel.view_exports(view.vintage, view.level, view.area, view.shade, core20_outline,

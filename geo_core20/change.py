@@ -225,3 +225,27 @@ def irregular(level: str, area_code: str | None) -> pd.DataFrame:
     out["why"] = out["change_code"].map({"X": "irregular boundary change",
                                          "M": "merge of 2011 LSOAs with different Core20 status"})
     return out.reset_index(drop=True)
+
+
+TABLE_COLUMNS = ("lsoa_code", "lsoa_name", "status", "decile1_status", "change", "lsoas_2011",
+                 "core20_2019", "core20_2025", "decile1_2019", "decile1_2025", "population", "why")
+WHY = {"X": "irregular boundary change", "M": "merge of 2011 LSOAs with different Core20 status"}
+
+
+def lsoa_table(level: str, area_code: str | None) -> pd.DataFrame:
+    """The area's 2021 LSOAs with their status (``TABLE_COLUMNS``; entered and left first), for the
+    app's table and CSV: 2019 values are <NA> where not comparable, and ``why`` says why."""
+    frame = area_frame(level, area_code)
+    order = {s: i for i, s in enumerate(STATUS)}
+    out = pd.DataFrame({
+        "lsoa_code": frame[schema.LSOA_CODE], "lsoa_name": frame[schema.LSOA_NAME],
+        "status": frame["status"], "decile1_status": frame["decile1_status"],
+        "change": frame["change_code"].map(CHANGE_KINDS), "lsoas_2011": frame["parents"],
+        "core20_2019": frame["core20_2019"], "core20_2025": frame["core20_2025"],
+        "decile1_2019": frame["decile1_2019"], "decile1_2025": frame["decile1_2025"],
+        "population": frame[schema.POPULATION].astype("int64"),
+        "why": frame["change_code"].map(WHY).where(~frame["comparable"], ""),
+    })
+    out["why"] = out["why"].fillna("")
+    out = out.assign(_o=out["status"].map(order)).sort_values(["_o", "lsoa_code"]).drop(columns="_o")
+    return out.reset_index(drop=True)[list(TABLE_COLUMNS)]

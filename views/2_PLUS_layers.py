@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import errors, hotspots, plus, schema, sources, ui, uploads
+from geo_core20.clinical.accelerators import GRT_NOTE
 from geo_core20.maps import export, plus_maps, view
 from geo_core20.ui import (
     downloads,
@@ -35,6 +36,8 @@ from geo_core20.ui.text import escape_markdown
 SECTIONS = tuple(link.PLUS_SECTIONS.values())
 K_UPLOAD_COLUMN = "plus_layer_column"
 ABOUT = page.ABOUT_DIR / "20_plus_layers.md"
+GRT_LAYERS = ("grt_lsoa_count", "grt_lsoa_pct", "roma_lsoa_count", "roma_lsoa_pct", "grt_count", "grt_pct",
+              "roma_count", "roma_pct")  # Gypsy, Roma and Traveller layers: the page says what exists
 
 
 
@@ -44,6 +47,11 @@ def indicators_section(ctx: PageContext) -> None:
     ind = plus.get(keep.widget(st.selectbox, "Layer", ids, key=K_LAYER, default=link.PLUS_DEFAULT_LAYER,
                                valid=ids,
                                format_func=lambda i: f"{plus.get(i).group}: {plus.get(i).full_label}"))
+    if ind.id in GRT_LAYERS and plus.missing_input("grt_lsoa_count") is not None:  # offline: TS021 absent
+        st.info(escape_markdown(GRT_NOTE), icon=":material/groups:")
+    if (missing := plus.missing_input(ind.id)) is not None:  # an optional input absent here (offline)
+        st.warning(escape_markdown(missing), icon=":material/cloud_download:")
+        return
     cached, table = pc.indicator_map(v.vintage, v.level, v.area, ind.id, v.basemap, ctx.core20_on)
     left, right = st.columns([5, 2], gap="medium")
     with left:

@@ -7,6 +7,7 @@ interactive map; print maps show surrounding areas within ``view.PRINT_CONTEXT_P
     fig = explorer_map(vd).figure
     png = formats.figure_bytes(fig, "png")           # 300 dpi
     coastal_map(vd); target_map(vd, spec); focus_map(vd, "hypertension"); plan_map(plan_view(plan), plan)
+    change_map(vd)                                   # Core20 then and now (an IoD2025 view)
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from geo_core20 import access, areas, atlas, clinical, plus, readers, schema, sources
+from geo_core20 import access, areas, atlas, change, clinical, plus, readers, schema, sources
 from geo_core20.clinical import hypertension
 from geo_core20.errors import ExportError
 from geo_core20.exports import cartography
 from geo_core20.exports.cartography import CORE20_DEFINITION, PointLayer, draw_map, place_labels
 from geo_core20.exports.formats import figure_bytes, format_of, write_output
-from geo_core20.maps import classify, outreach, palette, plus_maps, styles, view
+from geo_core20.maps import change_maps, classify, outreach, palette, plus_maps, styles, view
 from geo_core20.maps.view import ViewData
 
 PLAN_SITE_STYLES = (  # (record key, legend label, colour, marker): fixed sites, then chosen ones
@@ -330,7 +331,9 @@ def coastal_map(vd: ViewData, *, with_legend: bool = True) -> MapFigure:
         labels=("Coastal", "Not coastal"),
     )
     coastal = frame[schema.COASTAL].astype(bool)
-    legend = classes.legend(coastal, core20_outline=True, area_name=_boundary_name(vd))
+    tidal = plus.coastal.tidal_note(frame)
+    legend = classes.legend(coastal, core20_outline=True, area_name=_boundary_name(vd),
+                            notes=(tidal,) if tidal else ())
     both = int((coastal.to_numpy() & vd.core20_mask).sum())
     pop = frame[schema.POPULATION]
     title = f"{vd.area_name}: coastal communities"
@@ -423,3 +426,46 @@ def focus_map(vd: ViewData, focus: str, layer: str | None = None, *, with_legend
                 attribution=[*view.attribution_lines(vd.vintage), *clinical.attribution(focus)],
                 with_legend=with_legend, panel=panel)
     return MapFigure(fig, title, subtitle, legend, notes, {**numbers, **key_numbers(vd.summary)})
+
+
+def change_map(vd: ViewData, kind: str = "core20", *, with_legend: bool = True) -> MapFigure:
+    """Core20 then and now (``geo_core20.change``) on an IoD2025 view: each LSOA 2021 entered, left,
+    stayed, not comparable or neither; ``kind="decile1"`` does the same for the most deprived decile."""
+    if vd.vintage != change.NEW:
+        raise ExportError(f"the change map is drawn on the IoD2025 view (LSOA 2021), not {vd.vintage}")
+    if kind not in change_maps.KINDS:
+        raise ExportError(f"unknown change map {kind!r}; choose one of {', '.join(change_maps.KINDS)}")
+    figures = change.area_change(vd.level, vd.code_or_none)
+    idx = change_maps.status_index(change.area_frame(vd.level, vd.code_or_none), vd.frame[schema.LSOA_CODE],
+                                   kind)
+    classes = change_maps.classes(kind)
+    legend = classes.legend(idx, core20_outline=True, area_name=_boundary_name(vd),
+                            notes=(change.CAVEAT,))
+    what = "Core20" if kind == "core20" else "Decile 1"
+    prefix = "" if kind == "core20" else "decile1_"
+    n2019 = figures[f"{prefix}lsoas_2019" if kind == "decile1" else "core20_lsoas_2019"]
+    n2025 = figures[f"{prefix}lsoas_2025" if kind == "decile1" else "core20_lsoas_2025"]
+    title = f"{vd.area_name}: {what} then and now"
+    subtitle = (f"{schema.LEVEL_LABEL[vd.level]} · {what} LSOAs: {n2019:,} in IMD2019 (LSOA 2011), {n2025:,} "
+                f"in IoD2025 (LSOA 2021) · {figures[prefix + 'stayed']:,} stayed, "
+                f"{figures[prefix + 'entered']:,} entered, {figures[prefix + 'left']:,} left, "
+                f"{figures[prefix + 'not_comparable']:,} not comparable\n{CORE20_DEFINITION}")
+    lookup = sources.attribution_lines(("lookup_lsoa11_lsoa21",))
+    # LSOAs that entered or left are also marked at their centre (small urban LSOAs vanish at ICB scale)
+    points = [] if vd.level == "england" else [
+        PointLayer(gpd.GeoDataFrame(geometry=vd.frame.geometry[idx == i].representative_point(),
+                                    crs=vd.frame.crs), None, f"{classes.labels[i]}: marked at its centre",
+                   classes.colours[i], "o", 14.0)
+        for i in (0, 1) if (idx == i).any()]
+    fig = _draw(vd, idx, legend, title=title, subtitle=subtitle, notes=legend.notes,
+                attribution=[*view.attribution_lines("2019"), *view.attribution_lines(change.NEW), *lookup],
+                outline=False, points=points, with_legend=with_legend)
+    numbers = {
+        f"{what} LSOAs, IMD2019": f"{n2019:,}", f"{what} LSOAs, IoD2025": f"{n2025:,}",
+        "Stayed": f"{figures[prefix + 'stayed']:,}", "Entered": f"{figures[prefix + 'entered']:,}",
+        "Left": f"{figures[prefix + 'left']:,}", "Not comparable": f"{figures[prefix + 'not_comparable']:,}",
+    }
+    if kind == "core20":
+        numbers["People entered"] = f"{figures['people_entered']:,}"
+        numbers["People left"] = f"{figures['people_left']:,}"
+    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers, tuple(points))

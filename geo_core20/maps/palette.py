@@ -57,6 +57,14 @@ TARGET_COLOUR = "#d95f02"
 NOT_TARGET_COLOUR = "#e6e6e6"
 """LSOAs outside the target, on the PLUS and the outreach maps."""
 
+CHANGE_COLOURS: dict[str, str] = {
+    "entered": CATEGORY_COLOURS[4], "left": CATEGORY_COLOURS[0], "stayed": DECILE_COLOURS[0],
+    "not_comparable": CATEGORY_COLOURS[7], "never": FLAG_COLOURS[1],
+}
+"""Core20 then and now (``geo_core20.change`` statuses): entered in Okabe-Ito vermillion, left in its
+blue, stayed in the darkest viridis (the most deprived colour of the explorer), not comparable in grey,
+neither in near-white."""
+
 # --- lines ---------------------------------------------------------------------------------------
 CORE20_LINE = BLACK
 """The Core20 outline: a thin dark line on a thin white halo reads on every fill."""

@@ -29,6 +29,7 @@ HOTSPOT_COLOURS = dict(zip(hotspots.CLASS_ORDER, palette.HOTSPOT_COLOURS, strict
 TARGET_FILL_OPACITY = 0.9  # target LSOAs must read at ICB zoom, however small
 HIGHLIGHT_NOTE = "{what} are also outlined in their colour, so small ones show at every zoom."
 COUNT_COLOURS = palette.COUNT_COLOURS
+TIDAL_LAYERS = ("coastal", "coastal_core20")  # layers of the coastal flag: their legend names tidal rivers
 
 
 def escaped(values: Iterable) -> list[str]:
@@ -112,8 +113,10 @@ def indicator_map(vintage: str, level: str, area: str | None, indicator_id: str,
     # flagged LSOAs (coastal Core20, ...) are outlined and marked too, so small ones show at ICB zoom
     flagged = ind.kind == plus.FLAG and ind.level == plus.LSOA
     klass = style.find_bin(layer["value"])
+    tidal = plus.coastal.tidal_note(vd.frame) if indicator_id in TIDAL_LAYERS else None
     lgd = style.legend(layer["value"] if ind.level == plus.LSOA else None,
                        notes=(f"Shown per {plus.LEVEL_TEXT[ind.level]}: {len(layer):,} in view.",
+                              tidal or "",
                               HIGHLIGHT_NOTE.format(what="'Yes' LSOAs") if flagged else "",
                               lsoa_layer.FLAG_NOTE.format(what="'Yes' LSOA") if flagged else ""),
                        core20_outline=core20_on, area_name=vd.area_name if level != "england" else "")

@@ -46,6 +46,7 @@ from geo_core20.plus.registry import (
     indicators,
     is_rural,
     lsoa_view,
+    missing_input,
     msoa_codes,
     values,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "MAX_CONDITIONS", "MSOA", "NUMERIC", "OPS", "QUERY_KEYS", "WHITE_CAVEAT", "Condition", "Indicator",
     "TargetError", "TargetResult", "TargetSpec", "area_codes", "area_layer", "coast_distance_km",
     "coastal", "coastal_core20", "coastal_summary", "evaluate", "format_value", "get", "indicators",
-    "inputs", "is_rural", "registry", "lsoa_view", "msoa_codes", "parse_condition", "summarise", "target",
+    "inputs", "is_rural", "registry", "lsoa_view", "missing_input", "msoa_codes", "parse_condition",
+    "summarise", "target",
     "target_frame", "upload_condition", "values",
 ]

@@ -414,6 +414,19 @@ def indicators(vintage: str | None = None, level: str | None = None,
             and (kind is None or i.kind == kind)]
 
 
+def missing_input(indicator_id: str) -> str | None:
+    """None when an indicator's optional inputs are here; else how to get the first one that is not
+    (an optional input, e.g. TS021 per LSOA, is absent offline: the page says so and carries on)."""
+    for dataset_id in get(indicator_id).sources:
+        if not sources.get(dataset_id).optional:
+            continue
+        try:
+            inputs.input_path(dataset_id)
+        except DataError as exc:
+            return str(exc)
+    return None
+
+
 def values(atlas: pd.DataFrame, indicator_id: str) -> pd.Series:
     """An indicator's values: aligned to ``atlas`` rows for LSOA indicators; indexed by area
     code (MSOA or LAD, only the areas the atlas rows lie in) for the others."""

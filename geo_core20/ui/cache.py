@@ -29,11 +29,23 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo_core20 import access, areas, atlas, clinical, plan_files, plus, schema, siting, tables, venues
+from geo_core20 import (
+    access,
+    areas,
+    atlas,
+    change,
+    clinical,
+    plan_files,
+    plus,
+    schema,
+    siting,
+    tables,
+    venues,
+)
 from geo_core20.exports import charts, formats, print_maps, report
 from geo_core20.exports import profile as area_profile
 from geo_core20.lsoa_filter import UNFILTERED, TableFilter
-from geo_core20.maps import assets, export, plus_maps, styles, upload_maps, view
+from geo_core20.maps import assets, change_maps, export, plus_maps, styles, upload_maps, view
 from geo_core20.ui import map_display
 
 # --- core loaders (memoised by the core: called as they are) -----------------------------------------
@@ -187,6 +199,25 @@ def key_numbers_cached(accelerator_id: str) -> dict:
     return clinical.key_numbers(load_atlas_cached("2025"), accelerator_id)
 
 
+# --- Core20 then and now (IMD2019 to IoD2025; the core memoises the England change frame) ----------------
+
+@st.cache_data(show_spinner="Comparing IMD2019 with IoD2025…", max_entries=64)
+def change_figures_cached(level: str, area: str | None) -> dict:
+    """``change.area_change``: the area's figures (``change.COLUMNS`` less code and name)."""
+    return change.area_change(level, area)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def change_table_cached(level: str, area: str | None) -> pd.DataFrame:
+    return change.lsoa_table(level, area)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=32)
+def change_map_cached(level: str, area: str | None, basemap: str, core20_on: bool,
+                      kind: str) -> map_display.CachedMap:
+    return map_display.prepare(change_maps.change_map(level, area, basemap, core20_on, kind))
+
+
 # --- outreach planner ------------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -273,6 +304,12 @@ def target_map_bytes(vintage: str, level: str, area: str | None, tokens: tuple, 
 def focus_map_bytes(vintage: str, level: str, area: str | None, focus_id: str, layer: str, fmt: str) -> bytes:
     vd = print_maps.print_view(vintage, level, area)
     return formats.figure_bytes(print_maps.focus_map(vd, focus_id, layer).figure, fmt)
+
+
+@st.cache_data(show_spinner="Drawing the print map…", max_entries=16)
+def change_map_bytes(level: str, area: str | None, kind: str, fmt: str) -> bytes:
+    vd = print_maps.print_view(change.NEW, level, area)
+    return formats.figure_bytes(print_maps.change_map(vd, kind).figure, fmt)
 
 
 # --- a session's own maps ---------------------------------------------------------------------------------

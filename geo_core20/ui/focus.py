@@ -1,5 +1,10 @@
-"""The clinical focus ("the 5") shared by every page: sidebar picker and focus panel (``focus=`` in
-links is read and written by ``ui.link``)."""
+"""The clinical focus ("the 5") shared by every page: sidebar picker and focus panel (``family=`` and
+``focus=`` in links are read and written by ``ui.link``).
+
+Two families: the adult Core20PLUS5 and Core20PLUS5 for children and young people (CYP). The sidebar
+asks for the family first, then lists that family's five areas (a CYP focus in a link also selects
+the CYP family).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,12 @@ from geo_core20.exports import charts
 from geo_core20.maps import view
 from geo_core20.ui import cache, downloads, exports_panel, keep, map_display, present
 from geo_core20.ui.context import PageContext
-from geo_core20.ui.link import K_FOCUS
+from geo_core20.ui.link import ADULT, CYP, FAMILIES, K_FAMILY, K_FOCUS
 from geo_core20.ui.link import NO_FOCUS as NONE
 from geo_core20.ui.text import escape_markdown
 
 K_LAYER = "focus_layer"
+FAMILY_IDS = {ADULT: clinical.ADULT_FOCUS_IDS, CYP: clinical.CYP_FOCUS_IDS}
 HYPERTENSION_NOTE = (
     "Why crude recorded prevalence misleads: hypertension is far more common with age, and deprived areas "
     "are on average younger, so their recorded prevalence can look *lower* even where more of the expected "
@@ -34,18 +40,33 @@ COLUMN_LABEL = {
 
 
 def picker(container=None) -> str | None:
-    """The sidebar's clinical focus select; the chosen focus id (None for no focus)."""
+    """The sidebar's focus family choice, then that family's clinical focus select; the chosen focus id
+    (None for no focus)."""
     c = container or st.sidebar
-    options = [NONE, *clinical.FOCUS_IDS]
-    value = keep.widget(c.selectbox, "Clinical focus (the 5)", options, key=K_FOCUS, default=NONE,
+    families = list(FAMILIES)
+    fam = keep.widget(c.radio, "Clinical focus for", families, key=K_FAMILY, default=ADULT, valid=families,
+                      format_func=FAMILIES.get, horizontal=True,
+                      help="Core20PLUS5 for adults, or Core20PLUS5 for children and young people (CYP): "
+                           "each has five clinical areas.")
+    options = [NONE, *FAMILY_IDS[fam]]
+    label = "Clinical focus (the 5)" if fam == ADULT else "Clinical focus (the CYP 5)"
+    value = keep.widget(c.selectbox, label, options, key=K_FOCUS, default=NONE,
                         valid=options, format_func=lambda f: "None" if f == NONE else clinical.FOCI[f].label,
-                        help="One of the five clinical areas of Core20PLUS5: its population, measures, map.")
+                        help=f"One of the five clinical areas of {clinical.FAMILIES[fam]}: its "
+                             "population, measures, map.")
     return None if value == NONE else value
 
 
+def family() -> str:
+    value = keep.get(K_FAMILY, ADULT)
+    return value if value in FAMILIES else ADULT
+
+
 def current() -> str | None:
+    """The chosen focus (None when none, or when it is not of the chosen family: the family was just
+    switched and the focus select falls back to none)."""
     value = keep.get(K_FOCUS, NONE)
-    return None if value in (None, NONE) else value
+    return value if value in FAMILY_IDS[family()] else None
 
 
 RATES = ("target_per_1000", "recorded_prevalence", "smoking_prevalence", "mean_km_to_cdc",
@@ -87,9 +108,12 @@ def panel(ctx: PageContext) -> None:
     if focus is None:
         if present.enabled():  # presenting: no sidebar to choose one in
             return
-        st.info("Choose a clinical focus (maternity, severe mental illness, chronic respiratory disease, "
-                "early cancer diagnosis or hypertension) in the sidebar to see its population and measures.",
-                icon=":material/stethoscope:")
+        fam = family()
+        names = ", ".join(clinical.FOCI[f].label.split(" (")[0].lower() for f in FAMILY_IDS[fam])
+        st.info(f"Choose a clinical focus of {clinical.FAMILIES[fam]} ({names}) in the sidebar to see "
+                "its population and measures.", icon=":material/stethoscope:")
+        if fam == CYP:
+            cyp_plus_groups()
         return
     f, v = clinical.FOCI[focus], ctx.view
     st.subheader(f"{f.label}: {f.target_label}")
@@ -118,7 +142,17 @@ def panel(ctx: PageContext) -> None:
         v.vintage, v.level, v.area, focus, layer, fmt), stem, "focus_export_map")
     exports_panel.chart_buttons("Focus comparison chart", lambda fmt: charts.focus_compare_chart(
         compare, fmt, label=f.target_label), f"focus_{focus}_{ctx.slug}", "focus_chart")
+    if f.family == CYP:
+        cyp_plus_groups()
     st.caption(escape_markdown(" ".join(dict.fromkeys(clinical.attribution(focus)))))
+
+
+def cyp_plus_groups() -> None:
+    """The PLUS groups of Core20PLUS5 for children and young people, with what open data holds."""
+    st.markdown("**PLUS groups for children and young people**")
+    st.dataframe(pd.DataFrame({"Group": list(clinical.CYP_PLUS_GROUPS),
+                               "What open data holds": list(clinical.CYP_PLUS_GROUPS.values())}),
+                 hide_index=True, width="stretch")
 
 
 def accelerator_banner(ctx: PageContext) -> None:

@@ -44,12 +44,15 @@ _VINTAGE_ALIASES = {"2025": "2025", "iod2025": "2025", "2019": "2019", "imd2019"
 K_VINTAGE, K_LEVEL, K_AREA = "gc20_vintage", "gc20_level", "gc20_area"
 K_SHADE, K_BASEMAP, K_CORE20 = "gc20_shade", "gc20_basemap", "gc20_core20"
 K_FOCUS, K_PRESENT, K_TAB = "gc20_focus", "gc20_present", "gc20_tab"
+K_FAMILY = "gc20_focus_family"
 K_PLUS_SECTION, K_PLUS_LAYER = "plus_section", "plus_indicator"
 K_HOT, K_PERMS = "plus_hot_indicator", "plus_permutations"
 
 NO_FOCUS = "none"
+ADULT, CYP = "adult", "cyp"
+FAMILIES = {ADULT: "Adults", CYP: "Children and young people"}  # the focus families (clinical.FAMILIES)
 EXPLORER_TABS = {"map": "Map", "table": "Table", "profile": "Profile and comparison",
-                 "focus": "Clinical focus"}
+                 "focus": "Clinical focus", "change": "Core20 then and now"}
 PLUS_SECTIONS = {"indicators": "Indicators", "hotspots": "Hot spots", "local": "Local data",
                  "target": "Target", "focus": "Clinical focus", "about": "About the data"}
 PLUS_DEFAULT_LAYER, HOT_DEFAULT = "coastal_core20", "imd_score"
@@ -219,6 +222,8 @@ PARAMS: tuple[Param, ...] = (
     Param("basemap", "basemap", VIEW, DEFAULT_BASEMAP),
     Param("core20", "Core20 outline setting", VIEW, "1", K_CORE20, lambda: _BOOL, _BOOL_ALIASES,
           "the Core20 outline"),
+    Param("family", "clinical focus family", VIEW, ADULT, K_FAMILY, lambda: {f: f for f in FAMILIES},
+          fallback="adults"),
     Param("focus", "clinical focus", VIEW, NO_FOCUS, K_FOCUS,
           lambda: {NO_FOCUS: NO_FOCUS, **{f: f for f in clinical.FOCUS_IDS}}),
     Param("tab", "tab", EXPLORER, "map", K_TAB, lambda: EXPLORER_TABS, fallback="the map"),
@@ -368,6 +373,8 @@ def apply(page: str, area_exists: Callable[[str, str, str], bool]) -> Link | Non
         put_view(found.view, found.view_keys)
     for key, text in found.values.items():
         keep.put(BY_KEY[key].state, BY_KEY[key].to_state(text))
+    if found.values.get("focus", NO_FOCUS) != NO_FOCUS:  # a focus selects its own family
+        keep.put(K_FAMILY, clinical.FOCI[found.values["focus"]].family)
     if found.target is not None:
         target.put(found.target)
     st.session_state[_K_SEEN] = tuple(sorted(raw.items()))

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo_core20 import hotspots, plus, schema
+from geo_core20.maps import plus_maps
 from geo_core20.ui import plus_cache as pc
 from geo_core20.ui.context import PageContext
 from geo_core20.ui.text import escape_markdown
@@ -32,6 +33,8 @@ def indicator_facts(ctx: PageContext, ind: plus.Indicator, table: pd.DataFrame) 
         st.warning(plus.LEVEL_NOTE[ind.level], icon=":material/info:")
     caveat = ind.caveat.replace(plus.LEVEL_NOTE[ind.level], "").strip() or ind.caveat
     st.info(caveat, icon=":material/menu_book:")
+    if ind.id in plus_maps.TIDAL_LAYERS and (tidal := plus.coastal.tidal_note(ctx.area_atlas)):
+        st.info(tidal, icon=":material/water:")
     vals = table["value"]
     if ind.kind == plus.NUMERIC:
         fmt = [plus.format_value(ind, v) for v in
