@@ -10,7 +10,15 @@ import pandas as pd
 
 from geo_core20 import geocode
 from geo_core20.errors import UploadError
-from geo_core20.uploads.cells import is_lsoa_code, key, parse_number, parse_numbers, share
+from geo_core20.uploads.cells import (
+    DECIMAL_COMMA_OPTION,
+    is_lsoa_code,
+    key,
+    number_format,
+    parse_numbers,
+    share,
+    share_numbers,
+)
 from geo_core20.uploads.reading import RawTable
 
 COUNT, RATE = "count", "rate"
@@ -140,7 +148,7 @@ def numeric_columns(frame: pd.DataFrame, exclude: Iterable[str] = ()) -> list[st
     for col in frame.columns:
         if col in exclude:
             continue
-        if share(frame[col], lambda v: parse_number(v) is not None) >= 0.8:
+        if share_numbers(frame[col]) >= 0.8:
             out.append(col)
     return out
 
@@ -181,3 +189,23 @@ def no_usable_column_message(raw: RawTable) -> str:
     return (f"No usable column in '{raw.filename}'. Columns found: {found}{more}. Expected "
             f"{EXPECTED_COLUMNS_TEXT}.")
 
+
+
+def check_number_columns(raw: RawTable, columns: Iterable[str | None]) -> None:
+    """UploadError when a column's numbers could be read two ways (decimal comma or point).
+
+    Nothing is guessed: the message names the column, an example of each way, and the option
+    that re-reads the file with decimal commas. A file read with that option is not checked.
+    """
+    if raw.decimal_comma:
+        return
+    for col in dict.fromkeys(c for c in columns if c is not None and c in raw.frame.columns):
+        values = raw.frame[col]
+        if number_format(values, european_hint=raw.delimiter == ";") == "ambiguous":
+            texts = [str(v) for v in values.head(5000) if any(ch in str(v) for ch in ",.")][:4]
+            shown = ", ".join(repr(t[:20]) for t in texts)
+            raise UploadError(f"'{raw.filename}': column '{col}' has numbers that read differently with a "
+                              f"decimal comma and with a decimal point ({shown}): '0,125' could be 0.125 or "
+                              f"125, '1.234' could be 1.234 or 1234. Nothing was guessed. If the file uses "
+                              f"decimal commas (1.234,5), {DECIMAL_COMMA_OPTION}; otherwise write the "
+                              "numbers with a decimal point and no thousands separator.")

@@ -39,7 +39,7 @@ from geo_core20.errors import UploadError
 from geo_core20.uploads import points as points_mod
 from geo_core20.uploads.columns import COUNT, PointColumns
 from geo_core20.uploads.lsoa_table import LsoaTableResult
-from geo_core20.uploads.reading import RawTable, RowError, check_unzipped_size, zip_members
+from geo_core20.uploads.reading import RawTable, RowError, check_zip, copy_member, zip_members
 
 GIS_EXTENSIONS = (".geojson", ".json", ".gpkg", ".zip", ".shp")
 AREAS_COLUMN = "areas"
@@ -117,13 +117,24 @@ def _materialise(data: bytes, filename: str, folder: Path) -> list[Path]:
     if not data.startswith(b"PK\x03\x04"):
         raise UploadError(f"'{filename}': upload a shapefile as a .zip holding its .shp, .shx, .dbf and .prj "
                           "files, not the .shp alone.")
-    check_unzipped_size(data, filename)
+    infos = [i for i in check_zip(data, filename)
+             if not i.is_dir() and "__macosx" not in i.filename.lower()]
+    seen: dict[str, str] = {}
+    for info in infos:
+        flat = _safe_name(info.filename)
+        if flat.lower() in seen:
+            raise UploadError(f"'{filename}' holds two files named '{flat[:80]}' in different folders "
+                              f"('{seen[flat.lower()][:80]}' and '{info.filename[:80]}'): which belongs to "
+                              "which shapefile is unclear. Zip one shapefile (or give each its own name) and "
+                              "retry.")
+        seen[flat.lower()] = info.filename
+    budget = limits.MAX_UNZIPPED_BYTES
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = [i for i in archive.infolist() if not i.is_dir() and "__macosx" not in i.filename.lower()]
-        for info in members:
+        for info in infos:
             target = folder / _safe_name(info.filename)
-            if target.name:
-                target.write_bytes(archive.read(info))
+            if target.name and target.name not in (".", ".."):
+                with open(target, "wb") as out:
+                    budget -= copy_member(archive, info, out, budget, filename)
     names = sorted(p.name for p in folder.iterdir())
     found = ", ".join(names[:15]) or "nothing"
     inner = [folder / n for n in names if n.lower().endswith((".gpkg", ".geojson"))]
@@ -149,6 +160,10 @@ def _list_layers(paths: list[Path], filename: str) -> list[tuple[str, Path]]:
             raise UploadError(f"'{filename}' cannot be read as a GIS file ({_gdal_reason(exc)}). Export it "
                               "again "
                               "from your GIS as GeoJSON, GeoPackage or a zipped shapefile.") from exc
+        if len(out) + len(layers) > limits.MAX_GIS_LAYERS:
+            raise UploadError(f"'{filename}' holds more than {limits.MAX_GIS_LAYERS:,} layers; the limit is "
+                              f"{limits.MAX_GIS_LAYERS:,} (limits.MAX_GIS_LAYERS). Export only the layer you "
+                              "need.")
         for name, _ in layers:
             if len(paths) == 1:
                 label = str(name)
@@ -163,8 +178,16 @@ def _list_layers(paths: list[Path], filename: str) -> list[tuple[str, Path]]:
 
 
 def _gdal_reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
+    """The reason in the project's words (GDAL's own text, which names its configuration options
+    and internals, is logged, never shown)."""
+    text = str(exc).lower()
+    if "size" in text and ("max" in text or "exceed" in text or "too" in text):
+        return "one of its features is too large to read"
+    if "not recognized" in text or "not a supported" in text or "unsupported" in text:
+        return "its format is not one this page reads"
+    if "no such file" in text or "does not exist" in text:
+        return "a part of it is missing"
+    return "the file is damaged or is not in the format its name says"
 
 
 def _read_layer(path: Path, layer: str, filename: str) -> gpd.GeoDataFrame:
@@ -175,10 +198,24 @@ def _read_layer(path: Path, layer: str, filename: str) -> gpd.GeoDataFrame:
     if info.get("features", 0) > limits.MAX_ROWS:
         raise UploadError(f"'{filename}', layer '{layer}' has {info['features']:,} features; the limit is "
                           f"{limits.MAX_ROWS:,} (limits.MAX_ROWS).")
+    if not info.get("geometry_type"):
+        raise UploadError(f"'{filename}', layer '{layer}' is a table with no geometry (no points or areas). "
+                          "Pick a layer with geometry, or upload the table as a CSV.")
+    n_fields = len(info.get("fields", ()))
+    if n_fields > limits.MAX_COLUMNS:
+        raise UploadError(f"'{filename}', layer '{layer}' has {n_fields:,} attribute columns; the limit is "
+                          f"{limits.MAX_COLUMNS:,} (limits.MAX_COLUMNS). Keep only the attributes you need.")
     try:
-        return pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
+        # the stored feature count is not trusted: read one more than the limit and count
+        gdf = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore", max_features=limits.MAX_ROWS + 1)
     except Exception as exc:  # noqa: BLE001
         raise UploadError(f"'{filename}', layer '{layer}': cannot be read ({_gdal_reason(exc)}).") from exc
+    if len(gdf) > limits.MAX_ROWS:
+        raise UploadError(f"'{filename}', layer '{layer}' has more than {limits.MAX_ROWS:,} features; "
+                          f"the limit is {limits.MAX_ROWS:,} (limits.MAX_ROWS).")
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise UploadError(f"'{filename}', layer '{layer}' is a table with no geometry (no points or areas).")
+    return gdf
 
 
 def _looks_bng(bounds: np.ndarray) -> bool:
@@ -266,10 +303,25 @@ def read_gis(data: bytes, filename: str, *, layer: str | None = None) -> GisTabl
     gdf = gdf[~missing]
     if gdf.empty:
         raise UploadError(f"'{filename}', layer '{chosen[0]}': no feature has a geometry.")
-    if shapely.get_num_coordinates(gdf.geometry.values).sum() > limits.MAX_GIS_VERTICES:
+    if len(gdf.columns) - 1 > limits.MAX_COLUMNS:
+        raise UploadError(f"'{filename}' has {len(gdf.columns) - 1:,} attribute columns; the limit is "
+                          f"{limits.MAX_COLUMNS:,} (limits.MAX_COLUMNS). Keep only the attributes you need.")
+    n_coords = shapely.get_num_coordinates(gdf.geometry.values)
+    if n_coords.sum() > limits.MAX_GIS_VERTICES:
         raise UploadError(f"'{filename}' has more than {limits.MAX_GIS_VERTICES:,} vertices; the limit is "
                           f"{limits.MAX_GIS_VERTICES:,} (limits.MAX_GIS_VERTICES). Simplify the shapes "
                           "first.")
+    coords, which = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    bad = np.unique(which[~np.isfinite(coords).all(axis=1)])
+    if len(bad):
+        for n in gdf.index[bad]:
+            errors.append(RowError(int(n), "a coordinate is not a number (NaN or infinite): left out",
+                                   "geometry", ""))
+        gdf = gdf.drop(index=gdf.index[bad])
+        if gdf.empty:
+            raise UploadError(f"'{filename}', layer '{chosen[0]}': every feature has a coordinate that "
+                              "is not a number (NaN or infinite).")
+    _check_crs_fits(gdf, filename)
     gdf, crs_text = _to_wgs84(gdf, filename, notes)
     kind, gdf = _one_kind(gdf, errors, filename)
     if kind == "polygons":
@@ -297,8 +349,12 @@ def _check_json(data: bytes, filename: str) -> None:
 
 
 def _note_missing_parts(paths: list[Path], notes: list[str]) -> None:
+    parts: dict[tuple[Path, str], set[str]] = {}
+    for folder in {p.parent for p in paths}:
+        for p in folder.iterdir():  # once per folder, not once per shapefile
+            parts.setdefault((folder, p.stem), set()).add(p.suffix.lower())
     for shp in (p for p in paths if p.suffix.lower() == ".shp"):
-        have = {p.suffix.lower() for p in shp.parent.iterdir() if p.stem == shp.stem}
+        have = parts.get((shp.parent, shp.stem), set())
         if ".dbf" not in have:
             notes.append(f"'{shp.name}' came without its .dbf file, so its features have no attributes "
                          "(no names).")
@@ -324,8 +380,28 @@ def _one_kind(gdf: gpd.GeoDataFrame, errors: list[RowError], filename: str) -> t
         errors.append(RowError(int(n), f"{t} feature in a layer of {kind}: left out", "geometry", t))
     gdf = gdf[~other]
     if kind == "points":
+        n_points = int(shapely.get_num_geometries(gdf.geometry.values).sum())
+        if n_points > limits.MAX_ROWS:  # checked before a multipoint is split, on what splitting makes
+            raise UploadError(f"'{filename}' holds {n_points:,} points (multipoints counted point by point); "
+                              f"the limit is {limits.MAX_ROWS:,} (limits.MAX_ROWS).")
         gdf = gdf.explode(index_parts=False)  # a multipoint: one point each, same feature number
     return kind, gdf
+
+
+def _check_crs_fits(gdf: gpd.GeoDataFrame, filename: str) -> None:
+    """UploadError when the coordinates cannot be in the declared coordinate system (metres declared
+    as degrees: every feature would land nowhere, silently)."""
+    if gdf.crs is None:
+        return
+    crs = CRS.from_user_input(gdf.crs)
+    x0, y0, x1, y1 = np.asarray(gdf.geometry.total_bounds, dtype=float)
+    if crs.is_geographic and (min(x0, x1) < -180 or max(x0, x1) > 180 or min(y0, y1) < -90
+                              or max(y0, y1) > 90):
+        looks = " (they look like British National Grid metres)" if _looks_bng(np.array([x0, y0, x1, y1])) \
+            else ""
+        raise UploadError(f"'{filename}' declares longitude/latitude ({crs.name}) but its coordinates run "
+                          f"from {x0:,.6g}, {y0:,.6g} to {x1:,.6g}, {y1:,.6g}, which are not degrees{looks}. "
+                          "Export it again with its true coordinate system.")
 
 
 def _repair(gdf: gpd.GeoDataFrame, errors: list[RowError], notes: list[str]) -> gpd.GeoDataFrame:
@@ -359,15 +435,32 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
 # --- as layers -------------------------------------------------------------------------------------
 
 def areas_per_lsoa(polygons: gpd.GeoSeries, atlas_gdf: pd.DataFrame) -> pd.DataFrame:
-    """lsoa_code, areas: how many polygons each LSOA's population-weighted centroid is inside (all LSOAs)."""
+    """lsoa_code, areas: how many polygons each LSOA's population-weighted centroid is inside (all LSOAs).
+
+    The join runs a block of polygons at a time and stops with an `UploadError` once the
+    candidate (centre, polygon) pairs pass `limits.MAX_JOIN_PAIRS` (thousands of overlapping
+    England-sized polygons), so its memory stays bounded.
+    """
     pwc = gpd.GeoDataFrame({schema.LSOA_CODE: atlas_gdf[schema.LSOA_CODE].to_numpy()},
                            geometry=gpd.points_from_xy(atlas_gdf[schema.PWC_LON], atlas_gdf[schema.PWC_LAT]),
                            crs=schema.CRS_WGS84)
-    shapes = gpd.GeoDataFrame(geometry=polygons.reset_index(drop=True), crs=schema.CRS_WGS84)
-    hits = gpd.sjoin(pwc, shapes, how="inner", predicate="within")
-    counts = hits.groupby(schema.LSOA_CODE).size()
+    shapes = np.asarray(polygons.reset_index(drop=True).values, dtype=object)
+    tree = pwc.sindex
+    counts = np.zeros(len(pwc), dtype=np.int64)
+    pairs = 0
+    block = 256
+    for start in range(0, len(shapes), block):
+        part = shapes[start:start + block]
+        candidates = tree.query(part)  # bounding boxes: an upper bound of the pairs to test
+        pairs += candidates.shape[1]
+        if pairs > limits.MAX_JOIN_PAIRS:
+            raise UploadError(f"The uploaded areas overlap too much to count: more than "
+                              f"{limits.MAX_JOIN_PAIRS:,} (LSOA, area) pairs to test "
+                              "(limits.MAX_JOIN_PAIRS). Dissolve or remove overlapping areas and retry.")
+        hits = tree.query(part, predicate="contains")
+        np.add.at(counts, hits[1], 1)
     out = pd.DataFrame({schema.LSOA_CODE: pwc[schema.LSOA_CODE]})
-    out[AREAS_COLUMN] = out[schema.LSOA_CODE].map(counts).fillna(0).astype(float)
+    out[AREAS_COLUMN] = counts.astype(float)
     return out
 
 

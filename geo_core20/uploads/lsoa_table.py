@@ -11,11 +11,12 @@ import pandas as pd
 
 from geo_core20 import atlas, readers, schema
 from geo_core20.errors import NotBuiltError, UploadError
-from geo_core20.uploads.cells import LSOA_RE, is_blank, parse_numbers
+from geo_core20.uploads.cells import LSOA_RE, blank_mask, parse_numbers
 from geo_core20.uploads.columns import (
     COUNT,
     LSOA_KIND,
     RATE,
+    check_number_columns,
     find_lsoa_column,
     guess_semantics,
     no_usable_column_message,
@@ -106,10 +107,12 @@ def conversion_pairs(codes11: Iterable[str], lookup: pd.DataFrame, pop21: pd.Ser
 
 def _aggregate(pairs: pd.DataFrame, values: pd.DataFrame, semantics: dict[str, str]) -> pd.DataFrame:
     """2021 values from (source row, 2021 code, share, weight) pairs and source values."""
-    joined = pairs.join(values, on="_src")
+    # the user's columns under private names: a value column may be called share, weight or _src
+    private = {col: f"\x00value {i}" for i, col in enumerate(semantics)}
+    joined = pairs.join(values[list(semantics)].rename(columns=private), on="_src")
     out = pd.DataFrame(index=pd.Index(sorted(joined[schema.LSOA_CODE].unique()), name=schema.LSOA_CODE))
     for col, sem in semantics.items():
-        v = joined[col]
+        v = joined[private[col]]
         if sem == COUNT:
             part = (v * joined["share"]).groupby(joined[schema.LSOA_CODE]).sum(min_count=1)
         else:
@@ -147,6 +150,9 @@ def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | N
             raise UploadError(f"Value column '{col}' is not in '{raw.filename}'.")
         if sem not in (COUNT, RATE):
             raise UploadError(f"Column '{col}': meaning must be '{COUNT}' or '{RATE}', not '{sem}'.")
+    if schema.LSOA_CODE in value_columns:
+        raise UploadError(f"'{raw.filename}': a value column cannot be called '{schema.LSOA_CODE}', the "
+                          "layer's own column of LSOA 2021 codes. Rename that column and retry.")
     if not value_columns:
         raise UploadError(f"'{raw.filename}' has LSOA codes in '{code_column}' but no numeric column to map. "
                           f"Columns found: {', '.join(map(str, frame.columns))}.")
@@ -187,10 +193,12 @@ def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | N
             continue
         keep[i] = False
 
-    values = pd.DataFrame({c: parse_numbers(frame[c]) for c in value_columns}, index=frame.index)
+    check_number_columns(raw, value_columns)
+    values = pd.DataFrame({c: parse_numbers(frame[c], raw.decimal_comma) for c in value_columns},
+                          index=frame.index)
     markers = 0
     for col in value_columns:
-        blank = frame[col].map(is_blank)
+        blank = blank_mask(frame[col])
         markers += int((blank & (frame[col].astype(str).str.strip() != "") & keep).sum())
         bad = values[col].isna() & ~blank & keep
         for i in np.flatnonzero(bad.to_numpy()):

@@ -11,7 +11,13 @@ import pandas as pd
 from geo_core20 import geocode, schema
 from geo_core20.errors import UploadError
 from geo_core20.uploads.cells import parse_numbers
-from geo_core20.uploads.columns import POINTS_KIND, PointColumns, find_point_columns, no_usable_column_message
+from geo_core20.uploads.columns import (
+    POINTS_KIND,
+    PointColumns,
+    check_number_columns,
+    find_point_columns,
+    no_usable_column_message,
+)
 from geo_core20.uploads.reading import RawTable, RowError
 
 _LAST_2011_CODE = "E01033768"  # LSOA 2021 codes for new areas start after the last 2011 code
@@ -102,9 +108,46 @@ def atlas_vintage(atlas_gdf: pd.DataFrame) -> str:
     return "2025" if len(codes) and str(codes.max()) > _LAST_2011_CODE else "2019"
 
 
+SWAP_AXES_OPTION = ("tick 'The coordinate columns are swapped' on the upload form (--swap-axes on the "
+                    "command line)")
+_INTERNAL = ("row", "postcode_found", "lon", "lat", "easting", "northing", "located_by", schema.LSOA_CODE,
+             "lsoa_method", "geometry")
+
+
+def _refuse_swapped(raw: RawTable, pair: tuple[str, str], xs: np.ndarray, ys: np.ndarray, is_lonlat: bool,
+                    atlas: gpd.GeoDataFrame) -> None:
+    """UploadError when the file's two coordinate columns are the wrong way round (most rows land
+    in England only when swapped): nothing is placed by a guess, the message names the option."""
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    if ok.sum() < 5:
+        return
+    x, y = xs[ok], ys[ok]
+    if is_lonlat:
+        given = np.array([_check_lonlat(a, b) is None for a, b in zip(x, y, strict=True)])
+        swapped = np.array([_check_lonlat(b, a) is None for a, b in zip(x, y, strict=True)])
+    else:
+        in_box = np.array([_in_england_bng(a, b) or _in_england_bng(b, a) for a, b in zip(x, y, strict=True)])
+        if in_box.sum() < 5:
+            return
+        x, y = x[in_box], y[in_box]
+        given = geocode.assign_lsoa(*geocode.bng_to_wgs84(x, y), atlas)["lsoa_code"].notna().to_numpy()
+        swapped = geocode.assign_lsoa(*geocode.bng_to_wgs84(y, x), atlas)["lsoa_code"].notna().to_numpy()
+    only_swapped = int((swapped & ~given).sum())
+    if only_swapped >= 5 and only_swapped >= 0.2 * len(given) and swapped.sum() > given.sum():
+        what = "longitude and latitude" if is_lonlat else "easting and northing"
+        raise UploadError(f"'{raw.filename}': the {what} columns ('{pair[0]}', '{pair[1]}') look swapped: "
+                          f"{int(swapped.sum()):,} of {len(given):,} rows are in England read the other way "
+                          f"round, {int(given.sum()):,} as the header says. Nothing was placed. If the "
+                          f"columns are swapped, {SWAP_AXES_OPTION}; otherwise check the header.")
+
+
 def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | None = None, *,
-                postcode_index: pd.DataFrame | None = None) -> PointsResult:
-    """Locate each row (coordinates first, else postcode), place it in an LSOA, count per LSOA."""
+                postcode_index: pd.DataFrame | None = None, swap_axes: bool = False) -> PointsResult:
+    """Locate each row (coordinates first, else postcode), place it in an LSOA, count per LSOA.
+
+    ``swap_axes``: the coordinate columns are the wrong way round (the user said so). Without
+    it, a file whose rows land in England mostly when swapped is refused, naming this option.
+    """
     frame = raw.frame
     cols = columns or find_point_columns(frame)
     if not cols.usable:
@@ -120,10 +163,15 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
     coord_pair = (cols.lon, cols.lat) if cols.lon else (cols.easting, cols.northing) if cols.easting else None
     xs = ys = np.full(n, np.nan)
     if coord_pair:
-        xs = parse_numbers(frame[coord_pair[0]]).to_numpy()
-        ys = parse_numbers(frame[coord_pair[1]]).to_numpy()
-        tx_all, ty_all = frame[coord_pair[0]].tolist(), frame[coord_pair[1]].tolist()
         is_lonlat = coord_pair[0] == cols.lon
+        if swap_axes:
+            coord_pair = coord_pair[::-1]
+        check_number_columns(raw, coord_pair)
+        xs = parse_numbers(frame[coord_pair[0]], raw.decimal_comma).to_numpy()
+        ys = parse_numbers(frame[coord_pair[1]], raw.decimal_comma).to_numpy()
+        tx_all, ty_all = frame[coord_pair[0]].tolist(), frame[coord_pair[1]].tolist()
+        if not swap_axes:
+            _refuse_swapped(raw, coord_pair, xs, ys, is_lonlat, atlas)
         good: list[int] = []
         for i in range(n):
             tx, ty = tx_all[i], ty_all[i]
@@ -207,6 +255,14 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
     ok = how != ""
     east, north = geocode.wgs84_to_bng(lon[ok], lat[ok])
     data = frame.loc[ok].copy()
+    coordinate_columns = {cols.lon, cols.lat, cols.easting, cols.northing}
+    clash = {c: f"{c} (file)" for c in data.columns if c in _INTERNAL and c not in coordinate_columns}
+    if clash:  # the file's own column called row, lsoa_code...: kept under another name
+        data = data.rename(columns=clash)
+        raw_notes = [f"The file's column(s) {', '.join(repr(c) for c in clash)} share a name with a column "
+                     f"this page adds; kept as {', '.join(repr(c) for c in clash.values())}."]
+    else:
+        raw_notes = []
     data.insert(0, "row", rows[ok])
     data["postcode_found"] = postcode_found[ok]
     data["lon"] = lon[ok].round(6)
@@ -220,7 +276,7 @@ def load_points(raw: RawTable, atlas: gpd.GeoDataFrame, columns: PointColumns | 
                               geometry=gpd.points_from_xy(lon[ok], lat[ok]), crs=schema.CRS_WGS84)
     counts = (points.groupby(schema.LSOA_CODE).size().rename("count").reset_index()
               if len(points) else pd.DataFrame({schema.LSOA_CODE: [], "count": []}))
-    notes = raw.notes + [geocode.LSOA_ASSIGNMENT_NOTE]
+    notes = raw.notes + raw_notes + [geocode.LSOA_ASSIGNMENT_NOTE]
     snapped = int((points["lsoa_method"] == "nearest").sum()) if len(points) else 0
     if snapped:
         notes.append(f"{snapped:,} point(s) fell just outside the generalised coastline and were given the "

@@ -13,8 +13,10 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from lzma import LZMAError
 from pathlib import PurePath
 
 import numpy as np
@@ -30,6 +32,9 @@ from geo_core20.uploads.cells import is_lsoa_code, parse_number
 # after parsing instead. This raises a process-wide limit, which only ever widens what parses.
 csv.field_size_limit(2**31 - 1)
 
+_MARKUP = re.compile(rb"^(\xef\xbb\xbf)?\s*<[?!a-zA-Z]")
+_MARKUP_KINDS = ((b"<gpx", "a GPX (GPS track)"), (b"<kml", "a KML (Google Earth)"), (b"<gml", "a GML"),
+                 (b"<html", "an HTML web page"), (b"<!doctype html", "an HTML web page"))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 GIS_SUFFIXES = (".shp", ".dbf", ".shx", ".prj", ".cpg")
 
@@ -68,6 +73,7 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)  # rows left out (or flagged) while reading
     sheets: list[str] = field(default_factory=list)  # every sheet of a workbook, in order
+    decimal_comma: bool | None = None  # True: numbers read as 1.234,5 (the user said so); None: detected
 
     @property
     def name(self) -> str:
@@ -156,17 +162,18 @@ def _too_many_rows(filename: str, more_than: int) -> UploadError:
                        "data rows (limits.MAX_ROWS). Keep only the rows you need, or split the file.")
 
 
-def _read_csv_rows(text: str, delimiter: str, filename: str) -> list[list[str]]:
-    rows: list[list[str]] = []
-    filled = 0
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        rows.append(row)
+def _read_csv_rows(text: str, delimiter: str, filename: str) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of every row with a value; blank rows are counted but not kept."""
+    rows: list[tuple[int, list[str]]] = []
+    n, last = 0, []
+    for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+        last = row
         if any(c.strip() for c in row):
-            filled += 1
-            if filled > _row_cap():
+            rows.append((n, row))
+            if len(rows) > _row_cap():
                 raise _too_many_rows(filename, limits.MAX_ROWS)
-    if rows and rows[-1] and "\n" in rows[-1][-1] and text.count('"') % 2:
-        raise UploadError(f"'{filename}' has a quote mark (\") that is never closed, on row {len(rows)}: "
+    if last and "\n" in last[-1] and text.count('"') % 2:
+        raise UploadError(f"'{filename}' has a quote mark (\") that is never closed, on row {n}: "
                           "everything after it was read as one cell. Close or remove the quote and retry.")
     return rows
 
@@ -188,15 +195,54 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _sheet_rows(sheet, filename: str) -> Iterator[list[str]]:
+def _sheet_rows(sheet, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of each row with a value. The sheet's declared dimension is ignored: a
+    workbook may declare a million rows by 16,384 columns and hold two columns (openpyxl would pad
+    every row to the declared width)."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
     filled = 0
-    for row in sheet.iter_rows(values_only=True):
-        cells = [_cell_text(v) for v in row]
-        if any(c.strip() for c in cells):
-            filled += 1
-            if filled > _row_cap():
-                raise _too_many_rows(filename, limits.MAX_ROWS)
-        yield cells
+    try:
+        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not row or all(v is None for v in row):
+                continue
+            cells = [_cell_text(v) for v in row]
+            if any(c.strip() for c in cells):
+                filled += 1
+                if filled > _row_cap():
+                    raise _too_many_rows(filename, limits.MAX_ROWS)
+                if len(cells) > 4 * limits.MAX_COLUMNS:
+                    raise _too_many_columns(filename, len(cells))
+                yield n, cells
+    except UploadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl reads rows lazily and raises many types on damage
+        raise _damaged_book(filename) from exc
+
+
+def _damaged_book(filename: str) -> UploadError:
+    return UploadError(f"'{filename}' is an Excel file whose sheet is damaged (its rows cannot be read). "
+                       "Open it in Excel and save it again as .xlsx or CSV, and retry.")
+
+
+def _too_many_columns(filename: str, width: int) -> UploadError:
+    return UploadError(f"'{filename}' has {width:,} columns; the limit is {limits.MAX_COLUMNS:,} "
+                       "(limits.MAX_COLUMNS). Keep only the columns you need.")
+
+
+_XLSX_SMALL_PARTS = {"xl/styles.xml": 20 * 1024 * 1024}
+
+
+def _check_book_parts(data: bytes, filename: str) -> None:
+    """UploadError for a workbook part that unzips to more than its limit (a 'zip bomb' workbook)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            cap = _XLSX_SMALL_PARTS.get(info.filename.lower(), limits.MAX_XLSX_PART_BYTES)
+            if info.file_size > cap:
+                raise UploadError(f"'{filename}' is a workbook whose part '{info.filename[:80]}' unzips to "
+                                  f"{info.file_size / 2**20:,.0f} MB; the limit is {cap // 2**20:,} MB "
+                                  "(limits.MAX_XLSX_PART_BYTES). Save it again with fewer cell styles, or "
+                                  "as CSV.")
 
 
 def _open_book(data: bytes, filename: str, data_only: bool = True):
@@ -218,29 +264,40 @@ def _has_formula(archive: zipfile.ZipFile, member: str) -> bool:
     return False
 
 
-def _unsaved_formulas(data: bytes, filename: str, title: str, rows: list[list[str]]) -> list[tuple[int, str]]:
+def _unsaved_formulas(data: bytes, filename: str, title: str,
+                      rows: list[tuple[int, list[str]]]) -> list[tuple[int, str]]:
     """(row, formula) of formula cells with no saved result (workbooks written by programs, not Excel)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if not any(_has_formula(archive, n) for n in archive.namelist() if n.startswith("xl/worksheets/")):
-            return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if not any(_has_formula(archive, n) for n in archive.namelist()
+                       if n.startswith("xl/worksheets/")):
+                return []
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
+            LZMAError) as exc:
+        raise _damaged_book(filename) from exc
+    by_number = dict(rows)
     book = _open_book(data, filename, data_only=False)
     try:
         found = []
-        for n, row in enumerate(book[title].iter_rows(values_only=True), start=1):
+        sheet = book[title]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+        for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            saved = by_number.get(n, [])
             for k, v in enumerate(row):
-                if isinstance(v, str) and v.startswith("=") and (n > len(rows) or k >= len(rows[n - 1])
-                                                                 or not rows[n - 1][k]):
+                if isinstance(v, str) and v.startswith("=") and (k >= len(saved) or not saved[k]):
                     found.append((n, v))
-            if n > len(rows):
-                break
         return found
+    except Exception as exc:  # noqa: BLE001 - openpyxl reads rows lazily and raises many types on damage
+        raise _damaged_book(filename) from exc
     finally:
         book.close()
 
 
-def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> tuple[list[list[str]], str, list[str],
-                                                                        list[str]]:
+def _read_xlsx(data: bytes, filename: str,
+               sheet: str | None) -> tuple[list[tuple[int, list[str]]], str, list[str], list[str]]:
     """Rows of the chosen sheet (default: the first with data), its title, all sheet names, notes."""
+    _check_book_parts(data, filename)
     book = _open_book(data, filename)
     try:
         names = list(book.sheetnames)
@@ -257,7 +314,7 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> tuple[list[list
             chosen, rows = None, []
             for ws in worksheets:
                 rows = list(_sheet_rows(ws, filename))
-                if any(any(c.strip() for c in r) for r in rows):
+                if rows:
                     chosen = ws
                     break
             if chosen is None:
@@ -282,16 +339,82 @@ def zip_members(data: bytes) -> list[str] | None:
         return None
 
 
-def check_unzipped_size(data: bytes, filename: str) -> None:
-    """UploadError when a zip would unzip to more than `limits.MAX_UNZIPPED_BYTES` (a zip bomb)."""
+_ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+                zipfile.ZIP_LZMA: "lzma"}
+
+
+def check_zip(data: bytes, filename: str) -> list[zipfile.ZipInfo]:
+    """The members of a zip upload, checked before any is read (UploadError naming the fault).
+
+    Refused: more than `limits.MAX_ZIP_MEMBERS` members, a name longer than
+    `limits.MAX_ZIP_NAME_CHARS` or one that climbs out of its folder (``..``, an absolute path),
+    an encrypted member, a compression method Python cannot read, and more than
+    `limits.MAX_UNZIPPED_BYTES` in all (a zip bomb). A damaged zip returns no members (the
+    callers say what they expected).
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(i.file_size for i in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        return []
+    if len(infos) > limits.MAX_ZIP_MEMBERS:
+        raise UploadError(f"'{filename}' holds {len(infos):,} files; the limit is {limits.MAX_ZIP_MEMBERS:,} "
+                          "files in one zip (limits.MAX_ZIP_MEMBERS). Zip only the files of the layer you "
+                          "need.")
+    for info in infos:
+        name = info.filename
+        shown = repr(name[:60] + ("..." if len(name) > 60 else ""))
+        if len(name) > limits.MAX_ZIP_NAME_CHARS:
+            raise UploadError(f"'{filename}' holds a file whose name is {len(name):,} characters long "
+                              f"({shown}); the limit is {limits.MAX_ZIP_NAME_CHARS} "
+                              "(limits.MAX_ZIP_NAME_CHARS). Rename it and zip it again.")
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+            raise UploadError(f"'{filename}' holds a file named {shown}, a path outside the zip's own "
+                              "folder. Zip the files again from their folder.")
+        if info.flag_bits & 0x1:
+            raise UploadError(f"'{filename}' holds an encrypted (password-protected) file, {shown}. Zip it "
+                              "again without a password.")
+        if info.compress_type not in _ZIP_METHODS:
+            raise UploadError(f"'{filename}' holds {shown} compressed with a method this page cannot read "
+                              f"(method {info.compress_type}). Zip it again with ordinary (deflate) "
+                              "compression.")
+    total = sum(i.file_size for i in infos)
     if total > limits.MAX_UNZIPPED_BYTES:
         raise UploadError(f"'{filename}' unzips to {total / 2**20:,.0f} MB; the limit is "
                           f"{limits.MAX_UNZIPPED_BYTES // 2**20:,} MB unzipped (limits.MAX_UNZIPPED_BYTES).")
+    return infos
+
+
+def check_unzipped_size(data: bytes, filename: str) -> None:
+    """UploadError when a zip would unzip to more than `limits.MAX_UNZIPPED_BYTES` (a zip bomb), or
+    holds members that cannot be read safely (`check_zip`)."""
+    check_zip(data, filename)
+
+
+def copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, cap: int, filename: str) -> int:
+    """Stream one zip member into the file object ``out``, a megabyte at a time; the bytes written.
+
+    UploadError when it holds more than ``cap`` bytes, or fails its checksum or decompression.
+    """
+    written = 0
+    try:
+        with archive.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                written += len(chunk)
+                if written > cap:
+                    raise UploadError(f"'{filename}': the file inside it, '{info.filename[:80]}', holds more "
+                                      f"than {cap / 2**20:,.0f} MB unzipped; the limit is "
+                                      f"{cap / 2**20:,.0f} MB.")
+                out.write(chunk)
+    except UploadError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
+            ValueError, LZMAError) as exc:
+        raise UploadError(f"'{filename}' is a damaged zip: '{info.filename[:80]}' inside it cannot be "
+                          "unzipped (a bad checksum or a cut-off file). Zip the files again and retry."
+                          ) from exc
+    return written
 
 
 def _zip_kind(data: bytes) -> str:
@@ -312,7 +435,7 @@ def _zip_kind(data: bytes) -> str:
     return "other"
 
 
-def _unzip_single(data: bytes) -> tuple[bytes, str]:
+def _unzip_single(data: bytes, filename: str) -> tuple[bytes, str]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = next(i for i in archive.infolist()
                     if not i.is_dir() and not i.filename.startswith("__MACOSX/"))
@@ -320,7 +443,9 @@ def _unzip_single(data: bytes) -> tuple[bytes, str]:
             raise UploadError(f"The file inside the zip, '{info.filename}', is {info.file_size / 2**20:.1f} "
                               "MB "
                               f"unzipped; the limit is {limits.MAX_UPLOAD_MB} MB (limits.MAX_BYTES).")
-        return archive.read(info), info.filename
+        out = io.BytesIO()
+        copy_member(archive, info, out, limits.MAX_BYTES, filename)
+        return out.getvalue(), info.filename
 
 
 # --- the table -------------------------------------------------------------------------------------
@@ -393,11 +518,14 @@ def _split_ragged(header: list[str] | None, body: list[tuple[int, list[str]]], d
     return width, kept, errors
 
 
-def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawTable:
+def read_upload(data: bytes, filename: str, *, sheet: str | None = None,
+                decimal_comma: bool | None = None) -> RawTable:
     """Parse an uploaded CSV or Excel file into text cells (see the module docstring).
 
     ``sheet`` picks a workbook's sheet by name (default: the first sheet with data);
-    ``RawTable.sheets`` lists them all.
+    ``RawTable.sheets`` lists them all. ``decimal_comma=True`` has the loaders read numbers
+    as 1.234,5 (the user's choice); by default a column that could be read either way is
+    refused by the loaders, naming that option.
     """
     if data is None or len(data) == 0:
         raise UploadError(f"'{filename}' is empty (0 bytes).")
@@ -414,8 +542,8 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
         check_unzipped_size(data, filename)
         kind = _zip_kind(data)
         if kind == "single":
-            inner, inner_name = _unzip_single(data)
-            table = read_upload(inner, inner_name, sheet=sheet)
+            inner, inner_name = _unzip_single(data, filename)
+            table = read_upload(inner, inner_name, sheet=sheet, decimal_comma=decimal_comma)
             table.filename = filename
             table.notes.insert(0, f"Read '{inner_name}' from inside the zip.")
             return table
@@ -435,10 +563,10 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
                               f"{', '.join(repr(m) for m in members) or 'nothing'}. Upload a CSV, an .xlsx "
                               "file, "
                               "or a zip holding one CSV or a shapefile.")
-        rows, chosen, sheets, sheet_notes = _read_xlsx(data, filename, sheet)
+        numbered, chosen, sheets, sheet_notes = _read_xlsx(data, filename, sheet)
         notes += sheet_notes
         file_format = "xlsx"
-        for n, formula in _unsaved_formulas(data, filename, chosen, rows):
+        for n, formula in _unsaved_formulas(data, filename, chosen, numbered):
             errors.append(RowError(n, "formula with no saved result: read as empty (open and save the file "
                                       "in Excel, or paste values)", "", formula[:200], severity="warning"))
         if errors:
@@ -450,18 +578,23 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
                           "a GIS file (the page reads GeoJSON, GeoPackage and zipped shapefiles).")
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadError("Old Excel 97-2003 (.xls) files are not supported: save as .xlsx or CSV.")
+    elif _MARKUP.match(data[:4096]):
+        kind = next((k for tag, k in _MARKUP_KINDS if tag in data[:4096].lower()), "an XML or HTML")
+        raise UploadError(f"'{filename}' is {kind} file, not a table: this page reads CSV, Excel .xlsx and "
+                          "GIS files (GeoJSON, GeoPackage, zipped shapefiles). Convert it first (in QGIS, "
+                          "for example, export the layer as GeoJSON).")
     else:
         if lower.endswith((".xlsx", ".xlsm")):
             raise UploadError(f"'{filename}' is named like an Excel file but is not one. "
                               "Save it again as .xlsx or CSV.")
         text, encoding = _decode(data, filename)
         delimiter = _sniff_delimiter(text)
-        rows = _read_csv_rows(text, delimiter, filename)
+        numbered = _read_csv_rows(text, delimiter, filename)
+        del text
         file_format = "csv"
         if encoding not in ("UTF-8", "UTF-8 (with BOM)"):
             notes.append(f"Read as {encoding} text.")
 
-    numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
     if not numbered:
         raise UploadError(f"'{filename}' has no data: every row is empty.")
     longest = max((len(c), n) for n, r in numbered for c in r)
@@ -471,10 +604,9 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
                           f"is {limits.MAX_CELL_CHARS:,} characters per cell (limits.MAX_CELL_CHARS). A "
                           "cell that "
                           "long is usually a quote mark (\") left open: check that row.")
-    widest = max(len(r) for _, r in numbered)
+    widest = max(_width(r) for _, r in numbered)  # trailing empty cells are not columns
     if widest > limits.MAX_COLUMNS:
-        raise UploadError(f"'{filename}' has {widest:,} columns; the limit is {limits.MAX_COLUMNS:,} "
-                          "(limits.MAX_COLUMNS). Keep only the columns you need.")
+        raise _too_many_columns(filename, widest)
 
     # title lines above the header are skipped: the rows before the last text row above the first
     # data row (codes, postcodes or numbers), or else single-cell rows above wider ones
@@ -513,7 +645,8 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
     frame = pd.DataFrame([r for _, r in body], columns=columns, dtype=object)
     if frame.empty:
         frame = pd.DataFrame(columns=columns, dtype=object)
-    frame = frame.map(lambda c: c.strip() if isinstance(c, str) else _cell_text(c))
+    frame = frame.apply(lambda col: col.map(_cell_text, na_action="ignore").fillna("").str.strip()
+                        if len(col) and not all(isinstance(c, str) for c in col) else col.str.strip())
     # drop columns with neither a header nor any value (trailing delimiters, stray cells)
     blank = [c for c in frame.columns if c.startswith("column_") and has_header and not frame[c].any()]
     frame = frame.drop(columns=blank)
@@ -526,4 +659,4 @@ def read_upload(data: bytes, filename: str, *, sheet: str | None = None) -> RawT
     return RawTable(frame=frame.reset_index(drop=True), filename=filename,
                     row_numbers=np.array([n for n, _ in body], dtype=int), file_format=file_format,
                     encoding=encoding, delimiter=delimiter, sheet=chosen, has_header=has_header, notes=notes,
-                    errors=errors, sheets=sheets)
+                    errors=errors, sheets=sheets, decimal_comma=decimal_comma)

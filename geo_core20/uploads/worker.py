@@ -1,0 +1,398 @@
+"""Untrusted files parsed where they cannot hurt the server: a warm worker process with limits.
+
+    res = worker.run("load_upload", data, "sites.csv", worker.Atlas("2025"))
+
+`run` sends a reader's name and arguments to a worker process and returns what the reader
+returns (the same objects, pickled back) or raises the reader's own error (`UploadError`,
+`access.AccessError`, `readers.DataError`). Workers are started by *spawn*, never forked from
+the app's threads, and kept warm: each imports the readers (geopandas, GDAL, openpyxl) and loads
+the 2025 atlas and the postcode index once, so an ordinary upload costs no import. The atlas is
+never sent per call: pass `Atlas(vintage)` (or `AtlasCodes(vintage)` for the set of its LSOA
+codes) and the worker uses its own copy.
+
+Each file is read under the limits in `geo_core20.limits`, read at call time:
+
+- memory: the worker's resident memory may grow by at most ``UPLOAD_MEMORY_MB`` over its warm
+  size; the app polls it (see `limits` for why not RLIMIT_AS) and kills the worker past it;
+- processor time: ``UPLOAD_CPU_SECONDS`` per file (RLIMIT_CPU set in the worker before each
+  file, so the kernel stops a runaway C loop that Python could not interrupt);
+- wall-clock time: ``UPLOAD_WALL_SECONDS`` (a worker stuck waiting is killed too).
+
+A file past a limit ends as an `UploadError` naming it ("needed more than 2.0 GB of memory to
+read"); the worker is killed and a new one started in the background, and the session and the
+server carry on. Any other failure inside the worker (a bug in a reader) also ends as an
+`UploadError`, logged with its traceback, rather than as a traceback on the page.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import logging
+import math
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+
+from geo_core20 import limits
+from geo_core20.uploads.reading import UploadError
+
+_LOG = logging.getLogger("geo_core20.uploads.worker")
+
+# reader name -> "module:function"; only these run in the worker
+TASKS = {
+    "read_upload": "geo_core20.uploads.reading:read_upload",
+    "read_table": "geo_core20.uploads.worker:_read_table",
+    "detect_kind": "geo_core20.uploads.columns:detect_kind",
+    "gis_layers": "geo_core20.uploads.gis:gis_layers",
+    "read_gis": "geo_core20.uploads.gis:read_gis",
+    "load_gis": "geo_core20.uploads.gis:load_gis",
+    "load_upload": "geo_core20.uploads:load_upload",
+    "load_lsoa_table": "geo_core20.uploads.lsoa_table:load_lsoa_table",
+    "load_points": "geo_core20.uploads.points:load_points",
+    "read_od_csv": "geo_core20.access:read_od_csv",
+    "read_travel_times": "geo_core20.plan_files:read_travel_times",
+    "read_sites_file": "geo_core20.plan_files:read_sites_file",
+    "read_demand": "geo_core20.plan_files:read_demand",
+    "read_census_bulk": "geo_core20.census:read_bulk",
+    # for the worker's own tests: a file that needs too much memory or time, and a crash
+    "_selftest": "geo_core20.uploads.worker:_selftest",
+}
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """Stands for `atlas.load_atlas(vintage)` in a worker call (the worker loads its own)."""
+
+    vintage: str = "2025"
+
+
+@dataclass(frozen=True)
+class AtlasCodes:
+    """Stands for the LSOA codes of a vintage's atlas (a list) in a worker call."""
+
+    vintage: str = "2025"
+
+
+# --- inside the worker -------------------------------------------------------------------------------
+
+def _read_table(data: bytes, filename: str, *, sheet: str | None = None, **options: Any):
+    """A table upload read and its kind detected: (RawTable, kind or None, the detection's error text)."""
+    from geo_core20.uploads.columns import detect_kind
+    from geo_core20.uploads.reading import read_upload
+
+    raw = read_upload(data, filename, sheet=sheet, **options)
+    try:
+        return raw, detect_kind(raw), None
+    except UploadError as exc:
+        return raw, None, str(exc)
+
+
+def _selftest(what: str, amount: float = 0.0) -> str:
+    if what == "memory":  # touch ``amount`` MB, a page at a time
+        block = bytearray(int(amount * 2**20))
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        return "kept"
+    if what == "cpu":
+        end = time.process_time() + amount
+        while time.process_time() < end:
+            pass
+        return "done"
+    if what == "sleep":
+        time.sleep(amount)
+        return "slept"
+    if what == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if what == "bug":
+        raise KeyError("a reader's bug")
+    return what
+
+
+def _resolve(value: Any, atlases: dict) -> Any:
+    if isinstance(value, (Atlas, AtlasCodes)):
+        from geo_core20 import atlas, schema
+
+        if value.vintage not in atlases:
+            atlases[value.vintage] = atlas.load_atlas(value.vintage)
+        frame = atlases[value.vintage]
+        if isinstance(value, AtlasCodes):
+            key = ("codes", value.vintage)
+            if key not in atlases:
+                atlases[key] = frame[schema.LSOA_CODE].astype(str).tolist()
+            return atlases[key]
+        return frame
+    return value
+
+
+def _warm(atlases: dict) -> None:
+    """Import every reader and load what they share (the default atlas, the postcode index)."""
+    for target in TASKS.values():
+        importlib.import_module(target.split(":")[0])
+    from geo_core20 import geocode
+
+    try:
+        _resolve(AtlasCodes("2025"), atlases)
+    except (FileNotFoundError, OSError) as exc:  # not built yet: loaded when a call needs it
+        _LOG.info("upload worker: no 2025 atlas yet (%s)", exc)
+    try:
+        geocode.load_postcode_index(build_if_missing=False)
+    except Exception as exc:  # noqa: BLE001 - optional warm-up; the call that needs it says what is missing
+        _LOG.info("upload worker: no postcode index yet (%s)", exc)
+
+
+def _set_limits(values: dict) -> None:
+    for name, value in values.items():
+        setattr(limits, name, value)
+    used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    soft = math.ceil(used + float(values.get("UPLOAD_CPU_SECONDS", limits.UPLOAD_CPU_SECONDS)))
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+
+
+def _project_errors() -> tuple[type[BaseException], ...]:
+    """The errors readers raise on purpose (their messages are for the user as they stand)."""
+    from geo_core20.access import AccessError
+    from geo_core20.readers import DataError
+
+    found: list[type[BaseException]] = [UploadError, AccessError, DataError]
+    try:
+        errors = importlib.import_module("geo_core20.errors")
+    except ImportError:
+        errors = None
+    base = getattr(errors, "GeoCore20Error", None) or getattr(errors, "Error", None)
+    if isinstance(base, type) and issubclass(base, BaseException):
+        found.append(base)
+    return tuple(found)
+
+
+def _serve(conn) -> None:  # the worker's main loop
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a file stopped by RLIMIT_CPU leaves no core dump
+    atlases: dict = {}
+    _warm(atlases)
+    project_errors = _project_errors()
+    conn.send(("ready", psutil.Process().memory_info().rss))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        name, args, kwargs, values = message
+        try:
+            _set_limits(values)
+            module, _, attr = TASKS[name].partition(":")
+            fn = getattr(importlib.import_module(module), attr)
+            args = [_resolve(a, atlases) for a in args]
+            kwargs = {k: _resolve(v, atlases) for k, v in kwargs.items()}
+            reply = ("ok", fn(*args, **kwargs))
+        except MemoryError:
+            reply = ("memory", None)
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the app as data
+            if isinstance(exc, project_errors):
+                reply = ("error", exc)
+            else:
+                reply = ("bug", (f"{type(exc).__name__}: {str(exc)[:100]}", traceback.format_exc(limit=20)))
+        finally:
+            resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result or error
+            conn.send(("bug", (f"{type(exc).__name__} sending the result", str(exc)[:500])))
+
+
+# --- in the app --------------------------------------------------------------------------------------
+
+_START_LOCK = threading.Lock()
+
+
+class _Worker:
+    """One spawned worker process and the app's end of its pipe."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child,), name="gc20-upload-worker", daemon=True)
+        with _START_LOCK:
+            # spawn re-runs the app's main module in the child unless told otherwise; the worker needs
+            # none of it (the app's entry point may be a script without a __main__ guard), so the
+            # child starts from a bare main module
+            main = sys.modules["__main__"]
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            try:
+                self.process.start()
+            finally:
+                sys.modules["__main__"] = main
+        child.close()
+        self.baseline: int | None = None  # resident bytes once warm
+        self.calls = 0
+
+    def wait_ready(self, timeout: float) -> None:
+        if self.baseline is not None:
+            return
+        try:
+            if not self.conn.poll(timeout):
+                raise EOFError
+            tag, rss = self.conn.recv()
+        except (EOFError, OSError):
+            raise UploadError("The file reader could not start; please try again in a minute.") from None
+        self.baseline = int(rss)
+
+    def rss(self) -> int:
+        try:
+            return psutil.Process(self.process.pid).memory_info().rss
+        except psutil.Error:
+            return 0
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        if not self.conn.closed:
+            self.conn.close()
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.idle: list[_Worker] = []
+        self.busy = 0
+        self.last_call: dict[str, float] = {}
+
+    def acquire(self) -> _Worker:
+        with self.lock:
+            while True:
+                while self.idle:
+                    worker = self.idle.pop()
+                    if worker.alive():
+                        self.busy += 1
+                        return worker
+                    worker.kill()
+                if self.busy < max(1, int(limits.WORKER_PROCESSES)):
+                    self.busy += 1
+                    return _Worker()
+                self.lock.wait(timeout=1.0)
+
+    def release(self, worker: _Worker | None) -> None:
+        with self.lock:
+            self.busy -= 1
+            if worker is not None:
+                self.idle.append(worker)
+            elif not self.idle:  # keep one warm worker for the next file
+                self.idle.append(_Worker())
+            self.lock.notify()
+
+    def warm(self) -> None:
+        with self.lock:
+            if not self.idle and self.busy == 0:
+                self.idle.append(_Worker())
+
+    def shutdown(self) -> None:
+        with self.lock:
+            for worker in self.idle:
+                worker.kill()
+            self.idle.clear()
+
+
+_POOL = _Pool()
+atexit.register(_POOL.shutdown)
+
+
+def warm() -> None:
+    """Start a worker now (in the background), so the first upload does not wait for its imports."""
+    _POOL.warm()
+
+
+def shutdown() -> None:
+    """Stop the idle workers (a new one starts with the next upload)."""
+    _POOL.shutdown()
+
+
+def _gb(mb: float) -> str:
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:,.0f} MB"
+
+
+def _what(args: tuple) -> str:
+    name = next((a for a in args[1:2] if isinstance(a, str)), None) or getattr(args[0] if args else None,
+                                                                           "filename", None)
+    return f"'{name}'" if name else "This file"
+
+
+def run(task: str, *args: Any, **kwargs: Any) -> Any:
+    """``task`` (a name in `TASKS`) run on ``args`` in a warm worker under the limits; its result.
+
+    Raises what the reader raises (the project's errors), or `UploadError` naming the limit a
+    file went past, or saying the reader failed.
+    """
+    if task not in TASKS:
+        raise ValueError(f"unknown upload task {task!r}")
+    values = limits.worker_limits()
+    memory_mb = float(limits.UPLOAD_MEMORY_MB)
+    cpu_s, wall_s = float(limits.UPLOAD_CPU_SECONDS), float(limits.UPLOAD_WALL_SECONDS)
+    what = _what(args)
+    worker = _POOL.acquire()
+    keep: _Worker | None = None
+    try:
+        started = time.monotonic()
+        worker.wait_ready(timeout=max(wall_s, 120.0))
+        cap = worker.baseline + memory_mb * 2**20
+        worker.conn.send((task, args, kwargs, values))
+        started = time.monotonic()
+        peak = 0
+        while not worker.conn.poll(float(limits.WORKER_POLL_SECONDS)):
+            peak = max(peak, worker.rss())
+            if peak > cap:
+                worker.kill()
+                raise UploadError(f"{what} needed more than {_gb(memory_mb)} of memory to read "
+                                  f"(limits.UPLOAD_MEMORY_MB), so reading it was stopped. Keep only the "
+                                  "rows, columns or features you need, or simplify the shapes, and retry.")
+            if time.monotonic() - started > wall_s:
+                worker.kill()
+                raise UploadError(f"{what} took more than {wall_s:,.0f} s to read "
+                                  f"(limits.UPLOAD_WALL_SECONDS), so reading it was stopped. Keep only the "
+                                  "rows, columns or features you need, and retry.")
+            if not worker.alive():
+                break
+        try:
+            tag, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=5)
+            code = worker.process.exitcode
+            worker.kill()
+            if code == -signal.SIGXCPU:
+                raise UploadError(f"{what} needed more than {cpu_s:,.0f} s of processor time to read "
+                                  f"(limits.UPLOAD_CPU_SECONDS), so reading it was stopped. Keep only the "
+                                  "rows, columns or features you need, and retry.") from None
+            raise UploadError(f"{what} stopped the file reader (exit code {code}); nothing was loaded. "
+                              "Save the file again from the program that made it, and retry.") from None
+        worker.calls += 1
+        if tag == "memory":
+            worker.kill()
+            raise UploadError(f"{what} needed more than {_gb(memory_mb)} of memory to read "
+                              "(limits.UPLOAD_MEMORY_MB). Keep only what you need, and retry.")
+        keep = worker if worker.rss() - worker.baseline < limits.WORKER_RECYCLE_MB * 2**20 else None
+        if keep is None:
+            worker.kill()
+        if tag == "ok":
+            return payload
+        if tag == "error":
+            raise payload
+        summary, details = payload
+        _LOG.error("upload reader %s failed: %s", task, details)
+        raise UploadError(f"{what} could not be read: the reader failed on it ({summary}). Nothing was "
+                          "loaded; please report this file to the geo_core20 maintainers.")
+    finally:
+        if keep is None:
+            worker.kill()
+        _POOL.release(keep)
