@@ -72,6 +72,9 @@ def warm_in_background(vintages: tuple[str, ...] = tuple(schema.VINTAGES)) -> th
         from geo_core20.ui import cache  # only once the server runs: see the module docstring
 
         register_components(set(sys.modules) - before)
+        from geo_core20.uploads import worker
+
+        worker.warm()  # the upload reader's process starts with the server (it imports GDAL et al.)
 
         for vintage in sorted(vintages, key=lambda v: v != schema.DEFAULT_VINTAGE):
             if cache.atlas_available(vintage):

@@ -13,6 +13,7 @@ from geo_core20 import access, clinical, errors, plan_files, schema, siting, upl
 from geo_core20.ui import cache, focus, keep, present, target, upload_form
 from geo_core20.ui.context import PageContext
 from geo_core20.ui.text import escape_markdown
+from geo_core20.uploads import worker
 
 TARGETS = {**schema.TARGET_LABELS, "plus": "Core20PLUS target (from the PLUS layers page)"}
 SOURCES = {"sites": "Existing sites of the chosen types", "lsoa": "LSOA population-weighted centres",
@@ -277,8 +278,8 @@ def travel_times(ctx: PageContext, c: dict) -> tuple[access.ODMatrixCost | None,
         in_area = cache.sites_in_area_cached(v.vintage, v.level, v.area, c["types"])
         sites = siting.candidates_from_sites(in_area)
     try:
-        read = plan_files.read_travel_times(file.getvalue(), file.name, ctx.atlas, sites=sites,
-                                            time_unit=None if unit == "minutes" else unit)
+        read = worker.run("read_travel_times", file.getvalue(), file.name, worker.Atlas(ctx.view.vintage),
+                          sites=sites, time_unit=None if unit == "minutes" else unit)
     except errors.InputError as exc:
         st.error(str(exc), icon=":material/error:")
         return None, None
@@ -293,8 +294,8 @@ def venues_upload() -> pd.DataFrame | None:
     if file is None:
         return None
     try:
-        res = uploads.load_upload(file.getvalue(), file.name, cache.load_atlas_cached("2025"),
-                                  kind=uploads.POINTS_KIND)
+        res = worker.run("load_upload", file.getvalue(), file.name, worker.Atlas("2025"),
+                         kind=uploads.POINTS_KIND)
     except uploads.UploadError as exc:
         st.error(str(exc), icon=":material/error:")
         return None

@@ -15,6 +15,7 @@ from geo_core20.maps import upload_maps
 from geo_core20.ui import cache, downloads, keep
 from geo_core20.ui.map_display import show_map
 from geo_core20.ui.text import escape_markdown
+from geo_core20.uploads import worker
 
 K_LAYERS = "plus_layers"  # layer name -> uploads.LsoaTableResult | uploads.PointsResult
 _K_ADDED = "_gc20_layer_added"
@@ -102,10 +103,24 @@ def _add(res, name: str) -> None:
     keep.put(K_SHOW, res.name)  # the new layer is the one shown, with its report
 
 
+def _read_options() -> dict:
+    """How to re-read a file the page refused as ambiguous (its message names these toggles)."""
+    c1, c2 = st.columns(2)
+    options = {}
+    if c1.toggle("Numbers use a decimal comma (1.234,5)", key="plus_upload_decimal_comma",
+                 help="Read 0,125 as 0.125 and 1.234 as 1234 (a European-locale export)."):
+        options["decimal_comma"] = True
+    if c2.toggle("The coordinate columns are swapped", key="plus_upload_swap_axes",
+                 help="Read the easting column as northing and the northing as easting (or longitude and "
+                      "latitude the same way)."):
+        options["swap_axes"] = True
+    return options
+
+
 def _gis_form(data: bytes, filename: str, fid: str) -> None:
     """A GeoJSON, GeoPackage or zipped shapefile: pick its layer, then add it."""
     try:
-        names = uploads.gis_layers(data, filename)
+        names = worker.run("gis_layers", data, filename)
     except uploads.UploadError as exc:
         _failed(exc)
         return
@@ -116,7 +131,7 @@ def _gis_form(data: bytes, filename: str, fid: str) -> None:
     if st.button("Add layer", type="primary", key="plus_add_layer", icon=":material/add:"):
         try:
             with st.spinner("Loading…"):
-                _add(uploads.load_gis(data, filename, cache.load_atlas_cached("2025"), layer=layer), name)
+                _add(worker.run("load_gis", data, filename, worker.Atlas("2025"), layer=layer), name)
         except uploads.UploadError as exc:
             _failed(exc)
 
@@ -124,9 +139,12 @@ def _gis_form(data: bytes, filename: str, fid: str) -> None:
 def _table_form(data: bytes, filename: str, fid: str) -> None:
     """A CSV or Excel table: its sheet (if several), what it is, its columns, then add it."""
     sheet = st.session_state.get(f"plus_upload_sheet_{fid}")
+    read_options = _read_options()
     try:
-        raw = uploads.read_upload(data, filename, sheet=sheet)
-        detected = uploads.detect_kind(raw)
+        raw, detected, problem = worker.run("read_table", data, filename, sheet=sheet,
+                                            decimal_comma=read_options.get("decimal_comma"))
+        if problem is not None:
+            raise uploads.UploadError(problem)
     except uploads.UploadError as exc:
         _failed(exc)
         raw, detected = None, None
@@ -149,13 +167,13 @@ def _table_form(data: bytes, filename: str, fid: str) -> None:
     options = _lsoa_options(raw, fid) if kind == uploads.LSOA_KIND else {}
     if not st.button("Add layer", type="primary", key="plus_add_layer", icon=":material/add:"):
         return
-    atlas21 = cache.load_atlas_cached("2025")
     try:
         with st.spinner("Loading…"):
             if kind == uploads.LSOA_KIND:
-                res = uploads.load_lsoa_table(raw, england_codes21=atlas21[schema.LSOA_CODE], **options)
+                res = worker.run("load_lsoa_table", raw, england_codes21=worker.AtlasCodes("2025"), **options)
             else:
-                res = uploads.load_points(raw, atlas21)
+                res = worker.run("load_points", raw, worker.Atlas("2025"),
+                                 swap_axes=read_options.get("swap_axes", False))
     except uploads.UploadError as exc:
         _failed(exc)
         return
@@ -164,6 +182,7 @@ def _table_form(data: bytes, filename: str, fid: str) -> None:
 
 def add_layer_form() -> None:
     """File -> what it is -> options -> Add layer (the new layer becomes the one shown)."""
+    worker.warm()  # the file reader starts while the user picks a file
     file = file_uploader("Upload a CSV, Excel or GIS file (GeoJSON, GeoPackage, zipped shapefile)",
                          type=["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"],
                          key="plus_upload", help=f"Files {size_limit_text()} ({limits.describe()}).")
