@@ -20,8 +20,10 @@ reads the first layer with features and lists them all (`gis_layers`; pick with 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -190,7 +192,23 @@ def _gdal_reason(exc: Exception) -> str:
     return "the file is damaged or is not in the format its name says"
 
 
+def _is_view(path: Path, layer: str) -> bool:
+    """Whether a GeoPackage layer is an SQL view: a saved query, whose cost is unbounded (a recursive
+    view never ends), so it is not run."""
+    if path.suffix.lower() != ".gpkg":
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT type FROM sqlite_master WHERE name = ?", (layer,)).fetchone()
+    except sqlite3.Error:
+        return False
+    return bool(row) and row[0] == "view"
+
+
 def _read_layer(path: Path, layer: str, filename: str) -> gpd.GeoDataFrame:
+    if _is_view(path, layer):
+        raise UploadError(f"'{filename}', layer '{layer}' is a view (a saved query), which this page does not "  # noqa: E501
+                          "run. Export the layer as a table and retry.")
     try:
         info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:  # noqa: BLE001
