@@ -386,7 +386,7 @@ def run_class(name: str, conn) -> None:
     import traceback
 
     from geo_core20 import access, atlas, census, plan_files, uploads
-    from geo_core20.readers import DataError
+    from geo_core20.errors import GeoCore20Error
 
     a = atlas.load_atlas("2025")
     codes = a["lsoa_code"].astype(str).tolist()
@@ -399,7 +399,7 @@ def run_class(name: str, conn) -> None:
         "read_demand": lambda d, f: plan_files.read_demand(d, f, "weight", a),
         "read_census_bulk": lambda d, f: census.read_bulk(d, "ts021", "lsoa"),
     }
-    project = (uploads.UploadError, access.AccessError, DataError)
+    project = (GeoCore20Error,)
     out = []
     for case, reader, build, check in CLASSES[name]:
         data, filename = build()

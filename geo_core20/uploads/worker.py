@@ -4,7 +4,7 @@
 
 `run` sends a reader's name and arguments to a worker process and returns what the reader
 returns (the same objects, pickled back) or raises the reader's own error (`UploadError`,
-`access.AccessError`, `readers.DataError`). Workers are started by *spawn*, never forked from
+`errors.AccessError`, `errors.DataError`: the `errors.GeoCore20Error` family). Workers are started by *spawn*, never forked from
 the app's threads, and kept warm: each imports the readers (geopandas, GDAL, openpyxl) and loads
 the 2025 atlas and the postcode index once, so an ordinary upload costs no import. The atlas is
 never sent per call: pass `Atlas(vintage)` (or `AtlasCodes(vintage)` for the set of its LSOA
@@ -45,7 +45,7 @@ from typing import Any
 import psutil
 
 from geo_core20 import limits
-from geo_core20.uploads.reading import UploadError
+from geo_core20.errors import UploadError
 
 _LOG = logging.getLogger("geo_core20.uploads.worker")
 
@@ -161,18 +161,9 @@ def _set_limits(values: dict) -> None:
 
 def _project_errors() -> tuple[type[BaseException], ...]:
     """The errors readers raise on purpose (their messages are for the user as they stand)."""
-    from geo_core20.access import AccessError
-    from geo_core20.readers import DataError
+    from geo_core20.errors import GeoCore20Error
 
-    found: list[type[BaseException]] = [UploadError, AccessError, DataError]
-    try:
-        errors = importlib.import_module("geo_core20.errors")
-    except ImportError:
-        errors = None
-    base = getattr(errors, "GeoCore20Error", None) or getattr(errors, "Error", None)
-    if isinstance(base, type) and issubclass(base, BaseException):
-        found.append(base)
-    return tuple(found)
+    return (GeoCore20Error,)
 
 
 def _serve(conn) -> None:  # the worker's main loop
