@@ -219,6 +219,7 @@ def read_od_csv(data: bytes, filename: str = "travel_times.csv", *, origins: Col
     if rejected:
         raise uploads.UploadError(f"'{filename}': {len(rejected):,} row(s) could not be read (rows "
                                   f"{_rows_text(sorted(e.row for e in rejected))}): {rejected[0].reason}.")
+    uploads.columns.check_number_columns(table, [found["cost"]])
     rows = np.asarray(table.row_numbers)
     origin = frame[found["origin"]].astype(str).str.strip()
     destination = frame[found["destination"]].astype(str).str.strip()

@@ -229,6 +229,7 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
         dest_labels = frame[found["destination"]].astype(str).str.strip()
         blank_dest = dest_labels.map(is_blank).to_numpy()
         scale = 1 / 60 if unit == "seconds" else 1.0
+        uploads.columns.check_number_columns(raw, [found["cost"]])
         times = _time_cells(frame, [found["cost"]], rows, filename, scale)[:, 0]
         labels = list(dict.fromkeys(dest_labels))
         columns_label = f"column '{found['destination']}'"
@@ -244,6 +245,7 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
                         "travel-time file has one row per origin LSOA and one column per site; a long one "
                         "has columns origin, destination and minutes.")
         unit = time_unit or "minutes"
+        uploads.columns.check_number_columns(raw, labels)
         times = _time_cells(frame, labels, rows, filename, 1 / 60 if unit == "seconds" else 1.0)
         dest_labels = None
         columns_label = "the column headers"
@@ -413,6 +415,7 @@ def read_demand(data: bytes, filename: str, column: str, atlas: pd.DataFrame) ->
                     f"{_list(list(frame.columns))}.")
     codes, kind = lsoas.resolve(frame[lsoa_col])
     _unknown_lsoas(filename, str(lsoa_col), frame[lsoa_col], codes, rows, kind)
+    uploads.columns.check_number_columns(raw, [column])
     texts = frame[column].astype(str)
     values = np.array([0.0 if is_blank(t) else (parse_number(t) if parse_number(t) is not None else np.nan)
                        for t in texts])

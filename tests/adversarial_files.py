@@ -322,7 +322,7 @@ NUMBERS = [
 def _thousand_columns() -> tuple[bytes, str]:
     rng = np.random.default_rng(5)
     header = "lsoa_code," + ",".join(f"v{i}" for i in range(999))
-    body = "\n".join(f"E0100{i:04d}," + ",".join(f"{x:.3f}" for x in rng.random(999)) for i in range(1, 2001))
+    body = "\n".join(f"E0100{i:04d}," + ",".join(f"{x:.3f}" for x in rng.random(999)) for i in range(1, 1001))
     return (header + "\n" + body + "\n").encode(), "wide.csv"
 
 

@@ -12,12 +12,15 @@ from geo_core20 import geocode
 from geo_core20.errors import UploadError
 from geo_core20.uploads.cells import (
     DECIMAL_COMMA_OPTION,
+    _flat,
+    blank_mask,
     is_lsoa_code,
     key,
-    number_format,
+    number_formats,
+    parse_columns,
     parse_numbers,
     share,
-    share_numbers,
+    share_numbers_columns,
 )
 from geo_core20.uploads.reading import RawTable
 
@@ -105,6 +108,24 @@ def _median_abs(values: pd.Series) -> float:
     return float(nums.median()) if len(nums) else float("nan")
 
 
+_POSTCODE_START = r"^\s*[A-Za-z]{1,2}[0-9]"
+
+
+def _maybe_postcodes(frame: pd.DataFrame) -> list[str]:
+    """Columns whose first filled cells mostly start like a postcode (a cheap test of all columns at
+    once, before the exact one)."""
+    columns = list(frame.columns)
+    if not columns:
+        return []
+    head = frame.head(2000)
+    values, group = _flat(head, columns)
+    filled = ~blank_mask(values).to_numpy(dtype=bool)
+    like = filled & values.astype(str).str.match(_POSTCODE_START).fillna(False).to_numpy(dtype=bool)
+    n_filled = np.bincount(group[filled], minlength=len(columns))
+    n_like = np.bincount(group[like], minlength=len(columns))
+    return [c for c, f, k in zip(columns, n_filled, n_like, strict=True) if f and k >= 0.5 * f]
+
+
 def find_point_columns(frame: pd.DataFrame) -> PointColumns:
     """Postcode, lon/lat and easting/northing columns by header (x/y decided by their values)."""
     cols = PointColumns()
@@ -114,7 +135,7 @@ def find_point_columns(frame: pd.DataFrame) -> PointColumns:
     elif pc is None:
         # a headerless or oddly named column full of postcodes
         scored = [(c, share(frame[c], lambda v: geocode.normalise_postcode(v) is not None))
-                  for c in frame.columns]
+                  for c in _maybe_postcodes(frame)]
         scored = [(c, s) for c, s in scored if s >= 0.8]
         cols.postcode = max(scored, key=lambda cs: cs[1])[0] if scored else None
     cols.lon = _first(frame, LON_ALIASES, contains="longitude")
@@ -144,26 +165,36 @@ def find_point_columns(frame: pd.DataFrame) -> PointColumns:
 def numeric_columns(frame: pd.DataFrame, exclude: Iterable[str] = ()) -> list[str]:
     """Columns whose filled cells are (at least 80%) numbers: candidate value columns."""
     exclude = set(exclude)
-    out = []
-    for col in frame.columns:
-        if col in exclude:
-            continue
-        if share_numbers(frame[col]) >= 0.8:
-            out.append(col)
-    return out
+    shares = share_numbers_columns(frame, [c for c in frame.columns if c not in exclude])
+    return [c for c, s in shares.items() if s >= 0.8]
 
 
 def guess_semantics(frame: pd.DataFrame, column: str) -> str:
     """'rate' for shares, rates, scores (or any decimals); 'count' for whole numbers."""
-    name = key(column)
-    if any(h in name for h in _RATE_HINTS) or "%" in str(column):
-        return RATE
-    if frame[column].astype(str).str.contains("%", regex=False).any():
-        return RATE
-    nums = parse_numbers(frame[column]).dropna()
-    if len(nums) and (nums >= 0).all() and np.allclose(nums, nums.round()):
-        return COUNT
-    return RATE
+    return guess_semantics_columns(frame, [column])[column]
+
+
+def guess_semantics_columns(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, str]:
+    """`guess_semantics` of each of ``columns`` (their numbers parsed all at once)."""
+    columns = list(dict.fromkeys(columns))
+    out: dict[str, str] = {}
+    rest = []
+    for col in columns:
+        name = key(col)
+        if any(h in name for h in _RATE_HINTS) or "%" in str(col):
+            out[col] = RATE
+        else:
+            rest.append(col)
+    if rest:
+        values, group = _flat(frame, rest)
+        percent = np.bincount(group[values.astype(str).str.contains("%", regex=False).to_numpy(dtype=bool)],
+                              minlength=len(rest)) > 0
+        nums = parse_columns(frame, rest)
+        for j, col in enumerate(rest):
+            v = nums[col].dropna()
+            whole = len(v) and (v >= 0).all() and np.allclose(v, v.round())
+            out[col] = RATE if percent[j] or not whole else COUNT
+    return {c: out[c] for c in columns}
 
 
 def detect_kind(raw: RawTable) -> str:
@@ -199,9 +230,11 @@ def check_number_columns(raw: RawTable, columns: Iterable[str | None]) -> None:
     """
     if raw.decimal_comma:
         return
-    for col in dict.fromkeys(c for c in columns if c is not None and c in raw.frame.columns):
+    wanted = [c for c in dict.fromkeys(columns) if c is not None and c in raw.frame.columns]
+    formats = number_formats(raw.frame, wanted, european_hint=raw.delimiter == ";")
+    for col in wanted:
         values = raw.frame[col]
-        if number_format(values, european_hint=raw.delimiter == ";") == "ambiguous":
+        if formats[col] == "ambiguous":
             texts = [str(v) for v in values.head(5000) if any(ch in str(v) for ch in ",.")][:4]
             shown = ", ".join(repr(t[:20]) for t in texts)
             raise UploadError(f"'{raw.filename}': column '{col}' has numbers that read differently with a "

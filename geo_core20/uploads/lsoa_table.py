@@ -11,14 +11,14 @@ import pandas as pd
 
 from geo_core20 import atlas, readers, schema
 from geo_core20.errors import NotBuiltError, UploadError
-from geo_core20.uploads.cells import LSOA_RE, blank_mask, parse_numbers
+from geo_core20.uploads.cells import LSOA_RE, _flat, blank_columns, parse_columns
 from geo_core20.uploads.columns import (
     COUNT,
     LSOA_KIND,
     RATE,
     check_number_columns,
     find_lsoa_column,
-    guess_semantics,
+    guess_semantics_columns,
     no_usable_column_message,
     numeric_columns,
 )
@@ -107,21 +107,20 @@ def conversion_pairs(codes11: Iterable[str], lookup: pd.DataFrame, pop21: pd.Ser
 
 def _aggregate(pairs: pd.DataFrame, values: pd.DataFrame, semantics: dict[str, str]) -> pd.DataFrame:
     """2021 values from (source row, 2021 code, share, weight) pairs and source values."""
-    # the user's columns under private names: a value column may be called share, weight or _src
-    private = {col: f"\x00value {i}" for i, col in enumerate(semantics)}
-    joined = pairs.join(values[list(semantics)].rename(columns=private), on="_src")
-    out = pd.DataFrame(index=pd.Index(sorted(joined[schema.LSOA_CODE].unique()), name=schema.LSOA_CODE))
-    for col, sem in semantics.items():
-        v = joined[private[col]]
-        if sem == COUNT:
-            part = (v * joined["share"]).groupby(joined[schema.LSOA_CODE]).sum(min_count=1)
-        else:
-            w = joined["weight"].where(v.notna())
-            num = (v * w).groupby(joined[schema.LSOA_CODE]).sum(min_count=1)
-            den = w.groupby(joined[schema.LSOA_CODE]).sum(min_count=1)
-            part = num / den.replace(0, np.nan)
-        out[col] = part
-    return out.reset_index()
+    columns = list(semantics)
+    v = values[columns].to_numpy(dtype=float)[pairs["_src"].to_numpy(dtype=int)]
+    codes = pairs[schema.LSOA_CODE].to_numpy()
+    share = pairs["share"].to_numpy(dtype=float)[:, None]
+    weight = np.where(np.isnan(v), np.nan, pairs["weight"].to_numpy(dtype=float)[:, None])
+    # the user's columns by position: a value column may be called share, weight or _src
+    counts = pd.DataFrame(v * share).groupby(codes).sum(min_count=1)
+    num = pd.DataFrame(v * weight).groupby(codes).sum(min_count=1)
+    den = pd.DataFrame(weight).groupby(codes).sum(min_count=1)
+    rates = num / den.replace(0, np.nan)
+    is_count = np.array([semantics[c] == COUNT for c in columns])
+    out = pd.DataFrame(np.where(is_count, counts.to_numpy(), rates.to_numpy()), columns=columns)
+    out.insert(0, schema.LSOA_CODE, counts.index.to_numpy())
+    return out.sort_values(schema.LSOA_CODE, ignore_index=True)
 
 
 def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | None = None, *,
@@ -144,7 +143,7 @@ def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | N
     if value_columns is None:
         value_columns = numeric_columns(frame, exclude=[code_column])
     if isinstance(value_columns, (list, tuple)):
-        value_columns = {c: guess_semantics(frame, c) for c in value_columns}
+        value_columns = guess_semantics_columns(frame, value_columns)
     for col, sem in value_columns.items():
         if col not in frame.columns:
             raise UploadError(f"Value column '{col}' is not in '{raw.filename}'.")
@@ -194,14 +193,17 @@ def load_lsoa_table(raw: RawTable, value_columns: dict[str, str] | list[str] | N
         keep[i] = False
 
     check_number_columns(raw, value_columns)
-    values = pd.DataFrame({c: parse_numbers(frame[c], raw.decimal_comma) for c in value_columns},
-                          index=frame.index)
-    markers = 0
-    for col in value_columns:
-        blank = blank_mask(frame[col])
-        markers += int((blank & (frame[col].astype(str).str.strip() != "") & keep).sum())
-        bad = values[col].isna() & ~blank & keep
-        for i in np.flatnonzero(bad.to_numpy()):
+    values = parse_columns(frame, value_columns, raw.decimal_comma)
+    blanks = blank_columns(frame, value_columns)
+    cells, _ = _flat(frame, list(value_columns))
+    empty = (cells.astype(str).str.strip() == "").to_numpy(dtype=bool)
+    empty = empty.reshape(len(value_columns), len(frame)).T
+    markers = int((blanks.to_numpy() & ~empty & keep[:, None]).sum())
+    bad_all = values.isna().to_numpy() & ~blanks.to_numpy() & keep[:, None]
+    for j, col in enumerate(value_columns):
+        if not bad_all[:, j].any():
+            continue
+        for i in np.flatnonzero(bad_all[:, j]):
             errors.append(RowError(int(rows[i]), "not a number: value left empty", col, frame[col].iat[i],
                                    severity="warning"))
 

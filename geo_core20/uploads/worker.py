@@ -3,12 +3,12 @@
     res = worker.run("load_upload", data, "sites.csv", worker.Atlas("2025"))
 
 `run` sends a reader's name and arguments to a worker process and returns what the reader
-returns (the same objects, pickled back) or raises the reader's own error (`UploadError`,
-`errors.AccessError`, `errors.DataError`: the `errors.GeoCore20Error` family). Workers are started by *spawn*, never forked from
-the app's threads, and kept warm: each imports the readers (geopandas, GDAL, openpyxl) and loads
-the 2025 atlas and the postcode index once, so an ordinary upload costs no import. The atlas is
-never sent per call: pass `Atlas(vintage)` (or `AtlasCodes(vintage)` for the set of its LSOA
-codes) and the worker uses its own copy.
+returns (the same objects, pickled back) or raises the reader's own error (the project's
+`errors.GeoCore20Error` family: `UploadError`, `AccessError`, `DataError`...). Workers are
+started by *spawn*, never forked from the app's threads, and kept warm: each imports the
+readers (geopandas, GDAL, openpyxl) and loads the 2025 atlas and the postcode index once, so an
+ordinary upload costs no import. The atlas is never sent per call: pass `Atlas(vintage)` (or
+`AtlasCodes(vintage)` for the list of its LSOA codes) and the worker uses its own copy.
 
 Each file is read under the limits in `geo_core20.limits`, read at call time:
 
