@@ -53,8 +53,8 @@ def test_a_failed_upload_leaves_layers_and_target_as_they_were(monkeypatch):
     monkeypatch.setattr(limits, "UPLOAD_MEMORY_MB", 40)
     at = ok(at.file_uploader(key="plus_upload").upload("blank.csv", BLANK_LINES, "text/csv").run())
     assert any("needed more than 40 MB of memory" in e.value for e in at.error), [e.value for e in at.error]
-    # and a file the readers refuse (a GPX track)
-    at = ok(at.file_uploader(key="plus_upload").upload("walk.gpx", b'<?xml version="1.0"?><gpx/>',
+    # and a file the readers refuse (a GPX track saved as .txt: the uploader itself refuses .gpx)
+    at = ok(at.file_uploader(key="plus_upload").upload("walk.txt", b'<?xml version="1.0"?><gpx/>',
                                                         "text/csv").run())
     assert any("GPX" in e.value for e in at.error)
 
