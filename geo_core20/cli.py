@@ -170,6 +170,12 @@ def _plan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--details", action="store_true",
                         help="json: include per-LSOA assignment and per-site figures")
+    parser.add_argument("--decimal-comma", action="store_true",
+                        help="the sites, travel-times and demand files write numbers as 1.234,5 (a file "
+                             "whose numbers read differently either way is refused without this)")
+    parser.add_argument("--swap-axes", action="store_true",
+                        help="the sites file's coordinate columns are the wrong way round (easting/northing "
+                             "or longitude/latitude)")
     parser.add_argument("--output", help="write to this file instead of standard output")
 
 
@@ -187,6 +193,16 @@ def _read_file(path: str, what: str) -> bytes:
         raise InputError(f"{what} {p.name} is {p.stat().st_size / 2**20:.1f} MB, over the "
                          f"{limits.MAX_UPLOAD_MB} MB limit")
     return p.read_bytes()
+
+
+def _read_options(args: argparse.Namespace, axes: bool = False) -> dict:
+    """--decimal-comma / --swap-axes as the readers' options (only when given)."""
+    out: dict = {}
+    if getattr(args, "decimal_comma", False):
+        out["decimal_comma"] = True
+    if axes and getattr(args, "swap_axes", False):
+        out["swap_axes"] = True
+    return out
 
 
 def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tuple[str, ...],
@@ -212,7 +228,7 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
     sites = None
     if args.sites_file:
         read = plan_files.read_sites_file(_read_file(args.sites_file, "sites file"),
-                                          Path(args.sites_file).name, full)
+                                          Path(args.sites_file).name, full, **_read_options(args, axes=True))
         sites = read.candidates
         out["candidates"] = sites
         out["fixed"] = fixed or read.existing_ids
@@ -221,7 +237,7 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
     if args.travel_times:
         tt = plan_files.read_travel_times(_read_file(args.travel_times, "travel-times file"),
                                           Path(args.travel_times).name, full, sites=sites,
-                                          time_unit=args.time_unit)
+                                          time_unit=args.time_unit, **_read_options(args))
         out["cost_model"] = tt.cost
         out["threshold"] = DEFAULT_RADIUS_MIN if args.radius_min is None else args.radius_min
         out["notes"] += list(tt.notes)
@@ -231,7 +247,8 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
         if not (args.demand_file and args.demand_column):
             raise InputError("--demand-file and --demand-column go together")
         demand = plan_files.read_demand(_read_file(args.demand_file, "demand file"),
-                                        Path(args.demand_file).name, args.demand_column, full)
+                                        Path(args.demand_file).name, args.demand_column, full,
+                                        **_read_options(args))
         out["demand"] = demand.values
         out["demand_source"] = demand.source
         out["notes"] += list(demand.notes)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, schema, uploads
-from geo_core20.uploads.cells import is_blank, is_lsoa_code, key, parse_number
+from geo_core20.uploads.cells import blank_columns, blank_mask, is_blank, is_lsoa_code, key, parse_columns
 
 UNREACHABLE_AT = 9999.0
 """A time at or above this (r5py's and lokigi's 'no route' marker) means unreachable."""
@@ -60,8 +60,8 @@ def _name_key(text: object) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().casefold()
 
 
-def _raw(data: bytes, filename: str) -> uploads.RawTable:
-    raw = uploads.read_upload(data, filename)
+def _raw(data: bytes, filename: str, decimal_comma: bool | None = None) -> uploads.RawTable:
+    raw = uploads.read_upload(data, filename, decimal_comma=decimal_comma)
     rejected = [e for e in raw.errors if e.severity == "error"]
     if rejected:
         raise Error(f"'{filename}': {len(rejected):,} row(s) could not be read (rows "
@@ -172,20 +172,18 @@ class TravelTimes:
 
 
 def _time_cells(frame: pd.DataFrame, columns: Sequence[str], rows: np.ndarray, filename: str,
-                scale: float) -> np.ndarray:
+                scale: float, decimal_comma: bool | None = None) -> np.ndarray:
     """Times in minutes (rows x columns): inf where blank, negative or >= 9999; Error on text."""
-    out = np.full((len(frame), len(columns)), np.inf)
-    bad: list[tuple[int, str, str]] = []
-    for j, col in enumerate(columns):
-        for i, text in enumerate(frame[col].tolist()):
-            if is_blank(text):
-                continue
-            value = parse_number(text)
-            if value is None:
-                bad.append((int(rows[i]), str(col), str(text)))
-                continue
-            if 0 <= value < UNREACHABLE_AT:
-                out[i, j] = value * scale
+    columns = list(columns)
+    nums = parse_columns(frame, columns, decimal_comma).to_numpy()
+    blank = blank_columns(frame, columns).to_numpy()
+    given = ~blank & ~np.isnan(nums)
+    with np.errstate(invalid="ignore"):
+        usable = given & (nums >= 0) & (nums < UNREACHABLE_AT)
+    out = np.where(usable, nums * scale, np.inf)
+    js, is_ = np.nonzero((~blank & np.isnan(nums)).T)  # column by column, as the user reads them
+    bad = [(int(rows[i]), str(columns[j]), str(frame[columns[j]].iat[i]))
+           for j, i in zip(js, is_, strict=True)]
     if bad:
         cols = list(dict.fromkeys(c for _, c, _ in bad))
         example = "; ".join(f"row {r}, column '{c[:40]}': {t[:30]!r}" for r, c, t in bad[:5])
@@ -196,17 +194,18 @@ def _time_cells(frame: pd.DataFrame, columns: Sequence[str], rows: np.ndarray, f
 
 
 def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites: pd.DataFrame | None = None,
-                      time_unit: str | None = None) -> TravelTimes:
+                      time_unit: str | None = None, decimal_comma: bool | None = None) -> TravelTimes:
     """Read an OD travel-time file (CSV or Excel, long or wide form) as minutes.
 
     ``atlas``: the vintage's LSOAs (codes and names; origins must be among them). ``sites``:
     candidates (``candidate_id``, ``name``) that destinations must match, by id or name.
     ``time_unit``: "minutes" or "seconds"; None reads minutes unless the long form's time column
-    is named in seconds. Raises `access.AccessError` naming what is at fault.
+    is named in seconds. ``decimal_comma``: the file writes 1.234,5 (see `uploads.read_upload`).
+    Raises `access.AccessError` naming what is at fault.
     """
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise Error(f"time unit must be one of {', '.join(TIME_UNITS)}, not {time_unit!r}")
-    raw = _raw(data, filename)
+    raw = _raw(data, filename, decimal_comma)
     frame, rows = raw.frame, np.asarray(raw.row_numbers)
     lsoas = LsoaIndex.from_atlas(atlas)
     by_key = {key(c): c for c in frame.columns}
@@ -230,7 +229,7 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
         blank_dest = dest_labels.map(is_blank).to_numpy()
         scale = 1 / 60 if unit == "seconds" else 1.0
         uploads.columns.check_number_columns(raw, [found["cost"]])
-        times = _time_cells(frame, [found["cost"]], rows, filename, scale)[:, 0]
+        times = _time_cells(frame, [found["cost"]], rows, filename, scale, raw.decimal_comma)[:, 0]
         labels = list(dict.fromkeys(dest_labels))
         columns_label = f"column '{found['destination']}'"
     else:
@@ -246,7 +245,8 @@ def read_travel_times(data: bytes, filename: str, atlas: pd.DataFrame, *, sites:
                         "has columns origin, destination and minutes.")
         unit = time_unit or "minutes"
         uploads.columns.check_number_columns(raw, labels)
-        times = _time_cells(frame, labels, rows, filename, 1 / 60 if unit == "seconds" else 1.0)
+        times = _time_cells(frame, labels, rows, filename, 1 / 60 if unit == "seconds" else 1.0,
+                            raw.decimal_comma)
         dest_labels = None
         columns_label = "the column headers"
     origin_values = frame[origin_col]
@@ -312,7 +312,8 @@ def _first_column(frame: pd.DataFrame, aliases: Sequence[str], exclude: Iterable
 
 
 def read_sites_file(data: bytes, filename: str, atlas: pd.DataFrame, *,
-                    postcode_index: pd.DataFrame | None = None) -> SitesFile:
+                    postcode_index: pd.DataFrame | None = None, decimal_comma: bool | None = None,
+                    swap_axes: bool = False) -> SitesFile:
     """Candidate sites: id (optional), name, lon/lat or easting/northing or postcode, existing flag.
 
     Every row must be located in England and have a name or id; ids (or names, when there is no
@@ -321,7 +322,7 @@ def read_sites_file(data: bytes, filename: str, atlas: pd.DataFrame, *,
     """
     from geo_core20.siting.solver import candidates_frame
 
-    raw = _raw(data, filename)
+    raw = _raw(data, filename, decimal_comma)
     frame = raw.frame
     point_cols = uploads.find_point_columns(frame)
     used = {point_cols.postcode, point_cols.lon, point_cols.lat, point_cols.easting, point_cols.northing}
@@ -336,7 +337,7 @@ def read_sites_file(data: bytes, filename: str, atlas: pd.DataFrame, *,
     if not point_cols.usable:
         raise Error(f"'{filename}' does not say where the sites are: add longitude and latitude (or lon/lat, "
                     f"easting/northing) or postcode columns. Its columns are {_list(list(frame.columns))}.")
-    located = uploads.load_points(raw, atlas, point_cols, postcode_index=postcode_index)
+    located = uploads.load_points(raw, atlas, point_cols, postcode_index=postcode_index, swap_axes=swap_axes)
     bad = [e for e in located.errors if e.severity == "error"]
     if bad:
         detail = "; ".join(f"row {e.row}: {e.reason}" for e in bad[:5])
@@ -393,13 +394,15 @@ class Demand:
         return float(self.values.sum())
 
 
-def read_demand(data: bytes, filename: str, column: str, atlas: pd.DataFrame) -> Demand:
+def read_demand(data: bytes, filename: str, column: str, atlas: pd.DataFrame, *,
+                decimal_comma: bool | None = None) -> Demand:
     """One numeric column of an LSOA table (LSOA codes or names detected as uploads are) as demand.
 
     Blank cells count as 0; text or a negative number is an error naming the rows; an LSOA
     code or name that does not exist in the vintage is an error naming it; a repeated LSOA too.
+    ``decimal_comma``: the file writes 1.234,5 (see `uploads.read_upload`).
     """
-    raw = _raw(data, filename)
+    raw = _raw(data, filename, decimal_comma)
     frame, rows = raw.frame, np.asarray(raw.row_numbers)
     if column not in frame.columns:
         loose = {key(c): c for c in frame.columns}
@@ -417,8 +420,8 @@ def read_demand(data: bytes, filename: str, column: str, atlas: pd.DataFrame) ->
     _unknown_lsoas(filename, str(lsoa_col), frame[lsoa_col], codes, rows, kind)
     uploads.columns.check_number_columns(raw, [column])
     texts = frame[column].astype(str)
-    values = np.array([0.0 if is_blank(t) else (parse_number(t) if parse_number(t) is not None else np.nan)
-                       for t in texts])
+    values = uploads.parse_numbers(frame[column], raw.decimal_comma).to_numpy(copy=True)
+    values[blank_mask(frame[column]).to_numpy(dtype=bool)] = 0.0
     text = np.isnan(values)
     if text.any():
         raise Error(f"'{filename}': column '{column}' holds text in rows {_rows(rows[text])} (e.g. "

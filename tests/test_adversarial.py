@@ -78,3 +78,22 @@ def test_worker_limits_end_in_an_upload_error_and_the_next_file_is_read(monkeypa
     with pytest.raises(UploadError, match=r"the reader failed on it \(KeyError"):
         worker.run("_selftest", "bug")
     assert worker.run("_selftest", "still here") == "still here"  # a new worker took over
+
+
+def test_refused_files_read_the_way_the_message_names(atlas2025) -> None:
+    """Nothing is guessed: an ambiguous file is refused naming the option, and the option reads it."""
+    from geo_core20 import uploads
+
+    mixed = b'lsoa_code,rate\nE01000001,"1,234"\nE01000002,"12,5"\n'
+    with pytest.raises(UploadError, match="decimal comma.*--decimal-comma"):
+        uploads.load_upload(mixed, "mix.csv", atlas2025)
+    res = \
+        uploads.load_lsoa_table(uploads.read_upload(mixed, "mix.csv", decimal_comma=True),
+                                england_codes21=atlas2025["lsoa_code"])
+    assert sorted(res.frame["rate"].tolist()) == [1.234, 12.5]
+
+    data, name = adversarial_files._swapped_bng()
+    with pytest.raises(UploadError, match="look swapped.*--swap-axes"):
+        uploads.load_upload(data, name, atlas2025)
+    res = uploads.load_upload(data, name, atlas2025, swap_axes=True)
+    assert res.rows_loaded == 40 and not [e for e in res.errors if e.severity == "error"]
