@@ -365,6 +365,59 @@ PLANNER = [
      lambda: (_csv("date,geography,geography code,Total,White\n2021,A,E01000001,5,x\n"), "ts.csv"), None),
 ]
 
+def _seeds() -> list[tuple[bytes, str]]:
+    """Valid files of every format, for hypothesis to damage."""
+    return [(_book(_sheet(_GOOD_ROWS)), "book.xlsx"),
+            (_zip(_shapefile_parts()), "shape.zip"),
+            (_points_geojson([-1.55, 53.8]), "p.geojson"),
+            (_gpkg(lambda path: None), "p.gpkg"),
+            (_csv(f"lsoa_code,n\n{E},5\nE01000002,7\n"), "t.csv")]
+
+
+def _damage_one(reader, project, data: bytes, filename: str, examples: int) -> tuple[int, list[str]]:
+    import traceback
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    found: list[str] = []
+    count = [0]
+
+    @settings(max_examples=examples, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.integers(0, len(data) - 1), st.binary(min_size=1, max_size=8)), max_size=6),
+           st.integers(0, len(data)))
+    def damage(edits, cut):
+        buf = bytearray(data)
+        for at, chunk in edits:
+            buf[at:at + len(chunk)] = chunk
+        count[0] += 1
+        try:
+            reader(bytes(buf[:max(cut, 1)]), filename)
+        except project:
+            pass
+        except Exception as exc:  # noqa: BLE001 - what the suite exists to find
+            if not found:
+                found.append(f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}")
+
+    damage()
+    return count[0], found
+
+
+def hypothesis_damage(reader, project, examples: int = 120) -> list[tuple[str, str, str, float]]:
+    """Hypothesis overwrites bytes of valid files (and cuts them short); every result must be a
+    loaded result or the project's error. One outcome per seed file."""
+    import time
+
+    out = []
+    for data, filename in _seeds():
+        start = time.process_time()
+        count, found = _damage_one(reader, project, data, filename, examples)
+        out.append((f"{count} damaged copies of {filename}", "crash" if found else "ok",
+                    found[0] if found else "", time.process_time() - start))
+    return out
+
+
 CLASSES = {
     "zip members": ZIPS,
     "workbooks": WORKBOOKS,
@@ -374,6 +427,7 @@ CLASSES = {
     "European numbers and swapped axes": NUMBERS,
     "costly within the limits": COSTLY,
     "planner and Census readers": PLANNER,
+    "damaged copies (hypothesis)": [],
 }
 
 
@@ -401,6 +455,8 @@ def run_class(name: str, conn) -> None:
     }
     project = (GeoCore20Error,)
     out = []
+    if name == "damaged copies (hypothesis)":
+        out = hypothesis_damage(readers["load_upload"], project)
     for case, reader, build, check in CLASSES[name]:
         data, filename = build()
         start = time.process_time()
