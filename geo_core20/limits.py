@@ -55,7 +55,7 @@ LSOA centres inside ~600 areas each. Thousands of overlapping England-sized poly
 # allocators size their reservations to the limit), so an address-space cap trips spuriously and
 # kills with no message. Resident memory counts what a file really costs.
 
-UPLOAD_MEMORY_MB = 2_048
+UPLOAD_RAM_MB = 2_048
 """Most memory (MB) one upload may use while it is read, on top of the warm worker's own."""
 
 UPLOAD_CPU_SECONDS = 60

@@ -62,7 +62,7 @@ def test_worker_reads_like_the_reader_in_process() -> None:
 
 
 def test_worker_limits_end_in_an_upload_error_and_the_next_file_is_read(monkeypatch) -> None:
-    monkeypatch.setattr(limits, "UPLOAD_MEMORY_MB", 300)
+    monkeypatch.setattr(limits, "UPLOAD_RAM_MB", 300)
     with pytest.raises(UploadError, match=r"needed more than 300 MB of memory"):
         worker.run("_selftest", "memory", 1500)
     monkeypatch.setattr(limits, "UPLOAD_CPU_SECONDS", 1)

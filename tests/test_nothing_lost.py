@@ -50,7 +50,7 @@ def test_a_failed_upload_leaves_layers_and_target_as_they_were(monkeypatch):
     assert list(layers_before) == ["venues"]
 
     # a file past the worker's memory budget: the worker is killed, the page says which limit
-    monkeypatch.setattr(limits, "UPLOAD_MEMORY_MB", 40)
+    monkeypatch.setattr(limits, "UPLOAD_RAM_MB", 40)
     at = ok(at.file_uploader(key="plus_upload").upload("blank.csv", BLANK_LINES, "text/csv").run())
     assert any("needed more than 40 MB of memory" in e.value for e in at.error), [e.value for e in at.error]
     # and a file the readers refuse (a GPX track saved as .txt: the uploader itself refuses .gpx)
@@ -73,7 +73,7 @@ def test_a_failed_travel_time_upload_leaves_the_plan_as_it_was(monkeypatch):
     at = ok(at.button(key="op_run").click().run())
     plan_before = at.session_state["op_result"]
     assert plan_before["data"]["siting"]["chosen"]
-    monkeypatch.setattr(limits, "UPLOAD_MEMORY_MB", 40)
+    monkeypatch.setattr(limits, "UPLOAD_RAM_MB", 40)
     at = ok(at.toggle(key="op_use_od").set_value(True).run())
     at = ok(at.file_uploader(key="op_od").upload("od.csv", BLANK_LINES, "text/csv").run())
     assert any("needed more than 40 MB of memory" in e.value for e in at.error), [e.value for e in at.error]

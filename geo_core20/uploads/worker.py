@@ -12,7 +12,7 @@ ordinary upload costs no import. The atlas is never sent per call: pass `Atlas(v
 
 Each file is read under the limits in `geo_core20.limits`, read at call time:
 
-- memory: the worker's resident memory may grow by at most ``UPLOAD_MEMORY_MB`` over its warm
+- memory: the worker's resident memory may grow by at most ``UPLOAD_RAM_MB`` over its warm
   size; the app polls it (see `limits` for why not RLIMIT_AS) and kills the worker past it;
 - processor time: ``UPLOAD_CPU_SECONDS`` per file (RLIMIT_CPU set in the worker before each
   file, so the kernel stops a runaway C loop that Python could not interrupt);
@@ -329,7 +329,7 @@ def run(task: str, *args: Any, **kwargs: Any) -> Any:
     if task not in TASKS:
         raise ValueError(f"unknown upload task {task!r}")
     values = limits.worker_limits()
-    memory_mb = float(limits.UPLOAD_MEMORY_MB)
+    memory_mb = float(limits.UPLOAD_RAM_MB)
     cpu_s, wall_s = float(limits.UPLOAD_CPU_SECONDS), float(limits.UPLOAD_WALL_SECONDS)
     what = _what(args)
     worker = _POOL.acquire()
@@ -346,7 +346,7 @@ def run(task: str, *args: Any, **kwargs: Any) -> Any:
             if peak > cap:
                 worker.kill()
                 raise UploadError(f"{what} needed more than {_gb(memory_mb)} of memory to read "
-                                  f"(limits.UPLOAD_MEMORY_MB), so reading it was stopped. Keep only the "
+                                  f"(limits.UPLOAD_RAM_MB), so reading it was stopped. Keep only the "
                                   "rows, columns or features you need, or simplify the shapes, and retry.")
             if time.monotonic() - started > wall_s:
                 worker.kill()
@@ -371,7 +371,7 @@ def run(task: str, *args: Any, **kwargs: Any) -> Any:
         if tag == "memory":
             worker.kill()
             raise UploadError(f"{what} needed more than {_gb(memory_mb)} of memory to read "
-                              "(limits.UPLOAD_MEMORY_MB). Keep only what you need, and retry.")
+                              "(limits.UPLOAD_RAM_MB). Keep only what you need, and retry.")
         keep = worker if worker.rss() - worker.baseline < limits.WORKER_RECYCLE_MB * 2**20 else None
         if keep is None:
             worker.kill()
