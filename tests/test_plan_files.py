@@ -219,7 +219,7 @@ def test_version_2_and_version_1_records_still_open():
         v2["siting"].pop(key)
     back = siting.PlanResult.from_dict(v2)
     assert back.request.demand == () and back.request.demand_source is None
-    assert back.schema_version == siting.PLAN_SCHEMA_VERSION == 3
+    assert back.schema_version == siting.PLAN_SCHEMA_VERSION == 4
     assert back.siting.max_cost == plan.siting.max_cost  # figures recounted from the stored assignment
     old = siting.PlanResult.from_dict(json.loads(V1.read_text()))
     assert old.request.demand == () and np.isfinite(old.siting.p90_cost) and old.siting.unreachable_share == 0
