@@ -134,16 +134,24 @@ FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+_LAYER_RUNS: dict[int, int] = {}  # id(frame) -> how many times its layers had been drawn when returned
+LAYER_RUNS_JS = "() => (window.gc20Layer || {runs: 0}).runs"
+
+
 def map_frame(page, timeout: float = 90, after: object = None):
-    """The (last) map iframe's Frame once its Leaflet map has loaded; ``after``: not this old frame."""
+    """The (last) map iframe's Frame once its Leaflet map has loaded; ``after``: not this old frame as
+    it was (a new iframe, or the same one with its layers drawn again in place: ui.map_display)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         handles = [h for h in page.query_selector_all(IFRAME) if h.is_visible()]
         frame = handles[-1].content_frame() if handles else None
-        if frame is not None and frame is not after:
+        if frame is not None:
             try:
                 if frame.evaluate("() => !!(window.map && window.map._loaded)"):
-                    return frame
+                    runs = frame.evaluate(LAYER_RUNS_JS)
+                    if frame is not after or runs > _LAYER_RUNS.get(id(frame), 0):
+                        _LAYER_RUNS[id(frame)] = runs
+                        return frame
             except Exception:  # noqa: BLE001 - the iframe was replaced while we asked
                 pass
         time.sleep(0.25)
