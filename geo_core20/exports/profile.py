@@ -24,7 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
-from geo_core20 import access, areas, clinical, plans, plus, schema, sources
+from geo_core20 import access, areas, clinical, plans, plus, schema, siting, sources
 from geo_core20.errors import ExportError
 from geo_core20.exports import charts, formats, headline, print_maps
 from geo_core20.exports.print_maps import MapFigure
@@ -256,13 +256,14 @@ class AreaProfile:
         return out
 
     def plan_sites(self) -> pd.DataFrame:
-        """The plan's sites for a slide or page: fixed then chosen, with names and addresses (postcode)."""
+        """The plan's sites for a slide or page: fixed then chosen, with where each is (address, town,
+        postcode where the record has them: the same words as the app's site table)."""
         sit = (self.plan or {}).get("siting") or {}
         rows = [(r, True) for r in sit.get("fixed") or []] + [(r, False) for r in sit.get("chosen") or []]
         return pd.DataFrame({
             "#": [str(r.get("rank") or i + 1) for i, (r, _) in enumerate(rows)],
             "Site": [str(r.get("name") or r.get("candidate_id") or "") for r, _ in rows],
-            "Address": [", ".join(str(r[k]) for k in ("address", "postcode") if r.get(k)) for r, _ in rows],
+            "Address": [siting.site_where(r) for r, _ in rows],  # address, town, postcode where known
             "Kind": ["Fixed" if fixed else "New" for _, fixed in rows],
             "Residents reached": [headline.count(r.get("covered_population") or 0) for r, _ in rows],
         })
