@@ -9,14 +9,14 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 
-from geo_core20 import areas, clinical
+from geo_core20 import areas, clinical, schema
 
 pytestmark = pytest.mark.browser
 
 CHESHIRE = "E54000008"
 VIEWPORT = {"width": 1400, "height": 1000}
 WAIT = 90_000  # ms
-LEGEND_CORE20 = "Core20 LSOA (IMD deciles 1-2), outlined"
+LEGEND_CORE20 = f"Core20 LSOA ({schema.CORE20_RULE}), outlined"  # the legend row, as the map writes it
 
 
 def wait_for(page, test, what: str, timeout: float = 90) -> None:
