@@ -60,7 +60,10 @@ def uploaders_shown() -> dict[str, tuple[int, str, str]]:
     _ok(at.run())
     at.selectbox(key="op_source").set_value("upload").run()
     _ok(at.toggle(key="op_use_od").set_value(True).run())
+    _ok(at.toggle(key="op_use_demand").set_value(True).run())
     text = " ".join(m.value for m in at.markdown)
+    shown.update({u.key: (u.proto.max_upload_size_mb, u.help or "", text) for u in at.file_uploader})
+    _ok(at.selectbox(key="op_source").set_value("file").run())  # the sites-file uploader
     shown.update({u.key: (u.proto.max_upload_size_mb, u.help or "", text) for u in at.file_uploader})
     return shown
 
@@ -68,7 +71,8 @@ def uploaders_shown() -> dict[str, tuple[int, str, str]]:
 @pytest.mark.usefixtures("atlas2025", "plan_store")
 def test_every_uploader_states_and_enforces_the_one_limit_from_limits():
     shown = uploaders_shown()
-    assert set(shown) == every_uploader_in_the_code() == {"plus_upload", "op_upload", "op_od"}
+    every = {"plus_upload", "op_upload", "op_od", "op_sites_file", "op_demand_file"}
+    assert set(shown) == every_uploader_in_the_code() == every
     for key, (mb, help_text, _) in shown.items():
         assert mb == limits.MAX_UPLOAD_MB, f"{key} allows {mb} MB"
         assert f"{limits.MAX_UPLOAD_MB} MB" in help_text, key
