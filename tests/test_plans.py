@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -130,26 +129,40 @@ def _save_many(path: str, who: str, count: int, queue, start) -> None:
         queue.put(("error", f"{who}: {exc!r}"))
 
 
+_SAVER = """
+import json, pathlib, sys, time
+sys.path.insert(0, sys.argv[4])
+from test_plans import _plan
+from geo_core20 import plans
+path, who, folder = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+store, plan = plans.PlanStore(path), _plan()
+(folder / f"ready-{who}").write_text("1")
+while not (folder / "start").exists():  # both processes start saving at the same moment
+    time.sleep(0.01)
+print(json.dumps([store.save(plan, f"{who} {i}") for i in range(50)]))
+"""
+
+
 def test_two_processes_saving_at_once_all_succeed(tmp_path):
-    # Deterministic: the workers save only once both are ready, so the saves always overlap; each
-    # reports an error instead of dying silently. The store retries while another process holds
-    # the lock (PlanStore._retry), which SQLite's busy timeout alone did not always cover.
+    # Deterministic: the savers start only once both are ready, so the saves always overlap. Two
+    # separate Python processes (not multiprocessing children of the test process, whose state other
+    # tests may have changed). The store retries while another process holds the lock
+    # (PlanStore._retry), which SQLite's busy timeout alone did not always cover.
     path = str(tmp_path / "plans.sqlite")
     plans.PlanStore(path).count()  # create the schema once, as the app does on first use
-    ctx = multiprocessing.get_context("spawn")
-    queue, start = ctx.Queue(), ctx.Event()
-    workers = [ctx.Process(target=_save_many, args=(path, who, 50, queue, start)) for who in ("a", "b")]
-    for w in workers:
-        w.start()
-    ready = [queue.get(timeout=600) for _ in workers]
-    assert sorted(r[1] for r in ready if r[0] == "ready") == ["a", "b"], ready
-    start.set()
-    results = [queue.get(timeout=600) for _ in workers]
-    assert all(kind == "ids" for kind, _ in results), results
-    ids = [value for _, value in results]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", _SAVER, path, who, str(tmp_path), str(ROOT / "tests")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+             for who in ("a", "b")]
+    deadline = time.monotonic() + 300
+    while not all((tmp_path / f"ready-{w}").exists() for w in "ab"):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), \
+            [p.communicate()[1][-500:] for p in procs if p.poll() is not None]
+        time.sleep(0.05)
+    (tmp_path / "start").write_text("1")
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-500:] for _, err in outs]
+    ids = [json.loads(out) for out, _ in outs]
     store = plans.PlanStore(path)
     assert store.count() == 100
     assert len(set(ids[0]) | set(ids[1])) == 100
