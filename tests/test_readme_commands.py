@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -21,7 +22,10 @@ def test_readme_documents_make_run_with_a_port():
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
 def test_make_run_passes_port_to_the_launcher():
-    # -n: print the commands, run none (no install, no server)
-    out = subprocess.run(["make", "-n", "run", "PORT=8599"], cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=60).stdout.strip().splitlines()
+    # -n: print the commands, run none (no install, no server). Under `make test` this runs inside make:
+    # drop the parent's MAKEFLAGS/MAKELEVEL so the child prints only commands, no "Leaving directory".
+    parent_make = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}
+    env = {k: v for k, v in os.environ.items() if k not in parent_make}
+    out = subprocess.run(["make", "-n", "--no-print-directory", "run", "PORT=8599"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True, timeout=60).stdout.strip().splitlines()
     assert out[-1].split()[1:5] == ["-m", "geo_core20.serve", "--server.port", "8599"], out[-1]
