@@ -181,6 +181,20 @@ class Front:
     def pids(self) -> list[int]:
         return [p.pid for p in self.replicas]
 
+    def pinned_cookies(self, tries: int = 400) -> dict[str, str]:
+        """A cookie value the front sends to each replica (replica address -> value), found by asking
+        (the hash is nginx's): for tests and the load test, which must reach every replica."""
+        found: dict[str, str] = {}
+        for i in range(tries):
+            value = f"pin{i}"
+            req = urllib.request.Request(f"{self.url}/_stcore/health",
+                                         headers={"Cookie": f"{COOKIE}={value}"})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                found.setdefault(r.headers[REPLICA_HEADER], value)
+            if len(found) == len(self.replica_ports):
+                return found
+        raise RuntimeError(f"{tries} cookies reached only {sorted(found)}")
+
 
 @contextmanager
 def running(replicas: int = 2, port: int | None = None, *, run_dir: Path | None = None,

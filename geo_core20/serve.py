@@ -87,12 +87,25 @@ def warm_in_background(vintages: tuple[str, ...] = tuple(schema.VINTAGES)) -> th
     return thread
 
 
+def launcher_options() -> dict[str, str]:
+    """The options this launcher gives Streamlit (read at run time), each unless ``args`` name it.
+
+    - ``server.maxUploadSize``: the upload limit from ``limits``.
+    - ``server.fileWatcherType none``: no watching of the app's source files. With a watcher, the end
+      of every script run walks all ~5,000 imported modules (``realpath`` each) to watch the new ones,
+      and each new session registers its own watchers: 0.44 of the 0.54 app CPU-seconds a new
+      browser session cost behind the front (py-spy, issue 22). A served app never changes under
+      its users (``runOnSave`` is off); ``streamlit run app.py`` still watches while developing.
+    """
+    return {"--server.maxUploadSize": str(limits.MAX_UPLOAD_MB), "--server.fileWatcherType": "none"}
+
+
 def streamlit_argv(args: list[str]) -> list[str]:
-    """The ``streamlit run`` command line: the app, the upload limit from ``limits``, then ``args``
-    (an explicit ``--server.maxUploadSize`` among them wins)."""
-    upload = [] if any(a.startswith("--server.maxUploadSize") for a in args) else \
-        ["--server.maxUploadSize", str(limits.MAX_UPLOAD_MB)]
-    return ["streamlit", "run", str(APP), *upload, *args]
+    """The ``streamlit run`` command line: the app, ``launcher_options()``, then ``args`` (an option
+    given explicitly among them wins)."""
+    own = [part for flag, value in launcher_options().items()
+           if not any(a == flag or a.startswith(f"{flag}=") for a in args) for part in (flag, value)]
+    return ["streamlit", "run", str(APP), *own, *args]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,18 +37,6 @@ def _get(url: str, cookie: str | None = None):
         return r.status, dict(r.headers), r.read()
 
 
-def pinned_cookies(f: front.Front) -> dict[str, str]:
-    """A cookie value that the front sends to each replica (replica address -> cookie)."""
-    found: dict[str, str] = {}
-    for i in range(400):
-        value = f"pin{i}"
-        _, headers, _ = _get(f"{f.url}/_stcore/health", value)
-        found.setdefault(headers[front.REPLICA_HEADER], value)
-        if len(found) == len(f.replica_ports):
-            return found
-    raise AssertionError(f"400 cookies reached only {sorted(found)}")
-
-
 def test_frontend_files_come_from_nginx_and_sessions_stick(two_replicas):
     f = two_replicas
     status, headers, body = _get(f.url + "/")
@@ -57,7 +45,7 @@ def test_frontend_files_come_from_nginx_and_sessions_stick(two_replicas):
     status, headers, _ = _get(f"{f.url}/{script}")
     assert status == 200 and front.REPLICA_HEADER not in headers  # nginx answered, no replica asked
     assert "immutable" in headers.get("Cache-Control", "")
-    pins = pinned_cookies(f)
+    pins = f.pinned_cookies()
     assert sorted(pins) == sorted(f"127.0.0.1:{p}" for p in f.replica_ports)
     for replica, cookie in pins.items():
         for _ in range(5):  # every request with the cookie reaches the same replica
@@ -85,7 +73,7 @@ def _saved_id(page) -> str:
 
 
 def test_a_plan_saved_through_one_replica_opens_through_the_other(two_replicas, pg_url, browser):
-    (one, cookie_one), (two, cookie_two) = sorted(pinned_cookies(two_replicas).items())
+    (one, cookie_one), (two, cookie_two) = sorted(two_replicas.pinned_cookies().items())
     ctx_a, a = _planner(browser, two_replicas, cookie_one)
     ctx_b, b = _planner(browser, two_replicas, cookie_two)
     try:
