@@ -189,6 +189,7 @@ def venue_candidates(ctx: PageContext, kind: str) -> tuple[pd.DataFrame | None, 
     chosen: list[str] = []
     if kind == "supermarket":
         known = cache.retailers_cached()
+        kept_retailers(known)
         chosen = keep.widget(st.multiselect, "Retailers (none chosen: all)", known, key="op_retailers",
                              default=[], valid=lambda x: set(x) <= set(known), placeholder="All retailers")
     try:
@@ -200,6 +201,26 @@ def venue_candidates(ctx: PageContext, kind: str) -> tuple[pd.DataFrame | None, 
                                f"{venues.VENUE_NOTES[kind]}"))
     spec = venues.describe_kinds({kind: ",".join(chosen) or None})
     return cands, spec
+
+
+def kept_retailers(known: list[str]) -> None:
+    """Retailers from a saved plan (or typed in another case) matched to the supermarkets file's names
+    before the multiselect is drawn; unknown ones are named and left out, not silently widened to all."""
+    wanted = keep.get("op_retailers") or []
+    if set(wanted) <= set(known):
+        return
+    chosen, unknown = [], []
+    for name in wanted:
+        try:
+            chosen += venues.choose_retailers(str(name), known)  # ignoring case and punctuation, as the CLI
+        except errors.InputError:
+            unknown.append(str(name))
+    chosen = list(dict.fromkeys(chosen))
+    keep.put("op_retailers", chosen)
+    if unknown:
+        still = f" Still chosen: {', '.join(chosen)}." if chosen else " All retailers are used."
+        st.warning(escape_markdown(f"The supermarkets file has no retailer {', '.join(map(repr, unknown))}: "
+                                   f"left out of the choice.{still}"), icon=":material/warning:")
 
 
 def sites_file_upload(ctx: PageContext) -> plan_files.SitesFile | None:
