@@ -119,6 +119,27 @@ def test_the_devon_example_is_one_click_and_matches_an_exhaustive_search(atlas20
     assert "op_preset" not in at.session_state and at.button(key="op_devon")
 
 
+def test_leaving_the_devon_example_gives_the_form_back_as_it_was():
+    """The example sets its own form; leaving it (the button, or another area) restores what the person
+    had chosen before, not a sites-file source with nothing uploaded."""
+    at = page(level="lad", area=HULL)
+    at.selectbox(key="op_target").set_value("all")
+    at.radio(key="op_objective").set_value("pmedian")
+    at = ok(at.number_input(key="op_k").set_value(3).run())
+    at = ok(at.button(key="op_devon").click().run())
+    assert at.selectbox(key="op_source").value == "file" and at.number_input(key="op_k").value == 2
+    at = ok(at.button(key="op_preset_off").click().run())
+    assert "op_preset" not in at.session_state and at.query_params["area"] == DEVON
+    assert at.selectbox(key="op_source").value == "sites" and at.selectbox(key="op_target").value == "all"
+    assert at.radio(key="op_objective").value == "pmedian" and at.number_input(key="op_k").value == 3
+    assert at.number_input(key="op_curve").value == 10 and not at.toggle(key="op_use_od").value
+    # by moving to another area: the defaults the person never changed come back too
+    at = ok(at.button(key="op_devon").click().run())
+    at.selectbox(key="gc20_area").set_value(ICB).run()
+    assert "op_preset" not in ok(at).session_state
+    assert at.selectbox(key="op_source").value == "sites" and at.number_input(key="op_k").value == 3
+
+
 # --- the plan's name ----------------------------------------------------------------------------
 
 def test_the_default_name_follows_the_settings_until_the_user_types_one():

@@ -52,11 +52,27 @@ def form_values(data: dict) -> dict:
     return out
 
 
+K_BEFORE = "_op_before_preset"  # the form's values before the example, given back on leaving it
+
+
 def start_devon_example() -> None:
     """The Devon preset: set the form (before it is drawn) and the view to Devon ICB."""
+    if st.session_state.get(K_PRESET) != "devon":
+        st.session_state[K_BEFORE] = {k: keep.get(k) for k in DEVON_FORM}
     for k, v in DEVON_FORM.items():
         keep.put(k, v)
     st.session_state[K_PRESET] = "devon"
+
+
+def leave_devon_example() -> None:
+    """Give the form back as it was before the example (before the form's widgets are drawn)."""
+    st.session_state.pop(K_PRESET, None)
+    before = st.session_state.pop(K_BEFORE, None) or {}
+    for k in DEVON_FORM:
+        if before.get(k) is None:
+            keep.forget(k)  # not set before: its default again
+        else:
+            keep.put(k, before[k])
 
 
 def preset_view() -> dict | None:
@@ -72,14 +88,14 @@ def form(ctx: PageContext) -> dict:
     v = ctx.view
     preset = st.session_state.get(K_PRESET)
     if preset == "devon" and (v.level, v.area) != ("icb", plan_files.DEVON_ICB):
-        st.session_state.pop(K_PRESET, None)  # the user moved to another area: the example ends
+        leave_devon_example()  # the user moved to another area: the example ends
         preset = None
     p1, p2 = st.columns([3, 1], vertical_alignment="center")
     if preset == "devon":
         p1.markdown("**HSMA Devon example**: Devon ICB, the 4 community diagnostic centres fixed, 14 "
                     "candidate sites, demand = residents aged 50-84 (ONS mid-2022), travel times in minutes.")
         if p2.button("Leave the example", key="op_preset_off", icon=":material/close:"):
-            st.session_state.pop(K_PRESET, None)
+            leave_devon_example()
             st.rerun()
     else:
         p1.caption("Try the HSMA programme's worked example: Devon ICB, 4 diagnostic centres fixed, 14 "
