@@ -315,6 +315,13 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets
     table = next(df.value for df in at.dataframe if "Site" in df.value.columns)
     for c, where in zip(chosen, table["Where"], strict=True):  # address and postcode
         assert c["postcode"] and where.endswith(c["postcode"]) and where.count(",") >= 1, where
+    # the libraries that could not be located are listed with their postcodes, not silently dropped
+    missing = next(df.value for df in at.dataframe if "why" in df.value.columns)
+    want = venues.libraries().not_located
+    assert len(missing) == len(want) > 0 and missing["postcode"].tolist() == want["postcode"].tolist()
+    assert missing["postcode"].str.strip().str.len().gt(0).all() and "name" in missing
+    assert any(e.label.startswith(f"{len(want):,} open libraries in England could not be located")
+               for e in at.expander)
 
 
 def test_a_saved_plan_naming_an_unknown_retailer_says_so_and_keeps_the_rest(supermarkets_available):

@@ -215,6 +215,14 @@ def venue_candidates(ctx: PageContext, kind: str) -> tuple[pd.DataFrame | None, 
         return None, None
     st.caption(escape_markdown(f"{len(cands):,} {venues.VENUE_KINDS[kind].lower()} venue(s) in the area. "
                                f"{venues.VENUE_NOTES[kind]}"))
+    if kind == "library":
+        not_located = cache.libraries_not_located_cached()
+        if len(not_located):
+            with st.expander(f"{len(not_located):,} open libraries in England could not be located by their "
+                             "postcode, so they are not offered"):
+                st.dataframe(not_located[["name", "authority", "postcode", "why"]], hide_index=True,
+                             width="stretch", column_config={"name": "Library", "authority": "Authority",
+                                                             "postcode": "Postcode", "why": "Why"})
     spec = venues.describe_kinds({kind: ",".join(chosen) or None})
     return cands, spec
 
