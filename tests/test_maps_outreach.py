@@ -107,6 +107,20 @@ def test_plan_map_existing_sites_are_escaped_and_clustered_when_many(plan_data):
     assert "markerClusterGroup" in html and html.count("L.circleMarker(") == om.SITE_CLUSTER_MIN + 1
 
 
+def test_a_plan_in_minutes_claims_no_reach_circles_and_no_grey_dots_it_does_not_draw(plan_data):
+    """A travel-time plan on a sites file (the Devon example): no circles (a reach in minutes is not a
+    circle) and no existing sites of chosen types (it has none), so the legend names neither."""
+    data = {**plan_data, "request": {"site_types": []},
+            "siting": {**plan_data["siting"], "unit": "min", "radius": 45.0}}
+    m = om.plan_map(data, "2025", "lad", LAD, basemap="none", core20_on=True, existing_sites=sites_frame(0))
+    legend, html = legend_text(m), m.get_root().render()
+    assert "L.circle(" not in html and "L.circleMarker(" not in html
+    assert "reach circles" not in legend and "Grey dots" not in legend
+    assert "Target LSOA within 45 min" in legend and "F: sites already open" in legend
+    assert "reach circles" in legend_text(om.plan_map(plan_data, "2025", "lad", LAD, basemap="none",
+                                                      core20_on=True))  # metres: circles, and said
+
+
 def test_site_layer_skips_an_empty_frame():
     m = folium.Map()
     om.site_layer(m, sites_frame(0), "Sites")

@@ -119,6 +119,27 @@ def test_the_devon_example_is_one_click_and_matches_an_exhaustive_search(atlas20
     assert "op_preset" not in at.session_state and at.button(key="op_devon")
 
 
+def test_leaving_the_devon_example_gives_the_form_back_as_it_was():
+    """The example sets its own form; leaving it (the button, or another area) restores what the person
+    had chosen before, not a sites-file source with nothing uploaded."""
+    at = page(level="lad", area=HULL)
+    at.selectbox(key="op_target").set_value("all")
+    at.radio(key="op_objective").set_value("pmedian")
+    at = ok(at.number_input(key="op_k").set_value(3).run())
+    at = ok(at.button(key="op_devon").click().run())
+    assert at.selectbox(key="op_source").value == "file" and at.number_input(key="op_k").value == 2
+    at = ok(at.button(key="op_preset_off").click().run())
+    assert "op_preset" not in at.session_state and at.query_params["area"] == DEVON
+    assert at.selectbox(key="op_source").value == "sites" and at.selectbox(key="op_target").value == "all"
+    assert at.radio(key="op_objective").value == "pmedian" and at.number_input(key="op_k").value == 3
+    assert at.number_input(key="op_curve").value == 10 and not at.toggle(key="op_use_od").value
+    # by moving to another area: the defaults the person never changed come back too
+    at = ok(at.button(key="op_devon").click().run())
+    at.selectbox(key="gc20_area").set_value(ICB).run()
+    assert "op_preset" not in ok(at).session_state
+    assert at.selectbox(key="op_source").value == "sites" and at.number_input(key="op_k").value == 3
+
+
 # --- the plan's name ----------------------------------------------------------------------------
 
 def test_the_default_name_follows_the_settings_until_the_user_types_one():
@@ -224,6 +245,41 @@ def test_a_sites_file_a_wide_od_file_in_seconds_and_bad_files_named_without_loss
     assert result(at) == kept
 
 
+def test_each_bad_travel_time_file_is_named_and_the_plan_on_screen_kept(atlas2025):
+    """Issue 19's item 2, in the app: a site column matching no candidate, a row with no reachable site
+    and text in a time cell each give a message naming what is at fault; the plan on screen stays."""
+    sites, area = _hull_sites(atlas2025)
+    hull = areas.select(atlas2025, "lad", HULL)
+    names = [f"Venue {i}" for i in range(len(area))]
+    wide = pd.DataFrame({"LSOA": hull["lsoa_name"].to_numpy(),
+                         **{n: (np.arange(len(hull)) % 9 + j + 1.0) for j, n in enumerate(names)}})
+    at = page(level="lad", area=HULL)
+    at.selectbox(key="op_source").set_value("file").run()
+    at.file_uploader(key="op_sites_file").upload("venues.csv", sites, "text/csv").run()
+    at.toggle(key="op_use_od").set_value(True).run()
+    at.file_uploader(key="op_od").upload("od.csv", wide.to_csv(index=False).encode(), "text/csv").run()
+    at = run(at, k=2)
+    kept, figures = result(at), {m.label: m.value for m in at.metric}
+    assert kept["siting"]["unit"] == "min" and figures["Sites chosen"] == "2 + 1 open"
+
+    no_match = wide.rename(columns={"Venue 3": "Venue Three"})
+    unreachable = wide.copy()
+    unreachable.loc[4, names] = 9999  # Hull's 5th LSOA reaches none of the sites
+    text = wide.astype(object)
+    text.loc[6, "Venue 2"] = "ten"
+    fifth = repr(hull["lsoa_name"].iloc[4])
+    cases = {"no_match.csv": (no_match, ["1 destination(s)", "'Venue Three'", "match no candidate"]),
+             "unreachable.csv": (unreachable, ["can reach no site", fifth, "rows 6"]),
+             "text.csv": (text, ["1 time cell(s) hold text", "row 8, column 'Venue 2': 'ten'"])}
+    for name, (frame, words) in cases.items():
+        at.file_uploader(key="op_od").upload(name, frame.to_csv(index=False).encode(), "text/csv").run()
+        shown = " ".join(e.value for e in ok(at).error)
+        for word in words:
+            assert word in shown, (name, word, shown)
+        assert result(at) == kept and {m.label: m.value for m in at.metric} == figures, name
+        assert any("1 marked existing" in c.value for c in at.caption), name  # the sites file stays read
+
+
 # --- venues as candidates (issue 20) ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -259,6 +315,31 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets
     table = next(df.value for df in at.dataframe if "Site" in df.value.columns)
     for c, where in zip(chosen, table["Where"], strict=True):  # address and postcode
         assert c["postcode"] and where.endswith(c["postcode"]) and where.count(",") >= 1, where
+    # the libraries that could not be located are listed with their postcodes, not silently dropped
+    missing = next(df.value for df in at.dataframe if "why" in df.value.columns)
+    want = venues.libraries().not_located
+    assert len(missing) == len(want) > 0 and missing["postcode"].tolist() == want["postcode"].tolist()
+    assert missing["postcode"].str.strip().str.len().gt(0).all() and "name" in missing
+    assert any(e.label.startswith(f"{len(want):,} open libraries in England could not be located")
+               for e in at.expander)
+
+
+def test_a_saved_plan_naming_an_unknown_retailer_says_so_and_keeps_the_rest(supermarkets_available):
+    """A plan saved when the supermarkets file named other retailers (here 'Tescoo') reopens as saved,
+    with the known retailer still chosen and the unknown one named, not silently widened to all."""
+    at = page(level="lad", area=HULL)
+    at.selectbox(key="op_source").set_value("supermarket").run()
+    at.multiselect(key="op_retailers").select("Lidl").run()
+    at = run(at, k=1)
+    data = result(at)
+    assert data["request"]["candidates"] == "supermarket:Lidl"
+    data["request"]["candidates"] = "supermarket:lidl,Tescoo"  # lower case: matched as the CLI matches it
+    pid = plans.PlanStore().save(data, "Old Hull plan")
+    again = page(plan=pid)
+    assert again.session_state["op_result"]["data"]["siting"]["chosen"] == data["siting"]["chosen"]
+    assert again.multiselect(key="op_retailers").value == ["Lidl"]
+    warned = " ".join(w.value.replace("\\", "") for w in again.warning)
+    assert "'Tescoo'" in warned and "Lidl" in warned, warned
 
 
 def test_the_plan_command_takes_supermarkets_and_names_an_unknown_retailer(supermarkets_available, capsys):

@@ -90,9 +90,10 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
                           "pop": [f"{int(p):,}" for p in sub[schema.POPULATION]],
                           "dist": dist})
     counts = [int((klass == i).sum()) for i in range(3)]
-    show_existing = existing_sites is not None
+    show_existing = existing_sites is not None and len(existing_sites) > 0  # none for a sites-file plan
     area_name = data.get("area_name", "") if level != "england" else ""
-    notes = ("Numbered blue markers: chosen sites, with their reach circles. F: sites already open.",
+    circles = ", with their reach circles" if unit == "m" else ""  # a reach in minutes is not a circle
+    notes = (f"Numbered blue markers: chosen sites{circles}. F: sites already open.",
              lsoa_layer.FLAG_NOTE.format(what="target LSOA"),
              "Grey dots: existing sites of the chosen types." if show_existing else "")
     legend = styles.Legend(

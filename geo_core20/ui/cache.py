@@ -240,6 +240,12 @@ def retailers_cached() -> list[str]:
     return venues.retailers(venues.supermarkets())
 
 
+def libraries_not_located_cached() -> pd.DataFrame:
+    """Open static libraries whose postcode could not be located (``venues.libraries`` is memoised by the
+    core): name, address, postcode, authority, why."""
+    return venues.libraries().not_located
+
+
 @st.cache_data(show_spinner="Finding supermarkets and libraries…", max_entries=16)
 def venue_layer_cached(vintage: str, level: str, area: str | None) -> pd.DataFrame:
     """Supermarkets and open static libraries in the area, as a sites layer (site_type: their label)."""

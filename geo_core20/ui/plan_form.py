@@ -52,11 +52,27 @@ def form_values(data: dict) -> dict:
     return out
 
 
+K_BEFORE = "_op_before_preset"  # the form's values before the example, given back on leaving it
+
+
 def start_devon_example() -> None:
     """The Devon preset: set the form (before it is drawn) and the view to Devon ICB."""
+    if st.session_state.get(K_PRESET) != "devon":
+        st.session_state[K_BEFORE] = {k: keep.get(k) for k in DEVON_FORM}
     for k, v in DEVON_FORM.items():
         keep.put(k, v)
     st.session_state[K_PRESET] = "devon"
+
+
+def leave_devon_example() -> None:
+    """Give the form back as it was before the example (before the form's widgets are drawn)."""
+    st.session_state.pop(K_PRESET, None)
+    before = st.session_state.pop(K_BEFORE, None) or {}
+    for k in DEVON_FORM:
+        if before.get(k) is None:
+            keep.forget(k)  # not set before: its default again
+        else:
+            keep.put(k, before[k])
 
 
 def preset_view() -> dict | None:
@@ -72,14 +88,14 @@ def form(ctx: PageContext) -> dict:
     v = ctx.view
     preset = st.session_state.get(K_PRESET)
     if preset == "devon" and (v.level, v.area) != ("icb", plan_files.DEVON_ICB):
-        st.session_state.pop(K_PRESET, None)  # the user moved to another area: the example ends
+        leave_devon_example()  # the user moved to another area: the example ends
         preset = None
     p1, p2 = st.columns([3, 1], vertical_alignment="center")
     if preset == "devon":
         p1.markdown("**HSMA Devon example**: Devon ICB, the 4 community diagnostic centres fixed, 14 "
                     "candidate sites, demand = residents aged 50-84 (ONS mid-2022), travel times in minutes.")
         if p2.button("Leave the example", key="op_preset_off", icon=":material/close:"):
-            st.session_state.pop(K_PRESET, None)
+            leave_devon_example()
             st.rerun()
     else:
         p1.caption("Try the HSMA programme's worked example: Devon ICB, 4 diagnostic centres fixed, 14 "
@@ -189,6 +205,7 @@ def venue_candidates(ctx: PageContext, kind: str) -> tuple[pd.DataFrame | None, 
     chosen: list[str] = []
     if kind == "supermarket":
         known = cache.retailers_cached()
+        kept_retailers(known)
         chosen = keep.widget(st.multiselect, "Retailers (none chosen: all)", known, key="op_retailers",
                              default=[], valid=lambda x: set(x) <= set(known), placeholder="All retailers")
     try:
@@ -198,8 +215,36 @@ def venue_candidates(ctx: PageContext, kind: str) -> tuple[pd.DataFrame | None, 
         return None, None
     st.caption(escape_markdown(f"{len(cands):,} {venues.VENUE_KINDS[kind].lower()} venue(s) in the area. "
                                f"{venues.VENUE_NOTES[kind]}"))
+    if kind == "library":
+        not_located = cache.libraries_not_located_cached()
+        if len(not_located):
+            with st.expander(f"{len(not_located):,} open libraries in England could not be located by their "
+                             "postcode, so they are not offered"):
+                st.dataframe(not_located[["name", "authority", "postcode", "why"]], hide_index=True,
+                             width="stretch", column_config={"name": "Library", "authority": "Authority",
+                                                             "postcode": "Postcode", "why": "Why"})
     spec = venues.describe_kinds({kind: ",".join(chosen) or None})
     return cands, spec
+
+
+def kept_retailers(known: list[str]) -> None:
+    """Retailers from a saved plan (or typed in another case) matched to the supermarkets file's names
+    before the multiselect is drawn; unknown ones are named and left out, not silently widened to all."""
+    wanted = keep.get("op_retailers") or []
+    if set(wanted) <= set(known):
+        return
+    chosen, unknown = [], []
+    for name in wanted:
+        try:
+            chosen += venues.choose_retailers(str(name), known)  # ignoring case and punctuation, as the CLI
+        except errors.InputError:
+            unknown.append(str(name))
+    chosen = list(dict.fromkeys(chosen))
+    keep.put("op_retailers", chosen)
+    if unknown:
+        still = f" Still chosen: {', '.join(chosen)}." if chosen else " All retailers are used."
+        st.warning(escape_markdown(f"The supermarkets file has no retailer {', '.join(map(repr, unknown))}: "
+                                   f"left out of the choice.{still}"), icon=":material/warning:")
 
 
 def sites_file_upload(ctx: PageContext) -> plan_files.SitesFile | None:
