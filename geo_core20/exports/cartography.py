@@ -15,6 +15,7 @@ The catalogue of print maps (explorer view, coastal, target, focus, plan) is
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import matplotlib
 import numpy as np
 import shapely
 from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -43,7 +45,8 @@ PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
 CORE20_LABEL = f"Core20 LSOA ({schema.CORE20_RULE}), hatched"
 CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
 HATCH_SPACING_PT = 5.0
-SMALL_CORE20_PT = 6.0  # a Core20 LSOA under this size (points, square root of its area) is ringed
+PLACE_LABEL, SITE_LABEL = "place-label", "site-label"  # gids of the map's labels (declutter_labels)
+SMALL_CORE20_PT = 6.0  # a Core20 patch under this size (points, square root of its area) is ringed
 SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
 CORE20_DEFINITION = schema.CORE20_DEFINITION
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -176,7 +179,8 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
             continue
         taken.append(bb)
         ax.text(x, y, str(name), ha="center", va="center", fontsize=size, family=FONT,
-                color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True)
+                color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True,
+                gid=PLACE_LABEL)
 
 
 def polygon_paths(geoms: np.ndarray) -> list[Path]:
@@ -305,10 +309,13 @@ def draw_map(
     bounds = shapely.total_bounds(np.asarray(geoms))
     area_aspect = max(bounds[2] - bounds[0], 1.0) / max(bounds[3] - bounds[1], 1.0)
     mask = np.zeros(len(frame), dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
-    if mask.any() and len(frame) <= 8000:  # rings for small Core20 LSOAs: say so in the notes
+    outline = choropleth.dissolve(np.asarray(geoms)[mask]) if mask.any() else None
+    # a cluster of touching Core20 LSOAs is one patch: rings go round the patches that stay small
+    patches = shapely.get_parts(outline) if outline is not None else np.array([])
+    if mask.any() and len(frame) <= 8000:  # rings for small Core20 patches: say so in the notes
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.3)
         per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
-        if (np.sqrt(shapely.area(np.asarray(geoms)[mask])) / per_pt_guess < SMALL_CORE20_PT).any():
+        if (np.sqrt(shapely.area(patches)) / per_pt_guess < SMALL_CORE20_PT).any():
             notes = (*notes, SMALL_CORE20_NOTE)
     foot = []
     if with_legend:
@@ -366,7 +373,6 @@ def draw_map(
         r.plot(ax=ax, facecolor="none", edgecolor=palette.REACH_LINE, linewidth=1.1, linestyle=(0, (3, 2)),
                zorder=4.5)
     if mask.any():
-        outline = choropleth.dissolve(np.asarray(geoms)[mask])
         line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
         if len(frame) > 8000:
             # national scale: a hairline without halo, or the cities turn black and hide their fills
@@ -381,10 +387,12 @@ def draw_map(
                     gpd.GeoSeries([lines], crs=schema.CRS_BNG).plot(ax=ax, color=hc, linewidth=0.9, zorder=3)
             line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
             line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
-            # a Core20 LSOA smaller than ~2 mm on the page is ringed too, or it would be a speck
-            small = np.sqrt(shapely.area(core)) / per_pt < SMALL_CORE20_PT
+            # a Core20 patch (touching Core20 LSOAs) smaller than ~2 mm on the page is ringed too, or it
+            # would be a speck; one ring per patch, not per LSOA (a city's many small LSOAs would merge
+            # into a black blob hiding their fills)
+            small = np.sqrt(shapely.area(patches)) / per_pt < SMALL_CORE20_PT
             if small.any():
-                pts = shapely.point_on_surface(core[small])
+                pts = shapely.point_on_surface(patches[small])
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
                            edgecolors=styles.CORE20_HALO, linewidths=2.4, zorder=4.2)
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
@@ -462,7 +470,46 @@ def draw_map(
             va="bottom",
             linespacing=1.35,
         )
+    declutter_labels(fig)
     return fig
+
+
+def declutter_labels(fig: Figure) -> None:
+    """Hide the map labels that would not read: a site or place name reaching out of its map or over a
+    name already kept (site names first, then place names in their order of importance). A site name that
+    does not fit right of its marker goes left of it, then a chosen site keeps only its rank ("2."). Run
+    again after the figure is resized (a slide picture)."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if t.get_gid() in (SITE_LABEL, PLACE_LABEL) and t.get_visible()]
+        if not labels:
+            continue
+        frame = ax.get_window_extent(renderer)
+        kept: list = []
+        for t in sorted(labels, key=lambda t: t.get_gid() != SITE_LABEL):  # stable: sites first
+            ok = _label_fits(t, renderer, frame, kept)
+            if not ok and t.get_gid() == SITE_LABEL:
+                t.xyann = (-5, 4)
+                t.set_horizontalalignment("right")
+                ok = _label_fits(t, renderer, frame, kept)
+                rank = re.match(r"\d+\.", t.get_text())
+                if not ok and rank:
+                    t.set_text(rank.group())
+                    t.xyann = (5, 4)
+                    t.set_horizontalalignment("left")
+                    ok = _label_fits(t, renderer, frame, kept)
+            if ok:
+                kept.append(t.get_window_extent(renderer))
+            else:
+                t.set_visible(False)
+
+
+def _label_fits(t, renderer, frame, kept: list) -> bool:
+    """Whether a label lies inside its map's frame and over none of the labels kept."""
+    box = t.get_window_extent(renderer)
+    inside = (box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1 and box.y0 >= frame.y0 - 1
+              and box.y1 <= frame.y1 + 1)
+    return inside and not any(box.overlaps(k) for k in kept)
 
 
 def _draw_points(ax, layer: PointLayer) -> None:
@@ -488,6 +535,7 @@ def _draw_points(ax, layer: PointLayer) -> None:
                 family=FONT,
                 path_effects=_HALO,
                 zorder=8,
+                gid=SITE_LABEL,
             )
 
 
