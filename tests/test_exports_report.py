@@ -18,6 +18,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.enum.text import PP_ALIGN
+from pptx.util import Inches
 
 from geo_core20 import cli, plans, siting
 from geo_core20.exports import ExportError, profile, report
@@ -167,9 +168,10 @@ def test_deck_slides_pictures_and_real_text(deck, prof):
         swatches = [sh for sh in _all_shapes(s.shapes) if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
         assert len(swatches) >= 2  # legend swatches are shapes, not pixels
     first_map = texts(map_slides[0])
-    assert "IMD decile" in first_map and "1 (most deprived 10%) (11)" in first_map
+    # counts as the print legend has them (issue 18: "11 LSOAs", not "(11)")
+    assert "IMD decile" in first_map and "1 (most deprived 10%): 11 LSOAs" in first_map
     assert f"{prof.summary['core20_lsoas']:,}\nCore20 LSOAs" in first_map  # a key number over its label
-    assert "Coastal (237)" in texts(map_slides[1])
+    assert "Coastal: 237 LSOAs" in texts(map_slides[1])
     assert "quintiles" in map_slides[2].notes_slide.notes_text_frame.text
     assert "Chosen outreach site (3)" in texts(map_slides[3])
     focus_slide = slides[6]
@@ -361,3 +363,97 @@ def test_html_has_a_print_stylesheet_and_message_titles(html, prof):
     assert "@media print" in html and "break-after:avoid" in html and "counter(page)" in html
     assert f'<p class="lead">{prof.headline()}</p>' in html
     assert html.count("Source: Office for National Statistics") == 1  # one line per licence holder
+
+
+# --- issue 18 review: what a look at every slide found (LibreOffice render, /tmp/review18) --------------
+
+_FONTS = "/usr/share/fonts/truetype/liberation/LiberationSans-{}.ttf"  # Arial metrics (fonts-liberation)
+
+
+def _lines_needed(text: str, size: float, bold: bool, width_pt: float) -> int:
+    """Lines ``text`` takes when wrapped word by word at ``size`` pt in ``width_pt`` (Arial metrics)."""
+    from PIL import ImageFont
+
+    try:
+        font = ImageFont.truetype(_FONTS.format("Bold" if bold else "Regular"), int(size * 10))
+    except OSError:
+        pytest.skip("Liberation Sans (Arial's metrics) is not installed")
+    n = 0
+    for para in text.split("\n"):
+        n, line = n + 1, ""
+        for word in para.split():
+            wider = f"{line} {word}".strip()
+            if line and font.getlength(wider) / 10 > width_pt:
+                n, line = n + 1, word
+            else:
+                line = wider
+    return n
+
+
+def test_deck_text_fits_its_boxes_above_the_footer(deck):
+    """No text box holds more lines than it has room for (the plan's equity note ran six lines into the
+    source line at the foot of the slide), and nothing but the footer reaches into the footer band."""
+    foot = deck_module._FOOT
+    checked = 0
+    for i, slide in enumerate(deck.slides, 1):
+        for sh in _all_shapes(slide.shapes):
+            if sh.shape_type != MSO_SHAPE_TYPE.GROUP and sh.name not in ("Source line", "Slide number"):
+                assert sh.top + sh.height <= foot, (i, sh.name)
+            if not sh.has_text_frame or not sh.text_frame.text.strip():
+                continue
+            tf = sh.text_frame
+            runs = [r for p in tf.paragraphs for r in p.runs if r.text.strip()]
+            size = max(r.font.size.pt for r in runs)
+            width_pt = (sh.width - tf.margin_left - tf.margin_right) / 12700
+            need = _lines_needed(tf.text, size, bool(runs[0].font.bold), width_pt) * size * 1.2
+            room = (sh.height - tf.margin_top - tf.margin_bottom) / 12700 + 0.6 * size  # half a line
+            assert need <= room, (i, sh.name, tf.text[:60], round(need), round(room))
+            checked += 1
+    assert checked > 100
+
+
+def test_deck_map_legends_read_as_the_print_legends(deck, prof):
+    """The slide legend counts classes as the print does ('2: 25 LSOAs', not '2 (25)'), draws the area
+    boundary in the print map's black (not the app's red the map no longer uses) and keys the reach."""
+    from pptx.dml.color import RGBColor
+
+    from geo_core20.exports import cartography
+    from geo_core20.maps import palette
+
+    slides = list(deck.slides)
+    maps = [s for s in slides if any(sh.name == "Map" for sh in s.shapes)]
+    assert len(maps) >= 4  # IMD, coastal, focus, plan
+    for s in maps:
+        legend = _named(s, "Legend")
+        texts = [sh.text_frame.text for sh in legend.shapes if sh.has_text_frame]
+        classes = [t for t in texts if re.search(r"\d+ LSOAs?$", t)]
+        assert len(classes) >= 2, texts
+        assert not [t for t in texts if re.fullmatch(r".*\(\d[\d,]*\)", t) and "site" not in t], texts
+        bars = [sh for sh in legend.shapes if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE
+                and sh.height < Inches(0.1) and sh.width > Inches(0.2)]
+        assert bars and all(b.fill.fore_color.rgb == RGBColor.from_string(palette.PRINT_AREA_LINE[1:])
+                            for b in bars)
+    imd = maps[0]
+    first = prof.view_data().legend.entries[0]
+    assert cartography.count_label(first.label, first.count) in [
+        sh.text_frame.text for sh in _named(imd, "Legend").shapes if sh.has_text_frame]
+    plan = maps[-1]
+    assert cartography.REACH_LABEL in [sh.text_frame.text for sh in _named(plan, "Legend").shapes
+                                       if sh.has_text_frame]
+
+
+def test_deck_focus_map_has_the_caveat_beside_it_not_a_panel_cut_off_on_it(deck, prof):
+    """At 14 pt the print's figures panel ran off the left of the slide picture ('sed as % of expected');
+    the slide draws the map without it and states the caveat beside the map, its figures in the column."""
+    from geo_core20.clinical import hypertension
+
+    focus = next(s for s in deck.slides if any(sh.name == "Caveat" for sh in s.shapes))
+    assert _named(focus, "Caveat").text_frame.text == hypertension.CAVEAT
+    assert _named(focus, "Caveat").top >= _named(focus, "Map").top + _named(focus, "Map").height
+    slide_map = prof.map_makers()[2](False)
+    texts = [t.get_text() for ax in slide_map.figure.axes for t in ax.texts]
+    assert not [t for t in texts if "ambition" in t or "Health Survey" in t]
+    assert slide_map.caveat == hypertension.CAVEAT
+    printed = prof.map_makers()[2](True)  # the A4 print keeps its panel with the caveat
+    printed_texts = [*printed.figure.texts, *(t for ax in printed.figure.axes for t in ax.texts)]
+    assert any(hypertension.CAVEAT.split(";")[0] in t.get_text().replace("\n", " ") for t in printed_texts)

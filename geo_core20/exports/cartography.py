@@ -227,6 +227,23 @@ def _closed(geom: shapely.Geometry, extent: Sequence[float]) -> shapely.Geometry
     return closed if not closed.is_empty else geom
 
 
+def _title_lines(title: str, size: tuple[float, float]) -> tuple[list[str], float]:
+    """The title's lines and size: 18 pt on one line, shrunk to 11 pt for a long area name, and a title
+    too long even then (a focus map's message on a portrait page) on two lines at 14 pt."""
+    width = 70 * size[0] / PAGE_SIZE[0]  # characters a line holds at 18 pt
+    if len(title) <= width:
+        return [title], 18.0
+    if 18.0 * width / len(title) >= 11.0:
+        return [title], 18.0 * width / len(title)
+    return textwrap.wrap(title, int(width * 18 / 14)), 14.0
+
+
+def _title_extra(title: str, size: tuple[float, float]) -> float:
+    """The space the title's lines past the first take, in subtitle lines (0.21 in each)."""
+    lines, tsize = _title_lines(title, size)
+    return (len(lines) - 1) * tsize * 1.15 / 72 / 0.21
+
+
 def _subtitle_lines(subtitle: str, size: tuple[float, float]) -> list[str]:
     width = int(150 * size[0] / PAGE_SIZE[0])
     if not subtitle:
@@ -326,8 +343,8 @@ def draw_map(
     rows = len(legend.entries) + 2 + len(points) + (reach is not None) + legend.title.count(" ") // 6
     panel_lines = sum(len(textwrap.wrap(line, PANEL_WRAP - 10)) for line in panel.split("\n")) if panel else 0
     size, ax_box, leg_box, loc_box, foot_top = _layout(
-        with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, PAGE_SIZE)),
-        rows, panel_lines)
+        with_legend, area_aspect, len(foot), bool(locator_vintage),
+        len(_subtitle_lines(subtitle, PAGE_SIZE)) + _title_extra(title, PAGE_SIZE), rows, panel_lines)
     if with_legend and size == PORTRAIT_SIZE:  # a portrait page wraps the foot and subtitle shorter
         foot = []
         if notes:
@@ -335,8 +352,8 @@ def draw_map(
         if attribution:
             foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 150))
         size, ax_box, leg_box, loc_box, foot_top = _layout(
-            with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, size)),
-            rows, panel_lines)
+            with_legend, area_aspect, len(foot), bool(locator_vintage),
+            len(_subtitle_lines(subtitle, size)) + _title_extra(title, size), rows, panel_lines)
     fig = Figure(figsize=size, dpi=100)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
@@ -439,15 +456,16 @@ def draw_map(
         )
 
     if with_legend:
-        # a long area name shrinks the title rather than running off the page
-        width = 70 * size[0] / PAGE_SIZE[0]
-        tsize = 18.0 if len(title) <= width else max(11.0, 18.0 * width / len(title))
+        # a long area name shrinks the title, a longer title takes two lines, rather than running off
+        lines, tsize = _title_lines(title, size)
         top_in = 0.965 if size == PAGE_SIZE else 1 - 0.3 / size[1]
-        fig.text(0.015, top_in, title, fontsize=tsize, fontweight="bold", family=FONT, va="top")
+        fig.text(0.015, top_in, "\n".join(lines), fontsize=tsize, fontweight="bold", family=FONT, va="top",
+                 linespacing=1.15)
         if subtitle:
             wrapped = "\n".join(_subtitle_lines(subtitle, size))
+            below = 0.47 + _title_extra(title, size) * 0.21
             fig.text(
-                0.015, top_in - 0.47 / size[1], wrapped, fontsize=10.5, color=palette.TEXT_SUBTITLE,
+                0.015, top_in - below / size[1], wrapped, fontsize=10.5, color=palette.TEXT_SUBTITLE,
                 family=FONT,
                 va="top", linespacing=1.4,
             )
