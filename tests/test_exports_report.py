@@ -390,12 +390,12 @@ def _lines_needed(text: str, size: float, bold: bool, width_pt: float) -> int:
     return n
 
 
-def test_deck_text_fits_its_boxes_above_the_footer(deck):
-    """No text box holds more lines than it has room for (the plan's equity note ran six lines into the
-    source line at the foot of the slide), and nothing but the footer reaches into the footer band."""
+def _assert_text_fits(slides) -> int:
+    """Every text box has room for the lines its text wraps to, and nothing but the footer reaches into
+    the footer band; returns the number of text boxes checked."""
     foot = deck_module._FOOT
     checked = 0
-    for i, slide in enumerate(deck.slides, 1):
+    for i, slide in enumerate(slides, 1):
         for sh in _all_shapes(slide.shapes):
             if sh.shape_type != MSO_SHAPE_TYPE.GROUP and sh.name not in ("Source line", "Slide number"):
                 assert sh.top + sh.height <= foot, (i, sh.name)
@@ -409,7 +409,20 @@ def test_deck_text_fits_its_boxes_above_the_footer(deck):
             room = (sh.height - tf.margin_top - tf.margin_bottom) / 12700 + 0.6 * size  # half a line
             assert need <= room, (i, sh.name, tf.text[:60], round(need), round(room))
             checked += 1
-    assert checked > 100
+    return checked
+
+
+def test_deck_text_fits_its_boxes_above_the_footer(deck, prof):
+    """No text box holds more lines than it has room for, and nothing but the footer reaches into the
+    footer band. Devon's saved plan (a 400-character equity note) ran six lines into the source line."""
+    assert _assert_text_fits(deck.slides) > 100
+    plan = copy.deepcopy(prof.plan)
+    label = plan["equity"].get("label") or "The plan reaches Core20 residents better than the rest."
+    plan["equity"]["label"] = " ".join([label] * 8)[:400]
+    d = deck_module._Deck(prof.notices())
+    deck_module._plan_slides(d, dataclasses.replace(prof, plan=plan), None)
+    assert any(sh.name == "Equity note" for s in d.prs.slides for sh in s.shapes)
+    _assert_text_fits(d.prs.slides)
 
 
 def test_deck_map_legends_read_as_the_print_legends(deck, prof):
@@ -457,3 +470,20 @@ def test_deck_focus_map_has_the_caveat_beside_it_not_a_panel_cut_off_on_it(deck,
     printed = prof.map_makers()[2](True)  # the A4 print keeps its panel with the caveat
     printed_texts = [*printed.figure.texts, *(t for ax in printed.figure.axes for t in ax.texts)]
     assert any(hypertension.CAVEAT.split(";")[0] in t.get_text().replace("\n", " ") for t in printed_texts)
+
+
+def test_pdf_portrait_map_on_a_portrait_page_and_where_beside_the_key_figures(tmp_path, atlas2025):
+    """Nottingham and Nottinghamshire (a tall ICB, seven local authorities): its A4 portrait print filled a
+    third of a landscape page, and the "where Core20 residents live" table split over two pages, the
+    second holding three rows. Now the map page is portrait and the table sits on the first page."""
+    prof = profile.build_profile("2025", "icb", "E54000060", plan=None)
+    pdf = pypdf.PdfReader(io.BytesIO(report.report_bytes(prof, "pdf")))
+    first = pdf.pages[0].extract_text()
+    assert "Where Core20 residents live" in first
+    assert all(name in first for name in prof.where_table().iloc[:, 0])  # every row on page 1
+    map_page = pdf.pages[1]
+    assert "IMD decile" in map_page.extract_text() or map_page.images
+    box = map_page.mediabox
+    assert float(box.height) > float(box.width)  # portrait, as the print
+    assert float(pdf.pages[0].mediabox.width) > float(pdf.pages[0].mediabox.height)
+    assert all(f"Page {i} of {len(pdf.pages)}" in p.extract_text() for i, p in enumerate(pdf.pages, 1))

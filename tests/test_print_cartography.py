@@ -350,3 +350,26 @@ def test_slide_picture_rewraps_a_right_anchored_panel_inside_the_picture():
     assert t.get_fontsize() >= 14
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width + 1
     assert t.get_text().replace("\n", " ") == f"{line} {line}"  # every word kept, none split
+
+
+def test_a_long_title_on_a_portrait_page_wraps_inside_the_page():
+    """'NHS Nottingham and Nottinghamshire Integrated Care Board: Hypertension case-finding, 64.5% of
+    expected diagnosed' ran off a portrait print at 11 pt ('...case-finding, 64.'): two lines at 14 pt."""
+    tall = [shapely.box(450_000, 300_000 + j * 1000, 451_000, 301_000 + j * 1000) for j in range(20)]
+    frame = gpd.GeoDataFrame(geometry=tall, crs=schema.CRS_BNG)
+    classes = styles.classes_for(schema.IMD_DECILE)
+    idx = np.arange(20) % 10
+    title = ("NHS Nottingham and Nottinghamshire Integrated Care Board: Hypertension case-finding, "
+             "64.5% of expected diagnosed")
+    subtitle = "Estimated undiagnosed hypertension (per 1,000 residents)\nsecond line"
+    fig = cartography.draw_map(frame, idx, classes.legend(pd.Series(idx + 1)), title=title, subtitle=subtitle)
+    w, h = fig.get_size_inches()
+    assert h > w  # a tall area: portrait
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    shown = next(t for t in fig.texts if "Hypertension" in t.get_text())
+    assert shown.get_text().replace("\n", " ") == title and shown.get_fontsize() >= 14
+    box = shown.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+    sub = next(t for t in fig.texts if t.get_text().startswith("Estimated"))
+    assert sub.get_window_extent(renderer).y1 < box.y0  # the subtitle below the title's second line
+    assert sub.get_window_extent(renderer).y0 > fig.axes[0].get_window_extent(renderer).y1  # above the map
