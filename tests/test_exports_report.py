@@ -487,3 +487,21 @@ def test_pdf_portrait_map_on_a_portrait_page_and_where_beside_the_key_figures(tm
     assert float(box.height) > float(box.width)  # portrait, as the print
     assert float(pdf.pages[0].mediabox.width) > float(pdf.pages[0].mediabox.height)
     assert all(f"Page {i} of {len(pdf.pages)}" in p.extract_text() for i, p in enumerate(pdf.pages, 1))
+
+
+def test_deck_legend_says_outlined_where_the_map_outlines_core20():
+    """The England print outlines Core20 (too many LSOAs to hatch) and says so; its slide legend said
+    'hatched' over a hatched swatch. The slide legend follows the map."""
+    from geo_core20 import schema
+    from geo_core20.exports import cartography
+    from geo_core20.maps import styles
+
+    classes = styles.classes_for(schema.IMD_DECILE)
+    for n, word in ((cartography.HATCH_MAX_LSOAS + 1, "outlined"), (500, "hatched")):
+        legend = classes.legend(pd.Series([1, 5, 10] * (n // 3 + 1))[:n], core20_outline=True)
+        d = deck_module._Deck(["notice"])
+        slide = d.slide("x")
+        deck_module._legend(slide, legend, Inches(7), Inches(2), Inches(5), core20=True, area_name="",
+                            points=())
+        texts = [sh.text_frame.text for sh in _named(slide, "Legend").shapes if sh.has_text_frame]
+        assert cartography.CORE20_LABEL.replace("hatched", word) in texts

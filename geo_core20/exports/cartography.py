@@ -45,6 +45,7 @@ PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
 CORE20_LABEL = f"Core20 LSOA ({schema.CORE20_RULE}), hatched"
 CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
 HATCH_SPACING_PT = 5.0
+HATCH_MAX_LSOAS = 8000  # Core20 hatched (and small patches ringed) up to this many LSOAs; above, outlined
 PLACE_LABEL, SITE_LABEL = "place-label", "site-label"  # gids of the map's labels (declutter_labels)
 SMALL_CORE20_PT = 6.0  # a Core20 patch under this size (points, square root of its area) is ringed
 SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
@@ -329,7 +330,7 @@ def draw_map(
     outline = choropleth.dissolve(np.asarray(geoms)[mask]) if mask.any() else None
     # a cluster of touching Core20 LSOAs is one patch: rings go round the patches that stay small
     patches = shapely.get_parts(outline) if outline is not None else np.array([])
-    if mask.any() and len(frame) <= 8000:  # rings for small Core20 patches: say so in the notes
+    if mask.any() and len(frame) <= HATCH_MAX_LSOAS:  # rings for small Core20 patches: say so in the notes
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.3)
         per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
         if (np.sqrt(shapely.area(patches)) / per_pt_guess < SMALL_CORE20_PT).any():
@@ -391,7 +392,7 @@ def draw_map(
                zorder=4.5)
     if mask.any():
         line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
-        if len(frame) > 8000:
+        if len(frame) > HATCH_MAX_LSOAS:
             # national scale: a hairline without halo, or the cities turn black and hide their fills
             line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.15, zorder=4)
         else:
@@ -475,7 +476,7 @@ def draw_map(
             outline_label if mask.any() else "",
             area_name if boundary_bng is not None else "",
             points,
-            hatch=mask.any() and len(frame) <= 8000,
+            hatch=mask.any() and len(frame) <= HATCH_MAX_LSOAS,
             reach=reach is not None and len(reach) > 0,
         )
         fig.text(
