@@ -505,3 +505,18 @@ def test_deck_legend_says_outlined_where_the_map_outlines_core20():
                             points=())
         texts = [sh.text_frame.text for sh in _named(slide, "Legend").shapes if sh.has_text_frame]
         assert cartography.CORE20_LABEL.replace("hatched", word) in texts
+
+
+def test_deck_equity_chart_labels_short_bars_above_them(prof):
+    """Devon's plan: 9.7% and 11.3% printed white inside bars a tenth of the axis tall, cut in half."""
+    from pptx.enum.chart import XL_LABEL_POSITION
+
+    plan = copy.deepcopy(prof.plan)
+    plan["equity"].update(target_core20_share=0.097, covered_core20_share=0.62)
+    d = deck_module._Deck(prof.notices())
+    deck_module._plan_slides(d, dataclasses.replace(prof, plan=plan), None)
+    chart = next(sh.chart for s in d.prs.slides for sh in s.shapes if sh.name == "Equity chart")
+    series = chart.plots[0].series[0]
+    assert series.points[0].data_label.position == XL_LABEL_POSITION.OUTSIDE_END
+    assert str(series.points[0].data_label.font.color.rgb) != "FFFFFF"
+    assert chart.plots[0].data_labels.position == XL_LABEL_POSITION.INSIDE_END  # a tall bar keeps it inside

@@ -333,6 +333,12 @@ def equity_chart(slide, prof: AreaProfile, left, top, width, height):
     s = plot.series[0]
     s.format.fill.solid()
     s.format.fill.fore_color.rgb = _rgb(nhs.NHS_BLUE)
+    for i, share in enumerate((eq["target_core20_share"], eq["covered_core20_share"])):
+        if float(share) < 0.25:  # a short bar: the figure above it, dark (inside it was cut in half)
+            label = s.points[i].data_label
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+            label.font.size = Pt(KEY_PT)
+            label.font.color.rgb = _rgb(nhs.NHS_TEXT)
     return gf
 
 
