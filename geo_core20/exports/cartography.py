@@ -312,7 +312,8 @@ def draw_map(
     (``locator_vintage`` picks its outline; None = no locator). ``context``: surrounding area
     outlines (EPSG:4326), dashed grey, over grey land (UK local authorities) and pale water.
     ``labels``: place names (``place_labels``), haloed. ``reach``: areas reached (e.g. buffers of
-    outreach sites, any CRS), outlined. ``panel``: a short boxed text on the map (key figures).
+    outreach sites, any CRS), outlined. ``panel``: a short boxed text beside the map on the page (key
+    figures); a slide picture (``with_legend=False``) has none, the slide shows its figures.
     A tall area (England) is drawn on a portrait page, the legend under the map.
     """
     if len(class_index) != len(lsoas):
@@ -442,12 +443,6 @@ def draw_map(
         fig.text(*xy, text, ha="left", va=va, fontsize=8.5, family=FONT, linespacing=1.35,
                  bbox={"boxstyle": "round,pad=0.5", "facecolor": palette.BACKGROUND,
                        "edgecolor": palette.NEATLINE})
-    elif panel:
-        text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, 80))
-        ax.text(0.985, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=9.5,
-                family=FONT, zorder=9, linespacing=1.4,
-                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": palette.NEATLINE,
-                      "alpha": 0.95})
     if ax_loc is not None:
         draw_locator(
             ax_loc,

@@ -427,8 +427,8 @@ def focus_map(vd: ViewData, focus: str, layer: str | None = None, *, with_legend
     notes = tuple(n for n in (*legend.notes, national.note) if n)
     fig = _draw(vd, classes.find_bin(values), legend, title=title, subtitle=subtitle, notes=notes,
                 attribution=[*view.attribution_lines(vd.vintage), *clinical.attribution(focus)],
-                with_legend=with_legend, panel=panel if with_legend else "")
-    # a slide picture has no panel over the map (the slide shows the figures beside it), only the caveat
+                with_legend=with_legend, panel=panel)
+    # a slide picture has no panel (the slide shows the figures beside the map), so the caveat goes with it
     caveat = hypertension.CAVEAT if focus == "hypertension" and numbers else ""
     return MapFigure(fig, title, subtitle, legend, notes, {**numbers, **key_numbers(vd.summary)},
                      caveat=caveat)
