@@ -520,3 +520,17 @@ def test_deck_equity_chart_labels_short_bars_above_them(prof):
     assert series.points[0].data_label.position == XL_LABEL_POSITION.OUTSIDE_END
     assert str(series.points[0].data_label.font.color.rgb) != "FFFFFF"
     assert chart.plots[0].data_labels.position == XL_LABEL_POSITION.INSIDE_END  # a tall bar keeps it inside
+
+
+def test_hypertension_files_show_the_focus_commands_recorded_to_expected(prof, deck, pdf, html, tmp_path):
+    """Must show (issue 18): the diagnosed / expected percentage in the deck, the PDF and the HTML equals
+    the `focus` command's recorded_to_expected (area and Core20 part), read back from the files."""
+    row = _cli_csv(tmp_path, "focus", "--focus", "hypertension").set_index("area_code").loc[ICB]
+    whole, core = f"{row['recorded_to_expected']:.1%}", f"{row['core20_recorded_to_expected']:.1%}"
+    focus_map = next(s for s in deck.slides if any(sh.name == "Caveat" for sh in s.shapes))
+    numbers = [sh.text_frame.text for sh in focus_map.shapes if sh.name == "Key number"]
+    assert numbers[:2] == [whole, core]
+    text = " ".join(p.extract_text() for p in pdf.pages).replace("\n", " ")
+    assert re.search(rf"Expected hypertension diagnosed\s+{re.escape(whole)}", text)
+    assert re.search(rf"Diagnosed, Core20 neighbourhoods\s+{re.escape(core)}", text)
+    assert f"{whole} of expected hypertension is diagnosed ({core} in Core20" in html
