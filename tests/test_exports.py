@@ -220,3 +220,23 @@ def test_the_exported_p_median_curve_shows_mean_distance_as_the_page_does():
     assert "k = 3: 60.0%" in charts.coverage_curve_chart(
         [{"k": k, "covered_share": min(1.0, 0.2 * k)} for k in range(6)], "svg", chosen_k=3,
         objective="mclp").decode()
+
+
+def test_focus_chart_of_a_share_reads_in_per_cent_against_the_ambition():
+    """The profile's hypertension chart showed 'share diagnosed' on a 0.0-0.8 axis with no ambition:
+    per cent ticks, each bar's figure, and the 80% ambition as a line (visual review, issue 18)."""
+    from matplotlib.ticker import PercentFormatter
+
+    compare = pd.DataFrame({"scope": ["area", "area", "england", "england"],
+                            "area_name": ["Area", "Area", "England", "England"],
+                            "part": ["whole", "core20"] * 2,
+                            "recorded_to_expected": [0.645, 0.777, 0.668, 0.805]})
+    fig = charts.focus_compare_figure(compare, "recorded_to_expected", "Share diagnosed (ambition 80%)")
+    ax = fig.axes[0]
+    assert isinstance(ax.xaxis.get_major_formatter(), PercentFormatter)
+    shown = {t.get_text() for t in ax.texts}
+    assert {"64.5%", "77.7%", "66.8%", "80.5%"} <= shown
+    lines = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == [0.8, 0.8]]
+    assert len(lines) == 1 and "80%" in lines[0].get_label()
+    plain = charts.focus_compare_figure(compare.rename(columns={"recorded_to_expected": "target_per_1000"}))
+    assert not plain.axes[0].texts and not plain.axes[0].get_lines()  # a rate: no per cent, no ambition

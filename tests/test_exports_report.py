@@ -18,6 +18,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.enum.text import PP_ALIGN
+from pptx.util import Inches
 
 from geo_core20 import cli, plans, siting
 from geo_core20.exports import ExportError, profile, report
@@ -167,9 +168,10 @@ def test_deck_slides_pictures_and_real_text(deck, prof):
         swatches = [sh for sh in _all_shapes(s.shapes) if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE]
         assert len(swatches) >= 2  # legend swatches are shapes, not pixels
     first_map = texts(map_slides[0])
-    assert "IMD decile" in first_map and "1 (most deprived 10%) (11)" in first_map
+    # counts as the print legend has them (issue 18: "11 LSOAs", not "(11)")
+    assert "IMD decile" in first_map and "1 (most deprived 10%): 11 LSOAs" in first_map
     assert f"{prof.summary['core20_lsoas']:,}\nCore20 LSOAs" in first_map  # a key number over its label
-    assert "Coastal (237)" in texts(map_slides[1])
+    assert "Coastal: 237 LSOAs" in texts(map_slides[1])
     assert "quintiles" in map_slides[2].notes_slide.notes_text_frame.text
     assert "Chosen outreach site (3)" in texts(map_slides[3])
     focus_slide = slides[6]
@@ -361,3 +363,174 @@ def test_html_has_a_print_stylesheet_and_message_titles(html, prof):
     assert "@media print" in html and "break-after:avoid" in html and "counter(page)" in html
     assert f'<p class="lead">{prof.headline()}</p>' in html
     assert html.count("Source: Office for National Statistics") == 1  # one line per licence holder
+
+
+# --- issue 18 review: what a look at every slide found (LibreOffice render, /tmp/review18) --------------
+
+_FONTS = "/usr/share/fonts/truetype/liberation/LiberationSans-{}.ttf"  # Arial metrics (fonts-liberation)
+
+
+def _lines_needed(text: str, size: float, bold: bool, width_pt: float) -> int:
+    """Lines ``text`` takes when wrapped word by word at ``size`` pt in ``width_pt`` (Arial metrics)."""
+    from PIL import ImageFont
+
+    try:
+        font = ImageFont.truetype(_FONTS.format("Bold" if bold else "Regular"), int(size * 10))
+    except OSError:
+        pytest.skip("Liberation Sans (Arial's metrics) is not installed")
+    n = 0
+    for para in text.split("\n"):
+        n, line = n + 1, ""
+        for word in para.split():
+            wider = f"{line} {word}".strip()
+            if line and font.getlength(wider) / 10 > width_pt:
+                n, line = n + 1, word
+            else:
+                line = wider
+    return n
+
+
+def _assert_text_fits(slides) -> int:
+    """Every text box has room for the lines its text wraps to, and nothing but the footer reaches into
+    the footer band; returns the number of text boxes checked."""
+    foot = deck_module._FOOT
+    checked = 0
+    for i, slide in enumerate(slides, 1):
+        for sh in _all_shapes(slide.shapes):
+            if sh.shape_type != MSO_SHAPE_TYPE.GROUP and sh.name not in ("Source line", "Slide number"):
+                assert sh.top + sh.height <= foot, (i, sh.name)
+            if not sh.has_text_frame or not sh.text_frame.text.strip():
+                continue
+            tf = sh.text_frame
+            runs = [r for p in tf.paragraphs for r in p.runs if r.text.strip()]
+            size = max(r.font.size.pt for r in runs)
+            width_pt = (sh.width - tf.margin_left - tf.margin_right) / 12700
+            need = _lines_needed(tf.text, size, bool(runs[0].font.bold), width_pt) * size * 1.2
+            room = (sh.height - tf.margin_top - tf.margin_bottom) / 12700 + 0.6 * size  # half a line
+            assert need <= room, (i, sh.name, tf.text[:60], round(need), round(room))
+            checked += 1
+    return checked
+
+
+def test_deck_text_fits_its_boxes_above_the_footer(deck, prof):
+    """No text box holds more lines than it has room for, and nothing but the footer reaches into the
+    footer band. Devon's saved plan (a 400-character equity note) ran six lines into the source line."""
+    assert _assert_text_fits(deck.slides) > 100
+    plan = copy.deepcopy(prof.plan)
+    label = plan["equity"].get("label") or "The plan reaches Core20 residents better than the rest."
+    plan["equity"]["label"] = " ".join([label] * 8)[:400]
+    d = deck_module._Deck(prof.notices())
+    deck_module._plan_slides(d, dataclasses.replace(prof, plan=plan), None)
+    assert any(sh.name == "Equity note" for s in d.prs.slides for sh in s.shapes)
+    _assert_text_fits(d.prs.slides)
+
+
+def test_deck_map_legends_read_as_the_print_legends(deck, prof):
+    """The slide legend counts classes as the print does ('2: 25 LSOAs', not '2 (25)'), draws the area
+    boundary in the print map's black (not the app's red the map no longer uses) and keys the reach."""
+    from pptx.dml.color import RGBColor
+
+    from geo_core20.exports import cartography
+    from geo_core20.maps import palette
+
+    slides = list(deck.slides)
+    maps = [s for s in slides if any(sh.name == "Map" for sh in s.shapes)]
+    assert len(maps) >= 4  # IMD, coastal, focus, plan
+    for s in maps:
+        legend = _named(s, "Legend")
+        texts = [sh.text_frame.text for sh in legend.shapes if sh.has_text_frame]
+        classes = [t for t in texts if re.search(r"\d+ LSOAs?$", t)]
+        assert len(classes) >= 2, texts
+        assert not [t for t in texts if re.fullmatch(r".*\(\d[\d,]*\)", t) and "site" not in t], texts
+        bars = [sh for sh in legend.shapes if sh.shape_type == MSO_SHAPE_TYPE.AUTO_SHAPE
+                and sh.height < Inches(0.1) and sh.width > Inches(0.2)]
+        assert bars and all(b.fill.fore_color.rgb == RGBColor.from_string(palette.PRINT_AREA_LINE[1:])
+                            for b in bars)
+    imd = maps[0]
+    first = prof.view_data().legend.entries[0]
+    assert cartography.count_label(first.label, first.count) in [
+        sh.text_frame.text for sh in _named(imd, "Legend").shapes if sh.has_text_frame]
+    plan = maps[-1]
+    assert cartography.REACH_LABEL in [sh.text_frame.text for sh in _named(plan, "Legend").shapes
+                                       if sh.has_text_frame]
+
+
+def test_deck_focus_map_has_the_caveat_beside_it_not_a_panel_cut_off_on_it(deck, prof):
+    """At 14 pt the print's figures panel ran off the left of the slide picture ('sed as % of expected');
+    the slide draws the map without it and states the caveat beside the map, its figures in the column."""
+    from geo_core20.clinical import hypertension
+
+    focus = next(s for s in deck.slides if any(sh.name == "Caveat" for sh in s.shapes))
+    assert _named(focus, "Caveat").text_frame.text == hypertension.CAVEAT
+    assert _named(focus, "Caveat").top >= _named(focus, "Map").top + _named(focus, "Map").height
+    slide_map = prof.map_makers()[2](False)
+    texts = [t.get_text() for ax in slide_map.figure.axes for t in ax.texts]
+    assert not [t for t in texts if "ambition" in t or "Health Survey" in t]
+    assert slide_map.caveat == hypertension.CAVEAT
+    printed = prof.map_makers()[2](True)  # the A4 print keeps its panel with the caveat
+    printed_texts = [*printed.figure.texts, *(t for ax in printed.figure.axes for t in ax.texts)]
+    assert any(hypertension.CAVEAT.split(";")[0] in t.get_text().replace("\n", " ") for t in printed_texts)
+
+
+def test_pdf_portrait_map_on_a_portrait_page_and_where_beside_the_key_figures(tmp_path, atlas2025):
+    """Nottingham and Nottinghamshire (a tall ICB, seven local authorities): its A4 portrait print filled a
+    third of a landscape page, and the "where Core20 residents live" table split over two pages, the
+    second holding three rows. Now the map page is portrait and the table sits on the first page."""
+    prof = profile.build_profile("2025", "icb", "E54000060", plan=None)
+    pdf = pypdf.PdfReader(io.BytesIO(report.report_bytes(prof, "pdf")))
+    first = pdf.pages[0].extract_text()
+    assert "Where Core20 residents live" in first
+    assert all(name in first for name in prof.where_table().iloc[:, 0])  # every row on page 1
+    map_page = pdf.pages[1]
+    assert "IMD decile" in map_page.extract_text() or map_page.images
+    box = map_page.mediabox
+    assert float(box.height) > float(box.width)  # portrait, as the print
+    assert float(pdf.pages[0].mediabox.width) > float(pdf.pages[0].mediabox.height)
+    assert all(f"Page {i} of {len(pdf.pages)}" in p.extract_text() for i, p in enumerate(pdf.pages, 1))
+
+
+def test_deck_legend_says_outlined_where_the_map_outlines_core20():
+    """The England print outlines Core20 (too many LSOAs to hatch) and says so; its slide legend said
+    'hatched' over a hatched swatch. The slide legend follows the map."""
+    from geo_core20 import schema
+    from geo_core20.exports import cartography
+    from geo_core20.maps import styles
+
+    classes = styles.classes_for(schema.IMD_DECILE)
+    for n, word in ((cartography.HATCH_MAX_LSOAS + 1, "outlined"), (500, "hatched")):
+        legend = classes.legend(pd.Series([1, 5, 10] * (n // 3 + 1))[:n], core20_outline=True)
+        d = deck_module._Deck(["notice"])
+        slide = d.slide("x")
+        deck_module._legend(slide, legend, Inches(7), Inches(2), Inches(5), core20=True, area_name="",
+                            points=())
+        texts = [sh.text_frame.text for sh in _named(slide, "Legend").shapes if sh.has_text_frame]
+        assert cartography.CORE20_LABEL.replace("hatched", word) in texts
+
+
+def test_deck_equity_chart_labels_short_bars_above_them(prof):
+    """Devon's plan: 9.7% and 11.3% printed white inside bars a tenth of the axis tall, cut in half."""
+    from pptx.enum.chart import XL_LABEL_POSITION
+
+    plan = copy.deepcopy(prof.plan)
+    plan["equity"].update(target_core20_share=0.097, covered_core20_share=0.62)
+    d = deck_module._Deck(prof.notices())
+    deck_module._plan_slides(d, dataclasses.replace(prof, plan=plan), None)
+    chart = next(sh.chart for s in d.prs.slides for sh in s.shapes if sh.name == "Equity chart")
+    series = chart.plots[0].series[0]
+    assert series.points[0].data_label.position == XL_LABEL_POSITION.OUTSIDE_END
+    assert str(series.points[0].data_label.font.color.rgb) != "FFFFFF"
+    assert chart.plots[0].data_labels.position == XL_LABEL_POSITION.INSIDE_END  # a tall bar keeps it inside
+
+
+def test_hypertension_files_show_the_focus_commands_recorded_to_expected(prof, deck, pdf, html, tmp_path):
+    """Must show (issue 18): the diagnosed / expected percentage in the deck, the PDF and the HTML equals
+    the `focus` command's recorded_to_expected (area and Core20 part), read back from the files."""
+    row = _cli_csv(tmp_path, "focus", "--focus", "hypertension").set_index("area_code").loc[ICB]
+    whole, core = f"{row['recorded_to_expected']:.1%}", f"{row['core20_recorded_to_expected']:.1%}"
+    focus_map = next(s for s in deck.slides if any(sh.name == "Caveat" for sh in s.shapes))
+    numbers = [sh.text_frame.text for sh in focus_map.shapes if sh.name == "Key number"]
+    assert numbers[:2] == [whole, core]
+    text = " ".join(p.extract_text() for p in pdf.pages).replace("\n", " ")
+    assert re.search(rf"Expected hypertension diagnosed\s+{re.escape(whole)}", text)
+    assert re.search(rf"Diagnosed, Core20 neighbourhoods\s+{re.escape(core)}", text)
+    assert f"{whole} of expected hypertension is diagnosed ({core} in Core20" in html

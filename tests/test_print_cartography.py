@@ -265,3 +265,111 @@ def test_plan_map_is_shaded_by_coverage_with_reach(atlas2025):
     assert "reaching 73.9% of them" in texts[0].get_text()
     assert cartography.REACH_LABEL in [t.get_text() for t in m.figure.axes[1].get_legend().get_texts()]
     assert pd.Series(cls).isin([0, 1, 2]).all()
+
+
+# --- issue 18 review: what a look at every print and slide found (/tmp/review18) -------------------------
+
+def _rings(fig) -> int:
+    """Rings drawn round small Core20 patches (the ring scatter: hollow markers of size 70)."""
+    from matplotlib.collections import PathCollection
+
+    counts = [len(c.get_offsets()) for ax in fig.axes for c in ax.collections
+              if isinstance(c, PathCollection) and len(c.get_sizes()) and c.get_sizes()[0] == 70]
+    return max(counts, default=0)
+
+
+def test_small_core20_patches_get_one_ring_each_not_one_per_lsoa():
+    """Nottingham's and Liverpool's many small Core20 LSOAs were ringed one by one, a black blob hiding
+    the fills; touching Core20 LSOAs form one patch, ringed only when the patch itself is small."""
+    tiny = [shapely.box(400_000 + i * 60, 300_000 + j * 60, 400_060 + i * 60, 300_060 + j * 60)
+            for i in range(10) for j in range(10)]  # a 600 m block of 100 touching 60 m LSOAs
+    lone = [shapely.box(410_000, 310_000, 410_060, 310_060)]  # one small Core20 LSOA on its own
+    big = [shapely.box(390_000, 290_000, 395_000, 295_000), shapely.box(415_000, 315_000, 420_000, 320_000)]
+    frame = gpd.GeoDataFrame(geometry=[*tiny, *lone, *big], crs=schema.CRS_BNG)
+    mask = np.r_[np.ones(101, bool), np.zeros(2, bool)]
+    classes = styles.classes_for(schema.IMD_DECILE)
+    legend = classes.legend(pd.Series([1] * 101 + [9, 9]))
+    fig = cartography.draw_map(frame, np.r_[np.zeros(101, int), [8, 8]], legend, title="x",
+                               outline_mask=mask)
+    assert _rings(fig) == 1  # the lone LSOA; the block is a patch big enough to see (hatched)
+    fig = cartography.draw_map(frame.iloc[:100], np.zeros(100, int), legend, title="x",
+                               outline_mask=np.ones(100, bool), with_legend=False)
+    assert _rings(fig) == 0  # the block alone fills the map: nothing is small
+
+
+def _visible_labels(fig):
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts
+             if t.get_visible() and t.get_gid() in (cartography.SITE_LABEL, cartography.PLACE_LABEL)]
+    return ax.get_window_extent(renderer), boxes
+
+
+def test_site_labels_stay_inside_the_map_and_apart_on_the_print_and_on_the_slide():
+    """Five Liverpool practices 200 m apart printed their names on top of each other, and on the slide
+    one ran out of the map onto the locator: a label that does not fit moves left of its marker, a
+    chosen site keeps its rank, the rest are dropped (the sites slide lists them all)."""
+    from geo_core20.exports import deck
+
+    squares = [shapely.box(330_000 + i * 1000, 390_000, 331_000 + i * 1000, 391_000) for i in range(10)]
+    frame = gpd.GeoDataFrame(geometry=squares, crs=schema.CRS_BNG)
+    names = [f"{i}. {'SOME LONG MEDICAL CENTRE NAME'[:20 + i]}" for i in range(1, 6)]
+    xs = [333_000 + 150 * i for i in range(4)] + [339_900]  # four together, one at the map's right edge
+    pts = gpd.GeoDataFrame({"label": names}, geometry=gpd.points_from_xy(xs, [390_500] * 5),
+                           crs=schema.CRS_BNG)
+    classes = styles.classes_for(schema.IMD_DECILE)
+    idx = np.arange(10) % 10
+    for with_legend in (True, False):
+        fig = cartography.draw_map(frame, idx, classes.legend(pd.Series(idx + 1)), title="x",
+                                   with_legend=with_legend,
+                                   points=[cartography.PointLayer(pts, legend_label="Chosen outreach site")])
+        if not with_legend:
+            deck.slide_picture(fig, 6.3, 4.8)  # 14 pt on the slide: decluttered again
+        frame_box, boxes = _visible_labels(fig)
+        assert len(boxes) >= (3 if with_legend else 1)
+        for k, b in enumerate(boxes):
+            assert frame_box.x0 - 1 <= b.x0 and b.x1 <= frame_box.x1 + 1, (with_legend, k)
+            assert not any(b.overlaps(o) for o in boxes[k + 1:]), (with_legend, k)
+
+
+def test_slide_picture_rewraps_a_right_anchored_panel_inside_the_picture():
+    """A multi-line text anchored on the right (the print's figures panel) grew past the picture's left
+    edge at 14 pt and was cut ('amshire Integrated Care Board: 64.5%'): it is rewrapped to fit."""
+    from matplotlib.figure import Figure
+
+    from geo_core20.exports import deck
+
+    fig = Figure(figsize=(8.4, 6.4))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    line = "Diagnosed as % of expected hypertension (ambition 80%) in the whole area and its Core20 part"
+    t = ax.text(0.985, 0.02, f"{line}\n{line}", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=9.5)
+    deck.slide_picture(fig, 6.3, 4.8)
+    box = t.get_window_extent(FigureCanvasAgg(fig).get_renderer())
+    assert t.get_fontsize() >= 14
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width + 1
+    assert t.get_text().replace("\n", " ") == f"{line} {line}"  # every word kept, none split
+
+
+def test_a_long_title_on_a_portrait_page_wraps_inside_the_page():
+    """'NHS Nottingham and Nottinghamshire Integrated Care Board: Hypertension case-finding, 64.5% of
+    expected diagnosed' ran off a portrait print at 11 pt ('...case-finding, 64.'): two lines at 14 pt."""
+    tall = [shapely.box(450_000, 300_000 + j * 1000, 451_000, 301_000 + j * 1000) for j in range(20)]
+    frame = gpd.GeoDataFrame(geometry=tall, crs=schema.CRS_BNG)
+    classes = styles.classes_for(schema.IMD_DECILE)
+    idx = np.arange(20) % 10
+    title = ("NHS Nottingham and Nottinghamshire Integrated Care Board: Hypertension case-finding, "
+             "64.5% of expected diagnosed")
+    subtitle = "Estimated undiagnosed hypertension (per 1,000 residents)\nsecond line"
+    fig = cartography.draw_map(frame, idx, classes.legend(pd.Series(idx + 1)), title=title, subtitle=subtitle)
+    w, h = fig.get_size_inches()
+    assert h > w  # a tall area: portrait
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    shown = next(t for t in fig.texts if "Hypertension" in t.get_text())
+    assert shown.get_text().replace("\n", " ") == title and shown.get_fontsize() >= 14
+    box = shown.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+    sub = next(t for t in fig.texts if t.get_text().startswith("Estimated"))
+    assert sub.get_window_extent(renderer).y1 < box.y0  # the subtitle below the title's second line
+    assert sub.get_window_extent(renderer).y0 > fig.axes[0].get_window_extent(renderer).y1  # above the map

@@ -15,6 +15,7 @@ The catalogue of print maps (explorer view, coastal, target, focus, plan) is
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import matplotlib
 import numpy as np
 import shapely
 from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -43,7 +45,9 @@ PORTRAIT_SIZE = (8.27, 11.69)  # A4 portrait: a tall area (England) fills it
 CORE20_LABEL = f"Core20 LSOA ({schema.CORE20_RULE}), hatched"
 CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
 HATCH_SPACING_PT = 5.0
-SMALL_CORE20_PT = 6.0  # a Core20 LSOA under this size (points, square root of its area) is ringed
+HATCH_MAX_LSOAS = 8000  # Core20 hatched (and small patches ringed) up to this many LSOAs; above, outlined
+PLACE_LABEL, SITE_LABEL = "place-label", "site-label"  # gids of the map's labels (declutter_labels)
+SMALL_CORE20_PT = 6.0  # a Core20 patch under this size (points, square root of its area) is ringed
 SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
 CORE20_DEFINITION = schema.CORE20_DEFINITION
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -176,7 +180,8 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
             continue
         taken.append(bb)
         ax.text(x, y, str(name), ha="center", va="center", fontsize=size, family=FONT,
-                color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True)
+                color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True,
+                gid=PLACE_LABEL)
 
 
 def polygon_paths(geoms: np.ndarray) -> list[Path]:
@@ -221,6 +226,23 @@ def _closed(geom: shapely.Geometry, extent: Sequence[float]) -> shapely.Geometry
     except shapely.errors.GEOSException:
         return geom
     return closed if not closed.is_empty else geom
+
+
+def _title_lines(title: str, size: tuple[float, float]) -> tuple[list[str], float]:
+    """The title's lines and size: 18 pt on one line, shrunk to 11 pt for a long area name, and a title
+    too long even then (a focus map's message on a portrait page) on two lines at 14 pt."""
+    width = 70 * size[0] / PAGE_SIZE[0]  # characters a line holds at 18 pt
+    if len(title) <= width:
+        return [title], 18.0
+    if 18.0 * width / len(title) >= 11.0:
+        return [title], 18.0 * width / len(title)
+    return textwrap.wrap(title, int(width * 18 / 14)), 14.0
+
+
+def _title_extra(title: str, size: tuple[float, float]) -> float:
+    """The space the title's lines past the first take, in subtitle lines (0.21 in each)."""
+    lines, tsize = _title_lines(title, size)
+    return (len(lines) - 1) * tsize * 1.15 / 72 / 0.21
 
 
 def _subtitle_lines(subtitle: str, size: tuple[float, float]) -> list[str]:
@@ -290,7 +312,8 @@ def draw_map(
     (``locator_vintage`` picks its outline; None = no locator). ``context``: surrounding area
     outlines (EPSG:4326), dashed grey, over grey land (UK local authorities) and pale water.
     ``labels``: place names (``place_labels``), haloed. ``reach``: areas reached (e.g. buffers of
-    outreach sites, any CRS), outlined. ``panel``: a short boxed text on the map (key figures).
+    outreach sites, any CRS), outlined. ``panel``: a short boxed text beside the map on the page (key
+    figures); a slide picture (``with_legend=False``) has none, the slide shows its figures.
     A tall area (England) is drawn on a portrait page, the legend under the map.
     """
     if len(class_index) != len(lsoas):
@@ -305,10 +328,13 @@ def draw_map(
     bounds = shapely.total_bounds(np.asarray(geoms))
     area_aspect = max(bounds[2] - bounds[0], 1.0) / max(bounds[3] - bounds[1], 1.0)
     mask = np.zeros(len(frame), dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
-    if mask.any() and len(frame) <= 8000:  # rings for small Core20 LSOAs: say so in the notes
+    outline = choropleth.dissolve(np.asarray(geoms)[mask]) if mask.any() else None
+    # a cluster of touching Core20 LSOAs is one patch: rings go round the patches that stay small
+    patches = shapely.get_parts(outline) if outline is not None else np.array([])
+    if mask.any() and len(frame) <= HATCH_MAX_LSOAS:  # rings for small Core20 patches: say so in the notes
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.3)
         per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
-        if (np.sqrt(shapely.area(np.asarray(geoms)[mask])) / per_pt_guess < SMALL_CORE20_PT).any():
+        if (np.sqrt(shapely.area(patches)) / per_pt_guess < SMALL_CORE20_PT).any():
             notes = (*notes, SMALL_CORE20_NOTE)
     foot = []
     if with_legend:
@@ -319,8 +345,8 @@ def draw_map(
     rows = len(legend.entries) + 2 + len(points) + (reach is not None) + legend.title.count(" ") // 6
     panel_lines = sum(len(textwrap.wrap(line, PANEL_WRAP - 10)) for line in panel.split("\n")) if panel else 0
     size, ax_box, leg_box, loc_box, foot_top = _layout(
-        with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, PAGE_SIZE)),
-        rows, panel_lines)
+        with_legend, area_aspect, len(foot), bool(locator_vintage),
+        len(_subtitle_lines(subtitle, PAGE_SIZE)) + _title_extra(title, PAGE_SIZE), rows, panel_lines)
     if with_legend and size == PORTRAIT_SIZE:  # a portrait page wraps the foot and subtitle shorter
         foot = []
         if notes:
@@ -328,8 +354,8 @@ def draw_map(
         if attribution:
             foot.extend(textwrap.wrap(" ".join(sources.merge_attribution(attribution)), 150))
         size, ax_box, leg_box, loc_box, foot_top = _layout(
-            with_legend, area_aspect, len(foot), bool(locator_vintage), len(_subtitle_lines(subtitle, size)),
-            rows, panel_lines)
+            with_legend, area_aspect, len(foot), bool(locator_vintage),
+            len(_subtitle_lines(subtitle, size)) + _title_extra(title, size), rows, panel_lines)
     fig = Figure(figsize=size, dpi=100)
     fig.patch.set_facecolor("white")
     ax = fig.add_axes(ax_box)
@@ -366,9 +392,8 @@ def draw_map(
         r.plot(ax=ax, facecolor="none", edgecolor=palette.REACH_LINE, linewidth=1.1, linestyle=(0, (3, 2)),
                zorder=4.5)
     if mask.any():
-        outline = choropleth.dissolve(np.asarray(geoms)[mask])
         line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
-        if len(frame) > 8000:
+        if len(frame) > HATCH_MAX_LSOAS:
             # national scale: a hairline without halo, or the cities turn black and hide their fills
             line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.15, zorder=4)
         else:
@@ -381,10 +406,12 @@ def draw_map(
                     gpd.GeoSeries([lines], crs=schema.CRS_BNG).plot(ax=ax, color=hc, linewidth=0.9, zorder=3)
             line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
             line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
-            # a Core20 LSOA smaller than ~2 mm on the page is ringed too, or it would be a speck
-            small = np.sqrt(shapely.area(core)) / per_pt < SMALL_CORE20_PT
+            # a Core20 patch (touching Core20 LSOAs) smaller than ~2 mm on the page is ringed too, or it
+            # would be a speck; one ring per patch, not per LSOA (a city's many small LSOAs would merge
+            # into a black blob hiding their fills)
+            small = np.sqrt(shapely.area(patches)) / per_pt < SMALL_CORE20_PT
             if small.any():
-                pts = shapely.point_on_surface(core[small])
+                pts = shapely.point_on_surface(patches[small])
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
                            edgecolors=styles.CORE20_HALO, linewidths=2.4, zorder=4.2)
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
@@ -416,12 +443,6 @@ def draw_map(
         fig.text(*xy, text, ha="left", va=va, fontsize=8.5, family=FONT, linespacing=1.35,
                  bbox={"boxstyle": "round,pad=0.5", "facecolor": palette.BACKGROUND,
                        "edgecolor": palette.NEATLINE})
-    elif panel:
-        text = "\n".join(w for line in panel.split("\n") for w in textwrap.wrap(line, 80))
-        ax.text(0.985, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=9.5,
-                family=FONT, zorder=9, linespacing=1.4,
-                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": palette.NEATLINE,
-                      "alpha": 0.95})
     if ax_loc is not None:
         draw_locator(
             ax_loc,
@@ -431,15 +452,16 @@ def draw_map(
         )
 
     if with_legend:
-        # a long area name shrinks the title rather than running off the page
-        width = 70 * size[0] / PAGE_SIZE[0]
-        tsize = 18.0 if len(title) <= width else max(11.0, 18.0 * width / len(title))
+        # a long area name shrinks the title, a longer title takes two lines, rather than running off
+        lines, tsize = _title_lines(title, size)
         top_in = 0.965 if size == PAGE_SIZE else 1 - 0.3 / size[1]
-        fig.text(0.015, top_in, title, fontsize=tsize, fontweight="bold", family=FONT, va="top")
+        fig.text(0.015, top_in, "\n".join(lines), fontsize=tsize, fontweight="bold", family=FONT, va="top",
+                 linespacing=1.15)
         if subtitle:
             wrapped = "\n".join(_subtitle_lines(subtitle, size))
+            below = 0.47 + _title_extra(title, size) * 0.21
             fig.text(
-                0.015, top_in - 0.47 / size[1], wrapped, fontsize=10.5, color=palette.TEXT_SUBTITLE,
+                0.015, top_in - below / size[1], wrapped, fontsize=10.5, color=palette.TEXT_SUBTITLE,
                 family=FONT,
                 va="top", linespacing=1.4,
             )
@@ -449,7 +471,7 @@ def draw_map(
             outline_label if mask.any() else "",
             area_name if boundary_bng is not None else "",
             points,
-            hatch=mask.any() and len(frame) <= 8000,
+            hatch=mask.any() and len(frame) <= HATCH_MAX_LSOAS,
             reach=reach is not None and len(reach) > 0,
         )
         fig.text(
@@ -462,7 +484,46 @@ def draw_map(
             va="bottom",
             linespacing=1.35,
         )
+    declutter_labels(fig)
     return fig
+
+
+def declutter_labels(fig: Figure) -> None:
+    """Hide the map labels that would not read: a site or place name reaching out of its map or over a
+    name already kept (site names first, then place names in their order of importance). A site name that
+    does not fit right of its marker goes left of it, then a chosen site keeps only its rank ("2."). Run
+    again after the figure is resized (a slide picture)."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if t.get_gid() in (SITE_LABEL, PLACE_LABEL) and t.get_visible()]
+        if not labels:
+            continue
+        frame = ax.get_window_extent(renderer)
+        kept: list = []
+        for t in sorted(labels, key=lambda t: t.get_gid() != SITE_LABEL):  # stable: sites first
+            ok = _label_fits(t, renderer, frame, kept)
+            if not ok and t.get_gid() == SITE_LABEL:
+                t.xyann = (-5, 4)
+                t.set_horizontalalignment("right")
+                ok = _label_fits(t, renderer, frame, kept)
+                rank = re.match(r"\d+\.", t.get_text())
+                if not ok and rank:
+                    t.set_text(rank.group())
+                    t.xyann = (5, 4)
+                    t.set_horizontalalignment("left")
+                    ok = _label_fits(t, renderer, frame, kept)
+            if ok:
+                kept.append(t.get_window_extent(renderer))
+            else:
+                t.set_visible(False)
+
+
+def _label_fits(t, renderer, frame, kept: list) -> bool:
+    """Whether a label lies inside its map's frame and over none of the labels kept."""
+    box = t.get_window_extent(renderer)
+    inside = (box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1 and box.y0 >= frame.y0 - 1
+              and box.y1 <= frame.y1 + 1)
+    return inside and not any(box.overlaps(k) for k in kept)
 
 
 def _draw_points(ax, layer: PointLayer) -> None:
@@ -488,6 +549,7 @@ def _draw_points(ax, layer: PointLayer) -> None:
                 family=FONT,
                 path_effects=_HALO,
                 zorder=8,
+                gid=SITE_LABEL,
             )
 
 

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from geo_core20 import areas
+from geo_core20.clinical import hypertension
 from geo_core20.exports.cartography import FONT
 from geo_core20.exports.formats import CHART_FORMATS, check_format, figure_bytes
 from geo_core20.maps import palette, styles
@@ -188,6 +189,10 @@ def distance_bands_chart(
     return figure_bytes(distance_bands_figure(bands, area_name, what), _check(fmt))
 
 
+SHARE_MEASURES = ("recorded_to_expected", "core20_target_share", "smoking_prevalence", "recorded_prevalence")
+AMBITIONS = {"recorded_to_expected": hypertension.AMBITION}  # the national ambition a measure is read against
+
+
 def focus_compare_figure(compare: pd.DataFrame, measure: str = "target_per_1000", label: str = "") -> Figure:
     """A clinical focus measure for the area, its parent and England, whole and Core20 part
     (rows of ``clinical.focus_compare``)."""
@@ -197,17 +202,26 @@ def focus_compare_figure(compare: pd.DataFrame, measure: str = "target_per_1000"
     fig, ax = _figure(label or measure.replace("_", " "))
     y = np.arange(len(wide))
     names = ["\n".join(textwrap.wrap(str(n), 28)) for _, n in wide.index]
-    for i, (part, colour) in enumerate(
-        (("whole", styles.DECILE_COLOURS[5]), ("core20", styles.DECILE_COLOURS[0]))
+    share = measure in SHARE_MEASURES  # a fraction 0-1: shown in per cent, each bar labelled
+    for i, (part, colour) in enumerate(  # the deck's focus chart colours: NHS blue, decile 1 for Core20
+        (("whole", palette.NHS_BLUE), ("core20", styles.DECILE_COLOURS[0]))
     ):
         if part in wide.columns:
-            ax.barh(
+            bars = ax.barh(
                 y + (i - 0.5) * 0.38,
                 wide[part],
                 height=0.36,
                 color=colour,
                 label="Whole area" if part == "whole" else "Core20 part",
             )
+            if share:
+                ax.bar_label(bars, labels=[f"{v:.1%}" for v in wide[part]], padding=3, fontsize=9)
+    if share:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlim(0, max(1.0, float(np.nanmax(wide.to_numpy())) * 1.12))
+        if measure in AMBITIONS:  # the national ambition as a line the bars are read against
+            ax.axvline(AMBITIONS[measure], color=palette.TEXT, linestyle=(0, (4, 3)), linewidth=1.2,
+                       label=f"Ambition {AMBITIONS[measure]:.0%}")
     ax.set_yticks(y, names, fontsize=9)
     ax.set_xlabel(label or measure.replace("_", " "), fontsize=10, family=FONT)
     ax.invert_yaxis()

@@ -333,6 +333,12 @@ def equity_chart(slide, prof: AreaProfile, left, top, width, height):
     s = plot.series[0]
     s.format.fill.solid()
     s.format.fill.fore_color.rgb = _rgb(nhs.NHS_BLUE)
+    for i, share in enumerate((eq["target_core20_share"], eq["covered_core20_share"])):
+        if float(share) < 0.25:  # a short bar: the figure above it, dark (inside it was cut in half)
+            label = s.points[i].data_label
+            label.position = XL_LABEL_POSITION.OUTSIDE_END
+            label.font.size = Pt(KEY_PT)
+            label.font.color.rgb = _rgb(nhs.NHS_TEXT)
     return gf
 
 
@@ -357,22 +363,30 @@ def slide_picture(fig: Figure, width_in: float, height_in: float, min_pt: float 
             fp = FontProperties(**fp) if isinstance(fp, dict) else FontProperties(fp)
         bar.font_properties = {"family": fp.get_family(), "style": fp.get_style(), "weight": fp.get_weight(),
                                "size": max(fp.get_size_in_points(), min_pt)}
-    # a text the larger size pushes off the picture is wrapped onto more lines instead
+    # a text the larger size pushes off the picture (either side) is wrapped onto more lines instead
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig_w = fig.bbox.width
     for t in fig.findobj(matplotlib.text.Text):
         text = t.get_text()
-        if not text.strip() or "\n" in text:
+        if not text.strip() or t.get_gid() in (cartography.PLACE_LABEL, cartography.SITE_LABEL):
             continue
         box = t.get_window_extent(renderer)
-        if box.x1 > fig_w + 1 and box.width > 0:
-            chars = max(6, int(len(text) * (fig_w - max(box.x0, 0)) / box.width) - 1)
-            t.set_text("\n".join(textwrap.wrap(text, chars)))
+        if box.width <= 0 or (box.x0 >= -1 and box.x1 <= fig_w + 1):
+            continue
+        ha = t.get_horizontalalignment()  # the room the text has, from where it is anchored
+        room = (box.x1 if ha == "right" else fig_w - box.x0 if ha == "left"
+                else 2 * min(box.x0 + box.width / 2, fig_w - box.x0 - box.width / 2))
+        room = max(min(room, fig_w) - 2, fig_w * 0.2)
+        lines = text.split("\n")
+        chars = max(6, int(max(map(len, lines)) * room / box.width) - 1)
+        t.set_text("\n".join(w for line in lines
+                             for w in (textwrap.wrap(line, chars, break_long_words=False) or [""])))
+    cartography.declutter_labels(fig)  # names the larger size pushes out of the map or onto another
     return formats.figure_bytes(fig, "png", dpi=_MAP_DPI)
 
 
 def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, area_name: str,
-            points: Sequence[cartography.PointLayer]) -> Emu:
+            points: Sequence[cartography.PointLayer], reach: bool = False) -> Emu:
     """The legend as one group of shapes (swatches and text, no shadows); returns the y below it."""
     group = slide.shapes.add_group_shape()
     group.name = "Legend"
@@ -400,8 +414,8 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
 
         return draw
 
-    for e in legend.entries:
-        entry(e.label if e.count is None else f"{e.label} ({e.count:,})", swatch(e.colour))
+    for e in legend.entries:  # as the print legend: '1 (most deprived 10%): 82 LSOAs'
+        entry(cartography.count_label(e.label, e.count, legend.count_what), swatch(e.colour))
     if core20:  # hatched, as on the map
         def hatched(at: Emu) -> None:
             from pptx.enum.dml import MSO_PATTERN
@@ -413,16 +427,33 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
             shape.fill.fore_color.rgb = _rgb(styles.CORE20_LINE)
             shape.fill.back_color.rgb = _rgb(nhs.WHITE)
 
-        entry(cartography.CORE20_LABEL, hatched)
+        def outlined(at: Emu) -> None:
+            _fill(shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at, sw, Inches(0.22)), nhs.WHITE,
+                  styles.CORE20_LINE, 1.5)
+
+        # as the map: hatched, or outlined where the view has too many LSOAs to hatch (England)
+        if sum(e.count or 0 for e in legend.entries) <= cartography.HATCH_MAX_LSOAS:
+            entry(cartography.CORE20_LABEL, hatched)
+        else:
+            entry(cartography.CORE20_LABEL.replace("hatched", "outlined"), outlined)
     if area_name:
         def line(at: Emu) -> None:  # a thin bar, not a zero-height connector
             bar = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at + Inches(0.08), sw, Inches(0.05))
-            _fill(bar, styles.AREA_LINE)
+            _fill(bar, nhs.PRINT_AREA_LINE)  # the print map's boundary colour, not the app's red
 
         entry(f"{_short(area_name)} boundary", line)
+    if reach:
+        def dashes(at: Emu) -> None:
+            for i in range(3):
+                bar = shapes.add_shape(MSO_SHAPE.RECTANGLE, left + i * Inches(0.12), at + Inches(0.09),
+                                       Inches(0.08), Inches(0.04))
+                _fill(bar, nhs.REACH_LINE)
+
+        entry(cartography.REACH_LABEL, dashes)
     for layer in points:
-        def dot(at: Emu, colour: str = layer.colour) -> None:
-            shape = shapes.add_shape(MSO_SHAPE.OVAL, left + Inches(0.05), at, Inches(0.22), Inches(0.22))
+        def dot(at: Emu, colour: str = layer.colour, marker: str = layer.marker) -> None:
+            kind = MSO_SHAPE.RECTANGLE if marker == "s" else MSO_SHAPE.OVAL  # the map's marker
+            shape = shapes.add_shape(kind, left + Inches(0.05), at, Inches(0.22), Inches(0.22))
             _fill(shape, nhs.WHITE, colour, 2)
 
         entry(f"{layer.legend_label} ({len(layer.points):,})", dot)
@@ -436,8 +467,14 @@ def _map_slide(d: _Deck, m: MapFigure, area_name: str, figures: Sequence[tuple[s
         _text(slide, _MARGIN, _TOP, SLIDE_W - 2 * _MARGIN, Inches(0.6), [m.subtitle.replace("\n", " · ")],
               MIN_PT, colour=nhs.NHS_TEXT_SECONDARY, name="Subtitle")
     top = _TOP + Inches(0.65)
-    height = _FOOT - top - Inches(0.05)
     w_in, h_in = m.figure.get_size_inches()
+    bottom = _FOOT - Inches(0.05)
+    if m.caveat:  # e.g. what the expected hypertension rates leave out: across the slide under the map
+        note = _text_height(m.caveat, SLIDE_W - 2 * _MARGIN, MIN_PT)
+        bottom -= note
+        _text(slide, _MARGIN, bottom, SLIDE_W - 2 * _MARGIN, note, [m.caveat], MIN_PT,
+              colour=nhs.NHS_TEXT_SECONDARY, name="Caveat")
+    height = bottom - top - Inches(0.05)
     width = int(height * w_in / h_in)
     png = slide_picture(m.figure, width / Inches(1), height / Inches(1))
     pic = slide.shapes.add_picture(io.BytesIO(png), _MARGIN, top, width=width, height=height)
@@ -445,11 +482,19 @@ def _map_slide(d: _Deck, m: MapFigure, area_name: str, figures: Sequence[tuple[s
     left = _MARGIN + width + Inches(0.25)
     col_w = SLIDE_W - left - _MARGIN
     y = _legend(slide, m.legend, left, top, col_w, core20=m.legend.core20_outline,
-                area_name=area_name if m.legend.area_name else "", points=m.point_layers)
+                area_name=area_name if m.legend.area_name else "", points=m.point_layers, reach=m.reach)
     # the focus or plan figures when given, else the view's key numbers, Core20 first; two a row, as
     # many rows as fit under the legend
     pairs = list(figures) or sorted(m.key_numbers.items(), key=lambda kv: "Core20" not in kv[0])
-    _key_numbers(slide, pairs, left, y + Inches(0.05), col_w, _FOOT - Inches(0.05))
+    _key_numbers(slide, pairs, left, y + Inches(0.05), col_w, bottom)
+
+
+def _text_height(text: str, width, size: float = MIN_PT) -> Emu:
+    """The height a text box of ``width`` needs for ``text`` at ``size`` pt (wrapped at about 10.5
+    characters per inch at 14 pt, lines 1.2 times the size, plus the box's margins)."""
+    per_line = max(1, int((width / Inches(1) - 0.1) * 10.5 * MIN_PT / size))
+    lines = sum(max(1, len(textwrap.wrap(p, per_line))) for p in text.split("\n"))
+    return Emu(int(Inches(1) * (lines * size * 1.2 / 72 + 0.1)))
 
 
 def _key_numbers(slide, pairs: Sequence[tuple[str, str]], left, top, width, bottom) -> None:
@@ -574,11 +619,14 @@ def _plan_slides(d: _Deck, prof: AreaProfile, plan_map: MapFigure | None) -> Non
            widths=(1.5, 1.0))
     eq = prof.plan.get("equity") or {}
     if eq.get("covered_core20_share") is not None and eq.get("target_core20_share") is not None:
-        equity_chart(slide, prof, Inches(7.0), _TOP + Inches(0.1), SLIDE_W - Inches(7.0) - _MARGIN,
-                     Inches(4.0))
-        if eq.get("label"):
-            _text(slide, Inches(7.0), _TOP + Inches(4.2), SLIDE_W - Inches(7.0) - _MARGIN, Inches(1.2),
-                  [str(eq["label"])], MIN_PT, colour=nhs.NHS_TEXT_SECONDARY, name="Equity note")
+        width = SLIDE_W - Inches(7.0) - _MARGIN
+        note = _text_height(str(eq["label"]), width) if eq.get("label") else 0
+        bottom = _FOOT - Inches(0.05)  # the note under the chart, the chart as tall as the rest allows
+        equity_chart(slide, prof, Inches(7.0), _TOP + Inches(0.1), width,
+                     min(Inches(4.0), bottom - note - _TOP - Inches(0.2)))
+        if note:
+            _text(slide, Inches(7.0), bottom - note, width, note, [str(eq["label"])], MIN_PT,
+                  colour=nhs.NHS_TEXT_SECONDARY, name="Equity note")
     sites = prof.plan_sites()
     pages = max(1, math.ceil(len(sites) / SITES_PER_SLIDE)) if len(sites) else 0
     for i in range(pages):

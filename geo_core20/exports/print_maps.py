@@ -48,6 +48,8 @@ class MapFigure:
     notes: tuple[str, ...] = ()
     key_numbers: dict[str, str] = field(default_factory=dict)
     point_layers: tuple[PointLayer, ...] = ()
+    reach: bool = False  # the map draws the reach of its sites (the legend says so)
+    caveat: str = ""  # what the figures need beside them wherever the map goes (a slide: beside the picture)
 
 
 def print_view(vintage: str, level: str, area_code: str | None = None, shade: str = schema.IMD_DECILE,
@@ -287,7 +289,8 @@ def plan_map(vd: ViewData, plan: dict, *, with_legend: bool = True, name: str | 
             "New sites": f"{len((plan.get('siting') or {}).get('chosen') or []):,}",
             **numbers,
         }
-    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers, tuple(layers))
+    return MapFigure(fig, title, subtitle, legend, legend.notes, numbers, tuple(layers),
+                     reach=plan_reach(plan) is not None)
 
 
 # --- PLUS and clinical focus layers ---------------------------------------------------------------
@@ -425,7 +428,10 @@ def focus_map(vd: ViewData, focus: str, layer: str | None = None, *, with_legend
     fig = _draw(vd, classes.find_bin(values), legend, title=title, subtitle=subtitle, notes=notes,
                 attribution=[*view.attribution_lines(vd.vintage), *clinical.attribution(focus)],
                 with_legend=with_legend, panel=panel)
-    return MapFigure(fig, title, subtitle, legend, notes, {**numbers, **key_numbers(vd.summary)})
+    # a slide picture has no panel (the slide shows the figures beside the map), so the caveat goes with it
+    caveat = hypertension.CAVEAT if focus == "hypertension" and numbers else ""
+    return MapFigure(fig, title, subtitle, legend, notes, {**numbers, **key_numbers(vd.summary)},
+                     caveat=caveat)
 
 
 def change_map(vd: ViewData, kind: str = "core20", *, with_legend: bool = True) -> MapFigure:

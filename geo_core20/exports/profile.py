@@ -716,6 +716,9 @@ def _pdf_beside(pdf: FPDF, png: bytes, y: float, w: float = 118) -> float:
     return y + h
 
 
+PDF_WHERE_ROWS = 10  # local authorities listed beside the key figures on the PDF's first page
+
+
 def profile_pdf(prof: AreaProfile) -> bytes:
     """The profile as a PDF (A4 landscape; text is real text, maps embedded as 200 dpi PNG), with a
     running header and footer, page numbers, the headline and every chart of the HTML."""
@@ -738,18 +741,38 @@ def profile_pdf(prof: AreaProfile) -> bytes:
     pdf.set_font("DejaVu", size=10.5)
     pdf.multi_cell(0, 5.4, prof.paragraph(), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(2)
+    y0 = pdf.get_y()
     _pdf_heading(pdf, "Key figures")
     _pdf_pairs(pdf, prof.key_figures())
+    if prof.level != "lad" and prof.where is not None and len(prof.where) > 1:
+        # beside the key figures (below the comparison it split over two pages, the second near empty)
+        bottom = pdf.get_y()
+        where = prof.where_table()
+        x, w = pdf.l_margin + 158, pdf.w - pdf.r_margin - pdf.l_margin - 158
+        pdf.set_xy(x, y0)
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.multi_cell(w, 7, "Where Core20 residents live", new_x=XPos.LEFT, new_y=YPos.NEXT, align="L")
+        pdf.ln(1)
+        pdf.set_font("DejaVu", size=9)
+        with pdf.table(col_widths=(2.2, 1.0, 1.3), width=w, align="RIGHT", first_row_as_headings=True,
+                       text_align=("LEFT", "RIGHT", "RIGHT"), line_height=4.8) as table:
+            table.row([str(c) for c in where.columns])
+            for row in where.head(PDF_WHERE_ROWS).itertuples(index=False):
+                table.row([str(v) for v in row])
+        if len(where) > PDF_WHERE_ROWS:
+            pdf.set_x(x)
+            pdf.set_font("DejaVu", size=8.5)
+            more = len(where) - PDF_WHERE_ROWS
+            pdf.multi_cell(w, 4.5, f"... and {more:,} more local authorities with fewer Core20 residents "
+                           "(all in the HTML profile).", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_xy(pdf.l_margin, max(bottom, pdf.get_y()))
     pdf.ln(3)
     _pdf_heading(pdf, f"{prof.area_name} beside its parent area and England")
     _pdf_table(pdf, comparison_table(prof))
-    if prof.level != "lad" and prof.where is not None and len(prof.where) > 1:
-        pdf.ln(3)
-        _pdf_heading(pdf, "Where Core20 residents live")
-        _pdf_table(pdf, prof.where_table().head(15), size=9)
     for make in prof.map_makers():
         m = make(True)
-        pdf.add_page()
+        w_in, h_in = m.figure.get_size_inches()
+        pdf.add_page(orientation="P" if h_in > w_in else "L")  # a portrait map (England) on a portrait page
         png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
         # the map page fills the space between header and footer
         h_avail = pdf.h - pdf.get_y() - pdf.b_margin - 3
