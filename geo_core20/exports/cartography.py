@@ -251,6 +251,14 @@ def _draw_land(ax, extent: Sequence[float]) -> None:
                           autolim=False)
 
 
+def _draw_context(ax, geometry: PrintGeometry) -> None:
+    """The surrounding areas' outlines, dashed grey."""
+    if geometry.context_paths:
+        ax.add_collection(PathCollection(geometry.context_paths, facecolors="none",
+                                         edgecolors=styles.CONTEXT_LINE, linewidths=0.5,
+                                         linestyles=[(0, (4, 3))], zorder=1), autolim=False)
+
+
 def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: float, limit: int) -> None:
     """Haloed place names inside the extent, most important first, none overlapping another."""
     x0, y0, x1, y1 = extent
@@ -494,10 +502,7 @@ def draw_map(
     x0, y0, x1, y1 = extent = _padded(bounds, (box.width * fw) / (box.height * fh), pad=0.03)
     _draw_land(ax, extent)
 
-    if geometry.context_paths:
-        ax.add_collection(PathCollection(geometry.context_paths, facecolors="none",
-                                         edgecolors=styles.CONTEXT_LINE, linewidths=0.5,
-                                         linestyles=[(0, (4, 3))], zorder=1), autolim=False)
+    _draw_context(ax, geometry)
     edge = _edge_width(n)
     ax.add_collection(PathCollection(geometry.paths, facecolors=list(colours),
                                      edgecolors=styles.LSOA_EDGE if edge else "face",

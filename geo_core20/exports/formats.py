@@ -10,12 +10,16 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from geo_core20 import atomic
 from geo_core20.errors import ExportError
@@ -78,12 +82,7 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     fmt = check_format(fmt)
     buf = io.BytesIO()
     if fmt == "png":
-        # the page is opaque: RGB, not matplotlib's RGBA (a quarter fewer bytes to filter and deflate,
-        # same pixels); zlib level 3 is ~2x faster than the default 6 for a few % more bytes
-        info = PngImagePlugin.PngInfo()
-        info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
-        figure_image(fig, dpi).save(buf, format="png", compress_level=3, dpi=(dpi, dpi), pnginfo=info)
-        return buf.getvalue()
+        return png_bytes(_rgba(fig, dpi), dpi)
     # text as text in SVG/PDF (searchable, editable); a fixed hash salt keeps SVG ids stable
     with matplotlib.rc_context(_RC):
         fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white")
@@ -93,12 +92,48 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     return data
 
 
+def _rgba(fig: Figure, dpi: int) -> np.ndarray:
+    """The figure drawn at ``dpi`` on white (as ``savefig`` draws it): height x width x 4 bytes."""
+    canvas = FigureCanvasAgg(fig)  # savefig draws on it, so its renderer knows the size in pixels
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buf, format="rgba", dpi=dpi, facecolor="white")
+    h, w = int(canvas.renderer.height), int(canvas.renderer.width)
+    return np.frombuffer(buf.getbuffer(), dtype=np.uint8).reshape(h, w, 4)
+
+
 def figure_image(fig: Figure, dpi: int = DPI) -> Image.Image:
     """The figure's pixels at ``dpi`` on white as an RGB image: what ``figure_bytes(fig, "png", dpi)``
     encodes, and what a document that compresses its images itself takes without a PNG to decode
     (the profile PDF)."""
-    buf = io.BytesIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="rgba", dpi=dpi, facecolor="white")
-    w, h = (int(v) for v in fig.bbox_inches.size * dpi)  # the size Agg renders at (as savefig does)
-    return Image.frombytes("RGB", (w, h), buf.getbuffer(), "raw", "RGBX")  # opaque: alpha dropped
+    return Image.fromarray(np.ascontiguousarray(_rgba(fig, dpi)[..., :3]))  # opaque: alpha dropped
+
+
+PNG_SOFTWARE = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+
+
+def png_bytes(pixels: np.ndarray, dpi: int = DPI, level: int = 3) -> bytes:
+    """An 8-bit RGB PNG of ``pixels`` (height x width x 3 or 4 bytes; a 4th, alpha, byte is dropped:
+    every page here is opaque), each row unfiltered (PNG filter type 0) and deflated at ``level``.
+
+    Why not Pillow's (or matplotlib's, which is Pillow's) PNG writer: it always runs PNG's adaptive
+    row filters, which cost more than the deflate itself, and on a map's flat fills the unfiltered
+    rows deflate smaller anyway (an ICB at 300 dpi: 1.3 MB in ~0.07 s against 1.5 MB in ~0.18 s).
+    The chunks are the PNG specification's (IHDR, pHYs with ``dpi``, tEXt Software, IDAT, IEND);
+    tests read the file back with Pillow to the same pixels."""
+    h, w = pixels.shape[:2]
+    rows = np.zeros((h, 1 + 3 * w), dtype=np.uint8)  # a filter-type byte (0) before each row
+    rows[:, 1:].reshape(h, w, 3)[:] = pixels[..., :3]
+    ppm = round(dpi / 0.0254)  # pixels per metre
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),  # 8-bit RGB, no interlace
+        chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+        chunk(b"tEXt", b"Software\0" + PNG_SOFTWARE.encode("latin-1")),
+        chunk(b"IDAT", zlib.compress(rows.data, level)),
+        chunk(b"IEND", b""),
+    ))
