@@ -13,7 +13,22 @@ In one run, with the atlas loaded once and reused:
   much less, since the baseline is timed in the same run).
 
 Ratios on ``main`` before issue 18 (its deck and profile work): PNG 0.87x, map PDF 1.71x, profile
-PDF 2.82x, deck 1.3x; each may grow to at most 1.5 times that.
+PDF 2.82x, deck 1.3x; each may grow to at most 1.5 times that (PNG <= 1.30x, map PDF <= 2.56x,
+profile PDF <= 4.23x, deck <= 1.95x). After issue 18's cartography, deck and profile (quiet machine,
+load 0.55): PNG 1.66x, map PDF 1.58x, profile PDF 4.41x, deck 2.12x.
+
+After the export speed work (print geometry prepared once per area and drawn as collections, PNGs
+written unfiltered from the rendered pixels, the profile PDF embedding pixels; outputs pixel-identical),
+on a shared 2-core machine, 2026-12-06, ``--skip-all``:
+
+    wall, load 3.59:  PNG 1.10x, map PDF 1.55x, profile PDF 4.17x, deck 1.34x
+    wall, load 3.15:  PNG 1.15x, map PDF 1.68x, profile PDF 3.97x, deck 1.42x
+    --cpu, load 3.37: PNG 1.06x, map PDF 1.30x, profile PDF 2.97x, deck 1.20x
+    --cpu, load 3.89 (with the 42-ICB loop: 0.49 s a map, 1.30x its baselines):
+                      PNG 1.22x, map PDF 1.39x, profile PDF 3.10x, deck 1.50x
+
+Wall times on a loaded machine include waiting for a core (the profile PDF most: 1.5 s wall for 1.2 s
+of CPU); ``--cpu`` ratios are the steadier comparison there.
 
     python benchmarks/export_speed.py [--icb E54000008] [--skip-all] [--cpu]
 """

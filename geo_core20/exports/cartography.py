@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import geopandas as gpd
 import matplotlib
@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -65,11 +65,87 @@ class PointLayer:
     size: float = 60.0
 
 
+@dataclass(frozen=True, eq=False)
+class PrintGeometry:
+    """A print map's shapes in British National Grid (LSOAs, the area's outline, the surrounding
+    areas) and the work drawn from them (paths, dissolved Core20 outlines, hatching, the closed
+    boundary), done once: ``print_maps`` memoises one per view and resolution, so every map of an
+    area (explorer, coastal, focus, plan; PNG, SVG, PDF, profile, deck) reuses it. Hashed by identity
+    (the memoised helpers below key on it); treat as read-only."""
+
+    lsoas: np.ndarray  # (multi)polygons, EPSG:27700, one per LSOA in the frame's order
+    boundary: shapely.Geometry | None = None  # the area's outline, EPSG:27700
+    context: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # EPSG:27700
+
+    @classmethod
+    def of(cls, lsoas: gpd.GeoDataFrame | gpd.GeoSeries, boundary: shapely.Geometry | None = None,
+           context: gpd.GeoSeries | None = None) -> PrintGeometry:
+        """From LSOAs (any CRS; none = British National Grid), an outline and surrounding areas
+        (EPSG:4326)."""
+        frame = lsoas.to_crs(schema.CRS_BNG) if lsoas.crs is not None else lsoas.set_crs(schema.CRS_BNG)
+        ctx = (np.asarray(context.to_crs(schema.CRS_BNG).values) if context is not None and len(context)
+               else np.empty(0, dtype=object))
+        return cls(np.asarray(frame.geometry.values), _bng(boundary), ctx)
+
+    @cached_property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return tuple(float(v) for v in shapely.total_bounds(self.lsoas))
+
+    @cached_property
+    def paths(self) -> list[Path]:
+        return polygon_paths(self.lsoas)
+
+    @cached_property
+    def context_paths(self) -> list[Path]:
+        polys = shapely.normalize(_polygons(self.context))  # normalised as GeoSeries.plot draws (dash phase)
+        return polygon_paths(polys) if len(polys) else []
+
+
+def _subset(mask: np.ndarray) -> bytes:
+    """A boolean mask as a hashable key of the memoised helpers."""
+    return np.ascontiguousarray(mask, dtype=bool).tobytes()
+
+
+def _mask(subset: bytes) -> np.ndarray:
+    return np.frombuffer(subset, dtype=bool)
+
+
+@lru_cache(maxsize=32)
+def _core20(geometry: PrintGeometry, subset: bytes) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The LSOAs in ``subset`` dissolved: its patches (touching LSOAs as one polygon) and its outline
+    as line parts."""
+    outline = choropleth.dissolve(geometry.lsoas[_mask(subset)])
+    return shapely.get_parts(outline), line_parts(shapely.boundary(outline))
+
+
+@lru_cache(maxsize=32)
+def _union(geometry: PrintGeometry, subset: bytes) -> shapely.Geometry:
+    return shapely.union_all(geometry.lsoas[_mask(subset)])
+
+
+@lru_cache(maxsize=64)
+def _hatch(geometry: PrintGeometry, subset: bytes, extent: tuple[float, float, float, float],
+           per_pt: float) -> list[np.ndarray]:
+    """The hatching of the LSOAs in ``subset`` on a map of that extent and scale, as line parts."""
+    return line_parts(hatch_lines(_union(geometry, subset), extent, per_pt))
+
+
+@lru_cache(maxsize=32)
+def _boundary_line(geometry: PrintGeometry, extent: tuple[float, float, float, float]) -> list[np.ndarray]:
+    """The area's outline, its estuaries closed at the map's scale, as line parts."""
+    return line_parts(shapely.boundary(_closed(geometry.boundary, extent)))
+
+
 @lru_cache(maxsize=4)
 def england_outline(vintage: str) -> shapely.Geometry:
     """England's outline in British National Grid (dissolved regions, simplified to 300 m)."""
     regions = view.level_outlines(vintage, "region").to_crs(schema.CRS_BNG)
     return shapely.simplify(shapely.union_all(regions.values), 300)
+
+
+@lru_cache(maxsize=4)
+def _england_paths(vintage: str) -> tuple[Path, ...]:
+    return tuple(polygon_paths(shapely.normalize(np.array([england_outline(vintage)]))))
 
 
 def _bng(geom: shapely.Geometry | None) -> shapely.Geometry | None:
@@ -139,16 +215,48 @@ def place_labels(priority: dict[str, float] | None = None) -> gpd.GeoDataFrame |
     return out.sort_values("priority", ascending=False, kind="stable")
 
 
-def _draw_land(ax, extent: Sequence[float]) -> None:
-    """Grey land (all UK local authorities) over the pale water of the axes' background."""
+@lru_cache(maxsize=16)
+def _land_paths(extent: tuple[float, float, float, float]) -> tuple[Path, ...]:
+    """The UK local authorities near ``extent`` clipped to it (grown by a margin, so the clipped
+    edges and their strokes stay off the map): what shows of the land, a fraction of its vertices."""
     lads = uk_lads()
     if lads is None:
-        return
-    box = shapely.box(*extent)
-    near = lads[lads.intersects(box)]
-    if len(near):
-        gpd.GeoSeries(near.geometry.values, crs=schema.CRS_BNG).plot(
-            ax=ax, facecolor=palette.PRINT_LAND, edgecolor=palette.PRINT_LAND, linewidth=0.3, zorder=0.5)
+        return ()
+    x0, y0, x1, y1 = extent
+    mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+    box = (x0 - mx, y0 - my, x1 + mx, y1 + my)
+    near = lads.geometry.values[lads.intersects(shapely.box(*box)).to_numpy()]
+    clipped = shapely.normalize(_polygons(shapely.clip_by_rect(near, *box)))
+    return tuple(polygon_paths(clipped)) if len(clipped) else ()
+
+
+def _polygons(geoms: np.ndarray) -> np.ndarray:
+    """The non-empty (multi)polygons of ``geoms`` (a clip can leave empties or lower-dimension parts)."""
+    geoms = np.asarray(geoms)
+    keep = shapely.get_type_id(geoms)
+    out = geoms[np.isin(keep, (3, 6)) & ~shapely.is_empty(geoms)]
+    mixed = geoms[keep == 7]  # a GeometryCollection: its polygons only
+    if len(mixed):
+        parts = shapely.get_parts(mixed)
+        out = np.concatenate([out, parts[np.isin(shapely.get_type_id(parts), (3, 6))]])
+    return out
+
+
+def _draw_land(ax, extent: Sequence[float]) -> None:
+    """Grey land (all UK local authorities) over the pale water of the axes' background."""
+    paths = _land_paths(tuple(float(v) for v in extent))
+    if paths:
+        ax.add_collection(PathCollection(list(paths), facecolors=palette.PRINT_LAND,
+                                         edgecolors=palette.PRINT_LAND, linewidths=0.3, zorder=0.5),
+                          autolim=False)
+
+
+def _draw_context(ax, geometry: PrintGeometry) -> None:
+    """The surrounding areas' outlines, dashed grey."""
+    if geometry.context_paths:
+        ax.add_collection(PathCollection(geometry.context_paths, facecolors="none",
+                                         edgecolors=styles.CONTEXT_LINE, linewidths=0.5,
+                                         linestyles=[(0, (4, 3))], zorder=1), autolim=False)
 
 
 def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: float, limit: int) -> None:
@@ -200,10 +308,25 @@ def _part_index(geoms: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(geoms)), shapely.get_num_geometries(geoms))
 
 
-def _fill(ax, geoms: np.ndarray, colours, *, edgecolor, linewidth: float, zorder: float) -> None:
-    """Polygons filled with one colour each, as one PathCollection."""
-    ax.add_collection(PathCollection(polygon_paths(geoms), facecolors=list(colours), edgecolors=edgecolor,
-                                     linewidths=linewidth, zorder=zorder), autolim=False)
+def line_parts(geom: shapely.Geometry | None) -> list[np.ndarray]:
+    """The coordinates of each line part of a geometry (lines, multilines, polygon boundaries,
+    collections), as a LineCollection takes them."""
+    if geom is None or shapely.is_empty(geom):
+        return []
+    parts = shapely.get_parts(shapely.get_parts(shapely.normalize(np.array([geom]))))
+    parts = parts[np.isin(shapely.get_type_id(parts), (1, 2))]
+    if not len(parts):
+        return []
+    coords = shapely.get_coordinates(parts)
+    return np.split(coords, np.cumsum(shapely.get_num_coordinates(parts))[:-1])
+
+
+def _lines(ax, parts: Sequence[np.ndarray], *, color, linewidth: float, zorder: float,
+           linestyle="solid") -> None:
+    """Line parts (``line_parts``) as one LineCollection."""
+    if len(parts):
+        ax.add_collection(LineCollection(list(parts), colors=color, linewidths=linewidth,
+                                         linestyles=linestyle, zorder=zorder), autolim=False)
 
 
 def hatch_lines(area: shapely.Geometry, extent: Sequence[float], per_pt: float,
@@ -302,6 +425,7 @@ def draw_map(
     labels: gpd.GeoDataFrame | None = None,
     reach: gpd.GeoSeries | None = None,
     panel: str = "",
+    geometry: PrintGeometry | None = None,
 ) -> Figure:
     """Draw LSOAs filled by class on a page (or, ``with_legend=False``, the map alone for a slide).
 
@@ -315,23 +439,27 @@ def draw_map(
     outreach sites, any CRS), outlined. ``panel``: a short boxed text beside the map on the page (key
     figures); a slide picture (``with_legend=False``) has none, the slide shows its figures.
     A tall area (England) is drawn on a portrait page, the legend under the map.
+    ``geometry``: the shapes of ``lsoas``, ``area_boundary`` and ``context`` already prepared
+    (``PrintGeometry``: ``print_maps`` passes its memoised one); made here when not given.
     """
     if len(class_index) != len(lsoas):
         raise ValueError("class_index needs one class per LSOA")
-    frame = lsoas.to_crs(schema.CRS_BNG) if lsoas.crs is not None else lsoas.set_crs(schema.CRS_BNG)
+    if geometry is None:
+        geometry = PrintGeometry.of(lsoas, area_boundary, context)
+    elif len(geometry.lsoas) != len(lsoas):
+        raise ValueError("geometry needs one shape per LSOA")
     fill_of = np.asarray([*(e.colour for e in legend.entries), classify.NO_DATA_COLOUR], dtype=object)
     idx = np.asarray(class_index, dtype=np.int64)
     idx = np.where((idx >= 0) & (idx < len(legend.entries)), idx, -1)
     colours = fill_of[idx]
 
-    geoms = frame.geometry.values
-    bounds = shapely.total_bounds(np.asarray(geoms))
+    n = len(geometry.lsoas)
+    bounds = geometry.bounds
     area_aspect = max(bounds[2] - bounds[0], 1.0) / max(bounds[3] - bounds[1], 1.0)
-    mask = np.zeros(len(frame), dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
-    outline = choropleth.dissolve(np.asarray(geoms)[mask]) if mask.any() else None
+    mask = np.zeros(n, dtype=bool) if outline_mask is None else np.asarray(outline_mask, dtype=bool)
     # a cluster of touching Core20 LSOAs is one patch: rings go round the patches that stay small
-    patches = shapely.get_parts(outline) if outline is not None else np.array([])
-    if mask.any() and len(frame) <= HATCH_MAX_LSOAS:  # rings for small Core20 patches: say so in the notes
+    patches, line = _core20(geometry, _subset(mask)) if mask.any() else (np.array([]), [])
+    if mask.any() and n <= HATCH_MAX_LSOAS:  # rings for small Core20 patches: say so in the notes
         span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.3)
         per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
         if (np.sqrt(shapely.area(patches)) / per_pt_guess < SMALL_CORE20_PT).any():
@@ -371,41 +499,32 @@ def draw_map(
 
     box = ax.get_position()
     fw, fh = fig.get_size_inches()
-    x0, y0, x1, y1 = _padded(bounds, (box.width * fw) / (box.height * fh), pad=0.03)
-    _draw_land(ax, (x0, y0, x1, y1))
+    x0, y0, x1, y1 = extent = _padded(bounds, (box.width * fw) / (box.height * fh), pad=0.03)
+    _draw_land(ax, extent)
 
-    if context is not None and len(context):
-        ctx = context.to_crs(schema.CRS_BNG)
-        ctx.plot(
-            ax=ax,
-            facecolor="none",
-            edgecolor=styles.CONTEXT_LINE,
-            linewidth=0.5,
-            linestyle=(0, (4, 3)),
-            zorder=1,
-        )
-    edge = _edge_width(len(frame))
-    _fill(ax, np.asarray(geoms), colours, edgecolor=styles.LSOA_EDGE if edge else "face",
-          linewidth=edge or 0.05, zorder=2)
+    _draw_context(ax, geometry)
+    edge = _edge_width(n)
+    ax.add_collection(PathCollection(geometry.paths, facecolors=list(colours),
+                                     edgecolors=styles.LSOA_EDGE if edge else "face",
+                                     linewidths=edge or 0.05, zorder=2), autolim=False)
     if reach is not None and len(reach):
         r = reach.to_crs(schema.CRS_BNG)
         r.plot(ax=ax, facecolor="none", edgecolor=palette.REACH_LINE, linewidth=1.1, linestyle=(0, (3, 2)),
                zorder=4.5)
     if mask.any():
-        line = gpd.GeoSeries([shapely.boundary(outline)], crs=schema.CRS_BNG)
-        if len(frame) > HATCH_MAX_LSOAS:
+        if n > HATCH_MAX_LSOAS:
             # national scale: a hairline without halo, or the cities turn black and hide their fills
-            line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.15, zorder=4)
+            _lines(ax, line, color=styles.CORE20_LINE, linewidth=0.15, zorder=4)
         else:
-            hatch = np.array([hatch_colour(c) for c in colours[mask]], dtype=object)
-            core = np.asarray(geoms)[mask]
+            of_fill = {c: hatch_colour(c) for c in dict.fromkeys(colours[mask])}
+            hatch = np.full(n, None, dtype=object)
+            hatch[mask] = [of_fill[c] for c in colours[mask]]
             per_pt = (x1 - x0) / (box.width * fw * 72)
-            for hc in dict.fromkeys(hatch):
-                lines = hatch_lines(shapely.union_all(core[hatch == hc]), (x0, y0, x1, y1), per_pt)
-                if not lines.is_empty:
-                    gpd.GeoSeries([lines], crs=schema.CRS_BNG).plot(ax=ax, color=hc, linewidth=0.9, zorder=3)
-            line.plot(ax=ax, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
-            line.plot(ax=ax, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
+            for hc in dict.fromkeys(hatch[mask]):
+                _lines(ax, _hatch(geometry, _subset(mask & (hatch == hc)), extent, per_pt), color=hc,
+                       linewidth=0.9, zorder=3)
+            _lines(ax, line, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
+            _lines(ax, line, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
             # a Core20 patch (touching Core20 LSOAs) smaller than ~2 mm on the page is ringed too, or it
             # would be a speck; one ring per patch, not per LSOA (a city's many small LSOAs would merge
             # into a black blob hiding their fills)
@@ -416,12 +535,11 @@ def draw_map(
                            edgecolors=styles.CORE20_HALO, linewidths=2.4, zorder=4.2)
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
                            edgecolors=styles.CORE20_LINE, linewidths=1.1, zorder=4.3)
-    boundary_bng = _bng(area_boundary)
+    boundary_bng = geometry.boundary
     if boundary_bng is not None:
-        edge_line = gpd.GeoSeries([shapely.boundary(_closed(boundary_bng, (x0, y0, x1, y1)))],
-                                  crs=schema.CRS_BNG)
-        edge_line.plot(ax=ax, color=palette.PRINT_AREA_HALO, linewidth=3.6, zorder=5)
-        edge_line.plot(ax=ax, color=palette.PRINT_AREA_LINE, linewidth=1.6, zorder=5.1)
+        edge_line = _boundary_line(geometry, extent)
+        _lines(ax, edge_line, color=palette.PRINT_AREA_HALO, linewidth=3.6, zorder=5)
+        _lines(ax, edge_line, color=palette.PRINT_AREA_LINE, linewidth=1.6, zorder=5.1)
     for layer in points:
         _draw_points(ax, layer)
     ax.set_xlim(x0, x1)
@@ -471,7 +589,7 @@ def draw_map(
             outline_label if mask.any() else "",
             area_name if boundary_bng is not None else "",
             points,
-            hatch=mask.any() and len(frame) <= HATCH_MAX_LSOAS,
+            hatch=mask.any() and n <= HATCH_MAX_LSOAS,
             reach=reach is not None and len(reach) > 0,
         )
         fig.text(
@@ -597,13 +715,15 @@ def draw_locator(ax, vintage: str, area: shapely.Geometry, extent: Sequence[floa
     """England with the area in red (and the map's extent as a box when the area is small)."""
     ax.set_axis_off()
     eng = england_outline(vintage)
-    gpd.GeoSeries([eng], crs=schema.CRS_BNG).plot(
-        ax=ax, facecolor=palette.PRINT_LOCATOR_FILL, edgecolor=palette.PRINT_LOCATOR_EDGE, linewidth=0.4
-    )
+    ax.add_collection(PathCollection(list(_england_paths(vintage)), facecolors=palette.PRINT_LOCATOR_FILL,
+                                     edgecolors=palette.PRINT_LOCATOR_EDGE, linewidths=0.4))
+    ax.autoscale_view()
     if not area.equals(eng):
-        gpd.GeoSeries([area], crs=schema.CRS_BNG).plot(
-            ax=ax, facecolor=palette.LOCATOR_AREA, edgecolor=palette.LOCATOR_AREA, linewidth=0.6
-        )
+        polys = shapely.normalize(_polygons(np.array([area])))
+        if len(polys):
+            ax.add_collection(PathCollection(polygon_paths(polys), facecolors=palette.LOCATOR_AREA,
+                                             edgecolors=palette.LOCATOR_AREA, linewidths=0.6))
+            ax.autoscale_view()
         x0, y0, x1, y1 = extent
         if (x1 - x0) < 60_000:  # a small area is a dot at this scale: box it too
             ax.add_patch(

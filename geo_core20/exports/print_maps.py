@@ -92,12 +92,10 @@ def print_geometry(vd: ViewData, path: str | Path | None = None) -> tuple[gpd.Ge
     another copy, e.g. a test fixture) and the view is below national level; else the atlas's
     super-generalised (BSC) ones, the default and the fallback."""
     bsc = (vd.frame.geometry, BSC_NOTE.format(year="2021" if vd.vintage == "2025" else "2011"))
-    if vd.level == "england" or vd.vintage != "2025":
+    file = _bgc_file(vd, path)
+    if file is None:
         return bsc
-    file = Path(path) if path is not None else sources.get(sources.BGC_ID).dest()
-    if not file.exists():
-        return bsc
-    fine = _read_bgc(str(file), file.stat().st_mtime)
+    fine = _read_bgc(*file)
     codes = vd.frame[schema.LSOA_CODE]
     if not codes.isin(fine.index).all():
         return bsc  # a partial file: the whole print stays on one resolution
@@ -105,9 +103,55 @@ def print_geometry(vd: ViewData, path: str | Path | None = None) -> tuple[gpd.Ge
     return gpd.GeoSeries(geoms, index=vd.frame.index, crs=fine.crs), BGC_NOTE
 
 
+def _bgc_file(vd: ViewData, path: str | Path | None) -> tuple[str, float] | None:
+    """(path, modification time) of the BGC file a print of ``vd`` would read; None: BSC only."""
+    if vd.level == "england" or vd.vintage != "2025":
+        return None
+    file = Path(path) if path is not None else sources.get(sources.BGC_ID).dest()
+    return (str(file), file.stat().st_mtime) if file.exists() else None
+
+
+def _view_key(vd: ViewData, path: str | Path | None) -> tuple:
+    """What a print's shapes depend on: the view's LSOAs (vintage, level, area) and the BGC file."""
+    return vd.vintage, vd.level, vd.code_or_none, _bgc_file(vd, path)
+
+
+def prepared_geometry(vd: ViewData, path: str | Path | None = None) -> tuple[cartography.PrintGeometry, str]:
+    """The shapes a print of ``vd`` draws, prepared (``cartography.PrintGeometry``: British National
+    Grid, paths, dissolved outlines), and the note naming their resolution (``print_geometry``):
+    memoised per (vintage, level, area, BGC file), so every map and format of an area (explorer,
+    coastal, focus, plan; PNG, PDF, profile, deck) reuses one. A record whose LSOAs are not its
+    view's (not made by ``view.view_data``) gets its own, unshared."""
+    key = _view_key(vd, path)
+    if isinstance(vd, ViewData):
+        geometry, resolution, codes = _prepared(*key)
+        if np.array_equal(codes, vd.frame[schema.LSOA_CODE].to_numpy()):
+            return geometry, resolution
+    return _prepare(vd, key[-1])
+
+
+def _prepare(vd: ViewData, bgc: tuple[str, float] | None) -> tuple[cartography.PrintGeometry, str]:
+    geoms, resolution = print_geometry(vd, bgc[0] if bgc else None)
+    context = None if vd.level == "england" else vd.context_within(view.PRINT_CONTEXT_PAD)
+    return cartography.PrintGeometry.of(geoms, vd.boundary, context), resolution
+
+
+@lru_cache(maxsize=8)
+def _prepared(vintage: str, level: str, area_code: str | None,
+              bgc: tuple[str, float] | None) -> tuple[cartography.PrintGeometry, str, np.ndarray]:
+    vd = view.view_data(vintage, level, area_code)
+    return (*_prepare(vd, bgc), vd.frame[schema.LSOA_CODE].to_numpy())
+
+
 def _labels(vd: ViewData) -> gpd.GeoDataFrame | None:
     """Local authority names: the area's own first, then its neighbours by population; on England,
     the cities (the most populous of the densely populated authorities)."""
+    return _labels_of(vd.vintage, vd.level, vd.code_or_none)
+
+
+@lru_cache(maxsize=8)
+def _labels_of(vintage: str, level: str, area_code: str | None) -> gpd.GeoDataFrame | None:
+    vd = view.view_data(vintage, level, area_code)
     lad = schema.LEVEL_COLUMNS["lad"][0]
     pop = vd.national.groupby(lad)[schema.POPULATION].sum().astype(float)
     if vd.level == "england":
@@ -130,9 +174,9 @@ def _draw(vd: ViewData, class_index: Sequence[int] | np.ndarray, legend: classif
     Core20 hatched, boundary, surrounding areas (none for England), grey land, place names and
     England locator (not for England itself); the notes say which boundaries were drawn."""
     england = vd.level == "england"
-    geoms, resolution = print_geometry(vd, bgc_path)
+    geometry, resolution = prepared_geometry(vd, bgc_path)
     return draw_map(
-        vd.frame.set_geometry(geoms.values, crs=geoms.crs) if geoms is not vd.frame.geometry else vd.frame,
+        vd.frame,
         class_index,
         legend,
         title=title,
@@ -149,6 +193,7 @@ def _draw(vd: ViewData, class_index: Sequence[int] | np.ndarray, legend: classif
         labels=_labels(vd),
         reach=reach,
         panel=panel,
+        geometry=geometry,
     )
 
 

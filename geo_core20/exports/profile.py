@@ -699,13 +699,13 @@ class _ProfilePDF(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def _pdf_chart(pdf: FPDF, png: bytes, w: float) -> None:
-    """A chart image centred-left, moved to a new page first when it would not fit below."""
-    with Image.open(io.BytesIO(png)) as im:
-        h = w * im.height / im.width
+def _pdf_chart(pdf: FPDF, image: Image.Image, w: float) -> None:
+    """A chart image (``formats.figure_image``) centred-left, moved to a new page first when it would
+    not fit below."""
+    h = w * image.height / image.width
     if pdf.get_y() + h > pdf.h - pdf.b_margin:
         pdf.add_page()
-    pdf.image(io.BytesIO(png), w=w)
+    pdf.image(image, w=w)
 
 
 def _pdf_beside(pdf: FPDF, png: bytes, y: float, w: float = 118) -> float:
@@ -773,17 +773,15 @@ def profile_pdf(prof: AreaProfile) -> bytes:
         m = make(True)
         w_in, h_in = m.figure.get_size_inches()
         pdf.add_page(orientation="P" if h_in > w_in else "L")  # a portrait map (England) on a portrait page
-        png = formats.figure_bytes(m.figure, "png", dpi=MAP_DPI_EMBED)
+        image = formats.figure_image(m.figure, dpi=MAP_DPI_EMBED)  # the pixels, no PNG to decode again
         # the map page fills the space between header and footer
         h_avail = pdf.h - pdf.get_y() - pdf.b_margin - 3
         w = min(pdf.w - 20, h_avail * m.figure.get_size_inches()[0] / m.figure.get_size_inches()[1])
-        pdf.image(io.BytesIO(png), x=(pdf.w - w) / 2, w=w)
+        pdf.image(image, x=(pdf.w - w) / 2, w=w)
     pdf.add_page()
     _pdf_heading(pdf, decile_message(prof))
-    chart = charts.decile_profile_chart(
-        prof.decile, prof.area_name, "png", england_ticks=prof.level != "england"
-    )
-    _pdf_chart(pdf, chart, 170)
+    chart = charts.decile_profile_figure(prof.decile, prof.area_name, england_ticks=prof.level != "england")
+    _pdf_chart(pdf, formats.figure_image(chart), 170)  # the chart's 300 dpi pixels, no PNG to decode
     pdf.set_font("DejaVu", size=9)
     pdf.cell(
         0,
