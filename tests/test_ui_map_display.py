@@ -92,3 +92,29 @@ def test_a_new_layer_on_the_same_map_keeps_the_component_and_sends_only_the_laye
         assert r.layers.index("L.geoJson(") < r.layers.index("window.feature_group = added;")
         assert "LSOAs <b>x</b>" not in r.script  # the layer's name is still escaped
     assert "circleMarker" in other.layers and "circleMarker" not in first.layers
+
+
+def test_the_rebuild_flag_draws_every_map_whole_in_a_new_iframe(monkeypatch):
+    """``GEO_CORE20_MAP_REBUILD=1`` (the benchmark's "before"): the component gets the whole script, keyed
+    by all of it, and no layers channel, so a new shading is a new iframe; unset, the same two maps keep
+    one component and only their layers differ."""
+    from geo_core20.ui import map_display
+
+    calls: list[dict] = []
+    monkeypatch.setattr(map_display, "_component_func", lambda **kw: calls.append(kw))
+    bounds = (-3.0, 53.3, -2.8, 53.5)
+    maps = [map_display.prepare(_classed_map(bounds, [c])) for c in ("#440154", "#fde725")]
+    for cached in maps:
+        map_display.show_map(cached, key="m")
+    kept, new = calls[0], calls[1]
+    assert kept["key"] == new["key"] and kept["feature_group"] != new["feature_group"]
+    assert [c["script"] for c in calls] == [m.rendered.base for m in maps]
+    assert [c["feature_group"] for c in calls] == [m.rendered.layers for m in maps]
+
+    calls.clear()
+    monkeypatch.setenv(map_display.REBUILD_ENV, "1")
+    for cached in maps:
+        map_display.show_map(cached, key="m")
+    assert calls[0]["key"] != calls[1]["key"]  # a new component: a new iframe
+    assert [c["script"] for c in calls] == [m.rendered.script for m in maps]
+    assert [c["feature_group"] for c in calls] == [None, None]

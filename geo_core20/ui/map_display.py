@@ -21,11 +21,16 @@ clinical focus map) keeps the iframe, Leaflet and the decoded national geometry,
 only draws the new layers (issue 22: 5-6 s to 1-2 s in Chromium); a new area or basemap is a new
 base, so a new iframe, as before. ``window.gc20Layer.paintedAt`` (ms) is set one frame after new
 layers were drawn (benchmarks and browser tests read it).
+
+``GEO_CORE20_MAP_REBUILD=1`` in the server's environment (read per rerun) draws every map as before
+this change: the whole script in a component keyed by all of it, so any change is a new iframe.
+Only ``benchmarks/interaction_speed.py`` sets it, to time "before" and "after" in the same run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from collections import OrderedDict
@@ -57,6 +62,7 @@ SPLIT = "/*gc20:layers*/"
 BASE_ELEMENTS = (folium.map.FitBounds, folium.TileLayer, folium.plugins.Fullscreen, elements.Attribution,
                  elements.MapStyle, elements.ScrollZoomOnFocus, elements.TileErrorNotice)
 _NO_DRAWN_ITEMS = "\nvar drawnItems = [];"
+REBUILD_ENV = "GEO_CORE20_MAP_REBUILD"  # "1": every change rebuilds the map (the benchmark's "before")
 _LAYER_CONTROL = re.compile(r"\blet\s+(\w+)\s*=\s*L\.control\.layers\(")
 
 
@@ -215,12 +221,17 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, leg
     else:
         map_col, legend_col = st.columns([4, 1], gap="small")
     rendered = cached.rendered
+    if os.environ.get(REBUILD_ENV) == "1":  # the whole map in a new iframe on any change (see above)
+        script, feature_group = rendered.script, None
+        component_key = generate_js_hash(rendered.script, key, False)
+    else:
+        script, feature_group, component_key = rendered.base, rendered.layers, rendered.component_key(key)
     with map_col:
         out = _component_func(
-            script=rendered.base, header=rendered.header, html=rendered.html, id=rendered.map_id,
-            key=rendered.component_key(key), height=height, width=None,
+            script=script, header=rendered.header, html=rendered.html, id=rendered.map_id,
+            key=component_key, height=height, width=None,
             returned_objects=RETURNED, default={"last_active_drawing": None}, zoom=None, center=None,
-            feature_group=rendered.layers, return_on_hover=False, layer_control=None, pixelated=False,
+            feature_group=feature_group, return_on_hover=False, layer_control=None, pixelated=False,
             css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
         )
     if legend is not None and legend_col is not None:
