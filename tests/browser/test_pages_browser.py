@@ -242,6 +242,35 @@ def settle(page, ms: int = 600) -> None:
     page.wait_for_timeout(ms)
 
 
+def hover_tooltip(page, frame, x: float, y: float, has_text: str | None = None,
+                  timeout: float = 10_000) -> str | None:
+    """Move the mouse onto page point (x, y) of the map ``frame`` as a person does and return the inner
+    HTML of the tooltip that opens (with ``has_text``, if given); None if none opens. The mouse is
+    then moved off the map, so the tooltip closes. Reads what Leaflet puts on screen, whether the
+    layers came with the map's iframe or were drawn into it in place (ui.map_display)."""
+    page.mouse.move(x - 3, y)
+    page.mouse.move(x, y, steps=2)
+    tips = frame.locator(".leaflet-tooltip", has_text=has_text) if has_text else frame.locator(
+        ".leaflet-tooltip")
+    try:
+        tips.last.wait_for(state="visible", timeout=timeout)
+        return tips.last.inner_html()
+    except Exception:  # noqa: BLE001 - no tooltip opened there (a caller may try another point)
+        return None
+    finally:
+        page.mouse.move(1, 1)
+
+
+def map_point(page, frame, lat: float, lon: float) -> tuple[float, float] | None:
+    """Where (lat, lon) is on the page, or None if it is outside the map's visible box."""
+    box = page.locator(IFRAME).last.bounding_box()
+    pt = frame.evaluate("([lat, lon]) => window.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    size = frame.evaluate("() => [window.map.getSize().x, window.map.getSize().y]")
+    if not (2 <= pt["x"] < size[0] - 2 and 2 <= pt["y"] < size[1] - 2):
+        return None
+    return box["x"] + pt["x"], box["y"] + pt["y"]
+
+
 def query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
