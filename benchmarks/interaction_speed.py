@@ -32,12 +32,17 @@ clock; on a busy machine they scale with the load average printed at the top, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from _common import ROOT, launch_chromium, machine, serve_app
+from load_test import cpu_seconds, server_process
+
+from geo_core20.ui.map_display import REBUILD_ENV
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB, 1,601 LSOAs (IoD2025)
 CORNWALL = "E54000036"
@@ -51,9 +56,12 @@ DRAWN_JS = """(since) => {
     const w = f.contentWindow;
     if (!w) continue;
     const api = w.geoCore20National, lyr = w.gc20Layer;
-    if (api && api.paintedAt && api.paintedAt >= since && api.drawnCount() > 0) return 1;
+    if (api && api.layer) {  // the national renderer: its own paint, not the layers' script having run
+      if (api.paintedAt && api.paintedAt >= since && api.drawnCount() > 0) return 1;
+      continue;
+    }
     if (lyr && lyr.paintedAt && lyr.paintedAt >= since) return 2;
-    if (!api && !lyr && !f.dataset.gc20old && w.map && w.map._loaded) return 3;
+    if (!lyr && !f.dataset.gc20old && w.map && w.map._loaded) return 3;
   }
   return false;
 }"""
@@ -126,42 +134,106 @@ def _cases() -> dict:
     }
 
 
-def interaction(browser, base: str, name: str, case: tuple) -> dict:
-    """One repeat of one interaction in a fresh context: first load and click, seconds."""
+MODES = {"before": "1", "after": "0"}
+"""Each mode's server: ``GEO_CORE20_MAP_REBUILD`` (ui.map_display): "before" rebuilds the map in a new
+iframe on every change (as the app did until in-place redraw), "after" redraws layers in place."""
+
+
+@contextlib.contextmanager
+def servers(modes: list[str], extra_args) -> Iterator[dict]:
+    """One app server per mode, all up at once (so each repeat times before and after back to back):
+    {mode: (base URL, its psutil process)}."""
+    with contextlib.ExitStack() as stack:
+        out = {}
+        for mode in modes:
+            os.environ[REBUILD_ENV] = MODES[mode]  # inherited by the server process
+            try:
+                base = stack.enter_context(serve_app(extra_args=extra_args))
+            finally:
+                os.environ.pop(REBUILD_ENV, None)
+            out[mode] = (base, server_process(base))
+        yield out
+
+
+def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
+    """One repeat of one interaction in a fresh context: first load and click, seconds, and the server's
+    CPU-seconds for each (from the action to the page idle again)."""
     label, link, _, click = case
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
+        c0 = cpu_seconds(server)
+        first = timed(page, lambda: page.goto(base + link, timeout=STEP_TIMEOUT_MS))
+        idle(page)
+        first_cpu = cpu_seconds(server) - c0
         if name == "accelerator":
-            first = timed(page, lambda: page.goto(base + link, timeout=STEP_TIMEOUT_MS))
-            idle(page)
             page.goto(base + "/Accelerator_sites", timeout=STEP_TIMEOUT_MS)
             page.get_by_role("link", name="Open ").first.wait_for(timeout=STEP_TIMEOUT_MS)
             idle(page)
-        else:
-            first = timed(page, lambda: page.goto(base + link, timeout=STEP_TIMEOUT_MS))
-            idle(page)
+        c0 = cpu_seconds(server)
         took = timed(page, lambda: click(page))
-        return {"first_load_s": first, "click_s": took}
+        idle(page)
+        return {"first_load_s": first, "click_s": took, "first_load_cpu_s": first_cpu,
+                "click_cpu_s": cpu_seconds(server) - c0}
     finally:
         ctx.close()
 
 
-def first_visit(browser, url: str, done: Callable) -> float:
-    """A fresh context opens ``url``: seconds to ``done(page, t0)``."""
+# What the England view spends its time on, read in the page as it opens (ms since navigation start).
+MILESTONES_JS = """() => {
+  const t = () => Math.round(performance.now()), m = window.__gc20m = {};
+  const tick = () => {
+    if (!m.heading && document.querySelector('h1')) m.heading = t();
+    const f = document.querySelector("iframe[title='streamlit_folium.st_folium']");
+    if (f && !m.iframe) m.iframe = t();
+    const w = f && f.contentWindow;
+    try {
+      if (w && w.L && !m.leaflet) m.leaflet = t();
+      if (w && w.map && !m.map) m.map = t();
+      const api = w && w.geoCore20National;
+      if (api && api.loadMs !== undefined && !m.geometry) { m.geometry = t(); m.load_ms = api.loadMs; }
+      if (api && api.paintedAt && !m.painted) {
+        m.painted = t(); m.draw_ms = api.firstDrawMs; m.asset_bytes = api.assetBytes || 0;
+      }
+    } catch (e) { /* the iframe is navigating */ }
+    if (!m.painted) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def first_visit(browser, url: str, done: Callable, server=None) -> dict:
+    """A fresh context opens ``url``: seconds to ``done(page, t0)``, websocket bytes received, the
+    server's CPU-seconds (to the page idle) and the page's milestones (``MILESTONES_JS``)."""
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
+        ws = {"bytes": 0, "frames": 0}
+
+        def on_ws(sock) -> None:
+            def got(payload) -> None:
+                ws["bytes"] += len(payload)
+                ws["frames"] += 1
+
+            sock.on("framereceived", got)
+
+        page.on("websocket", on_ws)
+        page.add_init_script(f"document.addEventListener('DOMContentLoaded', {MILESTONES_JS})")
+        c0 = cpu_seconds(server) if server else 0.0
         t0 = now_ms()
         page.goto(url, timeout=STEP_TIMEOUT_MS)
         done(page, t0)
-        return (now_ms() - t0) / 1000
+        took = (now_ms() - t0) / 1000
+        idle(page)
+        marks = page.evaluate("() => window.__gc20m || {}")
+        return {"s": took, "ws_bytes": ws["bytes"], "ws_frames": ws["frames"], "milestones_ms": marks,
+                "server_cpu_s": (cpu_seconds(server) - c0) if server else None}
     finally:
         ctx.close()
 
 
-def england_cost(browser, base: str, bare_base: str, repeats: int) -> dict:
-    """England view vs a bare Streamlit page, each opened in a fresh context (warm servers)."""
+def england_cost(browser, base: str, server, bare_base: str, bare_server, repeats: int) -> dict:
+    """England view vs a bare Streamlit page, each opened in a fresh context (warm servers), in turn."""
     def bare_done(page, t0):
         page.get_by_role("heading", name="Bare page").wait_for(timeout=STEP_TIMEOUT_MS)
 
@@ -173,9 +245,9 @@ def england_cost(browser, base: str, bare_base: str, repeats: int) -> dict:
     first_visit(browser, england, map_done)
     bare, eng = [], []
     for _ in range(repeats):
-        bare.append(first_visit(browser, bare_base + "/", bare_done))
-        eng.append(first_visit(browser, england, map_done))
-    return {"bare_s": bare, "england_s": eng}
+        bare.append(first_visit(browser, bare_base + "/", bare_done, bare_server))
+        eng.append(first_visit(browser, england, map_done, server))
+    return {"bare": bare, "england": eng}
 
 
 def run(args) -> dict:
@@ -184,49 +256,82 @@ def run(args) -> dict:
     cases = _cases()
     asked = [c for c in args.only.split(",") if c] if args.only else [*cases, "england"]
     only = [c for c in asked if c in cases]
-    res: dict = {"machine": machine(), "repeats": args.repeats, "interactions": {}, "errors": []}
+    modes = [m for m in args.modes.split(",") if m in MODES]
+    res: dict = {"machine": machine(), "repeats": args.repeats, "modes": modes, "interactions": {},
+                 "errors": []}
     t_start = time.monotonic()
-    with serve_app(extra_args=args.server_args) as base, sync_playwright() as pw:
+    with servers(modes, args.server_args) as srv, sync_playwright() as pw:
         browser = launch_chromium(pw)
         for name in only:
-            runs = []
-            for i in range(args.repeats + 1):  # the first repeat warms the server's caches: not counted
-                try:
-                    r = interaction(browser, base, name, cases[name])
-                except Exception as exc:  # noqa: BLE001 - reported with the other figures
-                    res["errors"].append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            runs: dict[str, list] = {m: [] for m in modes}
+            failed = False
+            for i in range(args.repeats + 1):  # the first repeat warms the servers' caches: not counted
+                for mode in modes:
+                    base, server = srv[mode]
+                    try:
+                        r = interaction(browser, base, server, name, cases[name])
+                    except Exception as exc:  # noqa: BLE001 - reported with the other figures
+                        res["errors"].append(f"{name} ({mode}): {type(exc).__name__}: "
+                                             f"{str(exc).splitlines()[0][:200]}")
+                        failed = True
+                        break
+                    if i:
+                        runs[mode].append({**r, "load_avg": os.getloadavg()[0]})
+                if failed:
                     break
-                if i:
-                    runs.append(r)
             res["interactions"][name] = {"label": cases[name][0], "runs": runs}
         if "england" in asked:
+            mode = "after" if "after" in srv else modes[0]
             with serve_app(str(BARE)) as bare_base:
                 try:
-                    res["england"] = england_cost(browser, base, bare_base, args.repeats)
+                    res["england"] = england_cost(browser, srv[mode][0], srv[mode][1], bare_base,
+                                                  server_process(bare_base), args.repeats)
                 except Exception as exc:  # noqa: BLE001
                     res["errors"].append(f"england: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         browser.close()
+    res["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     res["total_s"] = time.monotonic() - t_start
     return res
 
 
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
 def report(res: dict) -> bool:
     m = res["machine"]
-    print(f"Interaction speed: {m['nproc']} CPUs, load {m['load_avg_at_start'][0]:.1f} at start; median of "
-          f"{res['repeats']} warm repeats (fresh browser context each)\n")
-    print(f"| {'interaction':28s} | first load (s) | click to drawn (s) | click / first load |")
-    print(f"|{'-' * 30}|----------------|--------------------|--------------------|")
+    print(f"Interaction speed: {m['nproc']} CPUs, load {m['load_avg_at_start'][0]:.1f} at start, "
+          f"{res['load_avg_at_end'][0]:.1f} at end; median of {res['repeats']} warm repeats "
+          "(fresh browser context each; before and after back to back)\n")
+    print("| interaction | first load (s) | before: click to drawn (s) | after: click to drawn (s) "
+          "| after / first load | server CPU-s per click (before / after) |")
+    print("|---|---|---|---|---|---|")
     for v in res["interactions"].values():
-        if not v["runs"]:
+        runs = v["runs"]
+        if not all(runs.values()):
             continue
-        first = statistics.median(r["first_load_s"] for r in v["runs"])
-        click = statistics.median(r["click_s"] for r in v["runs"])
-        print(f"| {v['label']:28s} | {first:14.2f} | {click:18.2f} | {click / first:18.2f} |")
+        first = statistics.median(r["first_load_s"] for rs in runs.values() for r in rs)
+        cells = {mode: (_median(rs, "click_s"), _median(rs, "click_cpu_s")) for mode, rs in runs.items()}
+        before = cells.get("before", (float("nan"),) * 2)
+        after = cells.get("after", (float("nan"),) * 2)
+        print(f"| {v['label']} | {first:.2f} | {before[0]:.2f} | {after[0]:.2f} | {after[0] / first:.2f} "
+              f"| {before[1]:.2f} / {after[1]:.2f} |")
     if "england" in res:
-        bare = statistics.median(res["england"]["bare_s"])
-        eng = statistics.median(res["england"]["england_s"])
-        print(f"\nEngland view: {eng:.2f} s to drawn vs a bare Streamlit page {bare:.2f} s: "
-              f"+{eng - bare:.2f} s on top (pass bar 0.5 s)")
+        bare, eng = res["england"]["bare"], res["england"]["england"]
+        b, e = _median(bare, "s"), _median(eng, "s")
+        print(f"\nEngland view: {e:.2f} s to drawn vs a bare Streamlit page {b:.2f} s: +{e - b:.2f} s on top "
+              "(pass bar 0.5 s)")
+        print(f"  server CPU-s per new session: England {_median(eng, 'server_cpu_s'):.2f}, "
+              f"bare {_median(bare, 'server_cpu_s'):.2f}; websocket bytes received: England "
+              f"{_median(eng, 'ws_bytes') / 1e3:.0f} kB, bare {_median(bare, 'ws_bytes') / 1e3:.0f} kB")
+        keys = ("heading", "iframe", "leaflet", "map", "geometry", "painted", "load_ms", "draw_ms")
+        marks = {k: statistics.median(r["milestones_ms"].get(k, float("nan")) for r in eng) for k in keys}
+        print("  England milestones (ms from navigation, median): "
+              + ", ".join(f"{k} {marks[k]:.0f}" for k in keys[:6])
+              + f"; geometry fetch+decode {marks['load_ms']:.0f} ms, "
+              f"first canvas draw {marks['draw_ms']:.0f} ms")
+        bm = statistics.median(r["milestones_ms"].get("heading", float("nan")) for r in bare)
+        print(f"  bare page: heading at {bm:.0f} ms")
     for e in res["errors"]:
         print(f"error: {e}")
     print(f"total {res['total_s']:.0f} s")
@@ -237,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="warm repeats per interaction (default 3)")
     parser.add_argument("--only", default="", help="comma-separated interactions (and/or 'england')")
+    parser.add_argument("--modes", default="before,after", help="before (full rebuild), after (in place)")
     parser.add_argument("--server-args", nargs="*", default=[], help="more `streamlit run` options")
     parser.add_argument("--out", default="interaction_speed.json", help="file under benchmarks/results/")
     args = parser.parse_args(argv)
