@@ -89,20 +89,22 @@ def _put_layers_last(m: folium.Map) -> None:
 def _layers_script(body: str) -> str:
     """The layers' script as the component runs it: in a function of the map, recording every layer
     and control it adds (the component removes them before running the next layers' script), then
-    ``window.gc20Layer.paintedAt`` one frame after the new layers are on screen."""
+    ``window.gc20Layer.paintedAt`` one frame after the new layers are on screen (``startedAt`` and ``runMs``:
+    when the script began and how long it ran, for the benchmark's breakdown)."""
     control = _LAYER_CONTROL.search(body)
     name = control.group(1) if control else None
     keep_control = (f"window.layer_control = {name};\n"
                     f"Object.values({name}_layers.overlays).forEach(function (l) {{ added.push(l); }});\n"
                     if name else "window.layer_control = undefined;\n")
-    return ("(function () {\nvar before = {};\nfor (var k0 in map_div._layers) { before[k0] = true; }\n"
+    return ("(function () {\nvar t0 = Date.now(), before = {};\n"
+            "for (var k0 in map_div._layers) { before[k0] = true; }\n"
             f"{body}\n"
             "var added = [];\n"
             "for (var k1 in map_div._layers) { if (!before[k1]) { added.push(map_div._layers[k1]); } }\n"
             f"{keep_control}"
             "window.feature_group = added;\n"
             "var hook = window.gc20Layer = window.gc20Layer || {paintedAt: null, runs: 0};\n"
-            "hook.runs += 1;\n"
+            "hook.runs += 1;\nhook.startedAt = t0;\nhook.runMs = Date.now() - t0;\n"
             "requestAnimationFrame(function () { requestAnimationFrame(function () {"
             " hook.paintedAt = Date.now(); }); });\n"
             "})();\n")
