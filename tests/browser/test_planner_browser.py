@@ -5,7 +5,7 @@ page. Screenshots go to test-artifacts/planner/ (looked at for the report)."""
 from __future__ import annotations
 
 import re
-from html import escape
+from html import unescape
 
 import numpy as np
 import pytest
@@ -126,9 +126,16 @@ def test_the_devon_example_by_public_transport(session, atlas2025):
         "Unreachable": f"{100 * ref.unreachable_share:.1f}%",
         "Within 45 min": f"{100 * ref.covered_share:.1f}%"}
     assert ref.mean_cost < ref.p90_cost < ref.max_cost and 0 < ref.covered_share < 1  # not trivial
-    html = map_frame(page).content()
-    for rank, name in enumerate(ref.chosen["name"], start=1):  # the chosen candidates, named on the map
-        assert f"<b>{rank}. {escape(name)}</b>" in html, name
+    # the chosen candidates, named on the map: hover each site marker (on top, inside the map) as a
+    # person does and read the bold name in its tooltip
+    frame = map_frame(page)
+    page.locator(IFRAME).last.scroll_into_view_if_needed()
+    settle(page)
+    tips = [hover_tooltip(page, frame, m["px"], m["py"], has_text=". ")
+            for m in _site_markers(page, 6) if m["mine"] and m["inside"]]
+    named = {int(r): unescape(n) for t in tips if t for r, n in re.findall(r"<b>(\d+)\. (.*?)</b>", t)}
+    for rank, name in enumerate(ref.chosen["name"], start=1):
+        assert named.get(rank) == name, (rank, name, named)
     assert_legend_clear_of_maps(page)
     page.locator(IFRAME).last.scroll_into_view_if_needed()
     session.snap("06-devon-public-transport-map", page.locator(IFRAME).last)
