@@ -1,9 +1,13 @@
 """Interactions in a real browser, from click to map drawn (issue 22, item 5).
 
-One app server (``streamlit run app.py`` on a free 127.0.0.1 port) and headless Debian Chromium.
-Each interaction is timed against the same page's first load in the same run: a fresh browser
-context opens the page by its link (``first load``: navigation to map drawn), then a person's
-click (``click``: the click to the new map drawn). Interactions:
+Two app servers (``streamlit run app.py`` on free 127.0.0.1 ports) and headless Debian Chromium:
+"before" with ``GEO_CORE20_MAP_REBUILD=1`` (ui.map_display: every change rebuilds the whole map in a
+new iframe, as the app did before in-place redraw) and "after" (layers and shading redrawn in the kept
+map). Each repeat runs the interaction on both, back to back, in fresh browser contexts; each is
+timed against the same page's first load in the same run: the page opened by its link (``first
+load``: navigation to map drawn), then a person's click (``click``: the click to the new map drawn).
+The server's CPU-seconds (psutil, from the action to the page idle again) are recorded for both.
+Interactions:
 
 - explorer shading change (ICB, IMD decile -> Income domain decile);
 - explorer focus change (the Clinical focus tab, Early cancer diagnosis -> Hypertension);
@@ -11,22 +15,62 @@ click (``click``: the click to the new map drawn). Interactions:
 - PLUS hot spots (the Hot spots section: the Gi* map);
 - accelerator card (Accelerator sites -> "Open <ICS>": its PLUS page; first load = that PLUS
   link opened directly);
-- planner run (Outreach planner, Cornwall: "Choose sites" to the plan's map).
+- planner run (Outreach planner, Cornwall: "Choose sites" to the plan's map; the page has no map
+  before a plan, so its first load is done when "Choose sites" shows).
 
 And the England view's own cost on top of a bare Streamlit page (``benchmarks/bare_page.py``
-served by a second server): a fresh context opens each, to drawn (the bare page: its title;
-England: the national renderer painted).
+served by a third server): a fresh context opens each, to drawn (the bare page: its title;
+England: the national renderer painted), with where the time goes: the page's milestones (heading,
+map iframe created, Leaflet loaded, map script run, national geometry fetched and decoded, painted),
+websocket bytes received and the server's CPU-seconds.
 
-"Drawn": a map iframe painted after the action began: the national renderer's or the LSOA
-layer's hook (``window.geoCore20National`` / ``window.gc20Layer``: ``paintedAt`` at or after the
-click) or a Leaflet map loaded in an iframe that was not there before the click. Every wait is
+"Drawn": a map iframe painted after the action began: the national renderer's hook when the map
+holds a national layer (``window.geoCore20National.paintedAt``), else the layers' hook
+(``window.gc20Layer.paintedAt``, set one frame after the layers' script ran, in a new or a kept
+iframe), or a Leaflet map loaded in an iframe that was not there before the click. Every wait is
 bounded; a step that never draws is reported as an error and the script exits non-zero.
 
-    python benchmarks/interaction_speed.py [--repeats 3] [--only plus_layer,explorer_shade]
+    python benchmarks/interaction_speed.py [--repeats 3] [--only plus_layer,explorer_shade,england]
+                                           [--modes before,after]
 
 Results go to benchmarks/results/interaction_speed.json (gitignored). Timings are seconds of wall
 clock; on a busy machine they scale with the load average printed at the top, so compare ratios
-(click / first load) between runs, and before/after only from runs on a similar load.
+(click / first load) and before/after within one run.
+
+Measured 2026-12-06 18:53-18:59 (2 CPUs shared with five other engineers; load average 2.0 at start,
+2.7-5.7 during, 5.7 at end; median of 3 warm repeats, the first repeat per server not counted; "CPU-s/click
+b / a": the server's CPU-seconds per click, before / after):
+
+| interaction | first load (s) | before: click (s) | after: click (s) | after / first | CPU-s/click b / a |
+|---|---|---|---|---|---|
+| explorer shading change | 2.93 | 0.88 | 0.64 | 0.22 | 0.06 / 0.04 |
+| explorer focus change | 3.43 | 1.29 | 1.25 | 0.36 | 0.07 / 0.07 |
+| PLUS layer change | 2.92 | 0.86 | 0.78 | 0.27 | 0.05 / 0.05 |
+| PLUS hot spots | 3.00 | 0.74 | 0.61 | 0.20 | 0.06 / 0.05 |
+| accelerator card | 3.05 | 0.95 | 0.68 | 0.22 | 0.08 / 0.07 |
+| planner run | 2.87 | 3.32 | 3.51 | 1.22 | 1.06 / 1.07 |
+
+Pass bar (1.5 s click to drawn for PLUS layer and explorer shading changes): met in both modes at
+this load. The "before" is far from the 5-6 s the issue measured: a rebuilt iframe now reuses the
+decoded national geometry (kept on the Streamlit page) and the browser's cached Leaflet, so most of a
+click is the rerun's reply: the new layers' script began 0.45-0.58 s (after) / 0.64-0.87 s (before)
+after an explorer shading click; the PLUS page still sends the whole layer (~660 kB of GeoJSON per
+change, the geometry included) either way. Accelerator card and planner run are a new page / a new
+map in both modes (no in-place redraw to gain); the planner's click is the solver (~1.1 server
+CPU-s). Under load 15-30 (an earlier run the same afternoon) the same table was 1.4-3.0 s after,
+1.0-2.5 s before, with a spread larger than the difference.
+
+England view vs a bare Streamlit page, same run: 3.41 s vs 1.14 s to drawn, +2.27 s on top (pass bar
+0.5 s: NOT met). Server CPU-s per new session 0.40 vs 0.09; websocket 293 kB vs 1 kB (the map: 192 kB
+region outlines, 34 kB of classes, ~40 kB of renderer script). Milestones (ms from navigation,
+median): heading 1216 (the bare page's 1114), map iframe created 2502, Leaflet loaded 2715, map
+script run 2866, geometry fetched and decoded 3338 (1.53 MB in 7 files, 350 ms of it in
+fetch+decode), painted 3341 (first canvas draw 60 ms). A websocket timeline of one visit: the server
+sent the 275 kB map 1.28 s after navigation (0.04 s after the heading's run began); the iframe
+appeared 0.6 s later while Streamlit's frontend fetched its per-element code chunks (selectbox,
+metric, radio, ... none of which the bare page needs), then the component's own page and Leaflet.
+So about 1.3 s of the 2.3 s is the browser building the page and the map's iframe, ~0.5 s the
+national geometry, ~0.3 s server CPU.
 """
 
 from __future__ import annotations
