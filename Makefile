@@ -10,7 +10,7 @@ PORT ?= 8501
 MIRROR_DEFAULT := $(shell for d in ../shared/data/raw ../shared/data/derived; do [ -d $$d ] && printf '%s:' "$$(cd $$d && pwd)"; done)
 export GEO_CORE20_MIRROR ?= $(MIRROR_DEFAULT:%:=%)
 
-.PHONY: run front crowd test setup chromium postgres nginx data assets lint unit browser bench load clean-data
+.PHONY: run front crowd interactions test setup chromium postgres nginx data assets lint unit browser bench load clean-data
 
 # geo_core20.serve = `streamlit run app.py` that warms the caches in the background at start
 run: setup data
@@ -71,7 +71,7 @@ browser: setup chromium data
 
 # Timing scripts (not the load test, which has its own target)
 bench: setup data
-	for b in $(filter-out benchmarks/load_test.py benchmarks/_common.py benchmarks/crowd_front.py,$(wildcard benchmarks/*.py)); do \
+	for b in $(filter-out benchmarks/load_test.py benchmarks/_common.py benchmarks/crowd_front.py benchmarks/bare_page.py benchmarks/interaction_speed.py,$(wildcard benchmarks/*.py)); do \
 	  echo "== $$b"; $(PY) $$b || exit 1; done
 
 # Many users: 10 concurrent Chromium sessions on one server (~5 min; figures printed, exit 1 on failure).
@@ -81,6 +81,10 @@ load: setup chromium data
 # A crowd through the caching front: 50 new browsers, app CPU per new session (issue 22; ~10 min).
 crowd: setup chromium nginx data
 	$(PY) benchmarks/crowd_front.py --sessions 50 --wave 10 --replicas 2
+
+# Click to map drawn for the main interactions, against each page's first load (issue 22).
+interactions: setup chromium data
+	$(PY) benchmarks/interaction_speed.py
 
 clean-data:
 	rm -rf data/raw data/processed boundaries/raw

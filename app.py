@@ -46,8 +46,11 @@ def map_tab(view: View, core20_outline: bool) -> None:
     if not present.enabled():  # a projector shows the map and its legend only
         with right:
             st.subheader("Selected LSOA")
-            table = ui.lsoa_table_cached(view.vintage, view.level, view.area)
-            panels.lsoa_details(view.vintage, clicked, set(table[schema.LSOA_CODE]))
+            # the view's codes only once an LSOA was clicked: unpickling England's 33,755-row table and
+            # hashing its codes on every rerun cost ~0.1 s of server time for a hint
+            codes = (set(ui.lsoa_table_cached(view.vintage, view.level, view.area)[schema.LSOA_CODE])
+                     if clicked else None)
+            panels.lsoa_details(view.vintage, clicked, codes)
     st.caption(f"Shaded by {styles.SHADINGS[view.shade]}. {shown.vm.legend.notes[0]} Hover an LSOA for its "
                "figures; click it for details. The layers button (top right) switches outlines off.")
 

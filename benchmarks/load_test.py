@@ -47,12 +47,13 @@ ACTIONS_PER_PERSON = 5  # page views (script runs asked for by a person): link, 
 
 # A map iframe drawn after the action began: the national renderer painted at or after `since`
 # (ms since epoch) with LSOAs on screen, or (other renderers) a Leaflet map loaded in an iframe
-# that was not there before the action (`mark_maps`).
+# that was not there before the action (`mark_maps`) or new layers drawn in a kept one (ui.map_display).
 DRAWN_JS = """(since) => {
   for (const f of document.querySelectorAll("iframe[title='streamlit_folium.st_folium']")) {
     const w = f.contentWindow, api = w && w.geoCore20National;
     if (api && api.paintedAt && api.paintedAt >= since && api.drawnCount() > 0) return api.drawnCount();
     if (!api && !f.dataset.gc20old && w && w.map && w.map._loaded) return -1;
+    if (!api && w && w.gc20Layer && w.gc20Layer.paintedAt >= since) return -1;  // layers redrawn in place
   }
   return false;
 }"""

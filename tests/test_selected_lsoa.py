@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import schema
+from geo_core20.maps.choropleth import BASEMAPS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 HULL = "E06000010"  # Kingston upon Hull, City of
@@ -68,10 +69,15 @@ def test_changing_the_shading_keeps_the_selected_lsoa(hull_lsoa):
     at.selectbox(key="gc20_shade").set_value("health_decile").run()
     _ok(at)
     assert "Shaded by Health deprivation and disability" in " ".join(c.value for c in at.caption)
-    assert map_keys(at)[0] != old_key, "a new shading draws a new map component"
+    # issue 22: a new shading is drawn in the kept map (same component), only its layers change
+    assert map_keys(at)[0] == old_key, "a new shading rebuilt the map component"
     assert f"**{name}**" in panel_text(at) and code in panel_text(at), "the selected LSOA was cleared"
     at.toggle(key="gc20_core20").set_value(False).run()
     assert f"**{name}**" in panel_text(_ok(at))
+    # a new basemap is a new map (a new component whose value starts empty): the selection is kept
+    at.selectbox(key="gc20_basemap").set_value(next(b for b in BASEMAPS if b != "none")).run()
+    assert map_keys(_ok(at))[0] != old_key, "a new basemap draws a new map component"
+    assert f"**{name}**" in panel_text(at) and code in panel_text(at), "the selected LSOA was cleared"
 
 
 def test_a_new_click_after_a_shading_change_replaces_the_selection(atlas2025, hull_lsoa):

@@ -53,3 +53,68 @@ def test_the_legend_is_shown_beside_the_map_and_escaped():
     legend = next(m.value for m in at.markdown if "gc20-legend" in m.value)
     assert "Layer &lt;i&gt;x&lt;/i&gt;" in legend and "(3)" in legend and "(4)" in legend
     assert len(at.columns) == 2  # the map and, beside it, the legend
+
+
+def _classed_map(bounds, fills, flagged: bool = False):
+    from geo_core20.maps import choropleth, classify
+
+    m = choropleth.base_map(bounds)
+    minx, miny, maxx, maxy = bounds
+    square = {"type": "Feature", "properties": {"c": 0, "lsoa_code": "E01000001"},
+              "geometry": {"type": "Polygon", "coordinates": [[[minx, miny], [maxx, miny], [maxx, maxy],
+                                                               [minx, miny]]]}}
+    choropleth.ClassedLsoaLayer({"type": "FeatureCollection", "features": [square]}, fills, [("c", "Class")],
+                                name="LSOAs <b>x</b>", bounds=bounds).add_to(m)
+    if flagged:
+        folium.CircleMarker([(miny + maxy) / 2, (minx + maxx) / 2], radius=5).add_to(m)
+    return choropleth.finish_map(m, classify.legend("x", fills, ["a"], [1]))
+
+
+def test_a_new_layer_on_the_same_map_keeps_the_component_and_sends_only_the_layers():
+    """Issue 22: a change of layer or shading redraws in the kept iframe. The map's frame (base) names
+    the component; the layers (LSOAs, markers, the layer control) go through the data channel."""
+    from geo_core20.ui import map_display
+
+    bounds = (-3.0, 53.3, -2.8, 53.5)
+    first = map_display.render_map(_classed_map(bounds, ["#440154"]))
+    other = map_display.render_map(_classed_map(bounds, ["#fde725"], flagged=True))
+    moved = map_display.render_map(_classed_map((-1.6, 53.7, -1.4, 53.9), ["#440154"]))
+    assert first.component_key("m") == other.component_key("m")  # same map: the iframe is kept
+    assert first.component_key("m") != first.component_key("other")
+    assert moved.component_key("m") != first.component_key("m")  # another area: a new map
+    assert first.layers != other.layers and "#fde725" in other.layers and "#fde725" not in first.base
+    for r in (first, other):
+        assert "L.map(" in r.base and "L.control.fullscreen(" in r.base and "L.geoJson(" not in r.base
+        assert "L.geoJson(" in r.layers and "L.control.layers(" in r.layers
+        # everything the layers add is recorded, so the component removes it before the next layers
+        assert "window.feature_group = added;" in r.layers
+        assert "window.layer_control = layer_control_" in r.layers
+        assert r.layers.index("L.geoJson(") < r.layers.index("window.feature_group = added;")
+        assert "LSOAs <b>x</b>" not in r.script  # the layer's name is still escaped
+    assert "circleMarker" in other.layers and "circleMarker" not in first.layers
+
+
+def test_the_rebuild_flag_draws_every_map_whole_in_a_new_iframe(monkeypatch):
+    """``GEO_CORE20_MAP_REBUILD=1`` (the benchmark's "before"): the component gets the whole script, keyed
+    by all of it, and no layers channel, so a new shading is a new iframe; unset, the same two maps keep
+    one component and only their layers differ."""
+    from geo_core20.ui import map_display
+
+    calls: list[dict] = []
+    monkeypatch.setattr(map_display, "_component_func", lambda **kw: calls.append(kw))
+    bounds = (-3.0, 53.3, -2.8, 53.5)
+    maps = [map_display.prepare(_classed_map(bounds, [c])) for c in ("#440154", "#fde725")]
+    for cached in maps:
+        map_display.show_map(cached, key="m")
+    kept, new = calls[0], calls[1]
+    assert kept["key"] == new["key"] and kept["feature_group"] != new["feature_group"]
+    assert [c["script"] for c in calls] == [m.rendered.base for m in maps]
+    assert [c["feature_group"] for c in calls] == [m.rendered.layers for m in maps]
+
+    calls.clear()
+    monkeypatch.setenv(map_display.REBUILD_ENV, "1")
+    for cached in maps:
+        map_display.show_map(cached, key="m")
+    assert calls[0]["key"] != calls[1]["key"]  # a new component: a new iframe
+    assert [c["script"] for c in calls] == [m.rendered.script for m in maps]
+    assert [c["feature_group"] for c in calls] == [None, None]

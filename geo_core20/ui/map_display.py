@@ -10,15 +10,37 @@ streamlit-folium and tests/test_ui_map_display.py fails loudly if a new version 
 
 The legend is drawn beside the map, in the page, never on it (it covered London, Tyneside and
 chosen outreach sites).
+
+**A new layer or shading redraws in place.** The rendered script is split in two: the map itself
+(``RenderedMap.base``: the Leaflet map, its fit, tiles, notices and buttons) and everything drawn
+on it (``RenderedMap.layers``: LSOA layers, outlines, markers, the layer control). The base alone
+names the component (its key), and the layers go through the component's own data channel
+(streamlit-folium's ``feature_group`` argument: the iframe removes the previous layers and runs the
+new ones). So a change that keeps the map's frame (shading, PLUS layer, hot spots, a target, a
+clinical focus map) keeps the iframe, Leaflet and the decoded national geometry, and the browser
+only draws the new layers (issue 22: 5-6 s to 1-2 s in Chromium); a new area or basemap is a new
+base, so a new iframe, as before. ``window.gc20Layer.paintedAt`` (ms) is set one frame after new
+layers were drawn (benchmarks and browser tests read it).
+
+``GEO_CORE20_MAP_REBUILD=1`` in the server's environment (read per rerun) draws every map as before
+this change: the whole script in a component keyed by all of it, so any change is a new iframe.
+Only ``benchmarks/interaction_speed.py`` sets it, to time "before" and "after" in the same run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import folium
+import folium.plugins
 import streamlit as st
+from branca.element import MacroElement
+from jinja2 import Template
 
 # streamlit-folium 0.27 internals (see the module docstring)
 from streamlit_folium import (
@@ -30,18 +52,71 @@ from streamlit_folium import (
     get_full_id,
 )
 
-from geo_core20.maps import assets, choropleth, classify
+from geo_core20.maps import assets, choropleth, classify, elements
 from geo_core20.maps.view import ViewMap
 from geo_core20.ui import present
 
 RETURNED = ["last_active_drawing"]
+SPLIT = "/*gc20:layers*/"
+# the map's own furniture: in the base script (everything else on a map is a layer, redrawn in place)
+BASE_ELEMENTS = (folium.map.FitBounds, folium.TileLayer, folium.plugins.Fullscreen, elements.Attribution,
+                 elements.MapStyle, elements.ScrollZoomOnFocus, elements.TileErrorNotice)
+_NO_DRAWN_ITEMS = "\nvar drawnItems = [];"
+REBUILD_ENV = "GEO_CORE20_MAP_REBUILD"  # "1": every change rebuilds the map (the benchmark's "before")
+_LAYER_CONTROL = re.compile(r"\blet\s+(\w+)\s*=\s*L\.control\.layers\(")
+
+
+class _Split(MacroElement):
+    """Where the map's layers begin in its script (see the module docstring)."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + SPLIT + "{% endmacro %}")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "Gc20Split"
+
+
+def _put_layers_last(m: folium.Map) -> None:
+    """The map's furniture first, then the split mark, then its layers in their order (z-order kept)."""
+    split = _Split()
+    m.add_child(split, name="gc20_split")
+    items = [(k, c) for k, c in m._children.items() if c is not split]
+    base = [(k, c) for k, c in items if isinstance(c, BASE_ELEMENTS)]
+    layers = [(k, c) for k, c in items if not isinstance(c, BASE_ELEMENTS)]
+    m._children = OrderedDict([*base, ("gc20_split", split), *layers])
+
+
+def _layers_script(body: str) -> str:
+    """The layers' script as the component runs it: in a function of the map, recording every layer
+    and control it adds (the component removes them before running the next layers' script), then
+    ``window.gc20Layer.paintedAt`` one frame after the new layers are on screen (``startedAt`` and ``runMs``:
+    when the script began and how long it ran, for the benchmark's breakdown)."""
+    control = _LAYER_CONTROL.search(body)
+    name = control.group(1) if control else None
+    keep_control = (f"window.layer_control = {name};\n"
+                    f"Object.values({name}_layers.overlays).forEach(function (l) {{ added.push(l); }});\n"
+                    if name else "window.layer_control = undefined;\n")
+    return ("(function () {\nvar t0 = Date.now(), before = {};\n"
+            "for (var k0 in map_div._layers) { before[k0] = true; }\n"
+            f"{body}\n"
+            "var added = [];\n"
+            "for (var k1 in map_div._layers) { if (!before[k1]) { added.push(map_div._layers[k1]); } }\n"
+            f"{keep_control}"
+            "window.feature_group = added;\n"
+            "var hook = window.gc20Layer = window.gc20Layer || {paintedAt: null, runs: 0};\n"
+            "hook.runs += 1;\nhook.startedAt = t0;\nhook.runMs = Date.now() - t0;\n"
+            "requestAnimationFrame(function () { requestAnimationFrame(function () {"
+            " hook.paintedAt = Date.now(); }); });\n"
+            "})();\n")
 
 
 @dataclass(frozen=True)
 class RenderedMap:
-    """What the streamlit-folium component needs, rendered once per built map."""
+    """What the streamlit-folium component needs, rendered once per built map: the map (``base``)
+    and what is drawn on it (``layers``), see the module docstring."""
 
-    script: str
+    base: str
+    layers: str
     header: str
     html: str
     map_id: str
@@ -51,13 +126,25 @@ class RenderedMap:
     zoom: float | None
 
     @property
+    def script(self) -> str:
+        """The whole map script (base, then layers)."""
+        return self.base + self.layers
+
+    @property
     def nbytes(self) -> int:
         return len(self.script) + len(self.header) + len(self.html)
+
+    def component_key(self, key: str) -> str:
+        """The component's key: the same for two maps with the same base (then the iframe is kept and
+        only the layers are redrawn). Header, HTML and assets are only loaded with a new iframe."""
+        frame = "\n".join([self.base, self.header, self.html, *self.css_links, *self.js_links])
+        return hashlib.sha256(f"{generate_js_hash(frame, key, False)}".encode()).hexdigest()
 
 
 def render_map(m: folium.Map) -> RenderedMap:
     """Render a map for the component, as ``st_folium`` does (mutates ``m``: render once)."""
     assets.trim_unused_assets(m)  # no jQuery/Bootstrap/icon fonts for maps without markers
+    _put_layers_last(m)
     m.get_root().render()
     m.render()
     html = _get_html(m)
@@ -68,7 +155,11 @@ def render_map(m: folium.Map) -> RenderedMap:
     except (AttributeError, TypeError, ValueError):
         s = w = n = e = None
     script = _get_map_string(m)
-    return RenderedMap(script=script, header=header, html=html, map_id=get_full_id(m),
+    base, _, layers = script.partition(SPLIT)
+    if layers.endswith(_NO_DRAWN_ITEMS):  # streamlit-folium's own variable belongs to the map
+        layers, base = layers[:-len(_NO_DRAWN_ITEMS)], base + _NO_DRAWN_ITEMS
+    return RenderedMap(base=base, layers=_layers_script(layers), header=header, html=html,
+                       map_id=get_full_id(m),
                        css_links=tuple(css), js_links=tuple(js),
                        bounds={"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
                        zoom=m.options.get("zoom"))
@@ -132,12 +223,17 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, leg
     else:
         map_col, legend_col = st.columns([4, 1], gap="small")
     rendered = cached.rendered
+    if os.environ.get(REBUILD_ENV) == "1":  # the whole map in a new iframe on any change (see above)
+        script, feature_group = rendered.script, None
+        component_key = generate_js_hash(rendered.script, key, False)
+    else:
+        script, feature_group, component_key = rendered.base, rendered.layers, rendered.component_key(key)
     with map_col:
         out = _component_func(
-            script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id,
-            key=generate_js_hash(rendered.script, key, False), height=height, width=None,
+            script=script, header=rendered.header, html=rendered.html, id=rendered.map_id,
+            key=component_key, height=height, width=None,
             returned_objects=RETURNED, default={"last_active_drawing": None}, zoom=None, center=None,
-            feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
+            feature_group=feature_group, return_on_hover=False, layer_control=None, pixelated=False,
             css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
         )
     if legend is not None and legend_col is not None:

@@ -120,6 +120,7 @@ def session(request, pages_app, browser):
 
 
 FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
+           "test_a_new_plus_layer_redraws_in_the_same_map": "plus",
            "test_plus_target_small_lsoas_visible_in_cornwall": "plus",
            "test_outreach_plan_chosen_saved_and_reopened": "outreach",
            "test_accelerator_presets_open_their_icb_focus_and_layer": "accelerator",
@@ -134,16 +135,24 @@ FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+_LAYER_RUNS: dict[int, int] = {}  # id(frame) -> how many times its layers had been drawn when returned
+LAYER_RUNS_JS = "() => (window.gc20Layer || {runs: 0}).runs"
+
+
 def map_frame(page, timeout: float = 90, after: object = None):
-    """The (last) map iframe's Frame once its Leaflet map has loaded; ``after``: not this old frame."""
+    """The (last) map iframe's Frame once its Leaflet map has loaded; ``after``: not this old frame as
+    it was (a new iframe, or the same one with its layers drawn again in place: ui.map_display)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         handles = [h for h in page.query_selector_all(IFRAME) if h.is_visible()]
         frame = handles[-1].content_frame() if handles else None
-        if frame is not None and frame is not after:
+        if frame is not None:
             try:
                 if frame.evaluate("() => !!(window.map && window.map._loaded)"):
-                    return frame
+                    runs = frame.evaluate(LAYER_RUNS_JS)
+                    if frame is not after or runs > _LAYER_RUNS.get(id(frame), 0):
+                        _LAYER_RUNS[id(frame)] = runs
+                        return frame
             except Exception:  # noqa: BLE001 - the iframe was replaced while we asked
                 pass
         time.sleep(0.25)
@@ -233,6 +242,35 @@ def settle(page, ms: int = 600) -> None:
     page.wait_for_timeout(ms)
 
 
+def hover_tooltip(page, frame, x: float, y: float, has_text: str | None = None,
+                  timeout: float = 10_000) -> str | None:
+    """Move the mouse onto page point (x, y) of the map ``frame`` as a person does and return the inner
+    HTML of the tooltip that opens (with ``has_text``, if given); None if none opens. The mouse is
+    then moved off the map, so the tooltip closes. Reads what Leaflet puts on screen, whether the
+    layers came with the map's iframe or were drawn into it in place (ui.map_display)."""
+    page.mouse.move(x - 3, y)
+    page.mouse.move(x, y, steps=2)
+    tips = frame.locator(".leaflet-tooltip", has_text=has_text) if has_text else frame.locator(
+        ".leaflet-tooltip")
+    try:
+        tips.last.wait_for(state="visible", timeout=timeout)
+        return tips.last.inner_html()
+    except Exception:  # noqa: BLE001 - no tooltip opened there (a caller may try another point)
+        return None
+    finally:
+        page.mouse.move(1, 1)
+
+
+def map_point(page, frame, lat: float, lon: float) -> tuple[float, float] | None:
+    """Where (lat, lon) is on the page, or None if it is outside the map's visible box."""
+    box = page.locator(IFRAME).last.bounding_box()
+    pt = frame.evaluate("([lat, lon]) => window.map.latLngToContainerPoint([lat, lon])", [lat, lon])
+    size = frame.evaluate("() => [window.map.getSize().x, window.map.getSize().y]")
+    if not (2 <= pt["x"] < size[0] - 2 and 2 <= pt["y"] < size[1] - 2):
+        return None
+    return box["x"] + pt["x"], box["y"] + pt["y"]
+
+
 def query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
@@ -296,6 +334,30 @@ def test_plus_layers_controls_change_the_map(session, atlas2025):
     settle(page)
     assert query(page).get("tb") == "all" and query(page).get("tx") == "coastal"
     session.snap("04-target-all-coastal", full_page=True)
+    session.check()
+
+
+def test_a_new_plus_layer_redraws_in_the_same_map(session, atlas2025):
+    """Issue 22: a change of layer keeps the map's iframe (Leaflet, pan and zoom) and replaces its layers
+    in place: the old LSOA layer and layer control are gone, the new classes are drawn."""
+    page = session.page
+    session.goto(f"/PLUS_layers?vintage=2025&level=lad&area={HULL}")
+    legend(page, plus.get("coastal_core20").label)
+    frame = map_frame(page)
+    count_js = """() => ({controls: document.querySelectorAll('.leaflet-control-layers').length,
+        groups: Object.values(window.map._layers).filter(l => l.feature === undefined && l.getLayers
+            && l.getLayers().length > 100).length, runs: window.gc20Layer.runs})"""
+    first = frame.evaluate(count_js)
+    control = frame.locator(".leaflet-control-layers").text_content()
+    assert first["controls"] == 1 and first["groups"] == 1, first
+    new = plus.get("disability")
+    select(page, "plus_indicator", f"{new.group}: {new.full_label}")
+    legend(page, new.label)
+    assert map_frame(page, after=frame) is frame, "the map was rebuilt in a new iframe"
+    settle(page)
+    now = frame.evaluate(count_js)
+    assert now["runs"] > first["runs"] and now["controls"] == 1 and now["groups"] == 1, now
+    assert frame.locator(".leaflet-control-layers").text_content() != control, "the old layer control"
     session.check()
 
 

@@ -5,18 +5,23 @@ page. Screenshots go to test-artifacts/planner/ (looked at for the report)."""
 from __future__ import annotations
 
 import re
-from html import escape
+from html import unescape
 
+import numpy as np
 import pytest
+import shapely
 from test_pages_browser import (
     IFRAME,
     WAIT,
     Session,
     _site_markers,
     assert_legend_clear_of_maps,
+    hover_tooltip,
     legend,
     map_frame,
+    map_point,
     metric,
+    pole,
     select,
     settle,
 )
@@ -121,9 +126,16 @@ def test_the_devon_example_by_public_transport(session, atlas2025):
         "Unreachable": f"{100 * ref.unreachable_share:.1f}%",
         "Within 45 min": f"{100 * ref.covered_share:.1f}%"}
     assert ref.mean_cost < ref.p90_cost < ref.max_cost and 0 < ref.covered_share < 1  # not trivial
-    html = map_frame(page).content()
-    for rank, name in enumerate(ref.chosen["name"], start=1):  # the chosen candidates, named on the map
-        assert f"<b>{rank}. {escape(name)}</b>" in html, name
+    # the chosen candidates, named on the map: hover each site marker (on top, inside the map) as a
+    # person does and read the bold name in its tooltip
+    frame = map_frame(page)
+    page.locator(IFRAME).last.scroll_into_view_if_needed()
+    settle(page)
+    tips = [hover_tooltip(page, frame, m["px"], m["py"], has_text=". ")
+            for m in _site_markers(page, 6) if m["mine"] and m["inside"]]
+    named = {int(r): unescape(n) for t in tips if t for r, n in re.findall(r"<b>(\d+)\. (.*?)</b>", t)}
+    for rank, name in enumerate(ref.chosen["name"], start=1):
+        assert named.get(rank) == name, (rank, name, named)
     assert_legend_clear_of_maps(page)
     page.locator(IFRAME).last.scroll_into_view_if_needed()
     session.snap("06-devon-public-transport-map", page.locator(IFRAME).last)
@@ -145,10 +157,15 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(session):
         timeout=WAIT)
     _choose(page, 3)
     page.get_by_text(re.compile(r"Chose 3 sites")).first.wait_for(timeout=180_000)
-    _site_markers(page, 3)
     frame = map_frame(page)
-    html = frame.content()
-    assert re.search(r"<b>\d\. (Lidl|Aldi)</b><br>[A-Z][a-z]", html), "chosen supermarkets: name, then town"
+    page.locator(IFRAME).last.scroll_into_view_if_needed()
+    settle(page)
+    # hover each chosen site's marker (the ones on top, inside the map) and read its tooltip
+    tips = [hover_tooltip(page, frame, m["px"], m["py"], has_text=". ")
+            for m in _site_markers(page, 3) if m["mine"] and m["inside"]]
+    assert tips and None not in tips, f"a chosen site's marker shows no tooltip: {tips}"
+    for tip in tips:  # chosen supermarkets: name, then town
+        assert re.search(r"<b>\d\. (Lidl|Aldi)</b><br>[A-Z][a-z]", tip), tip
     metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
     assert any("Core20 residents reached" in t for t in metrics)
     legend(page, "Reach of the chosen sites")
@@ -161,7 +178,7 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(session):
     session.check()
 
 
-def test_the_tlhc_layer_opens(session):
+def test_the_tlhc_layer_opens(session, atlas2025):
     page = session.page
     session.goto(f"/PLUS_layers?vintage=2025&level=icb&area={CHESHIRE}")
     page.get_by_role("heading", name=re.compile("PLUS groups")).wait_for(timeout=WAIT)
@@ -175,7 +192,22 @@ def test_the_tlhc_layer_opens(session):
     title = "Core20 residents aged 55-74 inside and outside lung health check project areas"
     page.get_by_text(title).wait_for(timeout=180_000)
     assert page.get_by_text(re.compile("commissioning area")).count() >= 1
-    html = map_frame(page).content()
-    assert "TLHC project" in html and "Cheshire and Merseyside" in html  # the tooltips name the project
+    # hover LSOAs in the project area (the largest first: clear of the flag markers at their centres):
+    # the tooltip names the project
+    frame = map_frame(page)
+    page.locator(IFRAME).last.scroll_into_view_if_needed()
+    settle(page)
+    area = atlas2025[atlas2025["icb_code"] == CHESHIRE]
+    inside = area[plus.values(area, "tlhc_project").notna().to_numpy()]
+    assert len(inside), "no Cheshire and Merseyside LSOA in a TLHC project area"
+    tip = None
+    geoms = np.asarray(inside.geometry.values)
+    for geom in geoms[np.argsort(-shapely.area(geoms))[:8]]:
+        at = map_point(page, frame, *pole(geom))
+        tip = at and hover_tooltip(page, frame, *at, has_text="TLHC project", timeout=4000)
+        if tip:
+            break
+    assert tip, "no LSOA in the project area shows a tooltip naming its TLHC project"
+    assert re.search(r"<th>TLHC project</th><td>Cheshire and Merseyside</td>", tip), tip
     session.snap("05-tlhc-layer", full_page=True)
     session.check()

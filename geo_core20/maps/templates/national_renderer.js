@@ -351,6 +351,9 @@
       map.on('resize', this._update, this);
       api.layers.push(this);
       api.layer = this;
+      // a layer added to a kept map (new shading or area drawn in place, ui.map_display) is
+      // "drawn" again once it has drawn: paintedAt follows its first draw too
+      api.drawn = false;
       var self = this;
       var needed = this._o.src.chunks.map(function (c) { return !!c.needed; });
       load(this._o.src, needed).then(function (geo) {
