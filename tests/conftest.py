@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -13,6 +14,19 @@ def _load(vintage: str):
     if not atlas.atlas_path(vintage).exists():
         pytest.skip(f"atlas {vintage} not built: run `make data` (CI always builds it first)")
     return atlas.load_atlas(vintage)
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Puts this process's main module back after each test.
+
+    Streamlit's script runner (AppTest's included) installs the page script it runs as
+    ``sys.modules["__main__"]`` and leaves it there, and multiprocessing's spawn re-runs the parent's
+    main module in every child: a child started by a later test would run that page first (and hang
+    or take minutes). The upload worker does not use spawn (`geo_core20.uploads.worker_entry`)."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="module")
