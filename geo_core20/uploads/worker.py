@@ -8,8 +8,9 @@ returns (the same objects, pickled back) or raises the reader's own error (the p
 started as a fresh interpreter running `geo_core20.uploads.worker_entry` (never forked from the
 app's threads, and never re-running the app's ``__main__`` as multiprocessing's spawn would), and
 kept warm: each imports the readers (geopandas, GDAL, openpyxl) and loads the 2025 atlas and the
-postcode index once, so an ordinary upload costs no import. The atlas is never sent per call: pass `Atlas(vintage)` (or
-`AtlasCodes(vintage)` for the list of its LSOA codes) and the worker uses its own copy.
+postcode index once, so an ordinary upload costs no import. The atlas is never sent per call:
+pass `Atlas(vintage)` (or `AtlasCodes(vintage)` for the list of its LSOA codes) and the worker
+uses its own copy.
 
 Each file is read under the limits in `geo_core20.limits`, read at call time:
 
