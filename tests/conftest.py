@@ -41,6 +41,14 @@ def pg_url():
         pytest.skip(f"not installed: {exc}")
 
 
+@pytest.fixture()
+def plan_store(tmp_path, monkeypatch):
+    """A fresh, empty plan store for one test (the pages and the CLI find it by its environment variable)."""
+    from geo_core20 import plans
+
+    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
+
+
 @pytest.fixture(scope="session")
 def atlas2025():
     return _load("2025")
