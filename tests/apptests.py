@@ -25,15 +25,16 @@ def ok(at: AppTest) -> AppTest:
     return at
 
 
-def open_page(script: str, *, tab: str | None = None, **params: str) -> AppTest:
-    """A new session of ``script`` opened at a link with ``params``, run and checked; ``tab`` then
-    opens one of the explorer's tabs (as a click on it does)."""
+def open_page(script: str, *, explorer_tab: str | None = None, **params: str) -> AppTest:
+    """A new session of ``script`` opened at a link with ``params`` (any link parameter, ``tab``
+    included), run and checked; ``explorer_tab`` then opens one of the explorer's tabs by its label
+    (as a click on it does)."""
     at = AppTest.from_file(script, default_timeout=TIMEOUT_S)
     for key, value in params.items():
         at.query_params[key] = value
     ok(at.run())
-    if tab is not None:
-        at.session_state["gc20_tab"] = tab
+    if explorer_tab is not None:
+        at.session_state["gc20_tab"] = explorer_tab
         ok(at.run())
     return at
 

@@ -37,7 +37,7 @@ def _expected(row) -> dict[str, str]:
 
 
 def test_change_tab_shows_the_icb_figures_of_the_change_table_and_lists_the_not_comparable():
-    at = open_page(APP, tab=TAB, vintage="2025", level="icb", area=NEL)
+    at = open_page(APP, explorer_tab=TAB, vintage="2025", level="icb", area=NEL)
     icb = change.change_table("icb").set_index("area_code")
     metrics = _metrics(at)
     for label, value in _expected(icb.loc[NEL]).items():
@@ -55,7 +55,7 @@ def test_change_tab_shows_the_icb_figures_of_the_change_table_and_lists_the_not_
 
 
 def test_a_person_switches_the_map_to_decile_1_and_the_area_to_cornwall():
-    at = open_page(APP, tab=TAB, vintage="2025", level="icb", area=NEL)
+    at = open_page(APP, explorer_tab=TAB, vintage="2025", level="icb", area=NEL)
     ok(at.radio(key=K_KIND).set_value("decile1").run())
     assert at.radio(key=K_KIND).value == "decile1"
     ok(at.selectbox(key="gc20_area").set_value(CORNWALL).run())
@@ -66,7 +66,7 @@ def test_a_person_switches_the_map_to_decile_1_and_the_area_to_cornwall():
 
 
 def test_the_2019_vintage_still_counts_on_the_2025_areas():
-    at = open_page(APP, tab=TAB, vintage="2019", level="england")
+    at = open_page(APP, explorer_tab=TAB, vintage="2019", level="england")
     england = change.change_table("england").iloc[0]
     assert _metrics(at)["Entered"] == f"{england['entered']:,}"
     assert any("whichever vintage" in c.value for c in at.caption)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the a
 
 
 def test_a_person_picks_children_and_young_people_then_each_of_the_five_areas(atlas2025):
-    at = open_page(APP, tab=FOCUS_TAB, vintage="2025", level="icb", area=ICB)
+    at = open_page(APP, explorer_tab=FOCUS_TAB, vintage="2025", level="icb", area=ICB)
     assert at.radio(key=K_FAMILY).value == "adult"
     adults = [clinical.FOCI[f].label for f in clinical.ADULT_FOCUS_IDS]
     assert at.selectbox(key=K_FOCUS).options == ["None", *adults]
@@ -47,7 +47,7 @@ def test_a_person_picks_children_and_young_people_then_each_of_the_five_areas(at
 
 
 def test_a_cyp_link_opens_the_family_and_the_focus_and_back_to_adults_clears_it():
-    at = open_page(APP, tab=FOCUS_TAB, vintage="2025", level="icb", area=ICB, focus="cyp_oral")
+    at = open_page(APP, explorer_tab=FOCUS_TAB, vintage="2025", level="icb", area=ICB, focus="cyp_oral")
     assert at.radio(key=K_FAMILY).value == "cyp" and at.selectbox(key=K_FOCUS).value == "cyp_oral"
     assert at.query_params["family"] == "cyp"
     ok(at.radio(key=K_FAMILY).set_value("adult").run())
