@@ -87,7 +87,7 @@ def test_the_devon_example_is_one_click_and_matches_an_exhaustive_search(atlas20
 def test_leaving_the_devon_example_gives_the_form_back_as_it_was():
     """The example sets its own form; leaving it (the button, or another area) restores what the person
     had chosen before, not a sites-file source with nothing uploaded."""
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_target").set_value("all")
     at.radio(key="op_objective").set_value("pmedian")
     at = ok(at.number_input(key="op_k").set_value(3).run())
@@ -218,12 +218,12 @@ def test_each_bad_travel_time_file_is_named_and_the_plan_on_screen_kept(atlas202
     names = [f"Venue {i}" for i in range(len(area))]
     wide = pd.DataFrame({"LSOA": hull["lsoa_name"].to_numpy(),
                          **{n: (np.arange(len(hull)) % 9 + j + 1.0) for j, n in enumerate(names)}})
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_source").set_value("file").run()
     at.file_uploader(key="op_sites_file").upload("venues.csv", sites, "text/csv").run()
     at.toggle(key="op_use_od").set_value(True).run()
     at.file_uploader(key="op_od").upload("od.csv", wide.to_csv(index=False).encode(), "text/csv").run()
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     kept, figures = result(at), {m.label: m.value for m in at.metric}
     assert kept["siting"]["unit"] == "min" and figures["Sites chosen"] == "2 + 1 open"
 
@@ -292,15 +292,15 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets
 def test_a_saved_plan_naming_an_unknown_retailer_says_so_and_keeps_the_rest(supermarkets_available):
     """A plan saved when the supermarkets file named other retailers (here 'Tescoo') reopens as saved,
     with the known retailer still chosen and the unknown one named, not silently widened to all."""
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_source").set_value("supermarket").run()
     at.multiselect(key="op_retailers").select("Lidl").run()
-    at = run(at, k=1)
+    at = run_plan(at, k=1)
     data = result(at)
     assert data["request"]["candidates"] == "supermarket:Lidl"
     data["request"]["candidates"] = "supermarket:lidl,Tescoo"  # lower case: matched as the CLI matches it
     pid = plans.PlanStore().save(data, "Old Hull plan")
-    again = page(plan=pid)
+    again = open_page(PLANNER_PAGE, plan=pid)
     assert again.session_state["op_result"]["data"]["siting"]["chosen"] == data["siting"]["chosen"]
     assert again.multiselect(key="op_retailers").value == ["Lidl"]
     warned = " ".join(w.value.replace("\\", "") for w in again.warning)
