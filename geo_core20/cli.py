@@ -195,6 +195,22 @@ def _read_file(path: str, what: str) -> bytes:
     return p.read_bytes()
 
 
+def _read_in_worker(task: str, path: str, what: str, *args, **kwargs):
+    """A reader of `plan_files` run on a user's file in the upload worker, under the uploads' limits
+    (memory, processor and wall-clock time): a hostile file ends as the project's error, not the CLI's
+    end. ``args`` and ``kwargs`` follow the file's bytes and name (`worker.Atlas` for an atlas)."""
+    from geo_core20.uploads import worker
+
+    return worker.run(task, _read_file(path, what), Path(path).name, *args, **kwargs)
+
+
+def _atlas_ref(vintage: str):
+    """The vintage's atlas as the worker knows it (it loads its own copy, not one sent per call)."""
+    from geo_core20.uploads import worker
+
+    return worker.Atlas(vintage)
+
+
 def _read_options(args: argparse.Namespace, axes: bool = False) -> dict:
     """--decimal-comma / --swap-axes as the readers' options (only when given)."""
     out: dict = {}
@@ -227,17 +243,17 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
     out["atlas_frame"] = full
     sites = None
     if args.sites_file:
-        read = plan_files.read_sites_file(_read_file(args.sites_file, "sites file"),
-                                          Path(args.sites_file).name, full, **_read_options(args, axes=True))
+        read = _read_in_worker("read_sites_file", args.sites_file, "sites file", _atlas_ref(args.vintage),
+                               **_read_options(args, axes=True))
         sites = read.candidates
         out["candidates"] = sites
         out["fixed"] = fixed or read.existing_ids
         out["site_types"] = ()  # the file's sites, not the sites table, are the plan's sites
         out["notes"] += list(read.notes)
     if args.travel_times:
-        tt = plan_files.read_travel_times(_read_file(args.travel_times, "travel-times file"),
-                                          Path(args.travel_times).name, full, sites=sites,
-                                          time_unit=args.time_unit, **_read_options(args))
+        tt = _read_in_worker("read_travel_times", args.travel_times, "travel-times file",
+                             _atlas_ref(args.vintage), sites=sites, time_unit=args.time_unit,
+                             **_read_options(args))
         out["cost_model"] = tt.cost
         out["threshold"] = DEFAULT_RADIUS_MIN if args.radius_min is None else args.radius_min
         out["notes"] += list(tt.notes)
@@ -246,9 +262,8 @@ def _own_files(args: argparse.Namespace, fixed: tuple[str, ...], site_types: tup
     if args.demand_file or args.demand_column:
         if not (args.demand_file and args.demand_column):
             raise InputError("--demand-file and --demand-column go together")
-        demand = plan_files.read_demand(_read_file(args.demand_file, "demand file"),
-                                        Path(args.demand_file).name, args.demand_column, full,
-                                        **_read_options(args))
+        demand = _read_in_worker("read_demand", args.demand_file, "demand file", args.demand_column,
+                                 _atlas_ref(args.vintage), **_read_options(args))
         out["demand"] = demand.values
         out["demand_source"] = demand.source
         out["notes"] += list(demand.notes)
@@ -315,8 +330,7 @@ def _travel_times(args: argparse.Namespace) -> int:
                                 "lon": area[schema.PWC_LON].to_numpy(),
                                 "lat": area[schema.PWC_LAT].to_numpy()})
         if args.sites_file:
-            read = plan_files.read_sites_file(_read_file(args.sites_file, "sites file"),
-                                              Path(args.sites_file).name, full)
+            read = _read_in_worker("read_sites_file", args.sites_file, "sites file", _atlas_ref(args.vintage))
             dest = read.candidates.rename(columns={"candidate_id": "code"})
         else:
             types = [t.strip() for t in args.sites.split(",") if t.strip()]

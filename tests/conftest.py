@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -15,6 +16,19 @@ def _load(vintage: str):
     return atlas.load_atlas(vintage)
 
 
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Puts this process's main module back after each test.
+
+    Streamlit's script runner (AppTest's included) installs the page script it runs as
+    ``sys.modules["__main__"]`` and leaves it there, and multiprocessing's spawn re-runs the parent's
+    main module in every child: a child started by a later test would run that page first (and hang
+    or take minutes). The upload worker does not use spawn (`geo_core20.uploads.worker_entry`)."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="module")
 def pg_url():
     """A throwaway PostgreSQL database (tests/pg_cluster.py), per test module."""
@@ -25,6 +39,14 @@ def pg_url():
             yield url
     except FileNotFoundError as exc:
         pytest.skip(f"not installed: {exc}")
+
+
+@pytest.fixture()
+def plan_store(tmp_path, monkeypatch):
+    """A fresh, empty plan store for one test (the pages and the CLI find it by its environment variable)."""
+    from geo_core20 import plans
+
+    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
 
 
 @pytest.fixture(scope="session")

@@ -33,8 +33,10 @@ def test_class_ends_in_a_result_or_our_error(name: str) -> None:
     peak = 0
     try:
         while not parent.poll(0.05):
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, psutil.Process(proc.pid).memory_info().rss)
+            with contextlib.suppress(psutil.Error):  # the child and what it runs (the tile builder)
+                family = [psutil.Process(proc.pid)]
+                family += family[0].children(recursive=True)
+                peak = max(peak, sum(p.memory_info().rss for p in family))
             assert peak < MEMORY_CAP_GB * 2**30, f"{name}: memory blew up past {MEMORY_CAP_GB} GB"
             assert time.monotonic() - start < TIME_LIMIT_S, f"{name}: a case hung (over {TIME_LIMIT_S:.0f} s)"
             assert proc.is_alive() or parent.poll(), f"{name}: the reader process died ({proc.exitcode})"
@@ -97,3 +99,27 @@ def test_refused_files_read_the_way_the_message_names(atlas2025) -> None:
         uploads.load_upload(data, name, atlas2025)
     res = uploads.load_upload(data, name, atlas2025, swap_axes=True)
     assert res.rows_loaded == 40 and not [e for e in res.errors if e.severity == "error"]
+
+
+def test_travel_times_command_exits_2_on_a_hostile_extract(tmp_path, capsys) -> None:
+    """`python -m geo_core20 travel-times --pbf` on a damaged extract: the project's message, exit 2."""
+    from geo_core20 import cli, routing
+
+    cases = {"empty.osm.pbf": (b"", "is not an OpenStreetMap .osm.pbf extract")}
+    if routing.engine_available():  # the damage below is found by Valhalla's own reader
+        damaged = "is not a readable OpenStreetMap extract: it is damaged or cut short"
+        cases["cut.osm.pbf"] = (adversarial_files._TINY_PBF[:-7], f"{damaged} (PBF error: unexpected EOF)")
+        huge = adversarial_files._pbf_block("OSMHeader", adversarial_files._OSM_HEADER, datasize=2**31 - 1)
+        cases["huge-blob.osm.pbf"] = (huge, f"{damaged} (PBF error: invalid blob size: 2147483647)")
+    for name, (data, message) in cases.items():
+        pbf = tmp_path / name
+        pbf.write_bytes(data)
+        capsys.readouterr()
+        code = cli.main(["travel-times", "--pbf", str(pbf), "--level", "lad", "--area", "E06000017",
+                         "--sites", "gp", "--out", str(tmp_path / "od.csv"),
+                         "--cache-dir", str(tmp_path / "cache")])
+        err = capsys.readouterr().err
+        assert code == 2 and f"{name} {message}" in err and "Traceback" not in err, (name, err)
+        assert "terminate called" not in err  # the engine's own words stay out of the message
+    assert not (tmp_path / "od.csv").exists()
+    assert not list(tmp_path.rglob("*.part-*"))  # no half-built tile folder left behind

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from apptests import APP, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import change
 from geo_core20.exports import print_maps
 from geo_core20.maps import change_maps, choropleth
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 NEL, CORNWALL = "E54000029", "E54000036"  # North East London (urban); Cornwall and the Isles of Scilly
 TAB = "Core20 then and now"
 K_KIND = "gc20_change_kind"  # the map select's key (ui.change_panel.K_KIND)
@@ -21,20 +19,6 @@ K_KIND = "gc20_change_kind"  # the map select's key (ui.change_panel.K_KIND)
 @pytest.fixture(scope="module", autouse=True)
 def _needs_atlas(atlas2025, atlas2019):
     """Skip (via the conftest fixtures) when the atlases are not built."""
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _open(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    _ok(at.run())
-    at.session_state["gc20_tab"] = TAB  # the explorer's tab (as tests/test_app_explorer.py opens tabs)
-    return _ok(at.run())
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -53,7 +37,7 @@ def _expected(row) -> dict[str, str]:
 
 
 def test_change_tab_shows_the_icb_figures_of_the_change_table_and_lists_the_not_comparable():
-    at = _open(vintage="2025", level="icb", area=NEL)
+    at = open_page(APP, explorer_tab=TAB, vintage="2025", level="icb", area=NEL)
     icb = change.change_table("icb").set_index("area_code")
     metrics = _metrics(at)
     for label, value in _expected(icb.loc[NEL]).items():
@@ -71,10 +55,10 @@ def test_change_tab_shows_the_icb_figures_of_the_change_table_and_lists_the_not_
 
 
 def test_a_person_switches_the_map_to_decile_1_and_the_area_to_cornwall():
-    at = _open(vintage="2025", level="icb", area=NEL)
-    _ok(at.radio(key=K_KIND).set_value("decile1").run())
+    at = open_page(APP, explorer_tab=TAB, vintage="2025", level="icb", area=NEL)
+    ok(at.radio(key=K_KIND).set_value("decile1").run())
     assert at.radio(key=K_KIND).value == "decile1"
-    _ok(at.selectbox(key="gc20_area").set_value(CORNWALL).run())
+    ok(at.selectbox(key="gc20_area").set_value(CORNWALL).run())
     cornwall = change.change_table("icb").set_index("area_code").loc[CORNWALL]
     assert _metrics(at)["Entered"] == f"{cornwall['entered']:,}"
     assert any("Every LSOA 2021 of this area is comparable" in c.value for c in at.caption) == (
@@ -82,7 +66,7 @@ def test_a_person_switches_the_map_to_decile_1_and_the_area_to_cornwall():
 
 
 def test_the_2019_vintage_still_counts_on_the_2025_areas():
-    at = _open(vintage="2019", level="england")
+    at = open_page(APP, explorer_tab=TAB, vintage="2019", level="england")
     england = change.change_table("england").iloc[0]
     assert _metrics(at)["Entered"] == f"{england['entered']:,}"
     assert any("whichever vintage" in c.value for c in at.caption)
@@ -131,9 +115,8 @@ def test_lsoa_table_lists_every_lsoa_with_status_and_why():
 
 
 def test_about_page_states_mhclg_caveat_and_the_comparability_rule():
-    at = AppTest.from_file(APP, default_timeout=300)
-    _ok(at.run())
-    _ok(at.switch_page("views/9_About_the_data.py").run())
+    at = open_page(APP)
+    ok(at.switch_page("views/9_About_the_data.py").run())
     text = " ".join(" ".join(m.value.split()) for m in at.markdown)
     assert change.CAVEAT in text
     assert "not comparable" in text and "merge of mixed status" in text and "irregular" in text

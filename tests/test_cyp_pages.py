@@ -3,40 +3,19 @@ then each of its five areas, for an ICB; the share link keeps both; no QOF regis
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptests import APP, PLUS_PAGE, ok, open_page
 
 from geo_core20 import clinical
 
-ROOT = Path(__file__).resolve().parents[1]
-APP, PLUS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "2_PLUS_layers.py")
 ICB = "E54000057"  # NHS Greater Manchester ICB
 K_FAMILY, K_FOCUS = "gc20_focus_family", "gc20_focus"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_atlas(atlas2025):
-    """Skip (via the conftest fixture) when the atlas is not built."""
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def explorer(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    ok(at.run())
-    at.session_state["gc20_tab"] = "Clinical focus"
-    return ok(at.run())
+FOCUS_TAB = "Clinical focus"
+pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the atlas is not built
 
 
 def test_a_person_picks_children_and_young_people_then_each_of_the_five_areas(atlas2025):
-    at = explorer(vintage="2025", level="icb", area=ICB)
+    at = open_page(APP, explorer_tab=FOCUS_TAB, vintage="2025", level="icb", area=ICB)
     assert at.radio(key=K_FAMILY).value == "adult"
     adults = [clinical.FOCI[f].label for f in clinical.ADULT_FOCUS_IDS]
     assert at.selectbox(key=K_FOCUS).options == ["None", *adults]
@@ -68,7 +47,7 @@ def test_a_person_picks_children_and_young_people_then_each_of_the_five_areas(at
 
 
 def test_a_cyp_link_opens_the_family_and_the_focus_and_back_to_adults_clears_it():
-    at = explorer(vintage="2025", level="icb", area=ICB, focus="cyp_oral")
+    at = open_page(APP, explorer_tab=FOCUS_TAB, vintage="2025", level="icb", area=ICB, focus="cyp_oral")
     assert at.radio(key=K_FAMILY).value == "cyp" and at.selectbox(key=K_FOCUS).value == "cyp_oral"
     assert at.query_params["family"] == "cyp"
     ok(at.radio(key=K_FAMILY).set_value("adult").run())
@@ -77,18 +56,13 @@ def test_a_cyp_link_opens_the_family_and_the_focus_and_back_to_adults_clears_it(
 
 
 def test_an_unknown_family_in_a_link_is_reported():
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.query_params["family"] = "teens"
-    ok(at.run())
+    at = open_page(APP, family="teens")
     assert any("Unknown clinical focus family 'teens'" in w.value for w in at.warning)
     assert at.radio(key=K_FAMILY).value == "adult"
 
 
 def test_cyp_focus_on_the_plus_page():
-    at = AppTest.from_file(PLUS_PAGE, default_timeout=300)
-    for k, v in {"level": "icb", "area": ICB, "family": "cyp", "focus": "cyp_mental"}.items():
-        at.query_params[k] = v
-    ok(at.run())
+    at = open_page(PLUS_PAGE, level="icb", area=ICB, family="cyp", focus="cyp_mental")
     ok(at.segmented_control(key="plus_section").set_value("Clinical focus").run())
     assert at.subheader[0].value.startswith(clinical.FOCI["cyp_mental"].label)
     assert at.query_params["family"] == "cyp" and at.query_params["focus"] == "cyp_mental"

@@ -16,7 +16,7 @@ from PIL import Image
 
 from geo_core20 import cli, schema, sources
 from geo_core20.exports import ExportError, cartography, charts, formats, print_maps
-from geo_core20.maps import classify, styles
+from geo_core20.maps import palette, styles
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB (2024 code)
 ICB_NAME = "NHS Cheshire and Merseyside Integrated Care Board"
@@ -54,8 +54,8 @@ def test_draw_map_fills_each_class_with_its_colour_and_no_data_grey(grid):
     img = _png(formats.figure_bytes(fig, "png", dpi=100))
     colours = {_hex(c) for c in _distinct_colours(img, (0.0, 0.15, 0.66, 0.86))}
     # deciles 1..9 drawn, decile 10 absent, the missing square grey (edges anti-aliased: check presence)
-    assert set(styles.DECILE_COLOURS[:9]) <= colours
-    assert classify.NO_DATA_COLOUR in colours
+    assert set(palette.DECILE_COLOURS[:9]) <= colours
+    assert palette.NO_DATA_COLOUR in colours
     assert legend.entries[-1].label == "No data" and legend.entries[-1].count == 1
 
 
@@ -130,10 +130,10 @@ def test_icb_png_is_300_dpi_a4_and_shows_many_colours(icb_map):
     rgb = img.convert("RGB")
     in_map = {_hex(c) for c in _distinct_colours(rgb, (0.05, 0.2, 0.6, 0.8))}
     assert len(in_map) > 200  # fills, edges, outlines (not a blank page)
-    assert set(styles.DECILE_COLOURS) <= in_map  # every decile occurs in Cheshire and Merseyside
+    assert set(palette.DECILE_COLOURS) <= in_map  # every decile occurs in Cheshire and Merseyside
     # the legend column (right) carries the swatches, not the map: no LSOA drawn there
     legend_box = {_hex(c) for c in _distinct_colours(rgb, (0.68, 0.2, 0.71, 0.4))}
-    assert styles.DECILE_COLOURS[0] in legend_box
+    assert palette.DECILE_COLOURS[0] in legend_box
 
 
 def test_icb_svg_parses_with_legend_and_area_name_as_text(icb_map):

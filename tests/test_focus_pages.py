@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptests import APP, PLUS_PAGE, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import clinical
 
-ROOT = Path(__file__).resolve().parents[1]
-APP, PLUS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "2_PLUS_layers.py")
 ICB = "E54000008"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_atlas(atlas2025):
-    """Skip (via the conftest fixture) when the atlas is not built."""
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def explorer(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=240)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return ok(at.run())
+pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the atlas is not built
 
 
 def focus_tab(at: AppTest) -> AppTest:
@@ -38,7 +19,7 @@ def focus_tab(at: AppTest) -> AppTest:
 
 @pytest.mark.parametrize("focus", clinical.FOCUS_IDS)
 def test_each_focus_shows_non_empty_numbers_beside_parent_and_england(atlas2025, focus):
-    at = focus_tab(explorer(level="icb", area=ICB, focus=focus))
+    at = focus_tab(open_page(APP, level="icb", area=ICB, focus=focus))
     assert at.selectbox(key="gc20_focus").value == focus and at.query_params["focus"] == focus
     assert at.subheader[0].value.startswith(clinical.FOCI[focus].label)
     table = at.dataframe[0].value
@@ -51,7 +32,7 @@ def test_each_focus_shows_non_empty_numbers_beside_parent_and_england(atlas2025,
 
 
 def test_focus_picker_changed_by_a_person_updates_the_panel_and_link():
-    at = focus_tab(explorer(level="icb", area=ICB))
+    at = focus_tab(open_page(APP, level="icb", area=ICB))
     assert any("Choose a clinical focus" in i.value for i in at.info)
     at.selectbox(key="gc20_focus").set_value("hypertension").run()
     ok(at)
@@ -65,25 +46,22 @@ def test_focus_picker_changed_by_a_person_updates_the_panel_and_link():
 
 
 def test_unknown_focus_in_a_link_lists_the_valid_ones():
-    at = explorer(focus="cancr")
+    at = open_page(APP, focus="cancr")
     warning = " ".join(w.value for w in at.warning)
     assert "cancr" in warning and all(f in warning for f in clinical.FOCUS_IDS)
     assert at.selectbox(key="gc20_focus").value == "none"
 
 
 def test_accelerator_presets_show_numbers_and_open_their_icb(atlas2025):
-    at = ok(AppTest.from_file(APP, default_timeout=240).run())
+    at = open_page(APP)
     at.switch_page("views/4_Accelerator_sites.py").run()
     ok(at)
     assert len(at.subheader) == len(clinical.ACCELERATORS) == 7
     values = [m.value for m in at.metric]
     assert len(values) == 21 and all(v not in ("", "nan", "0") for v in values)
     for a in clinical.ACCELERATORS.values():  # each preset's link opens its ICB, focus and PLUS layer
-        page = AppTest.from_file(PLUS_PAGE, default_timeout=240)
-        for k, v in {"vintage": "2025", "level": "icb", "area": a.icb_code, "focus": a.focus,
-                     "layer": a.plus_layer}.items():
-            page.query_params[k] = v
-        ok(page.run())
+        page = open_page(PLUS_PAGE, vintage="2025", level="icb", area=a.icb_code, focus=a.focus,
+                         layer=a.plus_layer)
         assert page.selectbox(key="gc20_area").value == a.icb_code
         assert page.selectbox(key="gc20_focus").value == a.focus
         assert page.selectbox(key="plus_indicator").value == a.plus_layer
@@ -91,7 +69,7 @@ def test_accelerator_presets_show_numbers_and_open_their_icb(atlas2025):
 
 
 def test_presentation_mode_from_a_link_and_the_toggle():
-    at = explorer(level="icb", area=ICB, present="1")
+    at = open_page(APP, level="icb", area=ICB, present="1")
     assert at.toggle(key="gc20_present").value is True
     assert any("stSidebar" in m.value for m in at.markdown)  # the hiding CSS is on the page
     assert at.query_params["present"] == "1" and at.title[0].value.startswith("NHS Cheshire")

@@ -8,44 +8,18 @@ sidebar's "Link to this view" box; reopening it is a new AppTest session given t
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from apptests import APP, PLANNER_PAGE, PLUS_PAGE, metric, ok, open_page, run_plan, save_plan
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import clinical, plus
 from geo_core20.ui import link, pages
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-PLUS_PAGE, PLANNER = (str(ROOT / pages.get(p).script) for p in (pages.PLUS, pages.PLANNER))
 HULL, ICB = "E06000010", "E54000008"
 SECTIONS = tuple(link.PLUS_SECTIONS.values())
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_atlas(atlas2025):
-    """Skip (via the conftest fixture) when the atlas is not built."""
-
-
-@pytest.fixture()
-def plan_store(tmp_path, monkeypatch):
-    from geo_core20 import plans
-
-    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def run(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return ok(at.run())
+pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the atlas is not built
 
 
 def shown_link(at: AppTest) -> dict[str, str]:
@@ -56,10 +30,6 @@ def shown_link(at: AppTest) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(codes[0]).query, keep_blank_values=True))
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
 def legend(at: AppTest) -> str:
     return html.unescape(" ".join(m.value for m in at.markdown if "gc20-legend" in m.value))
 
@@ -67,7 +37,7 @@ def legend(at: AppTest) -> str:
 # --- the shown link reopens the same view -------------------------------------------------------
 
 def test_explorer_link_restores_focus_outline_presentation_shading_and_tab():
-    at = run(APP)
+    at = open_page(APP)
     at.selectbox(key="gc20_level").set_value("icb").run()
     at.selectbox(key="gc20_area").set_value(ICB).run()
     at.selectbox(key="gc20_shade").set_value("health_decile").run()
@@ -80,7 +50,7 @@ def test_explorer_link_restores_focus_outline_presentation_shading_and_tab():
     assert (params["focus"], params["core20"], params["present"]) == ("cancer", "0", "1")
     assert params["tab"] == "focus"
 
-    again = run(APP, **params)
+    again = open_page(APP, **params)
     for key in ("gc20_level", "gc20_area", "gc20_shade", "gc20_basemap", "gc20_focus"):
         assert again.selectbox(key=key).value == at.selectbox(key=key).value, key
     assert again.toggle(key="gc20_core20").value is False
@@ -91,7 +61,7 @@ def test_explorer_link_restores_focus_outline_presentation_shading_and_tab():
 
 
 def test_plus_link_restores_layer_target_hotspot_settings_section_focus_and_outline(atlas2025):
-    at = run(PLUS_PAGE, level="lad", area=HULL)
+    at = open_page(PLUS_PAGE, level="lad", area=HULL)
     at.selectbox(key="plus_indicator").set_value("ethnic_minority").run()
     at.segmented_control(key="plus_section").set_value("Target").run()
     at.selectbox(key="target_new_kind").set_value("coastal").run()
@@ -109,7 +79,7 @@ def test_plus_link_restores_layer_target_hotspot_settings_section_focus_and_outl
         "hotspots", "ethnic_minority", "4999", "ethnic_minority")
     assert params["tx"] == "coastal" and params["core20"] == "0" and params["focus"] == "maternity"
 
-    again = run(PLUS_PAGE, **params)
+    again = open_page(PLUS_PAGE, **params)
     assert again.segmented_control(key="plus_section").value == "Hot spots"
     assert again.selectbox(key="plus_hot_indicator").value == pick
     assert again.selectbox(key="plus_permutations").value == 4999
@@ -124,9 +94,9 @@ def test_plus_link_restores_layer_target_hotspot_settings_section_focus_and_outl
 
 
 def test_a_share_link_says_no_target_and_replaces_a_built_one():
-    plain = shown_link(run(PLUS_PAGE, level="lad", area=HULL))
+    plain = shown_link(open_page(PLUS_PAGE, level="lad", area=HULL))
     assert (plain["tb"], plain["tc"]) == ("core20", "and") and "tx" not in plain
-    at = run(PLUS_PAGE, level="lad", area=HULL, section="target")
+    at = open_page(PLUS_PAGE, level="lad", area=HULL, section="target")
     at.selectbox(key="target_new_kind").set_value("coastal").run()
     at.button(key="target_add").click().run()
     assert ok(at).query_params["tx"] == "coastal"
@@ -136,18 +106,14 @@ def test_a_share_link_says_no_target_and_replaces_a_built_one():
 
 
 def test_planner_link_restores_the_plan_and_presentation_mode(plan_store):
-    at = run(PLANNER, level="icb", area=ICB)
-    at.number_input(key="op_k").set_value(2)
-    at.number_input(key="op_curve").set_value(0)
-    at.button(key="op_run").click().run()
-    next(b for b in ok(at).button if b.label == "Save plan").click().run()
-    pid = ok(at).session_state["op_result"]["plan_id"]
+    at = run_plan(open_page(PLANNER_PAGE, level="icb", area=ICB), k=2)
+    pid = save_plan(at)
     covered = metric(at, "Target residents covered")
     at.toggle(key="gc20_present").set_value(True).run()
     params = shown_link(ok(at))
     assert params["plan"] == pid and params["present"] == "1"
 
-    again = run(PLANNER, **params)
+    again = open_page(PLANNER_PAGE, **params)
     assert again.toggle(key="gc20_present").value is True
     assert metric(again, "Target residents covered") == covered
     assert again.session_state["op_result"]["plan_id"] == pid
@@ -155,14 +121,10 @@ def test_planner_link_restores_the_plan_and_presentation_mode(plan_store):
 
 
 def test_a_plan_link_with_present_1_opens_in_presentation_mode(plan_store):
-    at = run(PLANNER, level="icb", area=ICB)
-    at.number_input(key="op_k").set_value(2)
-    at.number_input(key="op_curve").set_value(0)
-    at.button(key="op_run").click().run()
-    next(b for b in ok(at).button if b.label == "Save plan").click().run()
-    pid = ok(at).session_state["op_result"]["plan_id"]
+    at = run_plan(open_page(PLANNER_PAGE, level="icb", area=ICB), k=2)
+    pid = save_plan(at)
 
-    again = run(PLANNER, plan=pid, present="1")
+    again = open_page(PLANNER_PAGE, plan=pid, present="1")
     assert again.toggle(key="gc20_present").value is True
     assert any("stSidebar" in m.value for m in again.markdown)
     assert again.query_params["present"] == "1" and again.query_params["plan"] == pid
@@ -170,7 +132,7 @@ def test_a_plan_link_with_present_1_opens_in_presentation_mode(plan_store):
 
 
 def test_pages_without_a_view_show_their_link():
-    at = run(APP)
+    at = open_page(APP)
     at.switch_page(pages.get(pages.ABOUT).script).run()
     at.toggle(key="gc20_present").set_value(True).run()
     assert shown_link(ok(at)) == {"present": "1"}
@@ -191,7 +153,7 @@ CORNWALL = clinical.ACCELERATORS["cornwall_isles_of_scilly"]
 @pytest.mark.parametrize("section", SECTIONS)
 def test_a_card_opened_from_any_plus_section_shows_its_layer_map(section):
     a = CORNWALL
-    at = run(APP)
+    at = open_page(APP)
     at.switch_page(pages.get(pages.PLUS).script).run()
     at.segmented_control(key="plus_section").set_value(section).run()
     at.switch_page(pages.get(pages.ACCELERATORS).script).run()
@@ -204,7 +166,7 @@ def test_a_card_opened_from_any_plus_section_shows_its_layer_map(section):
 
 
 def test_a_built_target_survives_opening_a_card():
-    at = run(APP, level="lad", area=HULL)
+    at = open_page(APP, level="lad", area=HULL)
     at.switch_page(pages.get(pages.PLUS).script).run()
     at.segmented_control(key="plus_section").set_value("Target").run()
     at.selectbox(key="target_new_kind").set_value("coastal").run()

@@ -12,7 +12,7 @@ import shapely
 from map_checks import lsoa_layer
 
 from geo_core20 import schema
-from geo_core20.maps import assets, choropleth, styles, view
+from geo_core20.maps import assets, choropleth, classify, palette, styles, view
 from geo_core20.maps import plus_maps as pm
 from geo_core20.maps.lsoa_layer import lsoa_map
 
@@ -71,7 +71,7 @@ def test_fill_colours_follow_the_national_classes(grid):
     features, fills = lsoa_layer(m)
     got = {f["properties"]["code"]: fills[f["properties"]["c"]] for f in features}
     pairs = zip(grid[schema.LSOA_CODE], grid["income_decile"], strict=True)
-    expected = {code: styles.DECILE_COLOURS[d - 1] for code, d in pairs}
+    expected = {code: palette.DECILE_COLOURS[d - 1] for code, d in pairs}
     assert got == expected
     html = m.get_root().render()
     assert "Income domain decile" in html  # the tooltip shows the shaded value too
@@ -105,7 +105,7 @@ def test_controls_legend_and_attribution(grid):
     # ... but full screen keeps a copy (issue 18), hidden until the map is full screen
     assert "gc20-fullscreen-legend" in html and "gc20-fullscreen-key" in html and "display:none" in html
     assert "enterFullscreen" in html
-    legend = styles.legend_html(choropleth.legend_of(m))
+    legend = classify.legend_html(choropleth.legend_of(m))
     assert "Map legend" in legend and "1 (most deprived 10%)" in legend
     assert "Leeds &lt;b&gt; boundary" in legend and "Leeds <b>" not in legend
     assert "Leeds <b>" not in html

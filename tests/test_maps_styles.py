@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import schema
-from geo_core20.maps import styles
+from geo_core20.maps import classify, palette, styles
 
 
 def _luminance(hex_colour: str) -> float:
@@ -16,7 +16,7 @@ def _luminance(hex_colour: str) -> float:
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
-@pytest.mark.parametrize("palette", [styles.DECILE_COLOURS, styles.SCORE_COLOURS])
+@pytest.mark.parametrize("palette", [palette.DECILE_COLOURS, palette.SCORE_COLOURS])
 def test_most_deprived_class_is_darkest_and_lightness_rises(palette):
     lum = [_luminance(c) for c in palette]
     assert lum == sorted(lum), "each class must be lighter than the more deprived one before it"
@@ -28,7 +28,7 @@ def test_decile_index_and_missing_values():
     idx = classes.find_bin(pd.Series([1, 2, 10, None, 11, 0]))
     assert idx.tolist() == [0, 1, 9, -1, -1, -1]
     colours = classes.colour(pd.Series([1, None]))
-    assert colours.tolist() == [styles.DECILE_COLOURS[0], styles.NO_DATA_COLOUR]
+    assert colours.tolist() == [palette.DECILE_COLOURS[0], palette.NO_DATA_COLOUR]
 
 
 def test_every_shading_is_known_and_unknown_is_refused():
@@ -77,7 +77,7 @@ def test_legend_counts_and_escaping():
     legend = classes.legend(pd.Series([1, 1, 2, 10]), core20_outline=True,
                             area_name='<img src=x onerror="alert(1)">')
     assert [e.count for e in legend.entries][:3] == [2, 1, 0] and sum(e.count for e in legend.entries) == 4
-    html = styles.legend_html(legend)
+    html = classify.legend_html(legend)
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert "1 (most deprived 10%)" in html and "Core20 LSOA" in html
     assert "IoD2025 (LSOA 2021)" in html

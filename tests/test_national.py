@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from geo_core20 import schema
-from geo_core20.maps import codec, national, styles
+from geo_core20.maps import codec, national, palette, styles
 
 UNIT_DEG = 360 / 2**codec.QUANT_BITS  # one grid unit of longitude, in degrees
 
@@ -250,7 +250,7 @@ def test_add_national_layer_sends_classes_not_geometry(tiny, tmp_path):
     assert "window.__gc20Prefetch" in head and all(json.dumps(url) in head for url in urls)
     assert layer.options["classes"] == national.class_string(
         tiny, styles.classes_for("income_decile", tiny), "income_decile")
-    assert layer.options["palette"][:10] == list(styles.DECILE_COLOURS)
+    assert layer.options["palette"][:10] == list(palette.DECILE_COLOURS)
     # tooltip rows as the ICB view's, plus the shaded domain
     keys = [f[0] for f in layer.options["tooltipFields"]]
     assert keys[:7] == ["lsoa_code", "lsoa_name", "imd_decile", "imd_rank", "imd_score", "population",

@@ -6,49 +6,21 @@ import re
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptests import PLANNER_PAGE, metric, ok, open_page, run_plan, save_plan
 
 from geo_core20 import plans, siting
 
-PAGE = str(Path(__file__).resolve().parent.parent / "views" / "3_Outreach_planner.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
 ICB = "E54000008"  # Cheshire and Merseyside
 HULL = "E06000010"
-
-
-@pytest.fixture(autouse=True)
-def _store(atlas2025, tmp_path, monkeypatch):
-    """A fresh plan store per test (and a skip via the conftest fixture when there is no atlas)."""
-    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
-
-
-def page(**params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def choose(at: AppTest, k: int = 3, curve: int = 0) -> AppTest:
-    at.number_input(key="op_k").set_value(k)
-    at.number_input(key="op_curve").set_value(curve)
-    return ok(at.button(key="op_run").click().run())
+pytestmark = pytest.mark.usefixtures("atlas2025", "plan_store")  # a fresh plan store per test (conftest)
 
 
 def test_run_shows_the_same_plan_as_the_command_line(atlas2025):
-    at = ok(page(level="icb", area=ICB))
+    at = open_page(PLANNER_PAGE, level="icb", area=ICB)
     assert at.title[0].value.endswith("outreach planner")
     assert any("Choose sites" in i.value for i in at.info)
-    at = choose(at, k=3, curve=4)
+    at = run_plan(at, k=3, curve=4)
     ref = siting.plan("2025", "icb", ICB, "core20", ("gp", "pharmacy"), 3.0, 3, "mclp", atlas_frame=atlas2025)
     assert metric(at, "Target residents covered") == f"{ref.siting.covered_population:,.0f}"
     assert metric(at, "Target population") == f"{ref.siting.total_target_population:,.0f}"
@@ -61,18 +33,16 @@ def test_run_shows_the_same_plan_as_the_command_line(atlas2025):
 
 
 def test_save_then_reopen_by_link(atlas2025):
-    at = choose(ok(page(level="icb", area=ICB)), k=2)
-    at.text_input(key="op_save_name").input("Lung checks <script>")
-    at = ok(at.button[[b.label for b in at.button].index("Save plan")].click().run())
+    at = run_plan(open_page(PLANNER_PAGE, level="icb", area=ICB), k=2)
+    pid = save_plan(at, "Lung checks <script>")
     entry = at.session_state["op_result"]
-    pid = entry["plan_id"]
-    assert plans.is_plan_id(pid) and entry["name"] == "Lung checks <script>"
+    assert plans.is_plan_id(pid) and entry["plan_id"] == pid and entry["name"] == "Lung checks <script>"
     link = next(c.value for c in at.code if "plan=" in c.value)
     assert re.search(rf"[?&]plan={pid}\b", link) and f"area={ICB}" in link
     covered = metric(at, "Target residents covered")
     assert plans.PlanStore().get(pid).summary["target_population_covered"] == int(covered.replace(",", ""))
 
-    again = ok(page(plan=pid))  # a new session opening the link: the plan and its area come back
+    again = open_page(PLANNER_PAGE, plan=pid)  # a new session opening the link: plan and area come back
     assert again.title[0].value.startswith("NHS Cheshire and Merseyside")
     assert metric(again, "Target residents covered") == covered
     assert any(pid in s.value for s in again.success)
@@ -81,21 +51,21 @@ def test_save_then_reopen_by_link(atlas2025):
 
 
 def test_a_bad_link_warns_and_the_page_still_works():
-    at = ok(page(plan="zzzzzzzzzz"))
+    at = open_page(PLANNER_PAGE, plan="zzzzzzzzzz")
     assert any("No saved plan" in w.value for w in at.warning)
-    at = ok(page(plan="<b>x</b>"))
+    at = open_page(PLANNER_PAGE, plan="<b>x</b>")
     assert any("No saved plan" in w.value for w in at.warning)
 
 
 def test_england_is_too_large_and_says_so():
-    at = ok(page(level="england"))
-    at = choose(at, k=3)
+    at = open_page(PLANNER_PAGE, level="england")
+    at = run_plan(at, k=3)
     assert any("Problem too large" in e.value and "smaller area" in e.value for e in at.error)
     assert "op_result" not in at.session_state or at.session_state["op_result"] is None
 
 
 def test_access_section_shows_coverage_bands_and_uncovered():
-    at = ok(page(level="icb", area=ICB))
+    at = open_page(PLANNER_PAGE, level="icb", area=ICB)
     at.number_input(key="op_radius").set_value(1.0)
     at = ok(at.segmented_control(key="op_section").set_value("Access to existing sites").run())
     labels = [m.label for m in at.metric]
@@ -107,9 +77,8 @@ def test_access_section_shows_coverage_bands_and_uncovered():
 
 
 def test_saved_plans_list_and_open():
-    at = choose(ok(page(level="icb", area=ICB)), k=2)
-    at = ok(at.button[[b.label for b in at.button].index("Save plan")].click().run())
-    pid = at.session_state["op_result"]["plan_id"]
+    at = run_plan(open_page(PLANNER_PAGE, level="icb", area=ICB), k=2)
+    pid = save_plan(at)
     at = ok(at.segmented_control(key="op_section").set_value("Saved plans").run())
     listing = next(df.value for df in at.dataframe if "id" in df.value.columns)
     assert listing["id"].tolist() == [pid]
@@ -119,13 +88,13 @@ def test_saved_plans_list_and_open():
 
 
 def test_uploaded_venues_are_the_candidates():
-    at = ok(page(level="lad", area=HULL))
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_source").set_value("upload").run()
     at.file_uploader(key="op_upload").upload("hull_venues.csv", (FIXTURES / "hull_venues.csv").read_bytes(),
                                              "text/csv").run()
     ok(at)
     assert any("row(s) not used" in w.value for w in at.warning)  # HU99 9ZZ is not a postcode
-    at = choose(at, k=2)
+    at = run_plan(at, k=2)
     chosen = at.session_state["op_result"]["data"]["siting"]["chosen"]
     assert len(chosen) == 2 and all(c["candidate_id"].startswith("U") for c in chosen)
     assert at.session_state["op_result"]["data"]["request"]["candidates"] == "upload"

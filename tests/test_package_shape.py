@@ -36,3 +36,16 @@ def test_no_module_resolves_old_names_lazily():
     lazy = [str(p.relative_to(ROOT)) for p, tree in _modules()
             if any(isinstance(n, ast.FunctionDef) and n.name == "__getattr__" for n in tree.body)]
     assert lazy == []
+
+
+def test_no_module_replaces_the_main_module():
+    # the upload worker once swapped sys.modules["__main__"] to start by spawn; it now starts its own entry
+    # module (geo_core20.uploads.worker_entry), and nothing in the package touches another's main module
+    swaps = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            swaps += [f"{path.relative_to(ROOT)}:{node.lineno}" for t in targets
+                      if isinstance(t, ast.Subscript) and ast.unparse(t) == "sys.modules['__main__']"]
+    assert swaps == []
+    assert (PACKAGE / "uploads" / "worker_entry.py").is_file()

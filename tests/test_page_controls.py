@@ -6,35 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptests import APP, PLANNER_PAGE, PLUS_PAGE, metric, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import areas, hotspots, plus, schema
 
-ROOT = Path(__file__).resolve().parents[1]
-APP, PLUS_PAGE = str(ROOT / "app.py"), str(ROOT / "views" / "2_PLUS_layers.py")
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
 HULL, ICB = "E06000010", "E54000008"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _needs_atlas(atlas2025):
-    """Skip (via the conftest fixture) when the atlas is not built."""
-
-
-def run(path: str, **params: str) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=240)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the atlas is not built
 
 
 def texts(at: AppTest) -> str:
@@ -44,7 +23,7 @@ def texts(at: AppTest) -> str:
 # --- explorer ----------------------------------------------------------------------------------------
 
 def test_explorer_sidebar_controls(atlas2025):
-    at = run(APP)
+    at = open_page(APP)
     at.selectbox(key="gc20_level").set_value("icb").run()
     at.selectbox(key="gc20_area").set_value(ICB).run()
     ok(at)
@@ -72,7 +51,7 @@ def test_explorer_sidebar_controls(atlas2025):
 
 
 def test_explorer_tabs_and_table_filters(atlas2025):
-    at = run(APP, level="lad", area="E08000003")
+    at = open_page(APP, level="lad", area="E08000003")
     at.tabs[0]  # the tab bar exists
     at.session_state["gc20_tab"] = "Table"
     ok(at.run())
@@ -90,7 +69,7 @@ def test_explorer_tabs_and_table_filters(atlas2025):
 # --- PLUS layers -------------------------------------------------------------------------------------
 
 def plus_page(**params: str) -> AppTest:
-    return run(PLUS_PAGE, level="lad", area=HULL, **params)
+    return open_page(PLUS_PAGE, level="lad", area=HULL, **params)
 
 
 def section(at: AppTest, name: str) -> AppTest:
@@ -221,7 +200,7 @@ def test_a_failed_upload_clears_the_earlier_success_message():
 
 
 def test_bad_link_values_are_echoed_as_given():
-    at = run(APP, level="ICB", area="e54999999x", shade="Bogus")
+    at = open_page(APP, level="ICB", area="e54999999x", shade="Bogus")
     warnings = " ".join(w.value for w in at.warning)
     assert "'e54999999x'" in warnings and "'Bogus'" in warnings
     assert "E54999999X" not in warnings
@@ -260,20 +239,10 @@ def test_plus_gis_upload_and_excel_sheet_choice(tmp_path):
 
 # --- outreach planner --------------------------------------------------------------------------------
 
-OUTREACH = str(ROOT / "views" / "3_Outreach_planner.py")
-
-
-@pytest.fixture()
-def plan_store(tmp_path, monkeypatch):
-    from geo_core20 import plans
-
-    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
-
-
 def test_outreach_controls_focus_plan_and_reopen(atlas2025, plan_store):
     from geo_core20 import siting
 
-    at = run(OUTREACH, level="icb", area="E54000036", focus="cancer")
+    at = open_page(PLANNER_PAGE, level="icb", area="E54000036", focus="cancer")
     at.multiselect(key="op_types").unselect("pharmacy").run()
     at.number_input(key="op_radius").set_value(5.0).run()
     at.number_input(key="op_k").set_value(3).run()
@@ -297,14 +266,14 @@ def test_outreach_controls_focus_plan_and_reopen(atlas2025, plan_store):
     save.click().run()
     pid = ok(at).session_state["op_result"]["plan_id"]
     assert at.query_params["plan"] == pid  # the address bar keeps the plan's link
-    again = run(OUTREACH, plan=pid)
+    again = open_page(PLANNER_PAGE, plan=pid)
     assert again.selectbox(key="gc20_focus").value == "cancer"
     assert again.radio(key="op_objective").value == "pmedian"
     assert again.query_params["plan"] == pid and again.query_params["area"] == "E54000036"
 
 
 def test_outreach_access_section_and_travel_time_file(atlas2025, plan_store, tmp_path):
-    at = run(OUTREACH, level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.segmented_control(key="op_section").set_value("Access to existing sites").run()
     before = metric(ok(at), "Target within 3 km")
     at.number_input(key="op_radius").set_value(1.0).run()
@@ -330,7 +299,7 @@ def test_a_damaged_atlas_is_named_with_the_command_to_rebuild_it(tmp_path, monke
     monkeypatch.setattr(sources, "PROCESSED_DIR", tmp_path)
     st.cache_resource.clear()
     try:
-        at = run(APP)
+        at = open_page(APP)
         error = " ".join(e.value for e in at.error)
         assert "atlas_2025.parquet" in error and "data build --force" in error
     finally:
@@ -340,7 +309,7 @@ def test_a_damaged_atlas_is_named_with_the_command_to_rebuild_it(tmp_path, monke
 
 
 def test_the_view_and_its_controls_follow_the_user_across_pages(atlas2025):
-    at = run(APP, level="icb", area=ICB)
+    at = open_page(APP, level="icb", area=ICB)
     at.selectbox(key="gc20_level").set_value("lad").run()
     lad = at.selectbox(key="gc20_area").value
     at.toggle(key="gc20_core20").set_value(False).run()

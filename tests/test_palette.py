@@ -16,9 +16,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from geo_core20 import hotspots
+from geo_core20 import hotspots, schema
 from geo_core20.exports import print_maps
 from geo_core20.maps import classify, outreach, palette, plus_maps, styles
 
@@ -97,10 +98,15 @@ def test_hotspot_classes_each_have_a_colour_and_the_90_percent_classes_stand_out
 
 
 def test_renderers_read_their_colours_from_the_palette():
-    assert styles.DECILE_COLOURS is palette.DECILE_COLOURS and styles.SCORE_COLOURS is palette.SCORE_COLOURS
-    assert classify.NO_DATA_COLOUR == styles.NO_DATA_COLOUR == palette.NO_DATA_COLOUR
-    assert (styles.CORE20_LINE, styles.CORE20_HALO, styles.AREA_LINE) == (
-        palette.CORE20_LINE, palette.CORE20_HALO, palette.AREA_LINE)
+    # the explorer's shadings are drawn in the palette's colours, and styles keeps no copy of any of them
+    # (renderers import palette and classify names from their owners, not through styles)
+    deciles = styles.decile_classes(schema.IMD_DECILE)
+    assert tuple(deciles.colours) == tuple(palette.DECILE_COLOURS)
+    assert tuple(styles.score_classes(np.arange(100.0)).colours) == tuple(palette.SCORE_COLOURS)
+    no_data_and_first = [palette.NO_DATA_COLOUR, palette.DECILE_COLOURS[0]]
+    assert list(deciles.colour(np.array([np.nan, 1.0]))) == no_data_and_first
+    assert not [n for n in vars(styles) if n.isupper() and n in vars(palette)]
+    assert not [n for n in ("Classes", "Legend", "LegendEntry", "legend_html") if hasattr(styles, n)]
     assert plus_maps.TARGET_COLOURS == {True: palette.TARGET_COLOUR, False: palette.NOT_TARGET_COLOUR}
     assert plus_maps.TARGET_COLOURS[False] == outreach.NOT_TARGET  # one "not in the target" grey
     assert classify.categories(["a", "b"], title="t").colours == palette.CATEGORY_COLOURS[:2]

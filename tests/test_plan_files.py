@@ -262,3 +262,39 @@ def test_cli_bad_files_exit_2_naming_the_fault(atlas2025, tmp_path, capsys):
     assert cli.main([*args, "--sites-file", str(tmp_path / "absent.csv")]) == 2
     assert "sites file not found" in capsys.readouterr().err
     assert bad.read_text().startswith("from_id")  # the user's file is left as it was
+
+
+def test_cli_files_are_read_in_the_upload_worker_under_its_limits(atlas2025, tmp_path, capsys, monkeypatch):
+    """A file past the worker's memory limit ends as the project's error naming it (exit 2), for each of
+    --travel-times, --sites-file and --demand-file; the command line itself carries on."""
+    from geo_core20 import cli
+
+    wide = tmp_path / "wide.csv"  # 6 MB, within MAX_UPLOAD_MB, but 3 million cells to hold as text
+    row = ",".join(["5"] * 900) + "\n"
+    wide.write_text("origin," + ",".join(f"s{i}" for i in range(899)) + "\n" + row * 3500)
+    monkeypatch.setattr(limits, "UPLOAD_RAM_MB", 16)
+    args = ["plan", "--level", "lad", "--area", "E06000017", "--sites", "gp", "--target", "all", "--k", "1"]
+    capsys.readouterr()
+    for extra in (["--travel-times", str(wide)], ["--sites-file", str(wide)],
+                  ["--demand-file", str(wide), "--demand-column", "s1"]):
+        assert cli.main([*args, *extra]) == 2, extra
+        err = capsys.readouterr().err
+        assert "'wide.csv' needed more than 16 MB of memory to read (limits.UPLOAD_RAM_MB)" in err, extra
+        assert "Traceback" not in err
+
+
+def test_cli_started_as_a_program_reads_its_files_in_the_worker(atlas2025, tmp_path):
+    """`python -m geo_core20 plan` (the CLI's own main module) starts the worker and reports a bad file."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    bad = tmp_path / "times.csv"
+    bad.write_text("from_id,C82010\nRutland 003B,5\nRutland 099Z,7\n")
+    run = subprocess.run([sys.executable, "-m", "geo_core20", "plan", "--level", "lad", "--area", "E06000017",
+                          "--sites", "gp", "--target", "all", "--k", "1", "--travel-times", str(bad)],
+                         capture_output=True, text=True, timeout=600, cwd=root,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert run.returncode == 2, run.stderr[-800:]
+    assert "'Rutland 099Z'" in run.stderr and "Traceback" not in run.stderr

@@ -8,59 +8,24 @@ from __future__ import annotations
 import io
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from apptests import PLANNER_PAGE, metric, ok, open_page, run_plan, save_plan
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import areas, atlas, cli, plan_files, plans, siting, venues
 from geo_core20.maps import outreach
 
-PAGE = str(Path(__file__).resolve().parent.parent / "views" / "3_Outreach_planner.py")
 HULL = "E06000010"
 ICB = "E54000008"  # Cheshire and Merseyside
 DEVON = plan_files.DEVON_ICB
-
-
-@pytest.fixture(autouse=True)
-def _store(atlas2025, tmp_path, monkeypatch):
-    monkeypatch.setenv(plans.PATH_ENV, str(tmp_path / "plans.sqlite"))
-
-
-def page(**params: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def run(at: AppTest, k: int | None = None, curve: int = 0) -> AppTest:
-    if k is not None:
-        at.number_input(key="op_k").set_value(k)
-    at.number_input(key="op_curve").set_value(curve)
-    return ok(at.button(key="op_run").click().run())
+pytestmark = pytest.mark.usefixtures("atlas2025", "plan_store")  # a fresh plan store per test (conftest)
 
 
 def result(at: AppTest) -> dict:
     return at.session_state["op_result"]["data"]
-
-
-def save(at: AppTest, name: str | None = None) -> str:
-    if name is not None:
-        at.text_input(key="op_save_name").input(name)
-    at = ok(at.button[[b.label for b in at.button].index("Save plan")].click().run())
-    return at.session_state["op_result"]["plan_id"]
 
 
 # --- the Devon example --------------------------------------------------------------------------
@@ -83,13 +48,13 @@ def test_the_devon_example_is_one_click_and_matches_an_exhaustive_search(atlas20
         car = plan_files.devon_example(atlas2025, "car")
     except Exception as exc:  # DataError: the HSMA files are not in the mirror
         pytest.skip(f"Devon example not found: {exc}")
-    at = page(level="icb", area=ICB)
+    at = open_page(PLANNER_PAGE, level="icb", area=ICB)
     at = ok(at.button(key="op_devon").click().run())
     assert at.query_params["area"] == DEVON and at.title[0].value.startswith("NHS Devon")
     assert at.radio(key="op_objective").value == "pmedian" and at.number_input(key="op_k").value == 2
     captions = " ".join(c.value for c in at.caption)
     assert "r5py" in captions and "OpenTripPlanner" in captions  # public transport comes as an OD file
-    at = run(at, k=2, curve=3)
+    at = run_plan(at, k=2, curve=3)
     s = result(at)["siting"]
     assert s["mean_cost"] == pytest.approx(_devon_exhaustive(atlas2025, car, 2), abs=1e-6)  # JSON: 6 d.p.
     assert len(s["fixed"]) == 4 and len(s["chosen"]) == 2 and s["unit"] == "min"
@@ -104,7 +69,7 @@ def test_the_devon_example_is_one_click_and_matches_an_exhaustive_search(atlas20
     at.radio(key="op_devon_mode").set_value("pt")
     at.radio(key="op_objective").set_value("mclp")
     at.number_input(key="op_minutes").set_value(45.0)
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     assert any("109 of 13,122" in c.value.replace("\\", "") for c in at.caption)
     data = result(at)
     assert data["siting"]["radius"] == 45.0 and metric(at, "Within 45 min").endswith("%")
@@ -122,7 +87,7 @@ def test_the_devon_example_is_one_click_and_matches_an_exhaustive_search(atlas20
 def test_leaving_the_devon_example_gives_the_form_back_as_it_was():
     """The example sets its own form; leaving it (the button, or another area) restores what the person
     had chosen before, not a sites-file source with nothing uploaded."""
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_target").set_value("all")
     at.radio(key="op_objective").set_value("pmedian")
     at = ok(at.number_input(key="op_k").set_value(3).run())
@@ -143,17 +108,17 @@ def test_leaving_the_devon_example_gives_the_form_back_as_it_was():
 # --- the plan's name ----------------------------------------------------------------------------
 
 def test_the_default_name_follows_the_settings_until_the_user_types_one():
-    at = run(page(level="lad", area=HULL), k=2)
+    at = run_plan(open_page(PLANNER_PAGE, level="lad", area=HULL), k=2)
     assert at.text_input(key="op_save_name").value.endswith("2 sites, MCLP within 3 km")
     at.radio(key="op_objective").set_value("pmedian")
-    at = run(at, k=3)
+    at = run_plan(at, k=3)
     name = at.text_input(key="op_save_name").value
     assert name.endswith("3 sites, p-median") and "MCLP" not in name  # not "...: 3 sites, mclp"
     at.text_input(key="op_save_name").input("Hull checks").run()
     at.radio(key="op_objective").set_value("mclp")
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     assert at.text_input(key="op_save_name").value == "Hull checks"  # typed: kept
-    pid = save(at)
+    pid = save_plan(at)
     assert plans.PlanStore().get(pid).name == "Hull checks"
 
 
@@ -171,13 +136,13 @@ def _hull_demand(atlas2025) -> tuple[bytes, pd.Series]:
 
 def test_uploaded_demand_equals_a_recount_and_reopens_with_the_same_figures(atlas2025):
     data, values = _hull_demand(atlas2025)
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.toggle(key="op_use_demand").set_value(True).run()
     assert any("Upload the demand table" in i.value for i in ok(at).info)
     at.file_uploader(key="op_demand_file").upload("smokers.csv", data, "text/csv").run()
     assert ok(at).selectbox(key="op_demand_col").options == ["smokers_55_74", "other"]
     at.selectbox(key="op_demand_col").set_value("smokers_55_74").run()
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     plan = result(at)
     assert plan["request"]["demand_source"] == "smokers.csv, column smokers_55_74"
     s = plan["siting"]
@@ -187,8 +152,8 @@ def test_uploaded_demand_equals_a_recount_and_reopens_with_the_same_figures(atla
     assert s["covered_population"] == pytest.approx(covered.sum())  # recounted from the uploaded column
     assert any("smokers.csv, column smokers_55_74" in c.value.replace("\\", "") for c in at.caption)
     figures = {m.label: m.value for m in at.metric}
-    pid = save(at, "Smokers in Hull")
-    again = page(plan=pid)
+    pid = save_plan(at, "Smokers in Hull")
+    again = open_page(PLANNER_PAGE, plan=pid)
     assert {m.label: m.value for m in again.metric} == figures
     assert again.session_state["op_result"]["data"]["request"]["demand"] == plan["request"]["demand"]
 
@@ -206,11 +171,11 @@ def _hull_sites(atlas2025) -> tuple[bytes, pd.DataFrame]:
 
 def test_a_sites_file_a_wide_od_file_in_seconds_and_bad_files_named_without_loss(atlas2025):
     sites, area = _hull_sites(atlas2025)
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_source").set_value("file").run()
     at.file_uploader(key="op_sites_file").upload("venues.csv", sites, "text/csv").run()
     assert any("1 marked existing" in c.value for c in ok(at).caption)
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     first = result(at)
     assert [f["candidate_id"] for f in first["siting"]["fixed"]] == ["Venue 0"]  # the Existing flag
     assert len(first["siting"]["chosen"]) == 2
@@ -227,7 +192,7 @@ def test_a_sites_file_a_wide_od_file_in_seconds_and_bad_files_named_without_loss
     notes = " ".join(c.value.replace("\\", "") for c in ok(at).caption)
     assert "wide form" in notes and "origins as LSOA names" in notes and "in seconds" in notes
     assert f"1 of {len(hull) * len(names):,} cell(s) are unreachable" in notes
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     assert result(at)["siting"]["unit"] == "min" and result(at)["siting"]["max_cost"] <= 12
 
     # bad input: an LSOA name that does not exist, then a site postcode that does not exist
@@ -253,12 +218,12 @@ def test_each_bad_travel_time_file_is_named_and_the_plan_on_screen_kept(atlas202
     names = [f"Venue {i}" for i in range(len(area))]
     wide = pd.DataFrame({"LSOA": hull["lsoa_name"].to_numpy(),
                          **{n: (np.arange(len(hull)) % 9 + j + 1.0) for j, n in enumerate(names)}})
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_source").set_value("file").run()
     at.file_uploader(key="op_sites_file").upload("venues.csv", sites, "text/csv").run()
     at.toggle(key="op_use_od").set_value(True).run()
     at.file_uploader(key="op_od").upload("od.csv", wide.to_csv(index=False).encode(), "text/csv").run()
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     kept, figures = result(at), {m.label: m.value for m in at.metric}
     assert kept["siting"]["unit"] == "min" and figures["Sites chosen"] == "2 + 1 open"
 
@@ -291,11 +256,11 @@ def supermarkets_available():
 
 
 def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets_available):
-    at = page(level="icb", area=ICB, focus="cancer")
+    at = open_page(PLANNER_PAGE, level="icb", area=ICB, focus="cancer")
     at.selectbox(key="op_source").set_value("supermarket").run()
     at.multiselect(key="op_retailers").select("Lidl").select("Aldi").run()
     assert any("Lidl" in c.value or "supermarket" in c.value.lower() for c in ok(at).caption)
-    at = run(at, k=3)
+    at = run_plan(at, k=3)
     data = result(at)
     assert data["request"]["candidates"] == "supermarket:Lidl,Aldi"
     area = areas.select(atlas2025, "icb", ICB)
@@ -310,7 +275,7 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets
     assert "Core20 residents reached" in [m.label for m in at.metric]
     # libraries: name, address and postcode
     at.selectbox(key="op_source").set_value("library").run()
-    at = run(at, k=2)
+    at = run_plan(at, k=2)
     chosen = result(at)["siting"]["chosen"]
     table = next(df.value for df in at.dataframe if "Site" in df.value.columns)
     for c, where in zip(chosen, table["Where"], strict=True):  # address and postcode
@@ -327,15 +292,15 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets
 def test_a_saved_plan_naming_an_unknown_retailer_says_so_and_keeps_the_rest(supermarkets_available):
     """A plan saved when the supermarkets file named other retailers (here 'Tescoo') reopens as saved,
     with the known retailer still chosen and the unknown one named, not silently widened to all."""
-    at = page(level="lad", area=HULL)
+    at = open_page(PLANNER_PAGE, level="lad", area=HULL)
     at.selectbox(key="op_source").set_value("supermarket").run()
     at.multiselect(key="op_retailers").select("Lidl").run()
-    at = run(at, k=1)
+    at = run_plan(at, k=1)
     data = result(at)
     assert data["request"]["candidates"] == "supermarket:Lidl"
     data["request"]["candidates"] = "supermarket:lidl,Tescoo"  # lower case: matched as the CLI matches it
     pid = plans.PlanStore().save(data, "Old Hull plan")
-    again = page(plan=pid)
+    again = open_page(PLANNER_PAGE, plan=pid)
     assert again.session_state["op_result"]["data"]["siting"]["chosen"] == data["siting"]["chosen"]
     assert again.multiselect(key="op_retailers").value == ["Lidl"]
     warned = " ".join(w.value.replace("\\", "") for w in again.warning)
@@ -364,13 +329,13 @@ def test_every_site_says_where_it_is_in_the_table_tooltips_and_exports(atlas2025
     sites = atlas.load_sites()
     gp = sites[sites["site_type"] == "gp"]
     assert (gp["address"] != "").mean() > 0.99 and (gp["postcode"].fillna("") != "").all()
-    at = run(page(level="lad", area=HULL), k=2)
+    at = run_plan(open_page(PLANNER_PAGE, level="lad", area=HULL), k=2)
     table = next(df.value for df in at.dataframe if "Site" in df.value.columns)
     chosen = result(at)["siting"]["chosen"]
     by_code = sites.set_index("site_code")
     for code, where in zip(table["Code"], table["Where"], strict=True):
         assert by_code.loc[code, "postcode"] in where and by_code.loc[code, "address"].split(",")[0] in where
-    pid = save(at, "Where")
+    pid = save_plan(at, "Where")
     text = plans.to_csv(plans.PlanStore().get(pid))
     frame = pd.read_csv(io.BytesIO(text if isinstance(text, bytes) else text.encode()), comment="#")
     assert frame["where"].tolist()[-2:] == table["Where"].tolist()
@@ -380,7 +345,7 @@ def test_every_site_says_where_it_is_in_the_table_tooltips_and_exports(atlas2025
 
 
 def test_supermarkets_and_libraries_open_as_a_map_layer(supermarkets_available):
-    at = run(page(level="lad", area=HULL), k=1)
+    at = run_plan(open_page(PLANNER_PAGE, level="lad", area=HULL), k=1)
     at.toggle(key="op_show_venues").set_value(True).run()
     note = next(c.value for c in ok(at).caption if "supermarkets and libraries in the area" in c.value)
     hull = areas.select(atlas.load_atlas("2025"), "lad", HULL)

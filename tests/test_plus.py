@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import plus, schema, sources
-from geo_core20.maps import classify, export, plus_maps
+from geo_core20.maps import export, palette, plus_maps
 from geo_core20.plus import Condition, TargetError, TargetSpec, registry
 
 # --- registry --------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_layer_styles_use_national_classes(atlas2025):
     counts = style.counts(nat)
     assert len(style.colours) == 5 and sum(counts) == len(nat)
     assert max(counts) - min(counts) <= 2  # quintiles
-    assert style.find_bin([np.nan])[0] == -1 and style.colour([np.nan])[0] == classify.NO_DATA_COLOUR
+    assert style.find_bin([np.nan])[0] == -1 and style.colour([np.nan])[0] == palette.NO_DATA_COLOUR
     assert style.find_bin([nat.max()])[0] == 4 and style.find_bin([nat.min()])[0] == 0
     flag = plus_maps.layer_style(plus.get("coastal"), plus.values(atlas2025, "coastal"))
     assert flag.counts(plus.values(atlas2025, "coastal")) == [7_545, len(atlas2025) - 7_545]

@@ -4,30 +4,18 @@ that LSOA counts exist (Census 2021 TS021) and how to get them, and nothing brea
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptests import APP, PLUS_PAGE, ok, open_page
 
 from geo_core20 import plus
 from geo_core20.clinical.accelerators import GRT_NOTE
 from geo_core20.maps import choropleth, plus_maps
 
-ROOT = Path(__file__).resolve().parents[1]
-PLUS_PAGE = str(ROOT / "views" / "2_PLUS_layers.py")
-APP = str(ROOT / "app.py")
 NCL, CORNWALL = "E54000028", "E54000036"  # North Central London; Cornwall and the Isles of Scilly
 TIDAL = "All 80 coastal LSOAs here lie on the tidal Thames"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _needs_atlas(atlas2025):
-    """Skip (via the conftest fixture) when the atlas is not built."""
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the atlas is not built
 
 
 def plain(text: str) -> str:
@@ -35,15 +23,8 @@ def plain(text: str) -> str:
     return text.replace("\\", "")
 
 
-def plus_page(**params: str) -> AppTest:
-    at = AppTest.from_file(PLUS_PAGE, default_timeout=300)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return ok(at.run())
-
-
 def test_north_central_london_coastal_layer_says_the_tidal_thames():
-    at = plus_page(vintage="2025", level="icb", area=NCL)
+    at = open_page(PLUS_PAGE, vintage="2025", level="icb", area=NCL)
     ok(at.selectbox(key="plus_indicator").set_value("coastal").run())  # as a person picks the layer
     assert any(i.value.startswith(TIDAL) for i in at.info)
     assert any(TIDAL in m.value for m in at.markdown)  # the legend beside the map
@@ -61,7 +42,7 @@ def test_coastal_legend_names_no_tidal_river_on_an_open_sea_coast():
 def test_grt_lsoa_layer_offline_says_how_to_get_it_and_the_page_carries_on():
     if plus.missing_input("grt_lsoa_pct") is None:
         pytest.skip("TS021 per LSOA is here: the offline message does not apply")
-    at = plus_page(vintage="2025", level="icb", area=CORNWALL)
+    at = open_page(PLUS_PAGE, vintage="2025", level="icb", area=CORNWALL)
     ok(at.selectbox(key="plus_indicator").set_value("grt_lsoa_pct").run())
     assert not at.error
     warning = " ".join(plain(w.value) for w in at.warning)
@@ -77,7 +58,7 @@ def test_grt_lsoa_layer_offline_says_how_to_get_it_and_the_page_carries_on():
 
 
 def test_cornwall_accelerator_card_says_lsoa_counts_exist_and_need_the_download():
-    at = ok(AppTest.from_file(APP, default_timeout=300).run())
+    at = open_page(APP)
     ok(at.switch_page("views/4_Accelerator_sites.py").run())
     assert any(plain(w.value) == GRT_NOTE for w in at.warning)
     assert "TS021" in GRT_NOTE and "data fetch --only census21_ethnicity_detailed" in GRT_NOTE

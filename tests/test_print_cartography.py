@@ -70,7 +70,7 @@ def test_round_breaks_give_readable_classes_without_shared_values():
     assert labels == ("up to 17", "18 to 21", "22 to 24", "25 to 30", "31 or more")
     _assert_rounded_and_apart(labels)
     # values go in the class their shown (rounded) value names
-    classes = classify.Classes(classify.SEQUENTIAL, labels, "x", upper=upper)
+    classes = classify.Classes(palette.SEQUENTIAL, labels, "x", upper=upper)
     assert classes.find_bin([17.4, 17.6, 21.2, 24.49, 30.6, 200]).tolist() == [0, 1, 1, 2, 4, 4]
     # small fractions keep the decimals they need; whole breaks stay whole
     small = classify.round_breaks((0.012, 0.034, 0.05, 0.09, 0.5))
@@ -86,7 +86,7 @@ def test_legend_counts_read_as_lsoas():
 
 
 def test_hatch_contrasts_with_every_fill_of_every_palette():
-    fills = [*styles.DECILE_COLOURS, *styles.SCORE_COLOURS, classify.NO_DATA_COLOUR,
+    fills = [*palette.DECILE_COLOURS, *palette.SCORE_COLOURS, palette.NO_DATA_COLOUR,
              *[c for pal in palette.FOCUS_COLOURS.values() for c in pal], *palette.CYP_FOCUS_COLOURS]
     for fill in fills:
         assert cartography.contrast(cartography.hatch_colour(fill), fill) >= 4.5, fill
@@ -96,12 +96,12 @@ def test_focus_palettes_are_single_hue_and_not_the_imd_purples():
     seen = set()
     for focus in clinical.ADULT_FOCUS_IDS:
         pal = palette.focus_colours(focus)
-        assert len(pal) == 5 and not set(pal) & set(styles.DECILE_COLOURS)
+        assert len(pal) == 5 and not set(pal) & set(palette.DECILE_COLOURS)
         lum = [cartography.luminance(c) for c in pal]
         assert lum == sorted(lum, reverse=True), f"{focus}: light to dark"
         assert pal not in seen
         seen.add(pal)
-    assert palette.PRINT_AREA_LINE != styles.AREA_LINE  # not the red that turns olive under deuteranopia
+    assert palette.PRINT_AREA_LINE != palette.AREA_LINE  # not the red that turns olive under deuteranopia
 
 
 def test_svg_names_sans_serif_fallbacks():
@@ -186,7 +186,7 @@ def _contrast_share(fig, vd, fills, dpi: int) -> tuple[list[float], list[float]]
 def test_core20_lsoas_are_distinguishable_on_the_print(atlas2025, code, dpi, n_core20):
     vd = print_maps.print_view("2025", "lad", code)
     fig = print_maps.explorer_map(vd).figure
-    fills = [styles.DECILE_COLOURS[int(d) - 1] for d in vd.frame[schema.IMD_DECILE]]
+    fills = [palette.DECILE_COLOURS[int(d) - 1] for d in vd.frame[schema.IMD_DECILE]]
     core, other = _contrast_share(fig, vd, fills, dpi)
     assert len(core) == n_core20
     # every Core20 LSOA carries the hatch: at least a tenth of its inside contrasts with its fill ...

@@ -15,7 +15,7 @@ from PIL import Image
 
 from geo_core20 import schema
 from geo_core20.exports import cartography, formats, print_maps
-from geo_core20.maps import palette, styles, view
+from geo_core20.maps import palette, view
 
 TOWER_HAMLETS = "E09000030"
 
@@ -29,7 +29,7 @@ def _page() -> Figure:
     fig = Figure(figsize=(3.1, 2.3))
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     ax.add_patch(Rectangle((0.1, 0.2), 0.5, 0.4, facecolor=palette.NHS_BLUE, edgecolor="black", hatch="//"))
-    ax.plot([0, 1], [1, 0], color=styles.CORE20_LINE, linewidth=1.5)
+    ax.plot([0, 1], [1, 0], color=palette.CORE20_LINE, linewidth=1.5)
     fig.text(0.05, 0.95, "Core20 · © Crown copyright", fontsize=9, va="top")
     return fig
 
@@ -116,7 +116,7 @@ def test_land_and_surrounding_areas_draw_as_geoseries_plot_drew_them(tower_hamle
             gpd.GeoSeries(lads.geometry.values, crs=schema.CRS_BNG).plot(
                 ax=ax, facecolor=palette.PRINT_LAND, edgecolor=palette.PRINT_LAND, linewidth=0.3, zorder=0.5)
             gpd.GeoSeries(geometry.context, crs=schema.CRS_BNG).plot(
-                ax=ax, facecolor="none", edgecolor=styles.CONTEXT_LINE, linewidth=0.5, linestyle=(0, (4, 3)),
+                ax=ax, facecolor="none", edgecolor=palette.CONTEXT_LINE, linewidth=0.5, linestyle=(0, (4, 3)),
                 zorder=1)
         ax.set_xlim(extent[0], extent[2])
         ax.set_ylim(extent[1], extent[3])

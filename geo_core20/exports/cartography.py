@@ -35,7 +35,7 @@ from matplotlib.path import Path
 from matplotlib_scalebar.scalebar import ScaleBar
 
 from geo_core20 import schema, sources
-from geo_core20.maps import choropleth, classify, palette, styles, view
+from geo_core20.maps import choropleth, classify, palette, view
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 SLIDE_MAP_SIZE = (8.4, 6.4)  # the map picture of a slide (the legend is text beside it)
@@ -255,7 +255,7 @@ def _draw_context(ax, geometry: PrintGeometry) -> None:
     """The surrounding areas' outlines, dashed grey."""
     if geometry.context_paths:
         ax.add_collection(PathCollection(geometry.context_paths, facecolors="none",
-                                         edgecolors=styles.CONTEXT_LINE, linewidths=0.5,
+                                         edgecolors=palette.CONTEXT_LINE, linewidths=0.5,
                                          linestyles=[(0, (4, 3))], zorder=1), autolim=False)
 
 
@@ -448,7 +448,7 @@ def draw_map(
         geometry = PrintGeometry.of(lsoas, area_boundary, context)
     elif len(geometry.lsoas) != len(lsoas):
         raise ValueError("geometry needs one shape per LSOA")
-    fill_of = np.asarray([*(e.colour for e in legend.entries), classify.NO_DATA_COLOUR], dtype=object)
+    fill_of = np.asarray([*(e.colour for e in legend.entries), palette.NO_DATA_COLOUR], dtype=object)
     idx = np.asarray(class_index, dtype=np.int64)
     idx = np.where((idx >= 0) & (idx < len(legend.entries)), idx, -1)
     colours = fill_of[idx]
@@ -505,7 +505,7 @@ def draw_map(
     _draw_context(ax, geometry)
     edge = _edge_width(n)
     ax.add_collection(PathCollection(geometry.paths, facecolors=list(colours),
-                                     edgecolors=styles.LSOA_EDGE if edge else "face",
+                                     edgecolors=palette.LSOA_EDGE if edge else "face",
                                      linewidths=edge or 0.05, zorder=2), autolim=False)
     if reach is not None and len(reach):
         r = reach.to_crs(schema.CRS_BNG)
@@ -514,7 +514,7 @@ def draw_map(
     if mask.any():
         if n > HATCH_MAX_LSOAS:
             # national scale: a hairline without halo, or the cities turn black and hide their fills
-            _lines(ax, line, color=styles.CORE20_LINE, linewidth=0.15, zorder=4)
+            _lines(ax, line, color=palette.CORE20_LINE, linewidth=0.15, zorder=4)
         else:
             of_fill = {c: hatch_colour(c) for c in dict.fromkeys(colours[mask])}
             hatch = np.full(n, None, dtype=object)
@@ -523,8 +523,8 @@ def draw_map(
             for hc in dict.fromkeys(hatch[mask]):
                 _lines(ax, _hatch(geometry, _subset(mask & (hatch == hc)), extent, per_pt), color=hc,
                        linewidth=0.9, zorder=3)
-            _lines(ax, line, color=styles.CORE20_HALO, linewidth=2.0, zorder=3.5)
-            _lines(ax, line, color=styles.CORE20_LINE, linewidth=0.9, zorder=4)
+            _lines(ax, line, color=palette.CORE20_HALO, linewidth=2.0, zorder=3.5)
+            _lines(ax, line, color=palette.CORE20_LINE, linewidth=0.9, zorder=4)
             # a Core20 patch (touching Core20 LSOAs) smaller than ~2 mm on the page is ringed too, or it
             # would be a speck; one ring per patch, not per LSOA (a city's many small LSOAs would merge
             # into a black blob hiding their fills)
@@ -532,9 +532,9 @@ def draw_map(
             if small.any():
                 pts = shapely.point_on_surface(patches[small])
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
-                           edgecolors=styles.CORE20_HALO, linewidths=2.4, zorder=4.2)
+                           edgecolors=palette.CORE20_HALO, linewidths=2.4, zorder=4.2)
                 ax.scatter(shapely.get_x(pts), shapely.get_y(pts), s=70, facecolors="none",
-                           edgecolors=styles.CORE20_LINE, linewidths=1.1, zorder=4.3)
+                           edgecolors=palette.CORE20_LINE, linewidths=1.1, zorder=4.3)
     boundary_bng = geometry.boundary
     if boundary_bng is not None:
         edge_line = _boundary_line(geometry, extent)
@@ -760,7 +760,7 @@ def draw_legend(
     if outline_label:
         handles.append(Patch(facecolor=palette.NHS_DARK_GREY, edgecolor=palette.CORE20_HATCH_LIGHT,
                              hatch=CORE20_HATCH if hatch else None, linewidth=1.2)
-                       if hatch else Patch(facecolor="white", edgecolor=styles.CORE20_LINE, linewidth=1.2))
+                       if hatch else Patch(facecolor="white", edgecolor=palette.CORE20_LINE, linewidth=1.2))
         labels.append(outline_label if hatch else outline_label.replace("hatched", "outlined"))
     if area_name:
         handles.append(Line2D([], [], color=palette.PRINT_AREA_LINE, linewidth=2))

@@ -20,10 +20,10 @@ from geo_core20 import areas
 from geo_core20.clinical import hypertension
 from geo_core20.exports.cartography import FONT
 from geo_core20.exports.formats import CHART_FORMATS, check_format, figure_bytes
-from geo_core20.maps import palette, styles
+from geo_core20.maps import palette
 
 CHART_SIZE = (7.5, 4.2)  # inches: half a 16:9 slide at a readable font size
-_ENGLAND_TICK = styles.AREA_LINE
+_ENGLAND_TICK = palette.AREA_LINE
 
 
 def _check(fmt: str) -> str:
@@ -61,7 +61,7 @@ def decile_profile_figure(profile: pd.DataFrame, area_name: str, *, england_tick
     ax.bar(
         x,
         profile["population_share"],
-        color=list(styles.DECILE_COLOURS[: len(x)]),
+        color=list(palette.DECILE_COLOURS[: len(x)]),
         width=0.75,
         label="This area",
     )
@@ -124,7 +124,7 @@ def coverage_curve_figure(
         where = f"{area_name}: " if area_name else ""
         title = f"{where}coverage of {target_label} residents by number of new sites"
     fig, ax = _figure(title)
-    ax.plot(frame["k"], y_values, marker="o", color=styles.DECILE_COLOURS[3], lw=2)
+    ax.plot(frame["k"], y_values, marker="o", color=palette.DECILE_COLOURS[3], lw=2)
     if chosen_k is not None and (frame["k"] == chosen_k).any():
         y = float(y_values[(frame["k"] == chosen_k).to_numpy()].iloc[0])
         ax.scatter([chosen_k], [y], s=120, facecolor="none", edgecolor=_ENGLAND_TICK, linewidths=2, zorder=3)
@@ -169,7 +169,7 @@ def distance_bands_figure(bands: pd.DataFrame, area_name: str = "", what: str = 
         raise ValueError("distance bands need the columns band and share")
     fig, ax = _figure(f"{area_name + ': ' if area_name else ''}distance to the {what}")
     x = np.arange(len(bands))
-    ax.bar(x, bands["share"], color=styles.DECILE_COLOURS[4], width=0.7, label="In band")
+    ax.bar(x, bands["share"], color=palette.DECILE_COLOURS[4], width=0.7, label="In band")
     if "cumulative_share" in bands:
         ax.plot(x, bands["cumulative_share"], color=_ENGLAND_TICK, marker="o", lw=1.5, label="Cumulative")
         ax.legend(frameon=False, fontsize=9, loc="center right")
@@ -204,7 +204,7 @@ def focus_compare_figure(compare: pd.DataFrame, measure: str = "target_per_1000"
     names = ["\n".join(textwrap.wrap(str(n), 28)) for _, n in wide.index]
     share = measure in SHARE_MEASURES  # a fraction 0-1: shown in per cent, each bar labelled
     for i, (part, colour) in enumerate(  # the deck's focus chart colours: NHS blue, decile 1 for Core20
-        (("whole", palette.NHS_BLUE), ("core20", styles.DECILE_COLOURS[0]))
+        (("whole", palette.NHS_BLUE), ("core20", palette.DECILE_COLOURS[0]))
     ):
         if part in wide.columns:
             bars = ax.barh(

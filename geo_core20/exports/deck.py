@@ -38,7 +38,7 @@ from geo_core20 import clinical
 from geo_core20.exports import cartography, formats, headline
 from geo_core20.exports.print_maps import MapFigure
 from geo_core20.exports.profile import AreaProfile, comparison_table, focus_measure
-from geo_core20.maps import classify, styles
+from geo_core20.maps import classify, palette
 from geo_core20.maps import palette as nhs
 
 SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in: PowerPoint's 16:9
@@ -219,8 +219,8 @@ def decile_chart(slide, prof: AreaProfile, left, top, width, height):
     plot.gap_width = 40
     area = plot.series[0]
     area.format.fill.solid()
-    area.format.fill.fore_color.rgb = _rgb(styles.DECILE_COLOURS[3])
-    for i, colour in enumerate(styles.DECILE_COLOURS[: len(d)]):
+    area.format.fill.fore_color.rgb = _rgb(palette.DECILE_COLOURS[3])
+    for i, colour in enumerate(palette.DECILE_COLOURS[: len(d)]):
         pt = area.points[i]
         pt.format.fill.solid()
         pt.format.fill.fore_color.rgb = _rgb(colour)
@@ -259,7 +259,7 @@ def focus_chart(slide, prof: AreaProfile, left, top, width, height):
     plot.data_labels.number_format = "0.0%" if pct else "#,##0.0"
     plot.data_labels.number_format_is_linked = False
     plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
-    for s, colour in zip(plot.series, (nhs.NHS_BLUE, styles.DECILE_COLOURS[0]), strict=False):
+    for s, colour in zip(plot.series, (nhs.NHS_BLUE, palette.DECILE_COLOURS[0]), strict=False):
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = _rgb(colour)
     if pct:
@@ -421,15 +421,15 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
             from pptx.enum.dml import MSO_PATTERN
 
             shape = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at, sw, Inches(0.22))
-            _fill(shape, nhs.WHITE, styles.CORE20_LINE, 1.75)
+            _fill(shape, nhs.WHITE, palette.CORE20_LINE, 1.75)
             shape.fill.patterned()
             shape.fill.pattern = MSO_PATTERN.WIDE_UPWARD_DIAGONAL
-            shape.fill.fore_color.rgb = _rgb(styles.CORE20_LINE)
+            shape.fill.fore_color.rgb = _rgb(palette.CORE20_LINE)
             shape.fill.back_color.rgb = _rgb(nhs.WHITE)
 
         def outlined(at: Emu) -> None:
             _fill(shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at, sw, Inches(0.22)), nhs.WHITE,
-                  styles.CORE20_LINE, 1.5)
+                  palette.CORE20_LINE, 1.5)
 
         # as the map: hatched, or outlined where the view has too many LSOAs to hatch (England)
         if sum(e.count or 0 for e in legend.entries) <= cartography.HATCH_MAX_LSOAS:

@@ -22,7 +22,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geo_core20 import schema
-from geo_core20.maps import assets, palette, styles
+from geo_core20.maps import assets, classify, palette, styles
 from geo_core20.maps.elements import Attribution, FullscreenKey, MapStyle, ScrollZoomOnFocus, TileErrorNotice
 from geo_core20.safety import escape_html
 
@@ -213,15 +213,15 @@ def core20_outline(view: gpd.GeoDataFrame, full_geometry: np.ndarray | None = No
 def add_core20_outline(m: folium.Map, geom: shapely.Geometry | None,
                        show: bool = True) -> folium.FeatureGroup:
     """The Core20 outline: a thin line on a thin halo, no fill, so small LSOAs keep their colour."""
-    return add_outline(m, geom, name=f"Core20 outline ({schema.CORE20_DECILES})", colour=styles.CORE20_LINE,
-                       weight=styles.CORE20_WEIGHT, halo=styles.CORE20_HALO,
+    return add_outline(m, geom, name=f"Core20 outline ({schema.CORE20_DECILES})", colour=palette.CORE20_LINE,
+                       weight=styles.CORE20_WEIGHT, halo=palette.CORE20_HALO,
                        halo_extra=styles.CORE20_HALO_EXTRA, show=show)
 
 
 LEGEND_ATTR = "gc20_legend"
 
 
-def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = True) -> folium.Map:
+def finish_map(m: folium.Map, legend: classify.Legend, *, layer_control: bool = True) -> folium.Map:
     """Fullscreen button and layer control (added last so it lists every layer).
 
     The legend is kept with the map (``legend_of(m)``) for the page to show *beside* it:
@@ -234,7 +234,7 @@ def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = Tr
                 f'background:{palette.BACKGROUND};padding:6px 10px;margin-bottom:4px;border-radius:6px">'
                 f"{escape_html(title)}</div>")
         # the same legend, under its own class and label: on the page the one legend is beside the map
-        key = (styles.legend_html(legend).replace('class="gc20-legend"', 'class="gc20-fullscreen-legend"')
+        key = (classify.legend_html(legend).replace('class="gc20-legend"', 'class="gc20-fullscreen-legend"')
                .replace('aria-label="Map legend"', 'aria-label="Key of the full-screen map"'))
         FullscreenKey(head + key).add_to(m)
     folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Exit full screen",
@@ -244,7 +244,7 @@ def finish_map(m: folium.Map, legend: styles.Legend, *, layer_control: bool = Tr
     return m
 
 
-def legend_of(m: folium.Map) -> styles.Legend | None:
+def legend_of(m: folium.Map) -> classify.Legend | None:
     """The legend of a map built by ``geo_core20.maps`` (None for another map)."""
     return getattr(m, LEGEND_ATTR, None)
 
@@ -290,8 +290,8 @@ class ClassedLsoaLayer(Layer):
         self.data_js = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
         self.fills_js = json.dumps(list(fills))
         self.rows_js = json.dumps([[k, escape_html(v)] for k, v in rows]).replace("</", "<\\/")
-        self.no_data_js = json.dumps(styles.NO_DATA_COLOUR)
-        self.edge_js = json.dumps(styles.LSOA_EDGE)
+        self.no_data_js = json.dumps(palette.NO_DATA_COLOUR)
+        self.edge_js = json.dumps(palette.LSOA_EDGE)
         self.fill_opacity = float(fill_opacity)
         self.edge_weight = float(edge_weight)
         minx, miny, maxx, maxy = bounds

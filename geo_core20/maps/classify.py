@@ -24,7 +24,7 @@ import pandas as pd
 
 from geo_core20 import schema
 from geo_core20.maps import palette
-from geo_core20.maps.palette import CATEGORY_COLOURS, FLAG_COLOURS, NO_DATA_COLOUR, SEQUENTIAL  # noqa: F401
+from geo_core20.maps.palette import CATEGORY_COLOURS, FLAG_COLOURS, NO_DATA_COLOUR, SEQUENTIAL
 from geo_core20.safety import escape_html
 
 NUMERIC, DECILE, FLAG, CATEGORY = "numeric", "decile", "flag", "category"

@@ -31,7 +31,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo_core20 import schema
-from geo_core20.maps import choropleth, classify, palette, styles, view
+from geo_core20.maps import choropleth, classify, palette, view
 from geo_core20.maps.view import ViewData
 from geo_core20.safety import escape_html
 
@@ -152,7 +152,7 @@ def lsoa_map(vd: ViewData, props: pd.DataFrame, classes: np.ndarray, colours: Se
         choropleth.add_core20_outline(m, core20_geometry(vd))
     if vd.boundary is not None:
         choropleth.add_outline(m, shapely.simplify(vd.boundary, 0.0003), name=f"{vd.area_name} boundary",
-                               colour=styles.AREA_LINE, weight=AREA_WEIGHT, decimals=4)
+                               colour=palette.AREA_LINE, weight=AREA_WEIGHT, decimals=4)
     # last of the outlines: the highlighted areas (coastal targets) stay above the area's coastline
     chosen = np.asarray(classes) == highlight_class
     if highlight_class is not None and chosen.any():

@@ -55,7 +55,7 @@ from branca.element import Element
 from jinja2 import Template
 
 from geo_core20 import atlas, atomic, schema
-from geo_core20.maps import choropleth, palette, styles
+from geo_core20.maps import choropleth, classify, palette, styles
 from geo_core20.maps.assets import STATIC_DIR, STATIC_URL
 from geo_core20.maps.codec import (
     QUANT_BITS,
@@ -96,12 +96,12 @@ class Look:
     """Line and fill settings of the canvas drawing, matching ``choropleth.build_lsoa_map``."""
 
     fill_opacity: float = 0.78
-    edge_colour: str = styles.LSOA_EDGE
+    edge_colour: str = palette.LSOA_EDGE
     edge_weight: float = 0.5
     edge_opacity: float = 1.0
     edge_zoom: float = 10  # LSOA edges from this zoom (below it an LSOA is a few pixels)
-    core20_colour: str = styles.CORE20_LINE
-    core20_halo: str = styles.CORE20_HALO
+    core20_colour: str = palette.CORE20_LINE
+    core20_halo: str = palette.CORE20_HALO
     # Core20 outline by zoom: (from zoom, line weight, halo width added; 0 = no halo). Thin
     # at every zoom (at most 1.5 px on a 1 px halo) so small urban LSOAs keep their fill.
     core20_steps: tuple[tuple[float, float, float], ...] = ((0, 0.6, 0), (8, 1.0, 1.0), (11, 1.5, 1.0))
@@ -502,7 +502,7 @@ def _visible(atlas_gdf: pd.DataFrame, lsoa_codes: list[str] | None) -> np.ndarra
     return pd.Index(lsoa_codes).get_indexer(codes) >= 0
 
 
-def class_string(atlas_gdf: pd.DataFrame, classes: styles.Classes, shade: str,
+def class_string(atlas_gdf: pd.DataFrame, classes: classify.Classes, shade: str,
                  lsoa_codes: list[str] | None = None) -> str:
     """One character per LSOA (asset order): its class, the no-data class, or hidden ('.')."""
     values = atlas_gdf[shade].to_numpy()[asset_order(atlas_gdf)]
@@ -521,7 +521,7 @@ def _tooltip_fields(shade: str) -> list[list[str]]:
             for key, label in choropleth.tooltip_aliases(shade).items()]
 
 
-def _shade_values(classes: styles.Classes) -> list[str]:
+def _shade_values(classes: classify.Classes) -> list[str]:
     """What the tooltip says for the shaded value of each class (deciles: the decile)."""
     if styles.is_decile(classes.shade):
         return [str(k + 1) for k in range(len(classes.colours))] + [""]
@@ -533,17 +533,17 @@ def layer_options(atlas_gdf: gpd.GeoDataFrame, vintage: str, shade: str, core20_
     """The JSON options of the browser layer (everything that may change between reruns)."""
     # cheap on every rerun: styles caches the IMD score's national breaks itself
     classes = styles.classes_for(shade, atlas_gdf, schema.IMD_LABEL.get(vintage, ""))
-    palette = [*classes.colours, styles.NO_DATA_COLOUR]
+    fills = [*classes.colours, palette.NO_DATA_COLOUR]
     labels = [*classes.labels, NO_DATA_LABEL]
-    if len(palette) > len(CLASS_CHARS):
-        raise ValueError(f"{shade}: {len(palette)} classes, at most {len(CLASS_CHARS)} supported")
+    if len(fills) > len(CLASS_CHARS):
+        raise ValueError(f"{shade}: {len(fills)} classes, at most {len(CLASS_CHARS)} supported")
     return {
         "src": src,
         "n": len(atlas_gdf),
         "vintage": vintage,
         "shade": shade,
         "classes": class_string(atlas_gdf, classes, shade, lsoa_codes),
-        "palette": palette,
+        "palette": fills,
         "labels": labels,
         "tooltipFields": _tooltip_fields(shade),
         "shadeValues": _shade_values(classes),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import access, schema
-from geo_core20.maps import choropleth, lsoa_layer, palette, styles, view
+from geo_core20.maps import choropleth, classify, lsoa_layer, palette, view
 from geo_core20.safety import escape_html
 from geo_core20.siting.solver import site_where
 
@@ -96,11 +96,11 @@ def plan_map(data: dict, vintage: str, level: str, area: str | None, *, basemap:
     notes = (f"Numbered blue markers: chosen sites{circles}. F: sites already open.",
              lsoa_layer.FLAG_NOTE.format(what="target LSOA"),
              "Grey dots: existing sites of the chosen types." if show_existing else "")
-    legend = styles.Legend(
+    legend = classify.Legend(
         "Reach of the chosen sites",
-        (styles.LegendEntry(COVERED, f"Target LSOA within {reach}", counts[0]),
-         styles.LegendEntry(UNCOVERED, f"Target LSOA beyond {reach}", counts[1]),
-         styles.LegendEntry(NOT_TARGET, "Not in the target", counts[2])),
+        (classify.LegendEntry(COVERED, f"Target LSOA within {reach}", counts[0]),
+         classify.LegendEntry(UNCOVERED, f"Target LSOA beyond {reach}", counts[1]),
+         classify.LegendEntry(NOT_TARGET, "Not in the target", counts[2])),
         tuple(n for n in notes if n), core20_on, area_name)
     m = lsoa_layer.lsoa_map(vd, props, klass, [COVERED, UNCOVERED, NOT_TARGET],
                             [("code", "LSOA"), ("name", "Name"), ("status", "Status"), ("pop", "Population"),
@@ -155,11 +155,11 @@ def access_map(res: access.AccessResult, vintage: str, level: str, area: str | N
         "dist": [access.format_cost(c, decimals=1, missing="none") for c in cost],
     })
     counts = [int((klass == i).sum()) for i in range(len(BAND_COLOURS) + 1)]
-    entries = tuple(styles.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)
+    entries = tuple(classify.LegendEntry(c, f"Target LSOA, nearest site {lab}", n)
                     for c, lab, n in zip(BAND_COLOURS, labels, counts[:-1], strict=True))
     area_name = vd.area_name if level != "england" else ""
-    legend = styles.Legend("Straight-line distance to the nearest site",
-                           (*entries, styles.LegendEntry(NOT_TARGET, "Not in the target", counts[-1])),
+    legend = classify.Legend("Straight-line distance to the nearest site",
+                           (*entries, classify.LegendEntry(NOT_TARGET, "Not in the target", counts[-1])),
                            (f"Types: {', '.join(schema.SITE_TYPES[t] for t in types)}.",
                             "From each LSOA's population-weighted centre."), core20_on, area_name)
     m = lsoa_layer.lsoa_map(vd, props, klass, [*BAND_COLOURS, NOT_TARGET],

@@ -16,21 +16,12 @@ import numpy as np
 import pandas as pd
 
 from geo_core20 import schema
-from geo_core20.maps import classify
-from geo_core20.maps.classify import NO_DATA_COLOUR, Classes, Legend, LegendEntry, legend_html  # noqa: F401 - re-exported
 
-# colours live in maps.palette (one palette for app and print); these names are the shading's own
-from geo_core20.maps.palette import (  # noqa: F401 - the renderers read them here
-    AREA_LINE,
-    CONTEXT_LINE,
-    CORE20_HALO,
-    CORE20_LINE,
-    DECILE_COLOURS,
-    LSOA_EDGE,
-    SCORE_COLOURS,
-)
+# colours live in maps.palette (one palette for app and print), classes and legends in maps.classify:
+# renderers import them from there
+from geo_core20.maps import classify, palette
 
-SCORE_CLASSES = len(SCORE_COLOURS)
+SCORE_CLASSES = len(palette.SCORE_COLOURS)
 # Core20 outline: a thin dark line on a thin white halo reads on every fill, dark or light,
 # and leaves the fill of small urban LSOAs visible (a 5 px outline hid them at ICB zoom).
 CORE20_WEIGHT = 1.2  # px
@@ -56,7 +47,7 @@ def check_shade(shade: str) -> str:
     return shade
 
 
-def decile_classes(shade: str, vintage_label: str = "") -> Classes:
+def decile_classes(shade: str, vintage_label: str = "") -> classify.Classes:
     """Classes of a national decile shading (IMD or a domain)."""
     check_shade(shade)
     labels = tuple(
@@ -68,7 +59,7 @@ def decile_classes(shade: str, vintage_label: str = "") -> Classes:
     note = "National deciles: 1 = most deprived 10% of LSOAs in England."
     if shade == schema.IMD_DECILE:
         note += f" Core20 = {schema.CORE20_RULE}."
-    return classify.deciles(DECILE_COLOURS, labels, title=title, note=note, shade=shade)
+    return classify.deciles(palette.DECILE_COLOURS, labels, title=title, note=note, shade=shade)
 
 
 class _Scores:
@@ -103,7 +94,7 @@ def _score_breaks_cached(scores: _Scores, k: int) -> tuple[float, ...]:
 
 
 @lru_cache(maxsize=8)
-def _score_classes_cached(upper: tuple[float, ...], vintage_label: str, n_lsoas: int) -> Classes:
+def _score_classes_cached(upper: tuple[float, ...], vintage_label: str, n_lsoas: int) -> classify.Classes:
     lows = (float("nan"), *upper[:-1])
     asc_labels = []
     for i, (lo, hi) in enumerate(zip(lows, upper, strict=True)):
@@ -114,7 +105,7 @@ def _score_classes_cached(upper: tuple[float, ...], vintage_label: str, n_lsoas:
         else:
             asc_labels.append(f"{lo:.1f} to {hi:.1f}")
     labels = tuple(reversed(asc_labels))  # darkest (highest) first
-    colours = SCORE_COLOURS[: len(upper)] if len(upper) < SCORE_CLASSES else SCORE_COLOURS
+    colours = palette.SCORE_COLOURS[: len(upper)] if len(upper) < SCORE_CLASSES else palette.SCORE_COLOURS
     title = f"IMD score (higher = more deprived){f', {vintage_label}' if vintage_label else ''}"
     note = (f"{len(upper)} classes by natural breaks (Fisher-Jenks) over all {n_lsoas:,} England "
             "LSOAs, so a colour means the same score range in every area.")
@@ -122,13 +113,14 @@ def _score_classes_cached(upper: tuple[float, ...], vintage_label: str, n_lsoas:
                           shade=schema.IMD_SCORE)
 
 
-def score_classes(national_scores: np.ndarray | pd.Series, vintage_label: str = "") -> Classes:
+def score_classes(national_scores: np.ndarray | pd.Series, vintage_label: str = "") -> classify.Classes:
     """Classes of the IMD score shading from the *national* score distribution."""
     arr = np.asarray(national_scores, dtype=float)
     return _score_classes_cached(score_breaks(arr), vintage_label, int((~np.isnan(arr)).sum()))
 
 
-def classes_for(shade: str, atlas_gdf: pd.DataFrame | None = None, vintage_label: str = "") -> Classes:
+def classes_for(shade: str, atlas_gdf: pd.DataFrame | None = None,
+                vintage_label: str = "") -> classify.Classes:
     """Classes for a shading; the IMD score needs the national atlas for its breaks."""
     check_shade(shade)
     if is_decile(shade):

@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 
 from geo_core20 import areas, atlas, schema, sources
-from geo_core20.maps import choropleth, classify, national, styles
+from geo_core20.maps import choropleth, classify, national, palette, styles
 
 LARGE_LEVELS = frozenset({"england", "region", "nhs_region"})
 # Context outlines drawn around a view when there is no basemap: same level, except England
@@ -60,7 +60,7 @@ class ViewMap:
     area_name: str
     shade: str
     n_lsoas: int
-    legend: styles.Legend
+    legend: classify.Legend
     build_seconds: float
     details: dict = field(default_factory=dict)
     data: ViewData | None = None  # the record the map was drawn from
@@ -241,7 +241,7 @@ def render_view_map(vd: ViewData, *, basemap: str = "none", standalone: bool = F
     context = _clipped_context(vd, context_pad, tolerance) if basemap == "none" or large else None
     if context is not None:
         choropleth.add_outline(m, context, name="Surrounding areas" if vd.level != "england" else "Regions",
-                               colour=styles.CONTEXT_LINE, weight=1.0 if large else 1.2, dash="4 3",
+                               colour=palette.CONTEXT_LINE, weight=1.0 if large else 1.2, dash="4 3",
                                decimals=4)
     codes = None if vd.level == "england" else vd.frame[schema.LSOA_CODE].tolist()
     # the national layer outlines Core20 itself (edges or areas by zoom)
@@ -249,7 +249,7 @@ def render_view_map(vd: ViewData, *, basemap: str = "none", standalone: bool = F
                                 inline_geometry=standalone, look=national.LOOK if large else small_look())
     if vd.boundary is not None:
         boundary = shapely.simplify(vd.boundary, tolerance / 2) if large else vd.boundary
-        choropleth.add_outline(m, boundary, name=f"{vd.area_name} boundary", colour=styles.AREA_LINE,
+        choropleth.add_outline(m, boundary, name=f"{vd.area_name} boundary", colour=palette.AREA_LINE,
                                weight=3, decimals=4 if large else 5)
     choropleth.finish_map(m, vd.legend)
     return m

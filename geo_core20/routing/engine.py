@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -132,12 +133,15 @@ def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: boo
         tiles.mkdir()
         build_config = engine_config(tiles)
         (work / "build.json").write_text(json.dumps(build_config), encoding="utf-8")
-        run = subprocess.run([str(binary), "-c", str(work / "build.json"), str(pbf.resolve())],
-                             cwd=work, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
+        try:
+            run = subprocess.run([str(binary), "-c", str(work / "build.json"), str(pbf.resolve())], cwd=work,
+                                 capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise RoutingError(f"building routing tiles from {pbf.name} took more than {BUILD_TIMEOUT_S:,} s "
+                               "(routing.engine.BUILD_TIMEOUT_S), so it was stopped: use a smaller extract "
+                               "(a county from download.geofabrik.de)") from None
         if run.returncode != 0 or not any(tiles.rglob("*.gph")):
-            tail = (run.stderr or run.stdout or "").strip().splitlines()[-5:]
-            raise RoutingError(f"Valhalla could not build tiles from {pbf.name} (exit {run.returncode}): "
-                               + " | ".join(tail))
+            raise RoutingError(_build_failure(pbf.name, run.returncode, run.stderr or run.stdout or ""))
         (work / "build.json").unlink()
         if force and final.exists():
             shutil.rmtree(final)
@@ -153,6 +157,24 @@ def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: boo
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return config_path
+
+
+_DAMAGE = re.compile(r"(PBF error: .*|invalid tag exception|end of buffer exception|"
+                     r"varint too long exception|unknown pbf field type exception|"
+                     r"deleted pbf field type exception)")
+
+
+def _build_failure(name: str, code: int, output: str) -> str:
+    """The tile builder's failure in the project's words (osmium's and Valhalla's own last line kept)."""
+    lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
+    lines = [ln.removeprefix("what():").strip() for ln in lines if not ln.startswith("terminate called")]
+    damage = next((m.group(1) for ln in lines if (m := _DAMAGE.search(ln))), None)
+    if damage:
+        return (f"{name} is not a readable OpenStreetMap extract: it is damaged or cut short ({damage}). "
+                "Download it again (e.g. a county from download.geofabrik.de) and retry.")
+    last = lines[-1][:200] if lines else "no message"
+    return (f"Valhalla could not build routing tiles from {name} (exit {code}: {last}). Check that the "
+            "file is an OpenStreetMap extract holding the area's roads.")
 
 
 class Router:

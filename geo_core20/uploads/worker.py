@@ -5,10 +5,12 @@
 `run` sends a reader's name and arguments to a worker process and returns what the reader
 returns (the same objects, pickled back) or raises the reader's own error (the project's
 `errors.GeoCore20Error` family: `UploadError`, `AccessError`, `DataError`...). Workers are
-started by *spawn*, never forked from the app's threads, and kept warm: each imports the
-readers (geopandas, GDAL, openpyxl) and loads the 2025 atlas and the postcode index once, so an
-ordinary upload costs no import. The atlas is never sent per call: pass `Atlas(vintage)` (or
-`AtlasCodes(vintage)` for the list of its LSOA codes) and the worker uses its own copy.
+started as a fresh interpreter running `geo_core20.uploads.worker_entry` (never forked from the
+app's threads, and never re-running the app's ``__main__`` as multiprocessing's spawn would), and
+kept warm: each imports the readers (geopandas, GDAL, openpyxl) and loads the 2025 atlas and the
+postcode index once, so an ordinary upload costs no import. The atlas is never sent per call:
+pass `Atlas(vintage)` (or `AtlasCodes(vintage)` for the list of its LSOA codes) and the worker
+uses its own copy.
 
 Each file is read under the limits in `geo_core20.limits`, read at call time:
 
@@ -27,19 +29,18 @@ server carry on. Any other failure inside the worker (a bug in a reader) also en
 from __future__ import annotations
 
 import atexit
-import importlib
+import contextlib
 import logging
-import math
-import multiprocessing
 import os
-import resource
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
-import traceback
-import types
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -52,7 +53,7 @@ _LOG = logging.getLogger("geo_core20.uploads.worker")
 # reader name -> "module:function"; only these run in the worker
 TASKS = {
     "read_upload": "geo_core20.uploads.reading:read_upload",
-    "read_table": "geo_core20.uploads.worker:_read_table",
+    "read_table": "geo_core20.uploads.worker_entry:read_table",
     "detect_kind": "geo_core20.uploads.columns:detect_kind",
     "gis_layers": "geo_core20.uploads.gis:gis_layers",
     "read_gis": "geo_core20.uploads.gis:read_gis",
@@ -66,7 +67,7 @@ TASKS = {
     "read_demand": "geo_core20.plan_files:read_demand",
     "read_census_bulk": "geo_core20.census:read_bulk",
     # for the worker's own tests: a file that needs too much memory or time, and a crash
-    "_selftest": "geo_core20.uploads.worker:_selftest",
+    "_selftest": "geo_core20.uploads.worker_entry:selftest",
 }
 
 
@@ -84,145 +85,31 @@ class AtlasCodes:
     vintage: str = "2025"
 
 
-# --- inside the worker -------------------------------------------------------------------------------
-
-def _read_table(data: bytes, filename: str, *, sheet: str | None = None, **options: Any):
-    """A table upload read and its kind detected: (RawTable, kind or None, the detection's error text)."""
-    from geo_core20.uploads.columns import detect_kind
-    from geo_core20.uploads.reading import read_upload
-
-    raw = read_upload(data, filename, sheet=sheet, **options)
-    try:
-        return raw, detect_kind(raw), None
-    except UploadError as exc:
-        return raw, None, str(exc)
-
-
-def _selftest(what: str, amount: float = 0.0) -> str:
-    if what == "memory":  # touch ``amount`` MB, a page at a time
-        block = bytearray(int(amount * 2**20))
-        for i in range(0, len(block), 4096):
-            block[i] = 1
-        return "kept"
-    if what == "cpu":
-        end = time.process_time() + amount
-        while time.process_time() < end:
-            pass
-        return "done"
-    if what == "sleep":
-        time.sleep(amount)
-        return "slept"
-    if what == "crash":
-        os.kill(os.getpid(), signal.SIGKILL)
-    if what == "bug":
-        raise KeyError("a reader's bug")
-    return what
-
-
-def _resolve(value: Any, atlases: dict) -> Any:
-    if isinstance(value, (Atlas, AtlasCodes)):
-        from geo_core20 import atlas, schema
-
-        if value.vintage not in atlases:
-            atlases[value.vintage] = atlas.load_atlas(value.vintage)
-        frame = atlases[value.vintage]
-        if isinstance(value, AtlasCodes):
-            key = ("codes", value.vintage)
-            if key not in atlases:
-                atlases[key] = frame[schema.LSOA_CODE].astype(str).tolist()
-            return atlases[key]
-        return frame
-    return value
-
-
-def _warm(atlases: dict) -> None:
-    """Import every reader and load what they share (the default atlas, the postcode index)."""
-    for target in TASKS.values():
-        importlib.import_module(target.split(":")[0])
-    from geo_core20 import geocode
-
-    try:
-        _resolve(AtlasCodes("2025"), atlases)
-    except (FileNotFoundError, OSError) as exc:  # not built yet: loaded when a call needs it
-        _LOG.info("upload worker: no 2025 atlas yet (%s)", exc)
-    try:
-        geocode.load_postcode_index(build_if_missing=False)
-    except Exception as exc:  # noqa: BLE001 - optional warm-up; the call that needs it says what is missing
-        _LOG.info("upload worker: no postcode index yet (%s)", exc)
-
-
-def _set_limits(values: dict) -> None:
-    for name, value in values.items():
-        setattr(limits, name, value)
-    used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-    soft = math.ceil(used + float(values.get("UPLOAD_CPU_SECONDS", limits.UPLOAD_CPU_SECONDS)))
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
-
-
-def _project_errors() -> tuple[type[BaseException], ...]:
-    """The errors readers raise on purpose (their messages are for the user as they stand)."""
-    from geo_core20.errors import GeoCore20Error
-
-    return (GeoCore20Error,)
-
-
-def _serve(conn) -> None:  # the worker's main loop
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a file stopped by RLIMIT_CPU leaves no core dump
-    atlases: dict = {}
-    _warm(atlases)
-    project_errors = _project_errors()
-    conn.send(("ready", psutil.Process().memory_info().rss))
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        name, args, kwargs, values = message
-        try:
-            _set_limits(values)
-            module, _, attr = TASKS[name].partition(":")
-            fn = getattr(importlib.import_module(module), attr)
-            args = [_resolve(a, atlases) for a in args]
-            kwargs = {k: _resolve(v, atlases) for k, v in kwargs.items()}
-            reply = ("ok", fn(*args, **kwargs))
-        except MemoryError:
-            reply = ("memory", None)
-        except Exception as exc:  # noqa: BLE001 - every failure goes back to the app as data
-            if isinstance(exc, project_errors):
-                reply = ("error", exc)
-            else:
-                reply = ("bug", (f"{type(exc).__name__}: {str(exc)[:100]}", traceback.format_exc(limit=20)))
-        finally:
-            resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-        try:
-            conn.send(reply)
-        except Exception as exc:  # noqa: BLE001 - an unpicklable result or error
-            conn.send(("bug", (f"{type(exc).__name__} sending the result", str(exc)[:500])))
-
-
 # --- in the app --------------------------------------------------------------------------------------
 
-_START_LOCK = threading.Lock()
+_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the geo_core20 package
+_ENTRY = "import sys; from geo_core20.uploads.worker_entry import main; main(sys.argv[1:])"
 
 
 class _Worker:
-    """One spawned worker process and the app's end of its pipe."""
+    """One worker process (`geo_core20.uploads.worker_entry`) and the app's end of its connection."""
 
     def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child,), name="gc20-upload-worker", daemon=True)
-        with _START_LOCK:
-            # spawn re-runs the app's main module in the child unless told otherwise; the worker needs
-            # none of it (the app's entry point may be a script without a __main__ guard), so the
-            # child starts from a bare main module
-            main = sys.modules["__main__"]
-            sys.modules["__main__"] = types.ModuleType("__main__")
-            try:
-                self.process.start()
-            finally:
-                sys.modules["__main__"] = main
-        child.close()
+        # a fresh interpreter that imports the entry module, not multiprocessing's spawn: spawn would
+        # re-run the app's __main__ (under Streamlit, a page script) in the child; see worker_entry
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _ENTRY, str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL, env=env)
+        except OSError:
+            ours.close()
+            raise UploadError("The file reader could not start; please try again in a minute.") from None
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
         self.baseline: int | None = None  # resident bytes once warm
         self.calls = 0
 
@@ -244,12 +131,19 @@ class _Worker:
             return 0
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
+
+    def exitcode(self) -> int | None:
+        """The process's exit code once it has ended (minus the signal number if a signal ended it)."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        return self.process.returncode
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
         if not self.conn.closed:
             self.conn.close()
 
@@ -358,8 +252,7 @@ def run(task: str, *args: Any, **kwargs: Any) -> Any:
         try:
             tag, payload = worker.conn.recv()
         except (EOFError, OSError):
-            worker.process.join(timeout=5)
-            code = worker.process.exitcode
+            code = worker.exitcode()
             worker.kill()
             if code == -signal.SIGXCPU:
                 raise UploadError(f"{what} needed more than {cpu_s:,.0f} s of processor time to read "

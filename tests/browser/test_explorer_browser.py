@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from geo_core20 import areas, schema, tables
-from geo_core20.maps import styles
+from geo_core20.maps import palette, styles
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +60,7 @@ def _fills(frame) -> Counter:
 
 
 def _expected_fills(view, column: str) -> Counter:
-    return Counter(styles.DECILE_COLOURS[int(d) - 1] for d in view[column])
+    return Counter(palette.DECILE_COLOURS[int(d) - 1] for d in view[column])
 
 
 _VISIBLE_LSOA_JS = """(maxY) => {
@@ -228,7 +228,7 @@ def test_shading_change_redraws_with_the_new_classes(app_page, atlas2025):
     assert _fills(frame) == expected, "the map was not redrawn with income domain deciles"
     after = frame.evaluate(f"codes => codes.map(c => {API}.styleOf(c).fill)", sample)
     income = view.set_index(schema.LSOA_CODE)["income_decile"]
-    assert after == [styles.DECILE_COLOURS[int(income[c]) - 1] for c in sample]
+    assert after == [palette.DECILE_COLOURS[int(income[c]) - 1] for c in sample]
     assert after != before
     assert frame.evaluate(f"() => {API}.layer._o.shade") == "income_decile"
     assert frame.evaluate(f"() => {API}.drawCount") >= 1
