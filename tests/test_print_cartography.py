@@ -474,3 +474,26 @@ def test_england_labels_name_cities_not_london_boroughs(england_print):
     boroughs = set(vd.national.loc[vd.national[region] == print_maps.LONDON_REGION, lad])
     assert len(boroughs) == 33 and not shown & boroughs, shown & boroughs
     assert not any(name.endswith(", City of") for name in shown)
+
+
+def test_a_place_name_that_collides_moves_just_above_or_below_its_place():
+    """On the England slide (14 pt names) Manchester fell on Leeds and Sheffield and was dropped: a place
+    name that does not fit on its place is tried just above, then just below it, before it is hidden."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    for name in ("Sheffield", "Manchester", "Liverpool"):  # all on one spot, in order of importance
+        ax.text(50, 50, name, ha="center", va="center", fontsize=14, gid=cartography.PLACE_LABEL)
+    cartography.declutter_labels(fig)
+    first, second, third = ax.texts
+    assert first.get_visible() and first.get_position() == (50, 50)
+    assert second.get_visible() and second.get_position()[1] > 50  # above
+    assert third.get_visible() and third.get_position()[1] < 50  # then below
+    _, boxes = _visible_labels(fig)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    ax.text(50, 50, "Bradford", ha="center", va="center", fontsize=14, gid=cartography.PLACE_LABEL)
+    cartography.declutter_labels(fig)
+    assert not ax.texts[-1].get_visible()  # no room left: hidden

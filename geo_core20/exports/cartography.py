@@ -657,7 +657,8 @@ def draw_map(
 def declutter_labels(fig: Figure) -> None:
     """Hide the map labels that would not read: a site or place name reaching out of its map or over a
     name already kept (site names first, then place names in their order of importance). A site name that
-    does not fit right of its marker goes left of it, then a chosen site keeps only its rank ("2."). Run
+    does not fit right of its marker goes left of it, then a chosen site keeps only its rank ("2."); a place
+    name that does not fit on its place goes just above or below it. Run
     again after the figure is resized (a slide picture)."""
     renderer = FigureCanvasAgg(fig).get_renderer()
     for ax in fig.axes:
@@ -678,6 +679,17 @@ def declutter_labels(fig: Figure) -> None:
                     t.xyann = (5, 4)
                     t.set_horizontalalignment("left")
                     ok = _label_fits(t, renderer, frame, kept)
+            if not ok and t.get_gid() == PLACE_LABEL:  # a place name: just above or below its place
+                x, y = t.get_position()
+                px, py = ax.transData.transform((x, y))
+                h = t.get_window_extent(renderer).height
+                for dy in (1.05 * h, -1.05 * h):
+                    t.set_position(ax.transData.inverted().transform((px, py + dy)))
+                    ok = _label_fits(t, renderer, frame, kept)
+                    if ok:
+                        break
+                if not ok:
+                    t.set_position((x, y))
             if ok:
                 kept.append(t.get_window_extent(renderer))
             else:

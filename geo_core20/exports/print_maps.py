@@ -171,8 +171,10 @@ def _labels_of(vintage: str, level: str, area_code: str | None) -> gpd.GeoDataFr
 def _city_labels(vd: ViewData, pop: pd.Series) -> gpd.GeoDataFrame | None:
     """England's place names: its cities, not boroughs. London once, at the centre of the London region
     (its boroughs unnamed), then the densely populated authorities (at least ``CITY_DENSITY`` residents
-    per km2) by population, each at least ``CITY_SPACING_M`` from a larger one, then the rest; "Bristol,
-    City of" reads "Bristol"."""
+    per km2; the rest after them), each at least ``CITY_SPACING_M`` from a larger one. A name left out for
+    a bigger city nearby adds its residents to that city, so cities rank by their conurbation (Manchester
+    with Salford, Stockport, Oldham ... before Sheffield, whose own authority has as many residents).
+    "Bristol, City of" reads "Bristol"."""
     labels = place_labels(pop.to_dict())
     if labels is None:
         return None
@@ -184,16 +186,21 @@ def _city_labels(vd: ViewData, pop: pd.Series) -> gpd.GeoDataFrame | None:
     rows = labels[~labels["code"].isin(london)]
     if len(london):
         outline = view.level_outlines(vd.vintage, "region").loc[[LONDON_REGION]].to_crs(schema.CRS_BNG)
-        centre = outline.centroid.iloc[0]
         rows = pd.concat([gpd.GeoDataFrame(
             {"name": ["London"], "code": [LONDON_REGION], "area": [outline.iloc[0]],
-             "priority": [float(pop.reindex(london).sum())]}, geometry=[centre], crs=schema.CRS_BNG), rows])
+             "priority": [float(pop.reindex(london).sum())]}, geometry=[outline.centroid.iloc[0]],
+            crs=schema.CRS_BNG), rows])
     rows = rows.sort_values("priority", ascending=False, kind="stable")
-    kept: list = []
-    for i, pt in enumerate(rows.geometry):
-        if all(pt.distance(rows.geometry.iloc[j]) >= CITY_SPACING_M for j in kept):
+    xy = shapely.get_coordinates(rows.geometry.values)
+    kept: list[int] = []
+    total = rows["priority"].to_numpy(dtype=float).copy()
+    for i in range(len(rows)):
+        dist = np.hypot(*(xy[kept] - xy[i]).T) if kept else np.empty(0)
+        if len(dist) and dist.min() < CITY_SPACING_M:
+            total[kept[int(dist.argmin())]] += total[i]  # a borough of the city beside it
+        else:
             kept.append(i)
-    out = rows.iloc[kept].copy()
+    out = rows.iloc[kept].assign(priority=total[kept]).sort_values("priority", ascending=False, kind="stable")
     out["name"] = out["name"].str.replace(r", City of$", "", regex=True)
     return out
 
