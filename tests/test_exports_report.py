@@ -494,17 +494,24 @@ def test_deck_legend_says_outlined_where_the_map_outlines_core20():
     'hatched' over a hatched swatch. The slide legend follows the map."""
     from geo_core20 import schema
     from geo_core20.exports import cartography
-    from geo_core20.maps import styles
+    from geo_core20.maps import palette, styles
 
     classes = styles.classes_for(schema.IMD_DECILE)
-    for n, word in ((cartography.HATCH_MAX_LSOAS + 1, "outlined"), (500, "hatched")):
+    for n, label in ((cartography.HATCH_MAX_LSOAS + 1, cartography.CORE20_NATIONAL_LABEL),
+                     (500, cartography.CORE20_LABEL)):
         legend = classes.legend(pd.Series([1, 5, 10] * (n // 3 + 1))[:n], core20_outline=True)
         d = deck_module._Deck(["notice"])
         slide = d.slide("x")
         deck_module._legend(slide, legend, Inches(7), Inches(2), Inches(5), core20=True, area_name="",
                             points=())
         texts = [sh.text_frame.text for sh in _named(slide, "Legend").shapes if sh.has_text_frame]
-        assert cartography.CORE20_LABEL.replace("hatched", word) in texts
+        assert label in texts
+        # the national swatch is the map's magenta line; the hatched one is not
+        fills = {str(sh.fill.fore_color.rgb).lower() for sh in _named(slide, "Legend").shapes
+                 if not sh.has_text_frame or not sh.text_frame.text
+                 if sh.fill.type == 1}  # MSO_FILL.SOLID
+        national = palette.CORE20_NATIONAL_LINE.lstrip("#") in fills
+        assert national == (label == cartography.CORE20_NATIONAL_LABEL)
 
 
 def test_deck_equity_chart_labels_short_bars_above_them(prof):

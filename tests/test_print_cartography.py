@@ -373,3 +373,127 @@ def test_a_long_title_on_a_portrait_page_wraps_inside_the_page():
     sub = next(t for t in fig.texts if t.get_text().startswith("Estimated"))
     assert sub.get_window_extent(renderer).y1 < box.y0  # the subtitle below the title's second line
     assert sub.get_window_extent(renderer).y0 > fig.axes[0].get_window_extent(renderer).y1  # above the map
+
+
+# --- England: too many LSOAs to hatch -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def england_print(atlas2025):
+    vd = print_maps.print_view("2025", "england")
+    return vd, print_maps.explorer_map(vd).figure
+
+
+def _rgb_distance(img: np.ndarray, colour: str) -> np.ndarray:
+    return np.linalg.norm(img - np.array(palette.rgb(colour), dtype=float), axis=-1)
+
+
+def test_england_core20_patches_are_outlined_in_a_colour_no_fill_shares(england_print):
+    """On England Core20 was a 0.15 pt black hairline, invisible at A4 and on a slide: the dissolved
+    patches are now outlined in a bold magenta on a white halo. The 12 largest patches clear of place
+    names carry that colour on their boundary at 300 dpi, while their inside still shows its decile fill
+    (not a magenta blob)."""
+    vd, fig = england_print
+    dpi = 300
+    img = np.asarray(Image.open(io.BytesIO(formats.figure_bytes(fig, "png", dpi=dpi))).convert("RGB"))
+    img = img.astype(float)
+    ax, height, scale = fig.axes[0], img.shape[0], dpi / fig.dpi
+    metres_per_px = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (ax.get_window_extent().width * scale)
+    frame = vd.frame.to_crs(schema.CRS_BNG)
+    # the patches as the notes say they are drawn: touching Core20 LSOAs as one, and patches less than
+    # twice CORE20_CLOSE_PT apart on the page outlined as one (closed: grown by it and shrunk back)
+    d = cartography.CORE20_CLOSE_PT / 72 * dpi * metres_per_px
+    core20 = shapely.union_all(frame.geometry[frame[schema.CORE20]].values)
+    patches = shapely.get_parts(shapely.buffer(shapely.buffer(core20, d), -d))
+    largest = patches[np.argsort(shapely.area(patches))[::-1][:30]]
+    magenta = _rgb_distance(img, palette.CORE20_NATIONAL_LINE) < 60
+
+    def pixels(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        px = ax.transData.transform(xy) * scale
+        return (height - px[:, 1]).astype(int), px[:, 0].astype(int)
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    names = [t.get_window_extent(renderer).expanded(1.1, 1.3) for t in ax.texts if t.get_visible()]
+    tested = 0
+    r = 6  # px (1.4 pt): the outline is generalised to the page, so it lies near, not on, the LSOA edges
+    for patch in largest:
+        ring = shapely.get_exterior_ring(patch)
+        pts = shapely.line_interpolate_point(ring, np.linspace(0, 1, 60, endpoint=False), normalized=True)
+        xy = shapely.get_coordinates(pts)
+        disp = ax.transData.transform(xy)
+        under = [(disp[:, 0] >= b.x0) & (disp[:, 0] <= b.x1) & (disp[:, 1] >= b.y0) & (disp[:, 1] <= b.y1)
+                 for b in names]
+        free = ~np.any(under, axis=0)  # place names (and their halo) lie above the outline
+        if free.sum() < 20 or tested == 12:  # mostly under a name (London's): the largest others are checked
+            continue
+        tested += 1
+        rows, cols = pixels(xy[free])
+        hit = [magenta[y - r:y + r + 1, x - r:x + r + 1].any() for y, x in zip(rows, cols, strict=True)]
+        assert np.mean(hit) >= 0.8, f"a Core20 patch's outline is missing the highlight: {np.mean(hit):.2f}"
+        inner = shapely.buffer(patch, -4 / 72 * dpi * metres_per_px)  # 4 pt inside the outline
+        if inner.is_empty:
+            continue
+        grid = shapely.get_coordinates(shapely.points(np.c_[
+            np.random.default_rng(0).uniform(inner.bounds[0], inner.bounds[2], 4000),
+            np.random.default_rng(1).uniform(inner.bounds[1], inner.bounds[3], 4000)]))
+        grid = grid[shapely.contains_xy(inner, grid[:, 0], grid[:, 1])]
+        if len(grid) >= 20:
+            iy, ix = pixels(grid)
+            assert magenta[iy, ix].mean() < 0.35, "the inside of a Core20 patch is drowned in its outline"
+    assert tested >= 12
+    # the highlight is far (RGB distance > 150) from every fill it can lie on, the land and the sea
+    for fill in (*palette.DECILE_COLOURS, palette.PRINT_LAND, palette.PRINT_WATER):
+        assert np.linalg.norm(np.subtract(palette.rgb(palette.CORE20_NATIONAL_LINE), palette.rgb(fill))) > 150
+    # and its white halo sets it off from the darkest fills (deciles 1-2, the Core20 fills themselves)
+    assert cartography.contrast(palette.CORE20_NATIONAL_LINE, palette.CORE20_HALO) >= 4
+    assert min(cartography.contrast(palette.CORE20_HALO, c) for c in palette.DECILE_COLOURS[:2]) >= 7
+
+
+def test_england_legend_shows_the_outline_the_map_draws(england_print):
+    _, fig = england_print
+    legend = next(a.get_legend() for a in fig.axes if a.get_legend() is not None)
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert cartography.CORE20_NATIONAL_LABEL in texts
+    assert cartography.CORE20_NATIONAL_LABEL == "Core20 area (national IMD deciles 1-2), outlined"
+    handle = legend.legend_handles[texts.index(cartography.CORE20_NATIONAL_LABEL)]
+    assert handle.get_color() == palette.CORE20_NATIONAL_LINE
+    assert handle.get_linewidth() == cartography.CORE20_NATIONAL_PT >= 0.8
+    # the map draws that very line (colour and width) over the LSOAs
+    rgb = tuple(v / 255 for v in palette.rgb(palette.CORE20_NATIONAL_LINE))
+    drawn = [c for c in fig.axes[0].collections
+             if type(c).__name__ == "LineCollection" and tuple(c.get_colors()[0][:3]) == rgb]
+    assert drawn and drawn[0].get_linewidths()[0] == cartography.CORE20_NATIONAL_PT
+    assert not any("hatched" in t for t in texts)
+
+
+def test_england_labels_name_cities_not_london_boroughs(england_print):
+    vd, fig = england_print
+    shown = {t.get_text() for t in fig.axes[0].texts
+             if t.get_gid() == cartography.PLACE_LABEL and t.get_visible()}
+    assert {"London", "Birmingham", "Leeds", "Manchester", "Liverpool"} <= shown, shown
+    lad, region = schema.LEVEL_COLUMNS["lad"][1], schema.LEVEL_COLUMNS["region"][0]
+    boroughs = set(vd.national.loc[vd.national[region] == print_maps.LONDON_REGION, lad])
+    assert len(boroughs) == 33 and not shown & boroughs, shown & boroughs
+    assert not any(name.endswith(", City of") for name in shown)
+
+
+def test_a_place_name_that_collides_moves_just_above_or_below_its_place():
+    """On the England slide (14 pt names) Manchester fell on Leeds and Sheffield and was dropped: a place
+    name that does not fit on its place is tried just above, then just below it, before it is hidden."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    for name in ("Sheffield", "Manchester", "Liverpool"):  # all on one spot, in order of importance
+        ax.text(50, 50, name, ha="center", va="center", fontsize=14, gid=cartography.PLACE_LABEL)
+    cartography.declutter_labels(fig)
+    first, second, third = ax.texts
+    assert first.get_visible() and first.get_position() == (50, 50)
+    assert second.get_visible() and second.get_position()[1] > 50  # above
+    assert third.get_visible() and third.get_position()[1] < 50  # then below
+    _, boxes = _visible_labels(fig)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    ax.text(50, 50, "Bradford", ha="center", va="center", fontsize=14, gid=cartography.PLACE_LABEL)
+    cartography.declutter_labels(fig)
+    assert not ax.texts[-1].get_visible()  # no room left: hidden

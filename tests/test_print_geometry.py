@@ -125,3 +125,34 @@ def test_land_and_surrounding_areas_draw_as_geoseries_plot_drew_them(tower_hamle
 
     assert len(geometry.context) > 0
     assert np.array_equal(draw(True), draw(False))
+
+
+def test_national_core20_outline_is_prepared_once_per_geometry():
+    """Above HATCH_MAX_LSOAS Core20 is outlined as generalised patches; the outline is memoised on the
+    prepared geometry, so the page, its PNG/PDF and a second map of the same view compute it once."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from geo_core20.maps import styles
+
+    side = 95  # 9,025 squares of 1 km: past HATCH_MAX_LSOAS
+    assert side * side > cartography.HATCH_MAX_LSOAS
+    xs, ys = np.meshgrid(np.arange(side) * 1000.0 + 300_000, np.arange(side) * 1000.0 + 300_000)
+    squares = shapely.box(xs.ravel(), ys.ravel(), xs.ravel() + 1000, ys.ravel() + 1000)
+    frame = gpd.GeoDataFrame(geometry=squares, crs=schema.CRS_BNG)
+    mask = np.zeros(len(frame), bool)
+    mask[(xs.ravel() < 320_000) & (ys.ravel() < 320_000)] = True  # one 20 km block of Core20
+    geometry = cartography.PrintGeometry.of(frame)
+    legend = styles.classes_for(schema.IMD_DECILE).legend(pd.Series(np.ones(len(frame), int)),
+                                                          core20_outline=True)
+    cartography._core20_national.cache_clear()
+    for _ in range(2):
+        fig = cartography.draw_map(frame, np.zeros(len(frame), int), legend, title="t", outline_mask=mask,
+                                   geometry=geometry)
+    info = cartography._core20_national.cache_info()
+    assert info.misses == 1 and info.hits == 1
+    drawn = [c for c in fig.axes[0].collections if type(c).__name__ == "LineCollection"]
+    assert any(c.get_linewidths()[0] == cartography.CORE20_NATIONAL_PT for c in drawn)
+    assert cartography.NATIONAL_CORE20_NOTE in " ".join(t.get_text() for t in fig.texts).replace("\n", " ")

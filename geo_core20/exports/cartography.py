@@ -46,6 +46,15 @@ CORE20_LABEL = f"Core20 LSOA ({schema.CORE20_RULE}), hatched"
 CORE20_HATCH = "///"  # the legend swatch's hatch (the map draws its own lines: hatch_lines)
 HATCH_SPACING_PT = 5.0
 HATCH_MAX_LSOAS = 8000  # Core20 hatched (and small patches ringed) up to this many LSOAs; above, outlined
+# above HATCH_MAX_LSOAS (England): Core20 patches dissolved, simplified to the print's resolution and
+# outlined in a bold magenta (palette.CORE20_NATIONAL_LINE) on a thin white halo, widths in points
+CORE20_NATIONAL_LABEL = f"Core20 area ({schema.CORE20_RULE}), outlined"
+CORE20_NATIONAL_PT, CORE20_NATIONAL_HALO_PT = 0.9, 1.7
+CORE20_CLOSE_PT = 0.75  # Core20 patches under twice this apart on the page are outlined as one
+CORE20_SIMPLIFY_PT = 0.3  # the outline's simplification tolerance, in points on the page
+NATIONAL_CORE20_NOTE = ("Core20 outlines are generalised to the page: patches less than half a millimetre "
+                        "apart are outlined as one.")
+CORE20_MIN_HOLE_PT = 2.5  # a hole in a patch (a non-Core20 LSOA inside it) under this size is not ringed
 PLACE_LABEL, SITE_LABEL = "place-label", "site-label"  # gids of the map's labels (declutter_labels)
 SMALL_CORE20_PT = 6.0  # a Core20 patch under this size (points, square root of its area) is ringed
 SMALL_CORE20_NOTE = "Core20 LSOAs too small to see at this scale are ringed."
@@ -116,6 +125,35 @@ def _core20(geometry: PrintGeometry, subset: bytes) -> tuple[np.ndarray, list[np
     as line parts."""
     outline = choropleth.dissolve(geometry.lsoas[_mask(subset)])
     return shapely.get_parts(outline), line_parts(shapely.boundary(outline))
+
+
+@lru_cache(maxsize=16)
+def _core20_national(geometry: PrintGeometry, subset: bytes, tolerance: float) -> list[np.ndarray]:
+    """The Core20 outline of a national print as line parts: the dissolved patches of ``_core20``
+    (touching Core20 LSOAs as one polygon) simplified by ``tolerance`` metres (the print's resolution),
+    their holes smaller than ``CORE20_MIN_HOLE_PT`` at that scale dropped (a speck of a ring inside a
+    city's patch). Memoised per geometry, subset and tolerance like the other prepared shapes."""
+    patches, _ = _core20(geometry, subset)
+    per_pt = tolerance / CORE20_SIMPLIFY_PT
+    # patches closer than the line's width on the page are one (a city's Core20 one outline, its fills
+    # left to see inside, not a knot of rings): closed by a buffer out and back in
+    d = CORE20_CLOSE_PT * per_pt
+    merged = shapely.buffer(shapely.buffer(shapely.union_all(patches), d, quad_segs=2), -d, quad_segs=2)
+    simple = shapely.simplify(merged, tolerance, preserve_topology=True)
+    min_hole = (CORE20_MIN_HOLE_PT * per_pt) ** 2
+    polys = shapely.get_parts(simple)
+    polys = polys[np.isin(shapely.get_type_id(polys), (3,)) & ~shapely.is_empty(polys)]
+    kept = []
+    for poly in polys:
+        holes = [r for r in poly.interiors if shapely.area(shapely.polygons(r)) >= min_hole]
+        kept.append(shapely.Polygon(poly.exterior, holes) if len(holes) < len(poly.interiors) else poly)
+    return line_parts(shapely.boundary(shapely.multipolygons(kept))) if kept else []
+
+
+def _national_tolerance(per_pt: float) -> float:
+    """The simplification tolerance (metres) of a national print at ``per_pt`` metres a point, rounded
+    to 50 m so the page and its slide picture share one memoised outline where they can."""
+    return max(50.0, round(CORE20_SIMPLIFY_PT * per_pt / 50) * 50)
 
 
 @lru_cache(maxsize=32)
@@ -278,13 +316,16 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
             if part.area < 0.03 * view_box.area:
                 continue
             pt = shapely.point_on_surface(part)
-        x, y = pt.x, pt.y
         w = len(str(name)) * size * 0.56 * per_pt / 2
         h = size * 0.75 * per_pt
-        bb = (x - w, y - h, x + w, y + h)
-        if bb[0] < x0 or bb[2] > x1 or bb[1] < y0 or bb[3] > y1:
-            continue
-        if any(not (bb[2] < t[0] or bb[0] > t[2] or bb[3] < t[1] or bb[1] > t[3]) for t in taken):
+        # on its place, else just above or below it (Manchester beside Sheffield on England)
+        for x, y in ((pt.x, pt.y), (pt.x, pt.y + 2 * h), (pt.x, pt.y - 2 * h)):
+            bb = (x - w, y - h, x + w, y + h)
+            if bb[0] < x0 or bb[2] > x1 or bb[1] < y0 or bb[3] > y1:
+                continue
+            if not any(not (bb[2] < t[0] or bb[0] > t[2] or bb[3] < t[1] or bb[1] > t[3]) for t in taken):
+                break
+        else:
             continue
         taken.append(bb)
         ax.text(x, y, str(name), ha="center", va="center", fontsize=size, family=FONT,
@@ -464,6 +505,8 @@ def draw_map(
         per_pt_guess = span * 1.06 / (0.66 * PAGE_SIZE[0] * 72)
         if (np.sqrt(shapely.area(patches)) / per_pt_guess < SMALL_CORE20_PT).any():
             notes = (*notes, SMALL_CORE20_NOTE)
+    if mask.any() and n > HATCH_MAX_LSOAS:
+        notes = (*notes, NATIONAL_CORE20_NOTE)
     foot = []
     if with_legend:
         if notes:
@@ -513,8 +556,13 @@ def draw_map(
                zorder=4.5)
     if mask.any():
         if n > HATCH_MAX_LSOAS:
-            # national scale: a hairline without halo, or the cities turn black and hide their fills
-            _lines(ax, line, color=palette.CORE20_LINE, linewidth=0.15, zorder=4)
+            # national scale: too many LSOAs to hatch. The dissolved patches (one outline round a city's
+            # touching Core20 LSOAs, not one per LSOA) simplified to the print's resolution, in a bold
+            # magenta no decile fill nor the land or sea is near, on a thin white halo
+            per_pt = (x1 - x0) / (box.width * fw * 72)
+            national = _core20_national(geometry, _subset(mask), _national_tolerance(per_pt))
+            _lines(ax, national, color=palette.CORE20_HALO, linewidth=CORE20_NATIONAL_HALO_PT, zorder=3.5)
+            _lines(ax, national, color=palette.CORE20_NATIONAL_LINE, linewidth=CORE20_NATIONAL_PT, zorder=4)
         else:
             of_fill = {c: hatch_colour(c) for c in dict.fromkeys(colours[mask])}
             hatch = np.full(n, None, dtype=object)
@@ -609,7 +657,8 @@ def draw_map(
 def declutter_labels(fig: Figure) -> None:
     """Hide the map labels that would not read: a site or place name reaching out of its map or over a
     name already kept (site names first, then place names in their order of importance). A site name that
-    does not fit right of its marker goes left of it, then a chosen site keeps only its rank ("2."). Run
+    does not fit right of its marker goes left of it, then a chosen site keeps only its rank ("2."); a place
+    name that does not fit on its place goes just above or below it. Run
     again after the figure is resized (a slide picture)."""
     renderer = FigureCanvasAgg(fig).get_renderer()
     for ax in fig.axes:
@@ -630,6 +679,17 @@ def declutter_labels(fig: Figure) -> None:
                     t.xyann = (5, 4)
                     t.set_horizontalalignment("left")
                     ok = _label_fits(t, renderer, frame, kept)
+            if not ok and t.get_gid() == PLACE_LABEL:  # a place name: just above or below its place
+                x, y = t.get_position()
+                px, py = ax.transData.transform((x, y))
+                h = t.get_window_extent(renderer).height
+                for dy in (1.05 * h, -1.05 * h):
+                    t.set_position(ax.transData.inverted().transform((px, py + dy)))
+                    ok = _label_fits(t, renderer, frame, kept)
+                    if ok:
+                        break
+                if not ok:
+                    t.set_position((x, y))
             if ok:
                 kept.append(t.get_window_extent(renderer))
             else:
@@ -758,10 +818,16 @@ def draw_legend(
         handles.append(Patch(facecolor=e.colour, edgecolor=palette.SWATCH_EDGE, linewidth=0.5))
         labels.append(count_label(e.label, e.count, legend.count_what))
     if outline_label:
-        handles.append(Patch(facecolor=palette.NHS_DARK_GREY, edgecolor=palette.CORE20_HATCH_LIGHT,
-                             hatch=CORE20_HATCH if hatch else None, linewidth=1.2)
-                       if hatch else Patch(facecolor="white", edgecolor=palette.CORE20_LINE, linewidth=1.2))
-        labels.append(outline_label if hatch else outline_label.replace("hatched", "outlined"))
+        if hatch:
+            handles.append(Patch(facecolor=palette.NHS_DARK_GREY, edgecolor=palette.CORE20_HATCH_LIGHT,
+                                 hatch=CORE20_HATCH, linewidth=1.2))
+            labels.append(outline_label)
+        else:  # the national outline: the very line the map draws, on its halo
+            handles.append(Line2D([], [], color=palette.CORE20_NATIONAL_LINE, linewidth=CORE20_NATIONAL_PT,
+                                  path_effects=[patheffects.withStroke(linewidth=CORE20_NATIONAL_HALO_PT,
+                                                                       foreground=palette.CORE20_HALO)]))
+            labels.append(CORE20_NATIONAL_LABEL if outline_label == CORE20_LABEL
+                          else outline_label.replace("hatched", "outlined"))
     if area_name:
         handles.append(Line2D([], [], color=palette.PRINT_AREA_LINE, linewidth=2))
         labels.append(f"{area_name} boundary")

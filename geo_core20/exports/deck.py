@@ -427,15 +427,15 @@ def _legend(slide, legend: classify.Legend, left, top, width, *, core20: bool, a
             shape.fill.fore_color.rgb = _rgb(palette.CORE20_LINE)
             shape.fill.back_color.rgb = _rgb(nhs.WHITE)
 
-        def outlined(at: Emu) -> None:
-            _fill(shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at, sw, Inches(0.22)), nhs.WHITE,
-                  palette.CORE20_LINE, 1.5)
+        def outlined(at: Emu) -> None:  # the national map's line: a magenta bar, as the boundary's
+            bar = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at + Inches(0.09), sw, Inches(0.035))
+            _fill(bar, palette.CORE20_NATIONAL_LINE)
 
         # as the map: hatched, or outlined where the view has too many LSOAs to hatch (England)
         if sum(e.count or 0 for e in legend.entries) <= cartography.HATCH_MAX_LSOAS:
             entry(cartography.CORE20_LABEL, hatched)
         else:
-            entry(cartography.CORE20_LABEL.replace("hatched", "outlined"), outlined)
+            entry(cartography.CORE20_NATIONAL_LABEL, outlined)
     if area_name:
         def line(at: Emu) -> None:  # a thin bar, not a zero-height connector
             bar = shapes.add_shape(MSO_SHAPE.RECTANGLE, left, at + Inches(0.08), sw, Inches(0.05))

@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib.figure import Figure
 
 from geo_core20 import access, areas, atlas, change, clinical, plus, readers, schema, sources
@@ -145,8 +146,13 @@ def _prepared(vintage: str, level: str, area_code: str | None,
 
 def _labels(vd: ViewData) -> gpd.GeoDataFrame | None:
     """Local authority names: the area's own first, then its neighbours by population; on England,
-    the cities (the most populous of the densely populated authorities)."""
+    the cities (``_city_labels``)."""
     return _labels_of(vd.vintage, vd.level, vd.code_or_none)
+
+
+LONDON_REGION = "E12000007"
+CITY_DENSITY = 1000  # residents per km2: a city's authority (Leeds 1,500), not a rural county (Cornwall 160)
+CITY_SPACING_M = 30_000  # no England name this near a bigger city (Salford by Manchester)
 
 
 @lru_cache(maxsize=8)
@@ -155,15 +161,48 @@ def _labels_of(vintage: str, level: str, area_code: str | None) -> gpd.GeoDataFr
     lad = schema.LEVEL_COLUMNS["lad"][0]
     pop = vd.national.groupby(lad)[schema.POPULATION].sum().astype(float)
     if vd.level == "england":
-        lads = cartography.uk_lads()
-        if lads is not None:  # cities (>= 2,000 residents per km2) before large rural counties
-            km2 = pd.Series(lads.geometry.area.to_numpy() / 1e6, index=lads["code"].to_numpy())
-            density = pop / km2.reindex(pop.index)
-            pop = pop.where(density >= 2000, pop / 100)
+        return _city_labels(vd, pop)
     priority = pop.to_dict()
     for code in pd.unique(vd.frame[lad]):  # the area's own authorities before its neighbours
         priority[code] = priority.get(code, 0.0) + 1e9
     return place_labels(priority)
+
+
+def _city_labels(vd: ViewData, pop: pd.Series) -> gpd.GeoDataFrame | None:
+    """England's place names: its cities, not boroughs. London once, at the centre of the London region
+    (its boroughs unnamed), then the densely populated authorities (at least ``CITY_DENSITY`` residents
+    per km2; the rest after them), each at least ``CITY_SPACING_M`` from a larger one. A name left out for
+    a bigger city nearby adds its residents to that city, so cities rank by their conurbation (Manchester
+    with Salford, Stockport, Oldham ... before Sheffield, whose own authority has as many residents).
+    "Bristol, City of" reads "Bristol"."""
+    labels = place_labels(pop.to_dict())
+    if labels is None:
+        return None
+    lad, region = schema.LEVEL_COLUMNS["lad"][0], schema.LEVEL_COLUMNS["region"][0]
+    london = pd.unique(vd.national.loc[vd.national[region] == LONDON_REGION, lad])
+    km2 = shapely.area(np.asarray(labels["area"].to_numpy())) / 1e6
+    dense = labels["priority"].to_numpy() >= CITY_DENSITY * km2
+    labels = labels.assign(priority=np.where(dense, labels["priority"], labels["priority"] / 100))
+    rows = labels[~labels["code"].isin(london)]
+    if len(london):
+        outline = view.level_outlines(vd.vintage, "region").loc[[LONDON_REGION]].to_crs(schema.CRS_BNG)
+        rows = pd.concat([gpd.GeoDataFrame(
+            {"name": ["London"], "code": [LONDON_REGION], "area": [outline.iloc[0]],
+             "priority": [float(pop.reindex(london).sum())]}, geometry=[outline.centroid.iloc[0]],
+            crs=schema.CRS_BNG), rows])
+    rows = rows.sort_values("priority", ascending=False, kind="stable")
+    xy = shapely.get_coordinates(rows.geometry.values)
+    kept: list[int] = []
+    total = rows["priority"].to_numpy(dtype=float).copy()
+    for i in range(len(rows)):
+        dist = np.hypot(*(xy[kept] - xy[i]).T) if kept else np.empty(0)
+        if len(dist) and dist.min() < CITY_SPACING_M:
+            total[kept[int(dist.argmin())]] += total[i]  # a borough of the city beside it
+        else:
+            kept.append(i)
+    out = rows.iloc[kept].assign(priority=total[kept]).sort_values("priority", ascending=False, kind="stable")
+    out["name"] = out["name"].str.replace(r", City of$", "", regex=True)
+    return out
 
 
 def _draw(vd: ViewData, class_index: Sequence[int] | np.ndarray, legend: classify.Legend, *, title: str,

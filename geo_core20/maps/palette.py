@@ -69,6 +69,10 @@ neither in near-white."""
 CORE20_LINE = BLACK
 """The Core20 outline: a thin dark line on a thin white halo reads on every fill."""
 CORE20_HALO = WHITE
+CORE20_NATIONAL_LINE = "#f0027f"
+"""The Core20 outline of national print maps (too many LSOAs to hatch): a bold magenta on a thin white
+halo. No viridis decile, nor the grey land or pale sea, is near it in hue (RGB distance over 170), and
+it keeps 4:1 contrast with its white halo."""
 AREA_LINE = "#d7191c"
 """The chosen area's boundary (and the England marker on the decile chart)."""
 CONTEXT_LINE = "#7f7f7f"
