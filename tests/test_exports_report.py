@@ -541,3 +541,32 @@ def test_hypertension_files_show_the_focus_commands_recorded_to_expected(prof, d
     assert re.search(rf"Expected hypertension diagnosed\s+{re.escape(whole)}", text)
     assert re.search(rf"Diagnosed, Core20 neighbourhoods\s+{re.escape(core)}", text)
     assert f"{whole} of expected hypertension is diagnosed ({core} in Core20" in html
+
+
+def test_cancer_files_show_smoking_and_distance_to_a_diagnostic_centre(store, tmp_path):
+    """Issue 18 item 3: the cancer focus shows the 55-74s with smoking prevalence and the distance to a
+    diagnostic centre (area and Core20 part) in the deck, the PDF and the HTML, equal to the `focus`
+    command's figures, and never a literal "None"."""
+    row = _cli_csv(tmp_path, "focus", "--focus", "cancer").set_index("area_code").loc[ICB]
+    want = {"Smoking prevalence": f"{row['smoking_prevalence']:.1%}",
+            "Smoking prevalence in Core20 LSOAs": f"{row['core20_smoking_prevalence']:.1%}",
+            "Mean distance to a diagnostic centre": f"{row['mean_km_to_cdc']:.1f} km",
+            "Mean distance to a diagnostic centre, Core20": f"{row['core20_mean_km_to_cdc']:.1f} km"}
+    cancer = profile.build_profile("2025", "icb", ICB, focus="cancer", plan=None, store=store)
+    slides = Presentation(io.BytesIO(report.report_bytes(cancer, "pptx"))).slides
+    cells = {}
+    for slide in slides:
+        for sh in slide.shapes:
+            if sh.has_table:
+                for r in sh.table.rows:
+                    texts = [c.text for c in r.cells]
+                    cells[texts[0]] = texts[len(texts) - 1]
+    for label, value in want.items():
+        assert cells.get(label) == value, (label, cells.get(label))
+    pdf_text = " ".join(p.extract_text() for p in pypdf.PdfReader(
+        io.BytesIO(report.report_bytes(cancer, "pdf"))).pages).replace("\n", " ")
+    html_text = report.report_bytes(cancer, "html").decode()
+    for label, value in want.items():
+        assert re.search(rf"{re.escape(label)}.{{0,60}}?{re.escape(value)}", pdf_text), label
+        assert value in html_text, label
+    assert "None" not in pdf_text and ">None<" not in html_text

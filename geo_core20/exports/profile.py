@@ -214,7 +214,36 @@ class AreaProfile:
             ("Core20 share of the target", f"{float(r['core20_target_share']):.1%}"),
             ("Target per 1,000 residents", f"{float(r['target_per_1000']):,.1f}"),
             ("Target per 1,000 Core20 residents", f"{float(r['core20_target_per_1000']):,.1f}"),
-        ] + self._ambition_figures()
+        ] + self._ambition_figures() + self._cancer_figures()
+
+    def _cancer_figures(self) -> list[tuple[str, str]]:
+        """Early cancer diagnosis: smoking and the distance to a diagnostic centre beside the 55-74s
+        (the print map's panel has the same figures); a figure the data cannot give says so."""
+        if self.focus != "cancer" or not self.focus_row:
+            return []
+        r = self.focus_row
+
+        def show(key: str, fmt: Callable[[float], str], why: str) -> str:
+            x = _num(r.get(key))
+            return fmt(x) if x is not None else f"not available ({why})"
+
+        no_patients = "no registered patients apportioned to these LSOAs"
+        no_55_74 = "no residents aged 55-74 or no diagnostic centre in the data"
+
+        def pct(x: float) -> str:
+            return f"{x:.1%}"
+
+        def km(x: float) -> str:
+            return f"{x:.1f} km"
+
+        return [
+            ("Smoking prevalence (recorded smokers, % of registered patients)",
+             show("smoking_prevalence", pct, no_patients)),
+            ("Smoking prevalence in Core20 LSOAs", show("core20_smoking_prevalence", pct, no_patients)),
+            ("Mean distance to a diagnostic centre (residents aged 55-74)",
+             show("mean_km_to_cdc", km, no_55_74)),
+            ("Mean distance to a diagnostic centre, Core20", show("core20_mean_km_to_cdc", km, no_55_74)),
+        ]
 
     def _ambition_figures(self) -> list[tuple[str, str]]:
         r = self.focus_row or {}
