@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -182,6 +182,8 @@ class PlanStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
+            if self._ready and not self.path.exists():
+                self._ready = False  # moved aside while the app runs: start a new, empty store
             if not self._ready:
                 self._check_file()
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -388,10 +390,21 @@ def open_store(location: str | Path | None = None) -> PlanStore:
     """
     where = location if location is not None else (os.environ.get(STORE_ENV) or None)
     if where is not None and str(where).startswith(("postgresql://", "postgres://")):
+        return _store_at("postgresql", str(where))
+    path = Path(where) if where is not None else Path(os.environ.get(PATH_ENV) or DEFAULT_PATH)
+    return _store_at("sqlite", str(path))
+
+
+@lru_cache(maxsize=16)
+def _store_at(kind: str, location: str) -> PlanStore:
+    """One store object per location in a process, so its check on first use (SQLite's quick check, the
+    schema) runs once, not on every script run that lists or opens plans. Both stores connect per
+    operation and hold no connection, so threads may share the object."""
+    if kind == "postgresql":
         from geo_core20.plan_store_pg import PostgresPlanStore
 
-        return PostgresPlanStore(str(where))
-    return PlanStore(where)
+        return PostgresPlanStore(location)
+    return PlanStore(location)
 
 
 # --- exports -------------------------------------------------------------------------------------

@@ -39,6 +39,26 @@ def test_open_store_chooses_by_location(tmp_path, monkeypatch):
     assert plans.open_store().path == tmp_path / "b.sqlite"
 
 
+
+def test_one_store_object_per_location_checks_the_file_once(tmp_path, monkeypatch):
+    """The app opens the store on every script run that lists plans: the quick check runs once per
+    location in a process, and a store moved aside while the app runs starts again empty."""
+    monkeypatch.delenv(plans.STORE_ENV, raising=False)
+    checks = []
+    real = plans.PlanStore._open_schema
+    monkeypatch.setattr(plans.PlanStore, "_open_schema",
+                        lambda self, con: (checks.append(1), real(self, con)))
+    where = tmp_path / "one.sqlite"
+    first = plans.open_store(where)
+    pid = first.save(_plan(), "kept")
+    for _ in range(3):
+        assert plans.open_store(where) is first and len(plans.open_store(where).list()) == 1
+    assert len(checks) == 1
+    assert plans.open_store(tmp_path / "other.sqlite") is not first
+    where.rename(tmp_path / "aside.sqlite")
+    assert plans.open_store(where).list().empty and plans.open_store(where).get(pid) is None
+    assert len(checks) == 2
+
 def test_save_get_list_delete(store):
     plan = _plan()
     pid = store.save(plan, "  Lung checks\n Q3  ")
