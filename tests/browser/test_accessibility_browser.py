@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
+from test_pages_browser import IFRAME, map_frame, settle
 
 from geo_core20.maps import assets
 
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.browser
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB
 HULL = "E06000010"  # Kingston upon Hull: 168 LSOAs, a small PLUS map
-IFRAME = "iframe[title='streamlit_folium.st_folium']"
 WAIT = 120_000  # ms: a cold cache on a shared 2-core machine
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
@@ -38,30 +37,6 @@ PAGES = [
     ("accelerator-sites", "/Accelerator_sites", "Core20PLUS5 accelerator sites", "", False),
     ("about-the-data", "/About_the_data", "Core20: what it is", "", False),
 ]
-
-
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script (no running indicator), then a little."""
-    page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=WAIT)
-    page.wait_for_timeout(1000)
-
-
-def _wait_map(page, timeout: float = WAIT / 1000) -> None:
-    """Until the (last) map iframe's Leaflet map has loaded."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        handles = [h for h in page.query_selector_all(IFRAME) if h.is_visible()]
-        frame = handles[-1].content_frame() if handles else None
-        if frame is not None:
-            try:
-                if frame.evaluate("() => !!(window.map && window.map._loaded)"):
-                    return
-            except Exception:  # noqa: BLE001 - the iframe was replaced while we asked
-                pass
-        time.sleep(0.25)
-    raise AssertionError("the map iframe never finished loading")
 
 
 def inject_axe(page) -> int:
@@ -111,11 +86,11 @@ def test_page_has_no_serious_wcag_violation(app_page, path, heading, section, ha
     page.goto(app_page.base_url + path)
     page.get_by_role("heading", name=re.compile(re.escape(heading))).first.wait_for(timeout=WAIT)
     if section:
-        _settle(page)
+        settle(page, 1000)
         page.locator("[data-testid='stButtonGroup'] button", has_text=section).first.click()
     if has_map:
-        _wait_map(page)
-    _settle(page)
+        map_frame(page)
+    settle(page, 1000)
     if has_map:  # axe runs inside the map's iframe too
         assert inject_axe(page) >= 2
     violations = run_axe(page)
@@ -132,8 +107,8 @@ def test_axe_finds_low_contrast_in_the_page_and_in_a_map_frame(app_page):
     grey-on-white text added to the map's iframe is reported too."""
     page = app_page.page
     page.goto(f"{app_page.base_url}/PLUS_layers?vintage=2025&level=lad&area={HULL}")
-    _wait_map(page)
-    _settle(page)
+    map_frame(page)
+    settle(page, 1000)
     removed = page.evaluate("() => [...document.querySelectorAll('style')].filter("
                             "s => s.textContent.includes('gc20-contrast')).map(s => s.remove()).length")
     assert removed >= 1

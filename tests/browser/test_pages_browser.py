@@ -242,6 +242,15 @@ def settle(page, ms: int = 600) -> None:
     page.wait_for_timeout(ms)
 
 
+def set_number(page, label: str, value: float) -> None:
+    """Type ``value`` into the number box ``label`` as a person does (select all, type, Enter)."""
+    box = page.get_by_role("spinbutton", name=label)
+    box.click()
+    box.press("Control+a")
+    box.type(f"{value:g}")
+    box.press("Enter")
+    settle(page, 300)
+
 def hover_tooltip(page, frame, x: float, y: float, has_text: str | None = None,
                   timeout: float = 10_000) -> str | None:
     """Move the mouse onto page point (x, y) of the map ``frame`` as a person does and return the inner
@@ -557,12 +566,7 @@ def test_outreach_plan_chosen_saved_and_reopened(session, browser, pages_app, at
     session.goto(f"/Outreach_planner?vintage=2025&level=icb&area={CORNWALL}")
     page.get_by_role("button", name="Choose sites").wait_for(timeout=WAIT)
     for label, value in (("Sites to choose (k)", k), ("Curve up to k", 4)):
-        box = page.get_by_role("spinbutton", name=label)
-        box.click()
-        box.press("Control+a")
-        box.type(str(value))
-        box.press("Enter")
-        settle(page, 300)
+        set_number(page, label, value)
     page.get_by_role("button", name="Choose sites").click()
     page.get_by_text(re.compile(rf"Chose {k} sites")).first.wait_for(timeout=180_000)
     sites = _site_markers(page, k)

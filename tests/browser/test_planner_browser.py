@@ -23,6 +23,7 @@ from test_pages_browser import (
     metric,
     pole,
     select,
+    set_number,
     settle,
 )
 
@@ -45,12 +46,7 @@ def session(request, served_app, browser):
 def _choose(page, k: int | None = None) -> None:
     settle(page, 300)
     if k is not None:
-        box = page.get_by_role("spinbutton", name="Sites to choose (k)")
-        box.click()
-        box.press("Control+a")
-        box.type(str(k))
-        box.press("Enter")
-        settle(page, 300)
+        set_number(page, "Sites to choose (k)", k)
     page.get_by_role("button", name="Choose sites").click()
 
 
@@ -81,15 +77,6 @@ def test_the_devon_example_in_one_click(session, atlas2025):
     session.check()
 
 
-def _set_number(page, label: str, value: float) -> None:
-    box = page.get_by_role("spinbutton", name=label)
-    box.click()
-    box.press("Control+a")
-    box.type(f"{value:g}")
-    box.press("Enter")
-    settle(page, 300)
-
-
 def test_the_devon_example_by_public_transport(session, atlas2025):
     """The preset, then public transport (r5py, 109 cells unreachable) within 45 minutes: the figures a
     person judges the plan by are the core's for the same inputs, and the map draws the 6 open sites."""
@@ -110,7 +97,7 @@ def test_the_devon_example_by_public_transport(session, atlas2025):
     page.get_by_text(plan_files.DEVON_MATRICES["pt"][1], exact=True).click()  # the "Travel times" radio
     settle(page)
     page.get_by_text(re.compile(r"109 of 13,122 cell")).first.wait_for(timeout=WAIT)  # the 9999 cells
-    _set_number(page, "Within (minutes)", 45)
+    set_number(page, "Within (minutes)", 45)
     _choose(page)
     page.get_by_text(re.compile(r"Chose 2 sites")).first.wait_for(timeout=180_000)
     _site_markers(page, 6)  # the 4 centres already open + 2 chosen, on the drawn map
