@@ -69,3 +69,29 @@ def test_a_value_no_longer_valid_falls_back_to_the_default():
     at.session_state["options"] = ["x", "y"]  # e.g. another vintage offers fewer layers
     at.radio(key="section").set_value("A").run()
     assert at.selectbox(key="layer").value == "x" and "showing x" in shown(at)
+
+
+def _browser_would_show(widget) -> object:
+    """What the browser shows for a widget it builds from the run's message alone (no value of its
+    own yet, e.g. the person clicked before the page finished loading): the proto's ``default``."""
+    proto = widget.proto
+    if widget.type == "multiselect":
+        return [widget.options[i] for i in proto.default]
+    return widget.options[proto.default]
+
+
+def test_the_browser_is_told_the_kept_value_not_the_declared_default():
+    """A value set through session state reaches the browser in one run only; a later run's widget
+    must carry it as its own default, or a browser that missed that run shows (and sends back) "x"."""
+    at = app()
+    at.session_state["from_link"] = "z"
+    at.run()
+    assert at.selectbox(key="layer").value == "z"
+    at.multiselect(key="many").set_value(["q", "r"]).run()
+    at.run()  # the runs after the one that set the values
+    assert _browser_would_show(at.selectbox(key="layer")) == "z"
+    assert _browser_would_show(at.multiselect(key="many")) == ["q", "r"]
+    at.radio(key="section").set_value("B").run()
+    at.radio(key="section").set_value("A").run()  # drawn again from the kept copy
+    assert _browser_would_show(at.selectbox(key="layer")) == "z"
+    assert at.selectbox(key="layer").value == "z"

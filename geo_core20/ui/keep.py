@@ -74,10 +74,41 @@ def widget(draw: Callable[..., Any], label: str, *args: Any, key: str, default: 
     kept value is its default.
     """
     restore(key, default, valid)
+    kwargs = {**_own_default(draw, args, kwargs, st.session_state[key]), **kwargs}
     value = draw(label, *args, key=key, **kwargs)
     _store()[key] = value
     st.session_state[_DRAWN_ON][key] = _page()
     return value
+
+
+# The argument that sets each widget type's own default (what the browser shows when it has no
+# value of its own for the widget).
+_DEFAULT_ARG = {"selectbox": "index", "radio": "index", "toggle": "value", "checkbox": "value",
+                "number_input": "value", "slider": "value", "select_slider": "value", "text_input": "value",
+                "text_area": "value", "multiselect": "default", "segmented_control": "default",
+                "pills": "default"}
+
+
+def _own_default(draw: Callable[..., Any], args: tuple, kwargs: dict, value: Any) -> dict[str, Any]:
+    """The widget's own default set to the value it is about to show.
+
+    A value that lives only in ``st.session_state`` reaches the browser once, in the run that set
+    it; if that run is cut short (the person clicks before the page finished loading) the browser
+    builds the widget from its *declared* default, shows it (England, the outline off) and sends it
+    back with the next click: the view snaps to England. With the default equal to the value, the
+    browser shows and sends what the server holds. A keyed widget's identity is its key, so the
+    default changing from run to run does not make a new widget.
+    """
+    name = getattr(draw, "__name__", "")
+    arg = _DEFAULT_ARG.get(name)
+    if arg is None or arg in kwargs:
+        return {}
+    if arg == "index":
+        options = list(args[0] if args else kwargs.get("options", ()))
+        return {"index": options.index(value)} if value in options else {}
+    if name == "multiselect":
+        return {"default": list(value)}
+    return {arg: value}
 
 
 def remember(key: str) -> None:
