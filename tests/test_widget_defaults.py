@@ -12,7 +12,7 @@ the value the page holds.
 from __future__ import annotations
 
 import pytest
-from apptests import APP, PLANNER_PAGE, PLUS_PAGE, open_page
+from apptests import APP, PLANNER_PAGE, PLUS_PAGE, ok, open_page, run_plan
 
 NORTH_EAST_LONDON = "E54000029"
 
@@ -23,7 +23,7 @@ def _shown_by_default(widget) -> object:
         return widget.options[proto.default] if proto.HasField("default") or widget.type == "radio" else None
     if widget.type == "multiselect":
         return [widget.options[i] for i in proto.default]
-    if widget.type in ("toggle", "checkbox", "number_input"):
+    if widget.type in ("toggle", "checkbox", "number_input", "text_input"):
         return proto.default
     raise AssertionError(f"no rule for {widget.type}")
 
@@ -37,7 +37,7 @@ def _held(widget) -> object:
 
 
 def _keyed_controls(at):
-    for kind in ("selectbox", "radio", "multiselect", "toggle", "checkbox", "number_input"):
+    for kind in ("selectbox", "radio", "multiselect", "toggle", "checkbox", "number_input", "text_input"):
         for widget in getattr(at, kind):
             if widget.key and not widget.key.startswith("$$"):
                 yield widget
@@ -53,7 +53,7 @@ def test_every_control_carries_the_held_value_as_its_own_default(atlas2025, scri
     at.run()  # a run after the link's own: nothing is set through session state now
     checked = {}
     for widget in _keyed_controls(at):
-        if widget.type in ("toggle", "checkbox", "number_input"):
+        if widget.type in ("toggle", "checkbox", "number_input", "text_input"):
             checked[widget.key] = (widget.proto.default, widget.value)
         else:
             checked[widget.key] = (_shown_by_default(widget), _held(widget))
@@ -63,3 +63,22 @@ def test_every_control_carries_the_held_value_as_its_own_default(atlas2025, scri
     assert checked["gc20_level"][1] == "ICB" or "ICB" in str(checked["gc20_level"][1])
     if script == APP:
         assert checked["gc20_core20"] == (False, False)
+        # the tabs too (Streamlit sends the open tab as the tabs' default): a browser that missed the
+        # link's run opens on the tab the link named
+        container = next(_tab_containers(at._tree))
+        assert container.default_tab_index == 4  # "Core20 then and now"
+    if script == PLANNER_PAGE:
+        # the plan's name is set by the page (it follows the plan's settings until typed over)
+        at = run_plan(at, k=2)
+        ok(at.run())
+        box = at.text_input(key="op_save_name")
+        assert box.value and box.proto.default == box.value
+
+
+def _tab_containers(node):
+    proto = getattr(node, "proto", None)
+    if proto is not None and "tab_container" in proto.DESCRIPTOR.fields_by_name \
+            and proto.HasField("tab_container"):
+        yield proto.tab_container
+    for child in getattr(node, "children", {}).values():
+        yield from _tab_containers(child)

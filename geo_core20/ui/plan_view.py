@@ -217,7 +217,9 @@ def save_form(entry: dict) -> None:
             st.session_state["op_save_name"] = default  # not typed by the user: follow the plan's settings
         st.session_state[_K_NAME_DEFAULT] = default
         # no help icon: its "Help for Plan name" button would share the field's label
-        name = st.text_input("Plan name", max_chars=plans.MAX_NAME, key="op_save_name")
+        # its value as its own default too: a browser that missed the run that set it shows it (ui.keep)
+        name = st.text_input("Plan name", max_chars=plans.MAX_NAME, key="op_save_name",
+                             value=st.session_state["op_save_name"])
         if st.button("Save plan", key="op_save", icon=":material/bookmark_add:", type="primary"):
             try:
                 pid = plans.open_store().save(data, name)
