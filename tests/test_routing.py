@@ -245,3 +245,22 @@ def test_real_extract_builds_within_the_default_limits(tmp_path):
     assert limits.ROUTING_BUILD_RAM_MB >= 1024 and limits.ROUTING_BUILD_CPU_SECONDS >= 600
     config = routing.build_tiles(_extract(), tmp_path / "cache")
     assert any(config.parent.rglob("*.gph"))
+
+
+def test_extract_with_no_roads_is_told_in_the_projects_words(tmp_path, caplog):
+    """A well-formed extract holding one node and no ways: our words (what is wrong, what to do), while
+    Valhalla's own text (its abort on an empty graph) goes only to the log."""
+    if not routing.engine_available():
+        pytest.skip("the Valhalla routing engine is not installed (pip install -r requirements.txt)")
+    pbf = tmp_path / "no-roads.osm.pbf"
+    pbf.write_bytes(adversarial_files._TINY_PBF)
+    with caplog.at_level("WARNING", logger="geo_core20.routing"), \
+            pytest.raises(routing.RoutingError) as caught:
+        routing.build_tiles(pbf, tmp_path / "cache")
+    message = str(caught.value)
+    assert message.startswith("no-roads.osm.pbf holds no roads to route on")
+    assert "download.geofabrik.de" in message  # what to do
+    for valhalla_words in ("GraphId", "FileSuffix", "Valhalla could not", "exit", "what()"):
+        assert valhalla_words not in message
+    assert "GraphId" in caplog.text  # Valhalla's own text is kept, in the log
+    assert not any((tmp_path / "cache").rglob("*.gph"))  # nothing half-built kept

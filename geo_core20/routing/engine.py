@@ -138,6 +138,9 @@ def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: boo
         tiles = work / "tiles"
         tiles.mkdir()
         build_config = engine_config(tiles)
+        # Valhalla's own log goes to a file beside the build: read for what went wrong, never shown
+        build_config["mjolnir"]["logging"] = {"type": "file", "file_name": str(work / "valhalla.log"),
+                                              "color": False}
         (work / "build.json").write_text(json.dumps(build_config), encoding="utf-8")
         code, output = _run_builder([str(binary), "-c", str(work / "build.json"), str(pbf.resolve())],
                                     work, pbf.name)
@@ -212,6 +215,9 @@ def _run_builder(command: list[str], work: Path, name: str) -> tuple[int, str]:
     if code == -signal.SIGXCPU:  # only the kernel sends it, at the RLIMIT_CPU soft limit
         raise RoutingError(f"building routing tiles from {name} needed more than {cpu_s:,} s of processor "
                            f"time (limits.ROUTING_BUILD_CPU_SECONDS), so it was stopped: {advice}.")
+    valhalla_log = work / "valhalla.log"
+    if valhalla_log.is_file():
+        output = valhalla_log.read_text(encoding="utf-8", errors="replace") + "\n" + output
     if code != 0:
         _LOG.warning("valhalla_build_tiles on %s exited %s; its output ends:\n%s", name, code,
                      "\n".join(output.strip().splitlines()[-20:]))
@@ -223,17 +229,25 @@ _DAMAGE = re.compile(r"(PBF error: .*|invalid tag exception|end of buffer except
                      r"deleted pbf field type exception)")
 
 
+_NO_ROADS = re.compile(r"Finished with 0 routable ways")
+
+
 def _build_failure(name: str, code: int, output: str) -> str:
-    """The tile builder's failure in the project's words (osmium's and Valhalla's own last line kept)."""
+    """The tile builder's failure in the project's words (the reader's damage found kept; the rest logged)."""
     lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
     lines = [ln.removeprefix("what():").strip() for ln in lines if not ln.startswith("terminate called")]
     damage = next((m.group(1) for ln in lines if (m := _DAMAGE.search(ln))), None)
     if damage:
         return (f"{name} is not a readable OpenStreetMap extract: it is damaged or cut short ({damage}). "
                 "Download it again (e.g. a county from download.geofabrik.de) and retry.")
-    last = lines[-1][:200] if lines else "no message"
-    return (f"Valhalla could not build routing tiles from {name} (exit {code}: {last}). Check that the "
-            "file is an OpenStreetMap extract holding the area's roads.")
+    if _NO_ROADS.search(output):
+        return (f"{name} holds no roads to route on: it is a readable OpenStreetMap file, but none of its "
+                "ways is a road (a points-only or filtered extract, or an area with no roads). Use the "
+                "full extract of the area, roads included (e.g. its county from download.geofabrik.de), "
+                "and retry.")
+    return (f"Routing tiles could not be built from {name} (the tile builder stopped with exit code {code}; "
+            "its own words are in the server log). Check that the file is an OpenStreetMap extract holding "
+            "the area's roads (e.g. its county from download.geofabrik.de), and retry.")
 
 
 class Router:
