@@ -73,6 +73,24 @@ WORKER_RECYCLE_MB = 512
 WORKER_POLL_SECONDS = 0.02
 """How often the app checks the worker's memory and time while it reads a file."""
 
+# --- the routing tile builder (geo_core20.routing.engine.build_tiles) ----------------------------------
+# Valhalla's valhalla_build_tiles is run as a child process under the same kind of limits as the upload
+# worker: resident memory polled from the app (not RLIMIT_AS, for the reasons above: the builder's
+# threads and allocators reserve address space they never touch), processor time as RLIMIT_CPU on the
+# child (summed over its threads) and a wall-clock limit. Measured on the mirror's Rutland extract
+# (1.2 MB): ~0.1 GB resident and ~0.8 CPU-s. No larger extract is in the mirror; a county (Devon,
+# ~50 MB from download.geofabrik.de) is ~40x Rutland, so these leave an order of magnitude of room
+# for a county while stopping a region- or country-sized extract before it takes the server.
+
+ROUTING_BUILD_RAM_MB = 4_096
+"""Most resident memory (MB) the tile builder may use for one extract."""
+
+ROUTING_BUILD_CPU_SECONDS = 1_800
+"""Most processor time (s, all its threads together) the tile builder may take for one extract."""
+
+ROUTING_BUILD_WALL_SECONDS = 3_600
+"""Most wall-clock time (s) the tile builder may take for one extract."""
+
 
 def worker_limits() -> dict[str, float]:
     """The limits the worker applies, read now (a test or deployment may have changed them)."""

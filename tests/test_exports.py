@@ -203,6 +203,21 @@ def test_plan_points_from_a_plan_record():
     assert layer.legend_label == "Chosen outreach site"
 
 
+def test_plan_map_site_labels_keep_long_venue_names_whole():
+    """A library's name ("Penzance Library & Information Service") was cut at 32 characters on the
+    print map ("4. Penzance Library & Information S"): it is wrapped onto lines, never cut."""
+    long = "Penzance Library & Information Service"
+    record = {"siting": {"chosen": [{"rank": 4, "name": long, "lon": -5.54, "lat": 50.12}],
+                         "fixed": [{"name": "Royal Cornwall Hospital (Treliske) Diagnostic Centre",
+                                    "lon": -5.09, "lat": 50.27}]}}
+    fixed, chosen = print_maps.plan_points(record)
+    (label,) = chosen.points["label"]
+    assert " ".join(label.split()) == f"4. {long}" and "\n" in label  # whole, on more than one line
+    assert max(map(len, label.splitlines())) <= print_maps.SITE_LABEL_CHARS
+    (label,) = fixed.points["label"]
+    assert " ".join(label.split()) == "Royal Cornwall Hospital (Treliske) Diagnostic Centre"
+
+
 def test_focus_map_unknown_focus_names_the_foci(atlas2025):
     with pytest.raises(ExportError, match="hypertension"):
         print_maps.focus_map(print_maps.print_view("2025", "icb", ICB), "gout")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -287,6 +288,30 @@ def test_a_core20_lung_health_check_plan_on_supermarkets(atlas2025, supermarkets
     assert missing["postcode"].str.strip().str.len().gt(0).all() and "name" in missing
     assert any(e.label.startswith(f"{len(want):,} open libraries in England could not be located")
                for e in at.expander)
+
+
+def test_long_venue_names_and_addresses_show_in_full_wrapped(supermarkets_available):
+    """Cornwall's libraries ("Penzance Library & Information Service", "St. John's Hall, Alverton Street,
+    Penzance, Cornwall, TR18 2QW") are longer than the site table's columns: its rows are tall enough
+    to show them wrapped (the grid wraps text only in rows over 64 px; one-line rows cut it with "…")."""
+    from geo_core20.ui import plan_view
+
+    at = open_page(PLANNER_PAGE, level="icb", area="E54000036")
+    at.selectbox(key="op_source").set_value("library").run()
+    at = run_plan(at, k=6)
+    shown = next(df for df in at.dataframe if "Site" in df.value.columns)
+    table = shown.value
+    longest = max(max(map(len, table[c])) for c in ("Site", "Where"))
+    assert longest > 31  # longer than one line of the 230 px name column
+    assert shown.proto.row_height > 64  # so the grid wraps rather than cuts
+    config = json.loads(shown.proto.columns)
+    assert {c: config[c]["width"] for c in ("Site", "Where")} == plan_view.SITE_TEXT_PX
+    for col, px in plan_view.SITE_TEXT_PX.items():  # every wrapped line fits the height given
+        per_line = int(px / 7.2)
+        lines = max(len(textwrap.wrap(t, per_line, break_on_hyphens=False)) for t in table[col])
+        assert shown.proto.row_height >= 10 + 20 * lines, (col, lines)
+    short = pd.DataFrame({"Site": ["Lidl"], "Where": ["Hull"]})
+    assert plan_view.site_row_height(short) is None  # short names keep the grid's one-line rows
 
 
 def test_a_saved_plan_naming_an_unknown_retailer_says_so_and_keeps_the_rest(supermarkets_available):

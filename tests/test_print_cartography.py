@@ -497,3 +497,92 @@ def test_a_place_name_that_collides_moves_just_above_or_below_its_place():
     ax.text(50, 50, "Bradford", ha="center", va="center", fontsize=14, gid=cartography.PLACE_LABEL)
     cartography.declutter_labels(fig)
     assert not ax.texts[-1].get_visible()  # no room left: hidden
+
+
+def _label_axes():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100_000)
+    ax.set_ylim(0, 100_000)
+    return fig, ax
+
+
+def _place(name: str, x: float, y: float) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": [name]}, geometry=gpd.points_from_xy([x], [y]), crs=schema.CRS_BNG)
+
+
+def test_a_place_name_keeps_clear_of_the_outlines_or_sits_on_a_box():
+    """A name whose place an outline runs through moves just above or below it, clear of the line; where
+    every place near it crosses outlines (London inside its Core20 patches) it stays, on a white box."""
+    extent = (0, 0, 100_000, 100_000)
+    across = [np.array([[0.0, 50_000.0], [100_000.0, 50_000.0]])]  # one line through the place
+    fig, ax = _label_axes()
+    cartography._draw_labels(ax, _place("Leeds", 50_000, 50_000), extent, size=9.5, limit=14, avoid=across)
+    (t,) = ax.texts
+    assert t.get_position()[0] == 50_000 and t.get_position()[1] != 50_000  # moved off the line
+    assert t.get_bbox_patch() is None  # clear of it: no box needed
+    grid = [np.array([[0.0, y], [100_000.0, y]]) for y in range(0, 100_001, 2_000)]  # lines everywhere
+    fig, ax = _label_axes()
+    cartography._draw_labels(ax, _place("London", 50_000, 50_000), extent, size=9.5, limit=14, avoid=grid)
+    (t,) = ax.texts
+    assert t.get_position() == (50_000, 50_000) and t.get_bbox_patch() is not None
+    assert t.get_bbox_patch().get_facecolor()[:3] == tuple(v / 255 for v in palette.rgb(palette.BACKGROUND))
+
+
+def test_a_place_at_the_maps_edge_is_named_beside_it():
+    """The Isles of Scilly lie near the left edge of Cornwall's print: a name centred on them ran off the
+    map and was left out; it goes beside them (right) instead."""
+    fig, ax = _label_axes()
+    cartography._draw_labels(ax, _place("Isles of Scilly", 3_000, 20_000), (0, 0, 100_000, 100_000),
+                             size=9.5, limit=14)
+    (t,) = ax.texts
+    x, y = t.get_position()
+    assert y == 20_000 and x > 3_000 and t.get_ha() == "center"
+    extent = t.get_window_extent(FigureCanvasAgg(fig).get_renderer())
+    assert extent.x0 >= 0 and ax.transData.transform((3_000, 20_000))[0] < extent.x0  # right of its place
+
+
+def _drawn_outlines(fig) -> list[np.ndarray]:
+    """The Core20 outlines and area boundary a print map drew (its LineCollections of those colours)."""
+    colours = {tuple(v / 255 for v in palette.rgb(c)) for c in
+               (palette.CORE20_NATIONAL_LINE, palette.CORE20_LINE, palette.PRINT_AREA_LINE)}
+    return [seg for c in fig.axes[0].collections if type(c).__name__ == "LineCollection"
+            and len(c.get_colors()) and tuple(c.get_colors()[0][:3]) in colours for seg in c.get_segments()]
+
+
+def _names_over_outlines(fig) -> dict[str, bool]:
+    """Each visible place name: whether it lies over a drawn outline without a box beneath it."""
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    tree = shapely.STRtree([shapely.linestrings(s) for s in _drawn_outlines(fig) if len(s) >= 2])
+    out = {}
+    for t in ax.texts:
+        if t.get_gid() != cartography.PLACE_LABEL or not t.get_visible():
+            continue
+        b = t.get_window_extent(renderer).shrunk(0.9, 0.8)  # the letters, not the halo round them
+        (x0, y0), (x1, y1) = ax.transData.inverted().transform([[b.x0, b.y0], [b.x1, b.y1]])
+        crossing = len(tree.query(shapely.box(x0, y0, x1, y1), predicate="intersects")) > 0
+        out[t.get_text()] = crossing and t.get_bbox_patch() is None
+    return out
+
+
+def test_england_print_names_sit_clear_of_core20_outlines_london_on_a_box(england_print):
+    _, fig = england_print
+    over = _names_over_outlines(fig)
+    assert "London" in over and not any(over.values()), over
+    london = next(t for t in fig.axes[0].texts if t.get_text() == "London" and t.get_visible())
+    assert london.get_bbox_patch() is not None  # London sits inside its Core20 patches: on a box
+
+
+@pytest.mark.parametrize(("level", "code"), [("region", print_maps.LONDON_REGION), ("icb", "E54000036")])
+def test_london_and_cornwall_prints_names_clear_of_outlines_isles_of_scilly_named(atlas2025, level, code):
+    fig = print_maps.explorer_map(print_maps.print_view("2025", level, code)).figure
+    over = _names_over_outlines(fig)
+    assert over and not any(over.values()), over
+    if code == "E54000036":  # Cornwall and the Isles of Scilly: both its authorities are named
+        assert {"Cornwall", "Isles of Scilly"} <= set(over), over
+        scilly = next(t for t in fig.axes[0].texts if t.get_text() == "Isles of Scilly")
+        x, y = scilly.get_position()
+        assert 80_000 < x < 130_000 and 0 < y < 30_000  # beside the islands (about 92 km E, 11 km N)

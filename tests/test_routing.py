@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 
+import adversarial_files
 import numpy as np
 import pandas as pd
 import pytest
 
-from geo_core20 import atlas, cli, routing
+from geo_core20 import atlas, cli, errors, routing
 
 RUTLAND = ["--level", "lad", "--area", "E06000017"]
 OAKHAM_LSOA = "E01013799"  # Rutland 003B, Oakham town centre
@@ -191,3 +192,75 @@ def _bng(lon, lat):
     from geo_core20 import geocode
 
     return geocode.wgs84_to_bng(np.asarray(lon), np.asarray(lat))
+
+
+# --- the tile builder runs under limits (geo_core20.limits), like the upload worker --------------------
+
+def _fake_builder(tmp_path, monkeypatch, body: str):
+    """A stand-in for valhalla_build_tiles (a shell script), so a limit can be reached on purpose."""
+    script = tmp_path / "fake_build_tiles"
+    script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setattr(routing.engine, "valhalla_binary", lambda name="valhalla_build_tiles": script)
+    pbf = tmp_path / "area.osm.pbf"
+    pbf.write_bytes(adversarial_files._TINY_PBF)
+    return pbf
+
+
+def test_tile_build_past_its_processor_time_is_stopped_and_named(tmp_path, monkeypatch):
+    from geo_core20 import limits
+
+    pbf = _fake_builder(tmp_path, monkeypatch, "while :; do :; done")  # spins until the kernel stops it
+    monkeypatch.setattr(limits, "ROUTING_BUILD_CPU_SECONDS", 1)
+    with pytest.raises(errors.InputError, match=r"more than 1 s of processor time.*"
+                                                r"limits\.ROUTING_BUILD_CPU_SECONDS"):
+        routing.build_tiles(pbf, tmp_path / "cache")
+    assert not list((tmp_path / "cache").glob(".*part*"))  # no half-built folder left behind
+
+
+def test_tile_build_past_its_wall_time_is_stopped_and_named(tmp_path, monkeypatch):
+    from geo_core20 import limits
+
+    pbf = _fake_builder(tmp_path, monkeypatch, "exec sleep 60")
+    monkeypatch.setattr(limits, "ROUTING_BUILD_WALL_SECONDS", 1)
+    with pytest.raises(errors.InputError, match=r"took more than 1 s.*limits\.ROUTING_BUILD_WALL_SECONDS"):
+        routing.build_tiles(pbf, tmp_path / "cache")
+
+
+def test_tile_build_past_its_memory_is_stopped_and_named(tmp_path, monkeypatch):
+    """The real Rutland build needs ~100 MB resident: under a 30 MB cap it is stopped, the limit named."""
+    from geo_core20 import limits
+
+    pbf = _extract()
+    monkeypatch.setattr(limits, "ROUTING_BUILD_RAM_MB", 30)
+    with pytest.raises(errors.InputError, match=r"more than 30 MB of memory.*limits\.ROUTING_BUILD_RAM_MB"):
+        routing.build_tiles(pbf, tmp_path / "cache")
+    assert not list((tmp_path / "cache").glob("rutland*"))  # nothing cached from the stopped build
+
+
+def test_real_extract_builds_within_the_default_limits(tmp_path):
+    """The shipped limits leave room for a real extract (Rutland measured at ~0.1 GB and ~1 CPU-s)."""
+    from geo_core20 import limits
+
+    assert limits.ROUTING_BUILD_RAM_MB >= 1024 and limits.ROUTING_BUILD_CPU_SECONDS >= 600
+    config = routing.build_tiles(_extract(), tmp_path / "cache")
+    assert any(config.parent.rglob("*.gph"))
+
+
+def test_extract_with_no_roads_is_told_in_the_projects_words(tmp_path, caplog):
+    """A well-formed extract holding one node and no ways: our words (what is wrong, what to do), while
+    Valhalla's own text (its abort on an empty graph) goes only to the log."""
+    if not routing.engine_available():
+        pytest.skip("the Valhalla routing engine is not installed (pip install -r requirements.txt)")
+    pbf = tmp_path / "no-roads.osm.pbf"
+    pbf.write_bytes(adversarial_files._TINY_PBF)
+    with caplog.at_level("WARNING", logger="geo_core20.routing"), \
+            pytest.raises(routing.RoutingError) as caught:
+        routing.build_tiles(pbf, tmp_path / "cache")
+    message = str(caught.value)
+    assert message.startswith("no-roads.osm.pbf holds no roads to route on")
+    assert "download.geofabrik.de" in message  # what to do
+    for valhalla_words in ("GraphId", "FileSuffix", "Valhalla could not", "exit", "what()"):
+        assert valhalla_words not in message
+    assert "GraphId" in caplog.text  # Valhalla's own text is kept, in the log
+    assert not any((tmp_path / "cache").rglob("*.gph"))  # nothing half-built kept

@@ -297,8 +297,24 @@ def _draw_context(ax, geometry: PrintGeometry) -> None:
                                          linestyles=[(0, (4, 3))], zorder=1), autolim=False)
 
 
-def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: float, limit: int) -> None:
-    """Haloed place names inside the extent, most important first, none overlapping another."""
+LABEL_BOX = {"boxstyle": "round,pad=0.18", "facecolor": palette.BACKGROUND, "edgecolor": "none",
+             "alpha": 0.85}
+"""The halo a place name sits on where every place near it for the name crosses an outline."""
+
+
+def _crosses(tree: shapely.STRtree | None, bb: tuple[float, float, float, float]) -> bool:
+    return tree is not None and len(tree.query(shapely.box(*bb), predicate="intersects")) > 0
+
+
+def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: float, limit: int,
+                 avoid: Sequence[np.ndarray] = ()) -> None:
+    """Haloed place names inside the extent, most important first, none overlapping another.
+
+    A name goes on its place, else just above or below it (Manchester beside Sheffield on England), else
+    beside it (the Isles of Scilly at the map's edge): the first of these clear of the drawn outlines
+    ``avoid`` (line parts: the area boundary, Core20 outlines), or, where every one crosses an outline
+    (London among its Core20 patches), the first on, above or below its place that fits, on a white box
+    (``LABEL_BOX``)."""
     x0, y0, x1, y1 = extent
     fig = ax.figure
     width_pt = ax.get_position().width * fig.get_size_inches()[0] * 72
@@ -306,6 +322,8 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
     taken: list[tuple[float, float, float, float]] = []
     halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
     view_box = shapely.box(*extent)
+    parts = [p for p in avoid if len(p) >= 2]
+    tree = shapely.STRtree([shapely.linestrings(p) for p in parts]) if parts else None
     areas = labels["area"] if "area" in labels else [None] * len(labels)
     for name, pt, area in zip(labels["name"], labels.geometry, areas, strict=True):
         if len(taken) >= limit:
@@ -318,19 +336,24 @@ def _draw_labels(ax, labels: gpd.GeoDataFrame, extent: Sequence[float], size: fl
             pt = shapely.point_on_surface(part)
         w = len(str(name)) * size * 0.56 * per_pt / 2
         h = size * 0.75 * per_pt
-        # on its place, else just above or below it (Manchester beside Sheffield on England)
-        for x, y in ((pt.x, pt.y), (pt.x, pt.y + 2 * h), (pt.x, pt.y - 2 * h)):
+        side = w + h  # beside the place: the name's near end half a line from it
+        fits = []
+        for x, y, beside in ((pt.x, pt.y, False), (pt.x, pt.y + 2 * h, False), (pt.x, pt.y - 2 * h, False),
+                             (pt.x + side, pt.y, True), (pt.x - side, pt.y, True)):
             bb = (x - w, y - h, x + w, y + h)
             if bb[0] < x0 or bb[2] > x1 or bb[1] < y0 or bb[3] > y1:
                 continue
             if not any(not (bb[2] < t[0] or bb[0] > t[2] or bb[3] < t[1] or bb[1] > t[3]) for t in taken):
-                break
-        else:
+                fits.append((x, y, bb, beside))
+        clear = [f for f in fits if not _crosses(tree, f[2])]
+        boxed = [f for f in fits if not f[3]]  # beside its place only where it crosses nothing
+        if not (clear or boxed):
             continue
+        x, y, bb, _ = (clear or boxed)[0]
         taken.append(bb)
         ax.text(x, y, str(name), ha="center", va="center", fontsize=size, family=FONT,
                 color=palette.TEXT, fontstyle="italic", path_effects=halo, zorder=6, clip_on=True,
-                gid=PLACE_LABEL)
+                gid=PLACE_LABEL, bbox=None if clear else LABEL_BOX)
 
 
 def polygon_paths(geoms: np.ndarray) -> list[Path]:
@@ -554,6 +577,7 @@ def draw_map(
         r = reach.to_crs(schema.CRS_BNG)
         r.plot(ax=ax, facecolor="none", edgecolor=palette.REACH_LINE, linewidth=1.1, linestyle=(0, (3, 2)),
                zorder=4.5)
+    drawn_lines: Sequence[np.ndarray] = []  # the outlines place names keep clear of
     if mask.any():
         if n > HATCH_MAX_LSOAS:
             # national scale: too many LSOAs to hatch. The dissolved patches (one outline round a city's
@@ -561,6 +585,7 @@ def draw_map(
             # magenta no decile fill nor the land or sea is near, on a thin white halo
             per_pt = (x1 - x0) / (box.width * fw * 72)
             national = _core20_national(geometry, _subset(mask), _national_tolerance(per_pt))
+            drawn_lines = national
             _lines(ax, national, color=palette.CORE20_HALO, linewidth=CORE20_NATIONAL_HALO_PT, zorder=3.5)
             _lines(ax, national, color=palette.CORE20_NATIONAL_LINE, linewidth=CORE20_NATIONAL_PT, zorder=4)
         else:
@@ -571,6 +596,7 @@ def draw_map(
             for hc in dict.fromkeys(hatch[mask]):
                 _lines(ax, _hatch(geometry, _subset(mask & (hatch == hc)), extent, per_pt), color=hc,
                        linewidth=0.9, zorder=3)
+            drawn_lines = line
             _lines(ax, line, color=palette.CORE20_HALO, linewidth=2.0, zorder=3.5)
             _lines(ax, line, color=palette.CORE20_LINE, linewidth=0.9, zorder=4)
             # a Core20 patch (touching Core20 LSOAs) smaller than ~2 mm on the page is ringed too, or it
@@ -596,7 +622,8 @@ def draw_map(
     ax.set_xlabel("")
     ax.set_ylabel("")
     if labels is not None and len(labels):
-        _draw_labels(ax, labels, (x0, y0, x1, y1), size=9.5 if with_legend else 12, limit=14)
+        _draw_labels(ax, labels, (x0, y0, x1, y1), size=9.5 if with_legend else 12, limit=14,
+                     avoid=[*drawn_lines, *(edge_line if boundary_bng is not None else [])])
     draw_scale_bar(ax)
     draw_north_arrow(ax)
     if panel and with_legend:  # beside the map above the locator (landscape), or right of the legend

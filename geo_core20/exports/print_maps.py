@@ -12,6 +12,7 @@ interactive map; print maps show surrounding areas within ``view.PRINT_CONTEXT_P
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -285,6 +286,17 @@ def plan_view(plan: dict, shade: str = schema.IMD_DECILE) -> ViewData:
     return print_view(vintage, level, req.get("area_code"), shade)
 
 
+SITE_LABEL_CHARS = 24
+"""Longest line of a site's label on a print map: a longer name wraps onto the next line (never cut)."""
+
+
+def site_label(text: str) -> str:
+    """A site's map label: its whole name, wrapped at ``SITE_LABEL_CHARS`` (a rank stays with the name)."""
+    if len(text) <= SITE_LABEL_CHARS:
+        return text
+    return textwrap.fill(" ".join(text.split()), SITE_LABEL_CHARS, break_on_hyphens=False)
+
+
 def plan_points(plan: dict) -> list[PointLayer]:
     """Point layers of a plan record (``PlanResult.to_dict()``): fixed sites, then chosen ones."""
     siting = plan.get("siting") or {}
@@ -297,7 +309,7 @@ def plan_points(plan: dict) -> list[PointLayer]:
         names = rows["name"].fillna("").astype(str) if "name" in rows else pd.Series("", index=rows.index)
         rank = rows["rank"] if "rank" in rows else pd.Series(range(1, len(rows) + 1), index=rows.index)
         label = [
-            f"{int(r)}. {n[:32]}" if key == "chosen" else n[:32] for r, n in zip(rank, names, strict=True)
+            site_label(f"{int(r)}. {n}" if key == "chosen" else n) for r, n in zip(rank, names, strict=True)
         ]
         pts = gpd.GeoDataFrame(
             {"label": label}, geometry=gpd.points_from_xy(rows["lon"], rows["lat"]), crs=schema.CRS_WGS84

@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import psutil
 
-from geo_core20 import access, sources
+from geo_core20 import access, limits, sources
+
+_LOG = logging.getLogger("geo_core20.routing")
 
 MODES = ("car", "foot", "bicycle")
 COSTING = {"car": "auto", "foot": "pedestrian", "bicycle": "bicycle"}
@@ -33,7 +40,6 @@ MATRIX_CHUNK = 2_500
 """Most source x target pairs per matrix request (Valhalla's own default limit per request)."""
 MAX_MATRIX_DISTANCE_M = 1_000_000.0
 """Crow-fly span a matrix request may cover (the defaults, 200-400 km, are raised for ICB-sized areas)."""
-BUILD_TIMEOUT_S = 3_600
 
 
 class RoutingError(access.AccessError):
@@ -132,16 +138,14 @@ def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: boo
         tiles = work / "tiles"
         tiles.mkdir()
         build_config = engine_config(tiles)
+        # Valhalla's own log goes to a file beside the build: read for what went wrong, never shown
+        build_config["mjolnir"]["logging"] = {"type": "file", "file_name": str(work / "valhalla.log"),
+                                              "color": False}
         (work / "build.json").write_text(json.dumps(build_config), encoding="utf-8")
-        try:
-            run = subprocess.run([str(binary), "-c", str(work / "build.json"), str(pbf.resolve())], cwd=work,
-                                 capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
-        except subprocess.TimeoutExpired:
-            raise RoutingError(f"building routing tiles from {pbf.name} took more than {BUILD_TIMEOUT_S:,} s "
-                               "(routing.engine.BUILD_TIMEOUT_S), so it was stopped: use a smaller extract "
-                               "(a county from download.geofabrik.de)") from None
-        if run.returncode != 0 or not any(tiles.rglob("*.gph")):
-            raise RoutingError(_build_failure(pbf.name, run.returncode, run.stderr or run.stdout or ""))
+        code, output = _run_builder([str(binary), "-c", str(work / "build.json"), str(pbf.resolve())],
+                                    work, pbf.name)
+        if code != 0 or not any(tiles.rglob("*.gph")):
+            raise RoutingError(_build_failure(pbf.name, code, output))
         (work / "build.json").unlink()
         if force and final.exists():
             shutil.rmtree(final)
@@ -159,22 +163,91 @@ def build_tiles(pbf: str | Path, cache_dir: str | Path | None = None, force: boo
     return config_path
 
 
+def _gb(mb: float) -> str:
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:,.0f} MB"
+
+
+def _run_builder(command: list[str], work: Path, name: str) -> tuple[int, str]:
+    """Run the tile builder in ``work`` under the limits in `geo_core20.limits`; (exit code, its output).
+
+    Processor time is RLIMIT_CPU set on the child once started (psutil's prlimit: no ``preexec_fn``,
+    which is unsafe in a threaded server); resident memory and wall-clock time are polled, as the
+    upload worker does. A build past a limit is killed and ends as a `RoutingError` naming the limit.
+    """
+    ram_mb = float(limits.ROUTING_BUILD_RAM_MB)
+    cpu_s = max(1, int(limits.ROUTING_BUILD_CPU_SECONDS))
+    wall_s = float(limits.ROUTING_BUILD_WALL_SECONDS)
+    poll = float(limits.WORKER_POLL_SECONDS)
+    advice = "use a smaller extract (a county from download.geofabrik.de), or raise the limit"
+    log = work / "builder-output.txt"
+    with open(log, "wb") as out:
+        child = subprocess.Popen(command, cwd=work, stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT)
+    try:
+        proc = psutil.Process(child.pid)
+        try:
+            proc.rlimit(resource.RLIMIT_CORE, (0, 0))  # a build stopped by RLIMIT_CPU leaves no core dump
+            proc.rlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))  # SIGXCPU, then SIGKILL 5 s later
+        except psutil.NoSuchProcess:
+            pass  # it has already finished
+        started = time.monotonic()
+        while True:
+            try:
+                code = child.wait(timeout=poll)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                rss = proc.memory_info().rss
+            except psutil.Error:
+                rss = 0
+            if rss > ram_mb * 2**20:
+                raise RoutingError(f"building routing tiles from {name} needed more than {_gb(ram_mb)} of "
+                                   f"memory (limits.ROUTING_BUILD_RAM_MB), so it was stopped: {advice}.")
+            if time.monotonic() - started > wall_s:
+                raise RoutingError(f"building routing tiles from {name} took more than {wall_s:,.0f} s "
+                                   f"(limits.ROUTING_BUILD_WALL_SECONDS), so it was stopped: {advice}.")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    output = log.read_text(encoding="utf-8", errors="replace")
+    if code == -signal.SIGXCPU:  # only the kernel sends it, at the RLIMIT_CPU soft limit
+        raise RoutingError(f"building routing tiles from {name} needed more than {cpu_s:,} s of processor "
+                           f"time (limits.ROUTING_BUILD_CPU_SECONDS), so it was stopped: {advice}.")
+    valhalla_log = work / "valhalla.log"
+    if valhalla_log.is_file():
+        output = valhalla_log.read_text(encoding="utf-8", errors="replace") + "\n" + output
+    if code != 0:
+        _LOG.warning("valhalla_build_tiles on %s exited %s; its output ends:\n%s", name, code,
+                     "\n".join(output.strip().splitlines()[-20:]))
+    return code, output
+
+
 _DAMAGE = re.compile(r"(PBF error: .*|invalid tag exception|end of buffer exception|"
                      r"varint too long exception|unknown pbf field type exception|"
                      r"deleted pbf field type exception)")
 
 
+_NO_ROADS = re.compile(r"Finished with 0 routable ways")
+
+
 def _build_failure(name: str, code: int, output: str) -> str:
-    """The tile builder's failure in the project's words (osmium's and Valhalla's own last line kept)."""
+    """The tile builder's failure in the project's words (the reader's damage found kept; the rest logged)."""
     lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
     lines = [ln.removeprefix("what():").strip() for ln in lines if not ln.startswith("terminate called")]
     damage = next((m.group(1) for ln in lines if (m := _DAMAGE.search(ln))), None)
     if damage:
         return (f"{name} is not a readable OpenStreetMap extract: it is damaged or cut short ({damage}). "
                 "Download it again (e.g. a county from download.geofabrik.de) and retry.")
-    last = lines[-1][:200] if lines else "no message"
-    return (f"Valhalla could not build routing tiles from {name} (exit {code}: {last}). Check that the "
-            "file is an OpenStreetMap extract holding the area's roads.")
+    if _NO_ROADS.search(output):
+        return (f"{name} holds no roads to route on: it is a readable OpenStreetMap file, but none of its "
+                "ways is a road (a points-only or filtered extract, or an area with no roads). Use the "
+                "full extract of the area, roads included (e.g. its county from download.geofabrik.de), "
+                "and retry.")
+    return (f"Routing tiles could not be built from {name} (the tile builder stopped with exit code {code}; "
+            "its own words are in the server log). Check that the file is an OpenStreetMap extract holding "
+            "the area's roads (e.g. its county from download.geofabrik.de), and retry.")
 
 
 class Router:

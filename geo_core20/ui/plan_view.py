@@ -7,6 +7,7 @@ reopened by its link shows exactly what was saved.
 from __future__ import annotations
 
 import json
+import textwrap
 
 import altair as alt
 import pandas as pd
@@ -131,6 +132,25 @@ def judge_figures(data: dict) -> None:
                                    "stored with the plan)."))
 
 
+SITE_TEXT_PX = {"Site": 140, "Where": 180}
+"""Widths (px) of the site table's text columns: a long venue name or address wraps within them. The
+table sits beside the map in a ~360 px column: "#", the name and where it is fill it (the numbers
+follow, scrolled to)."""
+_PX_PER_CHAR = 7.2  # the grid's 14 px sans-serif, a little wide on average so a line is never overfull
+_LINE_PX, _WRAP_MIN_PX = 20, 65  # the grid wraps text only in rows taller than 4rem (64 px)
+
+
+def site_row_height(table: pd.DataFrame) -> int | None:
+    """The site table's row height: None (one line) when every name and address fits its column,
+    else tall enough to show the longest one in full, wrapped (the grid cuts one-line text with "…")."""
+    lines = 1
+    for col, px in SITE_TEXT_PX.items():
+        per_line = max(8, int(px / _PX_PER_CHAR))
+        for text in table[col].fillna("").astype(str):
+            lines = max(lines, len(textwrap.wrap(text, per_line, break_on_hyphens=False)) or 1)
+    return None if lines == 1 else max(_WRAP_MIN_PX, 10 + _LINE_PX * lines)
+
+
 def sites_table(data: dict) -> None:
     s = data["siting"]
     sites = pd.DataFrame([*s["fixed"], *s["chosen"]])
@@ -147,9 +167,15 @@ def sites_table(data: dict) -> None:
     helps = {"In reach": "Target residents within reach of this site",
              "Only here": "Target residents no other chosen or open site reaches",
              "Nearest for": "Target residents for whom this is the nearest site"}
-    st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 4, 420),
-                 column_config={c: st.column_config.NumberColumn(c, help=h, format="localized", width="small")
-                                for c, h in helps.items()})
+    row_h = site_row_height(table)
+    config = {c: st.column_config.NumberColumn(c, help=h, format="localized", width="small")
+              for c, h in helps.items()}
+    config |= {c: st.column_config.TextColumn(c, width=px) for c, px in SITE_TEXT_PX.items()}
+    config["#"] = st.column_config.TextColumn("#", width=32)  # (not pinned: the grid greys pinned text)
+    row_px = row_h or 36  # one header row, then the rows (scrolling past 420 px, or eight tall rows)
+    height = min(36 + row_px * len(table) + 4, max(420, 36 + row_px * 8 + 4))
+    st.dataframe(table, hide_index=True, width="stretch", height=height, row_height=row_h,
+                 column_config=config)
 
 
 def curve(data: dict) -> None:

@@ -198,3 +198,30 @@ def test_the_tlhc_layer_opens(session, atlas2025):
     assert re.search(r"<th>TLHC project</th><td>Cheshire and Merseyside</td>", tip), tip
     session.snap("05-tlhc-layer", full_page=True)
     session.check()
+
+
+def test_long_library_names_show_in_full_in_the_site_table(session):
+    """Cornwall's libraries ("Penzance Library & Information Service", with an address over two lines
+    of its column): the site table's rows are drawn tall, so each name and address wraps in full, and
+    the number, name and where it is fit the table's width beside the map (screenshot looked at)."""
+    from geo_core20.ui import plan_view
+
+    page = session.page
+    session.goto("/Outreach_planner?vintage=2025&level=icb&area=E54000036")
+    page.get_by_role("button", name="Choose sites").wait_for(timeout=WAIT)
+    select(page, "op_source", "Open static public libraries")
+    settle(page)
+    _choose(page, 6)
+    page.get_by_text(re.compile(r"Chose 6 sites")).first.wait_for(timeout=180_000)
+    legend(page, "Reach of the chosen sites")  # the map is drawn; the site table follows it
+    page.locator(IFRAME).last.scroll_into_view_if_needed()
+    settle(page)
+    tables = page.locator("[data-testid='stDataFrame']")
+    table = tables.last
+    table.scroll_into_view_if_needed()
+    settle(page)
+    box = table.bounding_box()
+    session.snap("08-libraries-table-wrapped", table)
+    assert box["height"] >= 36 + 5 * 64, box  # rows drawn taller than one line (wrapping) ...
+    assert 32 + sum(plan_view.SITE_TEXT_PX.values()) <= box["width"] + 8, box  # ... name and where in view
+    session.check()
