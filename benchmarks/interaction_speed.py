@@ -86,7 +86,7 @@ from collections.abc import Callable, Iterator
 from _common import ROOT, launch_chromium, machine, serve_app
 from load_test import cpu_seconds, server_process
 
-from geo_core20.ui.map_display import REBUILD_ENV
+from geo_core20.ui.map_display import INLINE_ENV, REBUILD_ENV
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB, 1,601 LSOAs (IoD2025)
 CORNWALL = "E54000036"
@@ -183,9 +183,11 @@ def _cases() -> dict:
     }
 
 
-MODES = {"before": "1", "after": "0"}
-"""Each mode's server: ``GEO_CORE20_MAP_REBUILD`` (ui.map_display): "before" rebuilds the map in a new
-iframe on every change (as the app did until in-place redraw), "after" redraws layers in place."""
+MODES = {"before": {REBUILD_ENV: "1"}, "inline": {INLINE_ENV: "1"}, "after": {}}
+"""Each mode's server environment (ui.map_display): "before" rebuilds the map in a new iframe on every
+change (as the app did until in-place redraw), "inline" redraws layers in place with their polygons in
+the layers' script (as the app did until shared geometry), "after" redraws in place and sends only
+classes and tooltip values (the polygons come from a file the browser keeps)."""
 
 
 @contextlib.contextmanager
@@ -195,11 +197,12 @@ def servers(modes: list[str], extra_args) -> Iterator[dict]:
     with contextlib.ExitStack() as stack:
         out = {}
         for mode in modes:
-            os.environ[REBUILD_ENV] = MODES[mode]  # inherited by the server process
+            os.environ.update(MODES[mode])  # inherited by the server process
             try:
                 base = stack.enter_context(serve_app(extra_args=extra_args))
             finally:
-                os.environ.pop(REBUILD_ENV, None)
+                for var in MODES[mode]:
+                    os.environ.pop(var, None)
             out[mode] = (base, server_process(base))
         yield out
 
@@ -211,6 +214,8 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
+        sockets: list = []
+        page.on("websocket", sockets.append)
         c0 = cpu_seconds(server)
         if done == "map":
             first = timed(page, lambda: page.goto(base + link, timeout=STEP_TIMEOUT_MS))
@@ -225,6 +230,9 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
             page.goto(base + "/Accelerator_sites", timeout=STEP_TIMEOUT_MS)
             page.get_by_role("link", name="Open ").first.wait_for(timeout=STEP_TIMEOUT_MS)
             idle(page)
+        ws = {"bytes": 0}  # websocket bytes the server sends for the click (to the page idle again)
+        for sock in sockets:
+            sock.on("framereceived", lambda payload: ws.__setitem__("bytes", ws["bytes"] + len(payload)))
         c0, t_click = cpu_seconds(server), now_ms()
         took = timed(page, lambda: click(page))
         # when the new layers' script began (ui.map_display's hook): server rerun, websocket and iframe
@@ -232,7 +240,7 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
         started = page.evaluate(LAYER_STARTED_JS)
         idle(page)
         return {"first_load_s": first, "click_s": took, "first_load_cpu_s": first_cpu,
-                "click_cpu_s": cpu_seconds(server) - c0,
+                "click_cpu_s": cpu_seconds(server) - c0, "click_ws_bytes": ws["bytes"],
                 "layers_started_s": (started - t_click) / 1000 if started else None}
     finally:
         ctx.close()
@@ -362,19 +370,22 @@ def report(res: dict) -> bool:
     print(f"Interaction speed: {m['nproc']} CPUs, load {m['load_avg_at_start'][0]:.1f} at start, "
           f"{res['load_avg_at_end'][0]:.1f} at end; median of {res['repeats']} warm repeats "
           "(fresh browser context each; before and after back to back)\n")
-    print("| interaction | first load (s) | before: click to drawn (s) | after: click to drawn (s) "
-          "| after / first load | server CPU-s per click (before / after) |")
-    print("|---|---|---|---|---|---|")
+    modes = [m for m in MODES if m in res["modes"]]
+    print("| interaction | first load (s) | " + " | ".join(f"{m}: click to drawn (s)" for m in modes)
+          + " | after / first load | server CPU-s per click (" + " / ".join(modes)
+          + ") | websocket kB per click (" + " / ".join(modes) + ") |")
+    print("|---|---|" + "---|" * len(modes) + "---|---|---|")
     for v in res["interactions"].values():
         runs = v["runs"]
         if not all(runs.values()):
             continue
         first = statistics.median(r["first_load_s"] for rs in runs.values() for r in rs)
-        cells = {mode: (_median(rs, "click_s"), _median(rs, "click_cpu_s")) for mode, rs in runs.items()}
-        before = cells.get("before", (float("nan"),) * 2)
-        after = cells.get("after", (float("nan"),) * 2)
-        print(f"| {v['label']} | {first:.2f} | {before[0]:.2f} | {after[0]:.2f} | {after[0] / first:.2f} "
-              f"| {before[1]:.2f} / {after[1]:.2f} |")
+        cells = {mode: (_median(rs, "click_s"), _median(rs, "click_cpu_s"), _median(rs, "click_ws_bytes"))
+                 for mode, rs in runs.items()}
+        after = cells.get("after", (float("nan"),) * 3)
+        print(f"| {v['label']} | {first:.2f} | " + " | ".join(f"{cells[m][0]:.2f}" for m in modes)
+              + f" | {after[0] / first:.2f} | " + " / ".join(f"{cells[m][1]:.2f}" for m in modes)
+              + " | " + " / ".join(f"{cells[m][2] / 1e3:.0f}" for m in modes) + " |")
     if "england" in res:
         bare, eng = res["england"]["bare"], res["england"]["england"]
         b, e = _median(bare, "s"), _median(eng, "s")
@@ -401,7 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="warm repeats per interaction (default 3)")
     parser.add_argument("--only", default="", help="comma-separated interactions (and/or 'england')")
-    parser.add_argument("--modes", default="before,after", help="before (full rebuild), after (in place)")
+    parser.add_argument("--modes", default="before,inline,after",
+                        help="before (full rebuild), inline (in place, polygons re-sent), "
+                             "after (in place, classes only)")
     parser.add_argument("--server-args", nargs="*", default=[], help="more `streamlit run` options")
     parser.add_argument("--out", default="interaction_speed.json", help="file under benchmarks/results/")
     args = parser.parse_args(argv)

@@ -152,7 +152,7 @@ def lsoa_map(vd: ViewData, props: pd.DataFrame, classes: np.ndarray, colours: Se
         choropleth.add_core20_outline(m, core20_geometry(vd))
     if vd.boundary is not None:
         choropleth.add_outline(m, shapely.simplify(vd.boundary, 0.0003), name=f"{vd.area_name} boundary",
-                               colour=palette.AREA_LINE, weight=AREA_WEIGHT, decimals=4)
+                               colour=palette.AREA_LINE, weight=AREA_WEIGHT, decimals=4, shareable=True)
     # last of the outlines: the highlighted areas (coastal targets) stay above the area's coastline
     chosen = np.asarray(classes) == highlight_class
     if highlight_class is not None and chosen.any():

@@ -136,7 +136,7 @@ FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
 # --- helpers ---------------------------------------------------------------------------------------
 
 _LAYER_RUNS: dict[int, int] = {}  # id(frame) -> how many times its layers had been drawn when returned
-LAYER_RUNS_JS = "() => (window.gc20Layer || {runs: 0}).runs"
+LAYER_RUNS_JS = "() => (window.gc20Layer || {drawn: 0}).drawn || 0"  # layers drawn, geometry there
 
 
 def map_frame(page, timeout: float = 90, after: object = None):
