@@ -215,7 +215,7 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
     try:
         page = ctx.new_page()
         sockets: list = []
-        page.on("websocket", sockets.append)
+        page.on("websocket", lambda sock: sockets.append(sock))
         c0 = cpu_seconds(server)
         if done == "map":
             first = timed(page, lambda: page.goto(base + link, timeout=STEP_TIMEOUT_MS))

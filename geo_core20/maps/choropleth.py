@@ -65,7 +65,7 @@ class BoundedGeoJson(folium.GeoJson):
         super().__init__(data, **kwargs)
         minx, miny, maxx, maxy = (float(b) for b in bounds)
         self._gc20_bounds = [[miny, minx], [maxy, maxx]]
-        self.shareable = shareable  # the same for every map of a view (Core20 outline, area boundary)
+        self.shareable = shareable  # may be drawn from a shared file (``add_outline``)
         self.shared_url: str | None = None
 
     def get_bounds(self):  # noqa: D102 - folium API
@@ -74,6 +74,7 @@ class BoundedGeoJson(folium.GeoJson):
     def share(self, static_dir: Path | str | None = None) -> str:
         """Draw from a shared geometry file the browser keeps (``maps.shared_geometry``)."""
         self.shared_url = shared_geometry.publish(self.data, static_dir)
+        self.loader_js = shared_geometry.loader_js()  # share_geometry keeps it on the first layer only
         self._template = _SHARED_GEOJSON
         return self.shared_url
 
@@ -81,7 +82,7 @@ class BoundedGeoJson(folium.GeoJson):
         """folium's script with the inline data (``<name>_add({...});``) added from the shared file."""
         text = str(folium.GeoJson._template.module.script(self, kwargs))
         name = self.get_name()
-        shared = (f"{shared_geometry.loader_js()}\n(window.gc20Pending = window.gc20Pending || []).push("
+        shared = (f"{self.loader_js}\n(window.gc20Pending = window.gc20Pending || []).push("
                   f"window.gc20Shared.load({json.dumps(self.shared_url)}).then({name}_add));")
         new, n = re.subn(re.escape(name) + r"_add\(\{.*\}\);", lambda _m: shared, text, count=1)
         if n != 1:
@@ -189,8 +190,9 @@ def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, 
                 show: bool = True, control: bool = True,
                 decimals: int = COORD_DECIMALS, shareable: bool = False) -> folium.FeatureGroup:
     """A non-interactive outline, never filled (optionally on a halo ``halo_extra`` px wider),
-    in its own toggleable group. ``shareable``: the same on every map of the view (Core20 outline,
-    area boundary), so the app's display may draw it from a file the browser keeps (``share_geometry``)."""
+    in its own toggleable group. ``shareable``: the app's display may draw it from a static file the
+    browser fetches and keeps (``share_geometry``), e.g. the Core20 outline and area boundary, the same
+    on every map of the view, so a new layer sends no polygon over the websocket."""
     group = folium.FeatureGroup(name=escape_html(name), show=show, control=control)
     if geom is None or geom.is_empty:
         group.add_to(m)
@@ -349,7 +351,7 @@ class ClassedLsoaLayer(Layer):
         self.shared_url_js = json.dumps(self.shared_url)
         rows = [[f["properties"].get(k) for k in own] for f in feats]
         self.own_js = json.dumps({"keys": own, "rows": rows}, separators=(",", ":")).replace("</", "<\\/")
-        self.loader_js = shared_geometry.loader_js()
+        self.loader_js = shared_geometry.loader_js()  # share_geometry keeps it on the first layer only
         return self.shared_url
 
     def get_bounds(self):  # noqa: D102 - folium API
@@ -364,5 +366,9 @@ def share_geometry(m: folium.Map, static_dir: Path | str | None = None) -> list[
             yield child
             yield from walk(child)
 
-    return [c.share(static_dir) for c in list(walk(m))
-            if isinstance(c, ClassedLsoaLayer) or (isinstance(c, BoundedGeoJson) and c.shareable)]
+    shared = [c for c in list(walk(m))
+              if isinstance(c, ClassedLsoaLayer) or (isinstance(c, BoundedGeoJson) and c.shareable)]
+    urls = [c.share(static_dir) for c in shared]
+    for c in shared[1:]:  # the browser's loader once, with the first (the map's scripts run in order)
+        c.loader_js = ""
+    return urls

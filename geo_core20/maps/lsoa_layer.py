@@ -157,7 +157,8 @@ def lsoa_map(vd: ViewData, props: pd.DataFrame, classes: np.ndarray, colours: Se
     chosen = np.asarray(classes) == highlight_class
     if highlight_class is not None and chosen.any():
         choropleth.add_outline(m, choropleth.dissolve(geoms[chosen]), name=f"{name}: outlined",
-                               colour=colours[highlight_class], weight=HIGHLIGHT_WEIGHT, decimals=5)
+                               colour=colours[highlight_class], weight=HIGHLIGHT_WEIGHT, decimals=5,
+                               shareable=True)  # a file per layer: the websocket carries no polygon
     if points is not None and len(points):
         group = folium.FeatureGroup(name=escape_html(f"{name}: points"), show=True)
         for _, p in points.head(MAX_POINT_MARKERS).iterrows():

@@ -50,4 +50,5 @@ def publish(payload: dict, static_dir: Path | str | None = None) -> str:
 def loader_js() -> str:
     """The browser side (templates/shared_geometry.js), safe to inline in a <script>."""
     js = (Path(__file__).with_name("templates") / "shared_geometry.js").read_text(encoding="utf-8")
-    return js.replace("</", "<\\/")
+    lines = (line.strip() for line in js.splitlines())  # no comments or indents: it is sent with the map
+    return "\n".join(line for line in lines if line and not line.startswith("//")).replace("</", "<\\/")
