@@ -31,7 +31,12 @@ iframe), or a Leaflet map loaded in an iframe that was not there before the clic
 bounded; a step that never draws is reported as an error and the script exits non-zero.
 
     python benchmarks/interaction_speed.py [--repeats 3] [--only plus_layer,explorer_shade,england]
-                                           [--modes before,after]
+                                           [--modes before,inline,after]
+
+Modes (one app server each, ``MODES``): "before" rebuilds the map in a new iframe on every change;
+"inline" redraws in place with the polygons in the layers' script (the app until shared geometry);
+"after" redraws in place and sends only classes, colours and tooltip values (maps.shared_geometry).
+Besides time and server CPU, each click records the websocket bytes the server sent for it (to idle).
 
 Results go to benchmarks/results/interaction_speed.json (gitignored). Timings are seconds of wall
 clock; on a busy machine they scale with the load average printed at the top, so compare ratios
@@ -50,12 +55,31 @@ b / a": the server's CPU-seconds per click, before / after):
 | accelerator card | 3.05 | 0.95 | 0.68 | 0.22 | 0.08 / 0.07 |
 | planner run | 2.87 | 3.32 | 3.51 | 1.22 | 1.06 / 1.07 |
 
+Shared geometry (PLUS layer, hot-spot, target, upload, outreach and change maps), measured 2026-12-06
+21:05-21:14, same machine, under heavier load (load average 9.5 at start, 9-15 during, 8.9 at end; median
+of 3 warm repeats, then of 5 for PLUS layer inline / after; "ws kB": websocket kB the server sent per
+click, the whole page's rerun: the map's share went from ~612 kB to ~33 kB, the rest is the page's
+other elements, e.g. the layer's 1,601-row table):
+
+| interaction | first load (s) | click (s) b / i / a | CPU-s per click b / i / a | ws kB per click b / i / a |
+|---|---|---|---|---|
+| PLUS layer change (3) | 7.11 | 1.84 / 1.44 / 0.95 | 0.08 / 0.07 / 0.04 | 783 / 783 / 163 |
+| PLUS layer change (5) | i 5.24, a 4.56 | - / 1.26 / 1.01 | - / 0.06 / 0.07 | - / 783 / 163 |
+| PLUS hot spots (3; a new map) | 7.46 | 2.02 / 1.49 / 1.92 | 0.07 / 0.07 / 0.07 | 774 / 774 / 138 |
+
+The layers' script of the Cheshire and Merseyside PLUS map is 31-42 kB (was 610-638 kB: the polygons,
+Core20 outline and boundary are static files, ~78 kB gzip for the LSOAs, fetched once and kept parsed on
+the Streamlit page). At this load the timings spread widely (PLUS layer after: 0.81-1.85 s; hot spots
+after 1.59-3.27 s, inline 0.9-2.15 s), so the hot-spot row shows no gain measurable here; first loads
+are no slower (after 4.56 s vs inline 5.24 s, 5 repeats).
+
 Pass bar (1.5 s click to drawn for PLUS layer and explorer shading changes): met in both modes at
-this load. The "before" is far from the 5-6 s the issue measured: a rebuilt iframe now reuses the
-decoded national geometry (kept on the Streamlit page) and the browser's cached Leaflet, so most of a
-click is the rerun's reply: the new layers' script began 0.45-0.58 s (after) / 0.64-0.87 s (before)
-after an explorer shading click; the PLUS page still sends the whole layer (~660 kB of GeoJSON per
-change, the geometry included) either way. Accelerator card and planner run are a new page / a new
+this load (the first table). The "before" is far from the 5-6 s the issue measured: a rebuilt iframe
+now reuses the decoded national geometry (kept on the Streamlit page) and the browser's cached
+Leaflet, so most of a click is the rerun's reply: the new layers' script began 0.45-0.58 s (after) /
+0.64-0.87 s (before) after an explorer shading click; the PLUS page then still sent the whole layer
+(~660 kB of GeoJSON per change, the geometry included) either way (since shared geometry: the second
+table). Accelerator card and planner run are a new page / a new
 map in both modes (no in-place redraw to gain); the planner's click is the solver (~1.1 server
 CPU-s). Under load 15-30 (an earlier run the same afternoon) the same table was 1.4-3.0 s after,
 1.0-2.5 s before, with a spread larger than the difference.
