@@ -27,7 +27,6 @@ from geo_core20 import atomic
 from geo_core20.maps import assets
 
 SUBDIR = "shared"
-GLOBAL = "gc20Shared"  # the browser's loader: window.gc20Shared.load(url), .join(geo, extra)
 
 
 def folder(static_dir: Path | str | None = None) -> Path:

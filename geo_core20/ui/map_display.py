@@ -27,8 +27,8 @@ every polygon of its LSOA layer (~530 kB for an ICB) and so re-send it with each
 map. ``render_map`` shares them instead (``choropleth.share_geometry``, ``maps.shared_geometry``): the
 view's geometry is a static file the browser fetches once and keeps parsed on the Streamlit page, and
 the script carries only the classes, colours and the map's own tooltip values (~20-40 kB for an ICB).
-``gc20Layer.paintedAt`` (and ``gc20Layer.drawn``, the run drawn last) then wait for the geometry
-(``window.gc20Pending``).
+``gc20Layer.paintedAt`` then waits for the geometry (``window.gc20Pending``), and ``gc20Layer.drawn``
+is the number of the last layers' script whose layers hold their geometry.
 
 ``GEO_CORE20_MAP_REBUILD=1`` in the server's environment (read per rerun) draws every map as before
 in-place redraw: the whole script in a component keyed by all of it, so any change is a new iframe,
@@ -120,9 +120,10 @@ def _layers_script(body: str) -> str:
             "hook.error = null;\n"
             # shared geometry (choropleth.ClassedLsoaLayer.share) fills its layers when it is there
             "Promise.all(window.gc20Pending).then(function () {\n"
-            " if (hook.runs !== run) { return; }\n hook.filledMs = Date.now() - t0;\n"
+            " if (hook.runs !== run) { return; }\n hook.filledMs = Date.now() - t0;\n hook.drawn = run;\n"
+            # (an iframe out of view gets no animation frames: ``drawn`` does not wait for them)
             " requestAnimationFrame(function () { requestAnimationFrame(function () {"
-            " if (hook.runs === run) { hook.paintedAt = Date.now(); hook.drawn = run; } }); });\n"
+            " if (hook.runs === run) { hook.paintedAt = Date.now(); } }); });\n"
             "}, function (e) { hook.error = String(e); console.error(e); });\n"
             "})();\n")
 
