@@ -31,7 +31,12 @@ iframe), or a Leaflet map loaded in an iframe that was not there before the clic
 bounded; a step that never draws is reported as an error and the script exits non-zero.
 
     python benchmarks/interaction_speed.py [--repeats 3] [--only plus_layer,explorer_shade,england]
-                                           [--modes before,after]
+                                           [--modes before,inline,after]
+
+Modes (one app server each, ``MODES``): "before" rebuilds the map in a new iframe on every change;
+"inline" redraws in place with the polygons in the layers' script (the app until shared geometry);
+"after" redraws in place and sends only classes, colours and tooltip values (maps.shared_geometry).
+Besides time and server CPU, each click records the websocket bytes the server sent for it (to idle).
 
 Results go to benchmarks/results/interaction_speed.json (gitignored). Timings are seconds of wall
 clock; on a busy machine they scale with the load average printed at the top, so compare ratios
@@ -50,12 +55,31 @@ b / a": the server's CPU-seconds per click, before / after):
 | accelerator card | 3.05 | 0.95 | 0.68 | 0.22 | 0.08 / 0.07 |
 | planner run | 2.87 | 3.32 | 3.51 | 1.22 | 1.06 / 1.07 |
 
+Shared geometry (PLUS layer, hot-spot, target, upload, outreach and change maps), measured 2026-12-06
+21:05-21:14, same machine, under heavier load (load average 9.5 at start, 9-15 during, 8.9 at end; median
+of 3 warm repeats, then of 5 for PLUS layer inline / after; "ws kB": websocket kB the server sent per
+click, the whole page's rerun: the map's share went from ~612 kB to ~33 kB, the rest is the page's
+other elements, e.g. the layer's 1,601-row table):
+
+| interaction | first load (s) | click (s) b / i / a | CPU-s per click b / i / a | ws kB per click b / i / a |
+|---|---|---|---|---|
+| PLUS layer change (3) | 7.11 | 1.84 / 1.44 / 0.95 | 0.08 / 0.07 / 0.04 | 783 / 783 / 163 |
+| PLUS layer change (5) | i 5.24, a 4.56 | - / 1.26 / 1.01 | - / 0.06 / 0.07 | - / 783 / 163 |
+| PLUS hot spots (3; a new map) | 7.46 | 2.02 / 1.49 / 1.92 | 0.07 / 0.07 / 0.07 | 774 / 774 / 138 |
+
+The layers' script of the Cheshire and Merseyside PLUS map is 31-42 kB (was 610-638 kB: the polygons,
+Core20 outline and boundary are static files, ~78 kB gzip for the LSOAs, fetched once and kept parsed on
+the Streamlit page). At this load the timings spread widely (PLUS layer after: 0.81-1.85 s; hot spots
+after 1.59-3.27 s, inline 0.9-2.15 s), so the hot-spot row shows no gain measurable here; first loads
+are no slower (after 4.56 s vs inline 5.24 s, 5 repeats).
+
 Pass bar (1.5 s click to drawn for PLUS layer and explorer shading changes): met in both modes at
-this load. The "before" is far from the 5-6 s the issue measured: a rebuilt iframe now reuses the
-decoded national geometry (kept on the Streamlit page) and the browser's cached Leaflet, so most of a
-click is the rerun's reply: the new layers' script began 0.45-0.58 s (after) / 0.64-0.87 s (before)
-after an explorer shading click; the PLUS page still sends the whole layer (~660 kB of GeoJSON per
-change, the geometry included) either way. Accelerator card and planner run are a new page / a new
+this load (the first table). The "before" is far from the 5-6 s the issue measured: a rebuilt iframe
+now reuses the decoded national geometry (kept on the Streamlit page) and the browser's cached
+Leaflet, so most of a click is the rerun's reply: the new layers' script began 0.45-0.58 s (after) /
+0.64-0.87 s (before) after an explorer shading click; the PLUS page then still sent the whole layer
+(~660 kB of GeoJSON per change, the geometry included) either way (since shared geometry: the second
+table). Accelerator card and planner run are a new page / a new
 map in both modes (no in-place redraw to gain); the planner's click is the solver (~1.1 server
 CPU-s). Under load 15-30 (an earlier run the same afternoon) the same table was 1.4-3.0 s after,
 1.0-2.5 s before, with a spread larger than the difference.
@@ -86,7 +110,7 @@ from collections.abc import Callable, Iterator
 from _common import ROOT, launch_chromium, machine, serve_app
 from load_test import cpu_seconds, server_process
 
-from geo_core20.ui.map_display import REBUILD_ENV
+from geo_core20.ui.map_display import INLINE_ENV, REBUILD_ENV
 
 ICB = "E54000008"  # NHS Cheshire and Merseyside ICB, 1,601 LSOAs (IoD2025)
 CORNWALL = "E54000036"
@@ -183,9 +207,11 @@ def _cases() -> dict:
     }
 
 
-MODES = {"before": "1", "after": "0"}
-"""Each mode's server: ``GEO_CORE20_MAP_REBUILD`` (ui.map_display): "before" rebuilds the map in a new
-iframe on every change (as the app did until in-place redraw), "after" redraws layers in place."""
+MODES = {"before": {REBUILD_ENV: "1"}, "inline": {INLINE_ENV: "1"}, "after": {}}
+"""Each mode's server environment (ui.map_display): "before" rebuilds the map in a new iframe on every
+change (as the app did until in-place redraw), "inline" redraws layers in place with their polygons in
+the layers' script (as the app did until shared geometry), "after" redraws in place and sends only
+classes and tooltip values (the polygons come from a file the browser keeps)."""
 
 
 @contextlib.contextmanager
@@ -195,11 +221,12 @@ def servers(modes: list[str], extra_args) -> Iterator[dict]:
     with contextlib.ExitStack() as stack:
         out = {}
         for mode in modes:
-            os.environ[REBUILD_ENV] = MODES[mode]  # inherited by the server process
+            os.environ.update(MODES[mode])  # inherited by the server process
             try:
                 base = stack.enter_context(serve_app(extra_args=extra_args))
             finally:
-                os.environ.pop(REBUILD_ENV, None)
+                for var in MODES[mode]:
+                    os.environ.pop(var, None)
             out[mode] = (base, server_process(base))
         yield out
 
@@ -211,6 +238,8 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
+        sockets: list = []
+        page.on("websocket", lambda sock: sockets.append(sock))
         c0 = cpu_seconds(server)
         if done == "map":
             first = timed(page, lambda: page.goto(base + link, timeout=STEP_TIMEOUT_MS))
@@ -225,6 +254,9 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
             page.goto(base + "/Accelerator_sites", timeout=STEP_TIMEOUT_MS)
             page.get_by_role("link", name="Open ").first.wait_for(timeout=STEP_TIMEOUT_MS)
             idle(page)
+        ws = {"bytes": 0}  # websocket bytes the server sends for the click (to the page idle again)
+        for sock in sockets:
+            sock.on("framereceived", lambda payload: ws.__setitem__("bytes", ws["bytes"] + len(payload)))
         c0, t_click = cpu_seconds(server), now_ms()
         took = timed(page, lambda: click(page))
         # when the new layers' script began (ui.map_display's hook): server rerun, websocket and iframe
@@ -232,7 +264,7 @@ def interaction(browser, base: str, server, name: str, case: tuple) -> dict:
         started = page.evaluate(LAYER_STARTED_JS)
         idle(page)
         return {"first_load_s": first, "click_s": took, "first_load_cpu_s": first_cpu,
-                "click_cpu_s": cpu_seconds(server) - c0,
+                "click_cpu_s": cpu_seconds(server) - c0, "click_ws_bytes": ws["bytes"],
                 "layers_started_s": (started - t_click) / 1000 if started else None}
     finally:
         ctx.close()
@@ -362,19 +394,22 @@ def report(res: dict) -> bool:
     print(f"Interaction speed: {m['nproc']} CPUs, load {m['load_avg_at_start'][0]:.1f} at start, "
           f"{res['load_avg_at_end'][0]:.1f} at end; median of {res['repeats']} warm repeats "
           "(fresh browser context each; before and after back to back)\n")
-    print("| interaction | first load (s) | before: click to drawn (s) | after: click to drawn (s) "
-          "| after / first load | server CPU-s per click (before / after) |")
-    print("|---|---|---|---|---|---|")
+    modes = [m for m in MODES if m in res["modes"]]
+    print("| interaction | first load (s) | " + " | ".join(f"{m}: click to drawn (s)" for m in modes)
+          + " | after / first load | server CPU-s per click (" + " / ".join(modes)
+          + ") | websocket kB per click (" + " / ".join(modes) + ") |")
+    print("|---|---|" + "---|" * len(modes) + "---|---|---|")
     for v in res["interactions"].values():
         runs = v["runs"]
         if not all(runs.values()):
             continue
         first = statistics.median(r["first_load_s"] for rs in runs.values() for r in rs)
-        cells = {mode: (_median(rs, "click_s"), _median(rs, "click_cpu_s")) for mode, rs in runs.items()}
-        before = cells.get("before", (float("nan"),) * 2)
-        after = cells.get("after", (float("nan"),) * 2)
-        print(f"| {v['label']} | {first:.2f} | {before[0]:.2f} | {after[0]:.2f} | {after[0] / first:.2f} "
-              f"| {before[1]:.2f} / {after[1]:.2f} |")
+        cells = {mode: (_median(rs, "click_s"), _median(rs, "click_cpu_s"), _median(rs, "click_ws_bytes"))
+                 for mode, rs in runs.items()}
+        after = cells.get("after", (float("nan"),) * 3)
+        print(f"| {v['label']} | {first:.2f} | " + " | ".join(f"{cells[m][0]:.2f}" for m in modes)
+              + f" | {after[0] / first:.2f} | " + " / ".join(f"{cells[m][1]:.2f}" for m in modes)
+              + " | " + " / ".join(f"{cells[m][2] / 1e3:.0f}" for m in modes) + " |")
     if "england" in res:
         bare, eng = res["england"]["bare"], res["england"]["england"]
         b, e = _median(bare, "s"), _median(eng, "s")
@@ -401,7 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="warm repeats per interaction (default 3)")
     parser.add_argument("--only", default="", help="comma-separated interactions (and/or 'england')")
-    parser.add_argument("--modes", default="before,after", help="before (full rebuild), after (in place)")
+    parser.add_argument("--modes", default="before,inline,after",
+                        help="before (full rebuild), inline (in place, polygons re-sent), "
+                             "after (in place, classes only)")
     parser.add_argument("--server-args", nargs="*", default=[], help="more `streamlit run` options")
     parser.add_argument("--out", default="interaction_speed.json", help="file under benchmarks/results/")
     args = parser.parse_args(argv)

@@ -11,6 +11,8 @@
   ``Legend`` every map returns and ``legend_html`` / ``legend_frame`` to show it beside the map.
 - ``styles``: the explorer's shadings (IMD and domain deciles, IMD score natural breaks).
 - ``choropleth``: folium building blocks (base map, canvas LSOA layer, outlines, controls).
+- ``shared_geometry``: a map's polygons as a static file the browser fetches once and keeps, so the
+  app's display of a new PLUS layer, hot-spot or outreach map sends only classes and values.
 - ``elements``: map CSS, scroll-wheel zoom on focus, attribution.
 - ``assets``: Leaflet and plugin JS/CSS from npm into static/, served at /app/static.
 - ``export``: CSV, GeoJSON and standalone HTML downloads with attribution, and their file names.

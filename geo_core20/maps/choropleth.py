@@ -10,7 +10,9 @@ HTML is escaped with ``safety.escape_html``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import folium
 import folium.plugins
@@ -22,7 +24,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geo_core20 import schema
-from geo_core20.maps import assets, classify, palette, styles
+from geo_core20.maps import assets, classify, palette, shared_geometry, styles
 from geo_core20.maps.elements import Attribution, FullscreenKey, MapStyle, ScrollZoomOnFocus, TileErrorNotice
 from geo_core20.safety import escape_html
 
@@ -49,6 +51,9 @@ TOOLTIP_FIELDS: dict[str, str] = {
 }
 
 
+_SHARED_GEOJSON = Template("{% macro script(this, kwargs) %}{{ this.shared_script(kwargs) }}{% endmacro %}")
+
+
 class BoundedGeoJson(folium.GeoJson):
     """folium.GeoJson that knows its bounds up front.
 
@@ -56,13 +61,33 @@ class BoundedGeoJson(folium.GeoJson):
     coordinate in Python; a precomputed box keeps reruns (e.g. after a click) cheap.
     """
 
-    def __init__(self, data: dict, bounds: Sequence[float], **kwargs):
+    def __init__(self, data: dict, bounds: Sequence[float], *, shareable: bool = False, **kwargs):
         super().__init__(data, **kwargs)
         minx, miny, maxx, maxy = (float(b) for b in bounds)
         self._gc20_bounds = [[miny, minx], [maxy, maxx]]
+        self.shareable = shareable  # may be drawn from a shared file (``add_outline``)
+        self.shared_url: str | None = None
 
     def get_bounds(self):  # noqa: D102 - folium API
         return self._gc20_bounds
+
+    def share(self, static_dir: Path | str | None = None) -> str:
+        """Draw from a shared geometry file the browser keeps (``maps.shared_geometry``)."""
+        self.shared_url = shared_geometry.publish(self.data, static_dir)
+        self.loader_js = shared_geometry.loader_js()  # share_geometry keeps it on the first layer only
+        self._template = _SHARED_GEOJSON
+        return self.shared_url
+
+    def shared_script(self, kwargs) -> str:
+        """folium's script with the inline data (``<name>_add({...});``) added from the shared file."""
+        text = str(folium.GeoJson._template.module.script(self, kwargs))
+        name = self.get_name()
+        shared = (f"{self.loader_js}\n(window.gc20Pending = window.gc20Pending || []).push("
+                  f"window.gc20Shared.load({json.dumps(self.shared_url)}).then({name}_add));")
+        new, n = re.subn(re.escape(name) + r"_add\(\{.*\}\);", lambda _m: shared, text, count=1)
+        if n != 1:
+            raise RuntimeError(f"{name}: folium's GeoJson script changed; cannot share its geometry")
+        return new
 
 
 def round_geometry(geoms: np.ndarray | gpd.GeoSeries, decimals: int = COORD_DECIMALS) -> np.ndarray:
@@ -163,9 +188,11 @@ def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, 
                 colour: str, weight: float, halo: str | None = None, halo_extra: float = 3.0,
                 dash: str | None = None,
                 show: bool = True, control: bool = True,
-                decimals: int = COORD_DECIMALS) -> folium.FeatureGroup:
+                decimals: int = COORD_DECIMALS, shareable: bool = False) -> folium.FeatureGroup:
     """A non-interactive outline, never filled (optionally on a halo ``halo_extra`` px wider),
-    in its own toggleable group."""
+    in its own toggleable group. ``shareable``: the app's display may draw it from a static file the
+    browser fetches and keeps (``share_geometry``), e.g. the Core20 outline and area boundary, the same
+    on every map of the view, so a new layer sends no polygon over the websocket."""
     group = folium.FeatureGroup(name=escape_html(name), show=show, control=control)
     if geom is None or geom.is_empty:
         group.add_to(m)
@@ -175,12 +202,12 @@ def add_outline(m: folium.Map | folium.FeatureGroup, geom: shapely.Geometry, *, 
     if halo:
         BoundedGeoJson(data, bounds, style_function=lambda _f: {"color": halo, "weight": weight + halo_extra,
                                                                 "fill": False, "opacity": 0.95},
-                       interactive=False, control=False).add_to(group)
+                       interactive=False, control=False, shareable=shareable).add_to(group)
     line = {"color": colour, "weight": weight, "fill": False, "opacity": 1.0}
     if dash:
         line["dashArray"] = dash
     BoundedGeoJson(data, bounds, style_function=lambda _f: line, interactive=False,
-                   control=False).add_to(group)
+                   control=False, shareable=shareable).add_to(group)
     group.add_to(m)
     return group
 
@@ -215,7 +242,7 @@ def add_core20_outline(m: folium.Map, geom: shapely.Geometry | None,
     """The Core20 outline: a thin line on a thin halo, no fill, so small LSOAs keep their colour."""
     return add_outline(m, geom, name=f"Core20 outline ({schema.CORE20_DECILES})", colour=palette.CORE20_LINE,
                        weight=styles.CORE20_WEIGHT, halo=palette.CORE20_HALO,
-                       halo_extra=styles.CORE20_HALO_EXTRA, show=show)
+                       halo_extra=styles.CORE20_HALO_EXTRA, show=show, shareable=True)
 
 
 LEGEND_ATTR = "gc20_legend"
@@ -253,14 +280,20 @@ class ClassedLsoaLayer(Layer):
     """Many LSOAs drawn on a canvas, styled in the browser from a class number per feature.
 
     No per-feature style table, compact properties, and canvas instead of one SVG node per
-    LSOA, so even all of England stays responsive.
+    LSOA, so even all of England stays responsive. After ``share()`` the polygons (and the
+    fields every map of the view has: ``SHARED_FIELDS``) come from a static file the browser
+    keeps (``maps.shared_geometry``) and the script holds only the classes and this map's own
+    tooltip values; the layer is on the map at once and filled when the geometry is there
+    (pushed on ``window.gc20Pending``, which ``ui.map_display`` waits for before it says drawn).
     """
+
+    SHARED_FIELDS = ("code", "name")
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }}_fills = {{ this.fills_js }};
-        var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
+        var {{ this.get_name() }} = L.geoJson({{ 'null' if this.shared_url else this.data_js }}, {
             renderer: L.canvas({padding: 0.5, tolerance: 2}),
             style: function (f) {
                 var c = f.properties.c;
@@ -279,6 +312,13 @@ class ClassedLsoaLayer(Layer):
             }
         });
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {%- if this.shared_url %}
+        {{ this.loader_js }}
+        (window.gc20Pending = window.gc20Pending || []).push(
+            window.gc20Shared.load({{ this.shared_url_js }}).then(function (geo) {
+                {{ this.get_name() }}.addData(window.gc20Shared.join(geo, {{ this.own_js }}));
+            }));
+        {%- endif %}
         {% endmacro %}
         """
     )
@@ -296,6 +336,39 @@ class ClassedLsoaLayer(Layer):
         self.edge_weight = float(edge_weight)
         minx, miny, maxx, maxy = bounds
         self._bounds = [[miny, minx], [maxy, maxx]]
+        self.shared_url: str | None = None
+
+    def share(self, static_dir: Path | str | None = None) -> str:
+        """Draw from a shared geometry file (see the class docstring); returns its URL."""
+        feats = json.loads(self.data_js)["features"]  # parsed again only here: no second copy kept
+        common = [k for k in self.SHARED_FIELDS if all(k in f["properties"] for f in feats)]
+        own = [k for k in (feats[0]["properties"] if feats else {}) if k not in common]
+        geo = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": f["geometry"],
+             "properties": {k: f["properties"][k] for k in common}, **({"id": f["id"]} if "id" in f else {})}
+            for f in feats]}
+        self.shared_url = shared_geometry.publish(geo, static_dir)
+        self.shared_url_js = json.dumps(self.shared_url)
+        rows = [[f["properties"].get(k) for k in own] for f in feats]
+        self.own_js = json.dumps({"keys": own, "rows": rows}, separators=(",", ":")).replace("</", "<\\/")
+        self.loader_js = shared_geometry.loader_js()  # share_geometry keeps it on the first layer only
+        return self.shared_url
 
     def get_bounds(self):  # noqa: D102 - folium API
         return self._bounds
+
+
+def share_geometry(m: folium.Map, static_dir: Path | str | None = None) -> list[str]:
+    """Every ClassedLsoaLayer and shareable outline of ``m`` draws from a shared geometry file
+    (``maps.shared_geometry``): for the app's own display; exports stay inline. Returns the URLs."""
+    def walk(el):
+        for child in el._children.values():
+            yield child
+            yield from walk(child)
+
+    shared = [c for c in list(walk(m))
+              if isinstance(c, ClassedLsoaLayer) or (isinstance(c, BoundedGeoJson) and c.shareable)]
+    urls = [c.share(static_dir) for c in shared]
+    for c in shared[1:]:  # the browser's loader once, with the first (the map's scripts run in order)
+        c.loader_js = ""
+    return urls

@@ -152,12 +152,13 @@ def lsoa_map(vd: ViewData, props: pd.DataFrame, classes: np.ndarray, colours: Se
         choropleth.add_core20_outline(m, core20_geometry(vd))
     if vd.boundary is not None:
         choropleth.add_outline(m, shapely.simplify(vd.boundary, 0.0003), name=f"{vd.area_name} boundary",
-                               colour=palette.AREA_LINE, weight=AREA_WEIGHT, decimals=4)
+                               colour=palette.AREA_LINE, weight=AREA_WEIGHT, decimals=4, shareable=True)
     # last of the outlines: the highlighted areas (coastal targets) stay above the area's coastline
     chosen = np.asarray(classes) == highlight_class
     if highlight_class is not None and chosen.any():
         choropleth.add_outline(m, choropleth.dissolve(geoms[chosen]), name=f"{name}: outlined",
-                               colour=colours[highlight_class], weight=HIGHLIGHT_WEIGHT, decimals=5)
+                               colour=colours[highlight_class], weight=HIGHLIGHT_WEIGHT, decimals=5,
+                               shareable=True)  # a file per layer: the websocket carries no polygon
     if points is not None and len(points):
         group = folium.FeatureGroup(name=escape_html(f"{name}: points"), show=True)
         for _, p in points.head(MAX_POINT_MARKERS).iterrows():

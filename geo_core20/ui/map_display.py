@@ -22,9 +22,19 @@ only draws the new layers (issue 22: 5-6 s to 1-2 s in Chromium); a new area or 
 base, so a new iframe, as before. ``window.gc20Layer.paintedAt`` (ms) is set one frame after new
 layers were drawn (benchmarks and browser tests read it).
 
+**The polygons stay in the browser.** The layers' script of a PLUS, upload or outreach map would hold
+every polygon of its LSOA layer (~530 kB for an ICB) and so re-send it with each new layer or hot-spot
+map. ``render_map`` shares them instead (``choropleth.share_geometry``, ``maps.shared_geometry``): the
+view's geometry is a static file the browser fetches once and keeps parsed on the Streamlit page, and
+the script carries only the classes, colours and the map's own tooltip values (~20-40 kB for an ICB).
+``gc20Layer.paintedAt`` then waits for the geometry (``window.gc20Pending``), and ``gc20Layer.drawn``
+is the number of the last layers' script whose layers hold their geometry.
+
 ``GEO_CORE20_MAP_REBUILD=1`` in the server's environment (read per rerun) draws every map as before
-this change: the whole script in a component keyed by all of it, so any change is a new iframe.
-Only ``benchmarks/interaction_speed.py`` sets it, to time "before" and "after" in the same run.
+in-place redraw: the whole script in a component keyed by all of it, so any change is a new iframe,
+geometry inline. ``GEO_CORE20_MAP_INLINE=1`` (read when a map is rendered) keeps in-place redraw but the
+geometry inline in the layers' script (as before shared geometry). Only
+``benchmarks/interaction_speed.py`` sets them, to time "before" and "after" in the same run.
 """
 
 from __future__ import annotations
@@ -63,6 +73,7 @@ BASE_ELEMENTS = (folium.map.FitBounds, folium.TileLayer, folium.plugins.Fullscre
                  elements.MapStyle, elements.ScrollZoomOnFocus, elements.TileErrorNotice)
 _NO_DRAWN_ITEMS = "\nvar drawnItems = [];"
 REBUILD_ENV = "GEO_CORE20_MAP_REBUILD"  # "1": every change rebuilds the map (the benchmark's "before")
+INLINE_ENV = "GEO_CORE20_MAP_INLINE"  # "1": polygons inline in the layers' script (the benchmark's "inline")
 _LAYER_CONTROL = re.compile(r"\blet\s+(\w+)\s*=\s*L\.control\.layers\(")
 
 
@@ -97,6 +108,7 @@ def _layers_script(body: str) -> str:
                     f"Object.values({name}_layers.overlays).forEach(function (l) {{ added.push(l); }});\n"
                     if name else "window.layer_control = undefined;\n")
     return ("(function () {\nvar t0 = Date.now(), before = {};\n"
+            "window.gc20Pending = [];\n"
             "for (var k0 in map_div._layers) { before[k0] = true; }\n"
             f"{body}\n"
             "var added = [];\n"
@@ -104,9 +116,15 @@ def _layers_script(body: str) -> str:
             f"{keep_control}"
             "window.feature_group = added;\n"
             "var hook = window.gc20Layer = window.gc20Layer || {paintedAt: null, runs: 0};\n"
-            "hook.runs += 1;\nhook.startedAt = t0;\nhook.runMs = Date.now() - t0;\n"
-            "requestAnimationFrame(function () { requestAnimationFrame(function () {"
-            " hook.paintedAt = Date.now(); }); });\n"
+            "var run = hook.runs += 1;\nhook.startedAt = t0;\nhook.runMs = Date.now() - t0;\n"
+            "hook.error = null;\n"
+            # shared geometry (choropleth.ClassedLsoaLayer.share) fills its layers when it is there
+            "Promise.all(window.gc20Pending).then(function () {\n"
+            " if (hook.runs !== run) { return; }\n hook.filledMs = Date.now() - t0;\n hook.drawn = run;\n"
+            # (an iframe out of view gets no animation frames: ``drawn`` does not wait for them)
+            " requestAnimationFrame(function () { requestAnimationFrame(function () {"
+            " if (hook.runs === run) { hook.paintedAt = Date.now(); } }); });\n"
+            "}, function (e) { hook.error = String(e); console.error(e); });\n"
             "})();\n")
 
 
@@ -144,6 +162,8 @@ class RenderedMap:
 def render_map(m: folium.Map) -> RenderedMap:
     """Render a map for the component, as ``st_folium`` does (mutates ``m``: render once)."""
     assets.trim_unused_assets(m)  # no jQuery/Bootstrap/icon fonts for maps without markers
+    if "1" not in (os.environ.get(REBUILD_ENV), os.environ.get(INLINE_ENV)):
+        choropleth.share_geometry(m)  # polygons from a file the browser keeps (module docstring)
     _put_layers_last(m)
     m.get_root().render()
     m.render()

@@ -122,6 +122,7 @@ def session(request, pages_app, browser):
 FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
            "test_a_new_plus_layer_redraws_in_the_same_map": "plus",
            "test_plus_target_small_lsoas_visible_in_cornwall": "plus",
+           "test_a_new_plus_layer_sends_no_polygons_and_its_tooltips_show_the_new_values": "plus",
            "test_outreach_plan_chosen_saved_and_reopened": "outreach",
            "test_accelerator_presets_open_their_icb_focus_and_layer": "accelerator",
            "test_presentation_mode_from_a_share_link": "presentation",
@@ -136,7 +137,7 @@ FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
 # --- helpers ---------------------------------------------------------------------------------------
 
 _LAYER_RUNS: dict[int, int] = {}  # id(frame) -> how many times its layers had been drawn when returned
-LAYER_RUNS_JS = "() => (window.gc20Layer || {runs: 0}).runs"
+LAYER_RUNS_JS = "() => (window.gc20Layer || {drawn: 0}).drawn || 0"  # layers drawn, geometry there
 
 
 def map_frame(page, timeout: float = 90, after: object = None):
@@ -367,6 +368,63 @@ def test_a_new_plus_layer_redraws_in_the_same_map(session, atlas2025):
     now = frame.evaluate(count_js)
     assert now["runs"] > first["runs"] and now["controls"] == 1 and now["groups"] == 1, now
     assert frame.locator(".leaflet-control-layers").text_content() != control, "the old layer control"
+    session.check()
+
+
+def test_a_new_plus_layer_sends_no_polygons_and_its_tooltips_show_the_new_values(session, atlas2025):
+    """Issue 22, item 5: a layer change sends the new classes and values to the map in the browser. The
+    Leaflet map object survives, nothing the server sends for the change holds a polygon, the polygons
+    were fetched once (maps.shared_geometry), and a person hovering an LSOA reads the new layer's value."""
+    page = session.page
+    during: list[bytes] = []
+    recording = {"on": False}
+
+    def on_socket(sock) -> None:
+        def got(payload) -> None:
+            if recording["on"]:
+                during.append(payload.encode() if isinstance(payload, str) else bytes(payload))
+
+        sock.on("framereceived", got)
+
+    page.on("websocket", on_socket)
+    session.goto(f"/PLUS_layers?vintage=2025&level=lad&area={HULL}")
+    legend(page, plus.get("coastal_core20").label)
+    frame = map_frame(page)
+    shared_js = """() => performance.getEntriesByType('resource').map(e => e.name)
+        .filter(n => n.includes('/app/static/shared/'))"""
+    lsoas_js = """() => Object.values(window.map._layers)
+        .filter(l => l.getLayers && l.getLayers().length > 100).map(l => l.getLayers().length)"""
+    fetched = frame.evaluate(shared_js)
+    assert fetched and frame.evaluate(lsoas_js) == [168], frame.evaluate(lsoas_js)
+    frame.evaluate("() => { window.map.gc20Kept = true; }")
+    recording["on"] = True
+    new = plus.get("disability")
+    select(page, "plus_indicator", f"{new.group}: {new.full_label}")
+    legend(page, new.label)
+    assert map_frame(page, after=frame) is frame, "the map was rebuilt in a new iframe"
+    settle(page)
+    recording["on"] = False
+    assert frame.evaluate("() => window.map.gc20Kept === true"), "a new Leaflet map"
+    assert frame.evaluate(lsoas_js) == [168]
+    assert during and sum(map(len, during)) > 0
+    assert not [p for p in during if b'"coordinates"' in p], "the layer change re-sent polygons"
+    # the LSOA polygons were not fetched again (the Core20 outline and boundary neither)
+    again = frame.evaluate(shared_js)
+    assert len(again) == len(set(again)) and set(fetched) <= set(again), again
+
+    hull = atlas2025[atlas2025["lad_code"] == HULL]
+    values = plus.values(hull, "disability")
+    big = hull.assign(a=hull.geometry.to_crs(27700).area).sort_values("a", ascending=False)
+    for _, row in big.head(8).iterrows():
+        pt = map_point(page, frame, *pole(row.geometry))
+        if pt is None:
+            continue
+        tip = hover_tooltip(page, frame, *pt, has_text=row[schema.LSOA_CODE])
+        if tip is not None:
+            break
+    else:
+        raise AssertionError("no tooltip opened on Hull's largest LSOAs")
+    assert new.label in tip and plus.format_value(new, values.loc[row.name]) in tip, tip
     session.check()
 
 
