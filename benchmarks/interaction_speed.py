@@ -83,6 +83,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 
+import psutil
 from _common import ROOT, launch_chromium, machine, serve_app
 from load_test import cpu_seconds, server_process
 
@@ -261,9 +262,35 @@ MILESTONES_JS = """() => {
 }"""
 
 
+def browser_cpu_seconds() -> dict[str, float]:
+    """CPU-seconds used so far by the Chromium processes this script started, by process type
+    (renderer, gpu-process, utility, browser): what a visit costs the browser's machine, which on a
+    shared machine is steadier than its wall-clock time."""
+    out: dict[str, float] = {}
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" not in proc.name().lower():
+                continue
+            kind = next((a[7:] for a in proc.cmdline() if a.startswith("--type=")), "browser")
+            t = proc.cpu_times()
+            out[f"{kind}:{proc.pid}"] = t.user + t.system
+        except psutil.Error:  # ended meanwhile
+            continue
+    return out
+
+
+def _cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for key, value in after.items():
+        kind = key.split(":")[0]
+        used[kind] = used.get(kind, 0.0) + value - before.get(key, 0.0)
+    return used
+
+
 def first_visit(browser, url: str, done: Callable, server=None) -> dict:
     """A fresh context opens ``url``: seconds to ``done(page, t0)``, websocket bytes received, the
-    server's CPU-seconds (to the page idle) and the page's milestones (``MILESTONES_JS``)."""
+    server's CPU-seconds (to the page idle), the browser's CPU-seconds (to done; by process type) and
+    the page's milestones (``MILESTONES_JS``)."""
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
@@ -279,13 +306,17 @@ def first_visit(browser, url: str, done: Callable, server=None) -> dict:
         page.on("websocket", on_ws)
         page.add_init_script(f"document.addEventListener('DOMContentLoaded', {MILESTONES_JS})")
         c0 = cpu_seconds(server) if server else 0.0
+        b0 = browser_cpu_seconds()
         t0 = now_ms()
         page.goto(url, timeout=STEP_TIMEOUT_MS)
         done(page, t0)
         took = (now_ms() - t0) / 1000
+        browser_cpu = _cpu_used(b0, browser_cpu_seconds())
         idle(page)
         marks = page.evaluate("() => window.__gc20m || {}")
         return {"s": took, "ws_bytes": ws["bytes"], "ws_frames": ws["frames"], "milestones_ms": marks,
+                "browser_cpu_s": sum(browser_cpu.values()),
+                "renderer_cpu_s": browser_cpu.get("renderer", 0.0),
                 "server_cpu_s": (cpu_seconds(server) - c0) if server else None}
     finally:
         ctx.close()
@@ -383,6 +414,9 @@ def report(res: dict) -> bool:
         print(f"  server CPU-s per new session: England {_median(eng, 'server_cpu_s'):.2f}, "
               f"bare {_median(bare, 'server_cpu_s'):.2f}; websocket bytes received: England "
               f"{_median(eng, 'ws_bytes') / 1e3:.0f} kB, bare {_median(bare, 'ws_bytes') / 1e3:.0f} kB")
+        print(f"  browser CPU-s to drawn (all Chromium processes / its renderer): England "
+              f"{_median(eng, 'browser_cpu_s'):.2f} / {_median(eng, 'renderer_cpu_s'):.2f}, bare "
+              f"{_median(bare, 'browser_cpu_s'):.2f} / {_median(bare, 'renderer_cpu_s'):.2f}")
         keys = ("heading", "iframe", "leaflet", "map", "geometry", "painted", "load_ms", "draw_ms")
         marks = {k: statistics.median(r["milestones_ms"].get(k, float("nan")) for r in eng) for k in keys}
         print("  England milestones (ms from navigation, median): "

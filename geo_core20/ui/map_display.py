@@ -125,7 +125,7 @@ class RenderedMap:
     js_links: tuple[str, ...]
     bounds: dict
     zoom: float | None
-    preload: tuple[str, ...] = ()  # files the map fetches once drawn (national geometry): see show_map
+    preload: tuple[str, ...] = ()  # the map's scripts and national geometry, preloaded: see preload_html
 
     @property
     def script(self) -> str:
@@ -158,17 +158,23 @@ def _fetched_files(m: folium.Map) -> tuple[str, ...]:
 
 
 def preload_html(urls: tuple[str, ...] | list[str]) -> str:
-    """``<link rel=preload>`` tags that start downloading ``urls`` from the Streamlit page itself.
+    """``<link rel=preload>`` tags that start downloading ``urls`` (the map's scripts, its national
+    geometry) from the Streamlit page itself.
 
-    The map's iframe only asks for its geometry after the component's code, Leaflet and the map
-    script have loaded (~0.7 s after the iframe appears on a first visit); preloaded by the page as
-    soon as the legend beside the map is drawn, the files are in the browser's HTTP cache (same
-    origin, heuristically fresh: Streamlit's static route sends Last-Modified and no Cache-Control)
-    or on their way when the iframe asks. ``as=fetch`` with ``crossorigin=anonymous`` is the request
-    the renderer's ``fetch`` makes. Relative URLs, so an app served under a base path preloads its own.
+    The map's iframe asks for Leaflet only once the component's own code has loaded, and for its
+    geometry only after Leaflet and the map script have run (~0.7 s after the iframe appears on a
+    first visit); preloaded by the page as soon as the legend beside the map is drawn, the files are
+    in the browser's HTTP cache (same origin, heuristically fresh: Streamlit's static route sends
+    Last-Modified and no Cache-Control) or on their way when the iframe asks. Scripts as the
+    iframe's ``<script src>`` asks for them; geometry (``.bin.gz``) as the renderer's ``fetch``
+    does (``as=fetch``, ``crossorigin=anonymous``). Relative URLs, so an app served under a base
+    path preloads its own.
     """
-    tag = '<link rel="preload" as="fetch" crossorigin="anonymous" href="{}">'
-    return "".join(tag.format(escape_html(u.lstrip("/"))) for u in urls)
+    tags = []
+    for url in urls:
+        kind = 'as="script"' if url.endswith(".js") else 'as="fetch" crossorigin="anonymous"'
+        tags.append(f'<link rel="preload" {kind} href="{escape_html(url.lstrip("/"))}">')
+    return "".join(tags)
 
 
 def render_map(m: folium.Map) -> RenderedMap:
@@ -192,7 +198,8 @@ def render_map(m: folium.Map) -> RenderedMap:
                        map_id=get_full_id(m),
                        css_links=tuple(css), js_links=tuple(js),
                        bounds={"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
-                       zoom=m.options.get("zoom"), preload=_fetched_files(m))
+                       zoom=m.options.get("zoom"),
+                       preload=tuple(u for u in js if u.startswith(assets.STATIC_URL)) + _fetched_files(m))
 
 
 def clicked_code(out: dict | None) -> str | None:
