@@ -373,14 +373,16 @@ def test_the_streamlit_page_preloads_the_maps_scripts_and_geometry_beside_it(tin
     monkeypatch.setattr(map_display, "_component_func", lambda **kw: None)
     cached, beside = shown(inline=False)
     chunks = json.loads((tmp_path / "national" / "lsoa_2025.json").read_text())["chunks"]
-    drawn, other = (f"/app/static/national/{c['file']}" for c in sorted(chunks, key=lambda c: c["start"])[::-1])
+    by_start = sorted(chunks, key=lambda c: c["start"])
+    drawn, other = (f"/app/static/national/{c['file']}" for c in by_start[::-1])
     assert drawn in cached.rendered.preload and other not in cached.rendered.preload
     assert "gc20-legend" in beside  # the legend is still there, the preload rides on it
     assert f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{drawn[1:]}">' in beside
     assert other[1:] not in beside
     scripts = [u for u in cached.rendered.js_links if u.endswith(".js")]
     assert scripts and all(f'<link rel="preload" as="script" href="{u[1:]}">' in beside for u in scripts)
-    assert map_display.preload_html(['/a/"x".js']) == '<link rel="preload" as="script" href="a/&quot;x&quot;.js">'
+    escaped = '<link rel="preload" as="script" href="a/&quot;x&quot;.js">'
+    assert map_display.preload_html(['/a/"x".js']) == escaped
 
     cached, beside = shown(inline=True)  # a standalone map fetches nothing
     assert not any(u.endswith(".bin.gz") for u in cached.rendered.preload) and ".bin.gz" not in beside
