@@ -80,7 +80,7 @@ def downloads(view: View, core20_outline: bool, flt: TableFilter, page_slug: str
     d1, d2, d3 = st.columns(3)
     v = view
     stem = f"{slug}{'_filtered' if flt.active else ''}"
-    dl.table_files(d1, "LSOAs in view", stem, ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
+    dl.table_files(d1, "LSOAs in view", stem, lambda: ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
                    lambda: ui.xlsx_bytes_cached(v.vintage, v.level, v.area, flt),
                    help=(f"The rows the table shows. {flt.describe()} " if flt.active else "") + dl.CSV_HELP)
     dl.geojson(d2, "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(v.vintage, v.level, v.area),

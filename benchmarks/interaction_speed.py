@@ -84,17 +84,51 @@ map in both modes (no in-place redraw to gain); the planner's click is the solve
 CPU-s). Under load 15-30 (an earlier run the same afternoon) the same table was 1.4-3.0 s after,
 1.0-2.5 s before, with a spread larger than the difference.
 
-England view vs a bare Streamlit page, same run: 3.41 s vs 1.14 s to drawn, +2.27 s on top (pass bar
-0.5 s: NOT met). Server CPU-s per new session 0.40 vs 0.09; websocket 293 kB vs 1 kB (the map: 192 kB
-region outlines, 34 kB of classes, ~40 kB of renderer script). Milestones (ms from navigation,
-median): heading 1216 (the bare page's 1114), map iframe created 2502, Leaflet loaded 2715, map
-script run 2866, geometry fetched and decoded 3338 (1.53 MB in 7 files, 350 ms of it in
-fetch+decode), painted 3341 (first canvas draw 60 ms). A websocket timeline of one visit: the server
-sent the 275 kB map 1.28 s after navigation (0.04 s after the heading's run began); the iframe
-appeared 0.6 s later while Streamlit's frontend fetched its per-element code chunks (selectbox,
-metric, radio, ... none of which the bare page needs), then the component's own page and Leaflet.
-So about 1.3 s of the 2.3 s is the browser building the page and the map's iframe, ~0.5 s the
-national geometry, ~0.3 s server CPU.
+England view vs a bare Streamlit page (before the changes below): 3.41 s vs 1.14 s to drawn, +2.27 s on
+top (pass bar 0.5 s: NOT met). Server CPU-s per new session 0.40 vs 0.09; websocket 293 kB vs 1 kB (the
+map: 192 kB region outlines, 34 kB of classes, ~40 kB of renderer script). Milestones (ms from
+navigation, median): heading 1216 (the bare page's 1114), map iframe created 2502, Leaflet loaded 2715,
+map script run 2866, geometry fetched and decoded 3338 (1.53 MB in 7 files, 350 ms of it in
+fetch+decode), painted 3341 (first canvas draw 60 ms).
+
+Where the time goes (a V8 CPU profile of the page's main thread, the map iframe included, from
+navigation to painted, load average ~4-10): the main thread is busy without a break from ~0.75 s to the
+paint. About 1.2 s of it is Streamlit's frontend laying out the explorer page (React, emotion styles,
+57 markdown blocks, the sidebar's widgets and help icons, metrics, tabs, 12 download buttons), which the
+bare page does not have; 0.26-0.32 s is the module set-up of Streamlit's 1.56 MB syntax-highlighter
+chunk, loaded only for the sidebar's share link (``st.code``); ~0.2 s is the map iframe's own bootstrap
+(the component's code, Leaflet, the map script; evaluating all the map's layers, the 192 kB region
+outlines and the renderer included: 58 ms); and ~0.15 s the geometry (decode 50-85 ms, merge 40 ms,
+first draw 50-65 ms). The same page for an ICB (1,601 LSOAs) costs nearly as much (same run, load ~12:
+5.18 s vs England's 5.85 s, browser 4.24 vs 4.38 CPU-s), so most of the "England view's own cost" is the
+explorer page, not the national map.
+
+What was cut (i22-england): the "LSOAs in view (CSV)" download is built on click (a deferred download,
+as its Excel twin was): a new session no longer gets the whole table (England: 8 MB, gzipped by the
+server per session, 1.4 MB fetched by the browser while the map loads); Leaflet and the national
+geometry are preloaded by the Streamlit page beside the map (``<link rel=preload>`` on the legend), so
+the map's iframe reads them from the browser's cache (transferSize 0, ~10 ms) instead of fetching them
+after its own bootstrap; the renderer merges the region files field by field and builds its code index
+only when asked (England's merge 32 -> 9.5 ms in Node, same run). Measured 2026-12-06 21:12-21:20, three
+runs of this script per tree alternating (base = main, after = the branch), ``--only england --modes
+after --repeats 5``, load average 11.8 -> 4.2 -> 6.0 over the six runs; medians of each run:
+
+| England view | before (main) | after |
+|---|---|---|
+| on top of the bare page, s (runs 1 / 2 / 3) | +2.52 / +1.79 / +2.30 | +4.01 / +1.86 / +2.53 |
+| server CPU-s per new session (bare 0.11-0.17) | 0.52 / 0.49 / 0.49 | 0.34 / 0.34 / 0.32 |
+| browser CPU-s to drawn, all Chromium (bare ~1.7) | 4.48 / 4.08 / 4.05 | 5.13 / 4.10 / 4.04 |
+| ... of it the page's renderer (bare ~1.15) | 3.28 / 2.99 / 2.92 | 3.48 / 2.98 / 3.00 |
+| geometry fetch+decode, ms | 283 / 289 / 304 | 507 / 304 / 203 |
+| websocket kB | 293 | 295 |
+
+The server's CPU per new England session fell by a third (0.50 -> 0.33 CPU-s); on the browser side the
+change is within this machine's noise (runs of the same tree differ by more than the two trees do), and
+the pass bar (0.5 s on top of a bare page) is not met: what is left is the explorer page itself and the
+share link's highlighter, which cannot be cut without removing or changing controls. Not done: the
+region outlines as a cached static file (192 kB less on the websocket, but at most a few tens of ms in
+the browser: all the map's layers evaluate in 58 ms) and quantised/smaller geometry (the decode is
+50-85 ms of the ~2.3 s).
 """
 
 from __future__ import annotations
@@ -107,6 +141,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 
+import psutil
 from _common import ROOT, launch_chromium, machine, serve_app
 from load_test import cpu_seconds, server_process
 
@@ -293,9 +328,35 @@ MILESTONES_JS = """() => {
 }"""
 
 
+def browser_cpu_seconds() -> dict[str, float]:
+    """CPU-seconds used so far by the Chromium processes this script started, by process type
+    (renderer, gpu-process, utility, browser): what a visit costs the browser's machine, which on a
+    shared machine is steadier than its wall-clock time."""
+    out: dict[str, float] = {}
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" not in proc.name().lower():
+                continue
+            kind = next((a[7:] for a in proc.cmdline() if a.startswith("--type=")), "browser")
+            t = proc.cpu_times()
+            out[f"{kind}:{proc.pid}"] = t.user + t.system
+        except psutil.Error:  # ended meanwhile
+            continue
+    return out
+
+
+def _cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for key, value in after.items():
+        kind = key.split(":")[0]
+        used[kind] = used.get(kind, 0.0) + value - before.get(key, 0.0)
+    return used
+
+
 def first_visit(browser, url: str, done: Callable, server=None) -> dict:
     """A fresh context opens ``url``: seconds to ``done(page, t0)``, websocket bytes received, the
-    server's CPU-seconds (to the page idle) and the page's milestones (``MILESTONES_JS``)."""
+    server's CPU-seconds (to the page idle), the browser's CPU-seconds (to done; by process type) and
+    the page's milestones (``MILESTONES_JS``)."""
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
@@ -311,13 +372,17 @@ def first_visit(browser, url: str, done: Callable, server=None) -> dict:
         page.on("websocket", on_ws)
         page.add_init_script(f"document.addEventListener('DOMContentLoaded', {MILESTONES_JS})")
         c0 = cpu_seconds(server) if server else 0.0
+        b0 = browser_cpu_seconds()
         t0 = now_ms()
         page.goto(url, timeout=STEP_TIMEOUT_MS)
         done(page, t0)
         took = (now_ms() - t0) / 1000
+        browser_cpu = _cpu_used(b0, browser_cpu_seconds())
         idle(page)
         marks = page.evaluate("() => window.__gc20m || {}")
         return {"s": took, "ws_bytes": ws["bytes"], "ws_frames": ws["frames"], "milestones_ms": marks,
+                "browser_cpu_s": sum(browser_cpu.values()),
+                "renderer_cpu_s": browser_cpu.get("renderer", 0.0),
                 "server_cpu_s": (cpu_seconds(server) - c0) if server else None}
     finally:
         ctx.close()
@@ -418,6 +483,9 @@ def report(res: dict) -> bool:
         print(f"  server CPU-s per new session: England {_median(eng, 'server_cpu_s'):.2f}, "
               f"bare {_median(bare, 'server_cpu_s'):.2f}; websocket bytes received: England "
               f"{_median(eng, 'ws_bytes') / 1e3:.0f} kB, bare {_median(bare, 'ws_bytes') / 1e3:.0f} kB")
+        print(f"  browser CPU-s to drawn (all Chromium processes / its renderer): England "
+              f"{_median(eng, 'browser_cpu_s'):.2f} / {_median(eng, 'renderer_cpu_s'):.2f}, bare "
+              f"{_median(bare, 'browser_cpu_s'):.2f} / {_median(bare, 'renderer_cpu_s'):.2f}")
         keys = ("heading", "iframe", "leaflet", "map", "geometry", "painted", "load_ms", "draw_ms")
         marks = {k: statistics.median(r["milestones_ms"].get(k, float("nan")) for r in eng) for k in keys}
         print("  England milestones (ms from navigation, median): "

@@ -149,21 +149,24 @@ def test_table_filter_finds_a_ward_and_the_csv_holds_the_rows_shown(atlas2025, m
     exports exactly the rows the filtered table shows, naming the filter in its notes."""
     import io
 
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.testing.v1 import app_test
 
-    stores: list[MemoryMediaFileStorage] = []
+    managers: list = []
 
-    class KeptStorage(MemoryMediaFileStorage):  # AppTest drops its media store after each run
-        def __init__(self, *args):
-            super().__init__(*args)
-            stores.append(self)
+    class Kept(app_test.MediaFileManager):  # AppTest drops its media file manager after each run
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
 
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", KeptStorage)
+    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
 
     def csv_rows(at: AppTest) -> tuple[pd.DataFrame, str]:
+        """What pressing the button gives: the CSV is built on click (a deferred download), so a new
+        session is not sent the whole table (England: 8 MB) before its map."""
         button = next(b for b in at.get("download_button") if b.proto.label == "LSOAs in view (CSV)")
-        data = stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
+        assert button.proto.deferred_file_id and not button.proto.url
+        data = next(m._deferred_callables[button.proto.deferred_file_id] for m in reversed(managers)
+                    if button.proto.deferred_file_id in m._deferred_callables)["callable"]()
         return pd.read_csv(io.BytesIO(data), comment="#", dtype={schema.LSOA_CODE: str}), data.decode("utf-8")
 
     at = _open_tab(_run(atlas2025, level="icb", area=ICB), "Table")

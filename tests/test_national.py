@@ -346,3 +346,43 @@ def test_real_classes_match_the_atlas_for_every_shading(atlas2025):
     region = atlas2025.loc[atlas2025["nhs_region_code"] == "E40000003", schema.LSOA_CODE].tolist()
     text = national.class_string(atlas2025, styles.classes_for("imd_decile"), "imd_decile", region)
     assert len(text) - text.count(national.HIDDEN_CHAR) == len(region)
+
+
+def test_the_streamlit_page_preloads_the_maps_scripts_and_geometry_beside_it(tiny, tmp_path, monkeypatch):
+    """Issue 22 (England view): the map's iframe asks for Leaflet and the geometry only once its own
+    code has loaded; the page preloads them with the legend beside the map (relative URLs, the
+    request the iframe makes: a script, or a fetch in CORS mode), only the regions drawn, none inline."""
+    from geo_core20.maps import choropleth, classify
+    from geo_core20.ui import map_display
+
+    def shown(inline: bool) -> tuple[map_display.CachedMap, str]:
+        m = choropleth.base_map((-1.6, 53.78, -1.57, 53.81))
+        national.add_national_layer(m, tiny, "2025", "imd_decile", True, ["E01000100"], static_dir=tmp_path,
+                                    inline_geometry=inline)
+        choropleth.finish_map(m, classify.legend("x", ["#440154"], ["a"], [1]))
+        cached = map_display.prepare(m)
+        written: list[str] = []
+
+        class Beside:  # the legend's container
+            def markdown(self, body: str, **kwargs) -> None:
+                written.append(body)
+
+        map_display.show_map(cached, key="m", legend_in=Beside())
+        return cached, "".join(written)
+
+    monkeypatch.setattr(map_display, "_component_func", lambda **kw: None)
+    cached, beside = shown(inline=False)
+    chunks = json.loads((tmp_path / "national" / "lsoa_2025.json").read_text())["chunks"]
+    by_start = sorted(chunks, key=lambda c: c["start"])
+    drawn, other = (f"/app/static/national/{c['file']}" for c in by_start[::-1])
+    assert drawn in cached.rendered.preload and other not in cached.rendered.preload
+    assert "gc20-legend" in beside  # the legend is still there, the preload rides on it
+    assert f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{drawn[1:]}">' in beside
+    assert other[1:] not in beside
+    scripts = [u for u in cached.rendered.js_links if u.endswith(".js")]
+    assert scripts and all(f'<link rel="preload" as="script" href="{u[1:]}">' in beside for u in scripts)
+    escaped = '<link rel="preload" as="script" href="a/&quot;x&quot;.js">'
+    assert map_display.preload_html(['/a/"x".js']) == escaped
+
+    cached, beside = shown(inline=True)  # a standalone map fetches nothing
+    assert not any(u.endswith(".bin.gz") for u in cached.rendered.preload) and ".bin.gz" not in beside

@@ -473,13 +473,18 @@ class NationalLayer(folium.map.Layer):
         self.library = renderer_js()
         self.options_js = json.dumps(options, separators=(",", ":")).replace("</", "<\\/")
 
+    @property
+    def fetched_urls(self) -> list[str]:
+        """The asset files this layer fetches (the NHS regions it draws; none when inline)."""
+        return [c["url"] for c in self.options["src"]["chunks"] if c.get("url") and c.get("needed")]
+
     def render(self, **kwargs) -> None:
         # Start downloading the geometry with the page's other assets, not after them. An
         # inline script, not <link rel=preload>: streamlit-folium inserts the header after
         # the map's scripts have loaded (no gain) and as innerHTML, which runs no script,
-        # so there this does nothing, while a preload link would re-request the files on
-        # every rerun even when the page already holds the decoded geometry.
-        urls = [c["url"] for c in self.options["src"]["chunks"] if c.get("url") and c.get("needed")]
+        # so there this does nothing (in Streamlit, ui.map_display preloads the files from
+        # the page itself, beside the map).
+        urls = self.fetched_urls
         root = self.get_root()
         if urls and hasattr(root, "header"):
             js = json.dumps(urls).replace("</", "<\\/")

@@ -375,7 +375,16 @@ def test_in_the_app_click_through_and_a_shading_change_reuse_the_geometry(app_pa
     page.goto(f"{app_page.base_url}/?vintage=2025&level=england")
     frame = _map_frame(page)
     assert frame.evaluate("geoCore20National.lastDrawnPolygons") == len(atlas2025)
-    assert len([u for u in assets_fetched if u.endswith(".bin.gz")]) == 7  # one file per NHS region
+    assert len({u for u in assets_fetched if u.endswith(".bin.gz")}) == 7  # one file per NHS region
+    # each downloaded once: preloaded by the Streamlit page beside the map, then read by the map's
+    # iframe from the browser's cache (or at most a 304 revalidation), never downloaded again
+    sizes = page.evaluate("""(iframe) => {
+        const of = w => w.performance.getEntriesByType('resource').filter(e => e.name.endsWith('.bin.gz'))
+            .map(e => [e.name, e.transferSize]);
+        return {page: of(window), map: of(document.querySelector(iframe).contentWindow)}; }""", IFRAME)
+    assert len(sizes["page"]) == 7 and all(size > 10_000 for _, size in sizes["page"]), sizes
+    assert {u for u, _ in sizes["map"]} == {u for u, _ in sizes["page"]}, sizes
+    assert all(size < 2_000 for _, size in sizes["map"]), sizes
     # zoom in, hover and click an LSOA: its details appear beside the map, as for an ICB
     frame.evaluate("""() => new Promise(resolve => {
         const before = geoCore20National.drawCount;

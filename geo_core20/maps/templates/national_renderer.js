@@ -11,7 +11,7 @@
  */
 (function () {
   'use strict';
-  var VERSION = 5;
+  var VERSION = 6;
   var existing = window.geoCore20National;
   if (existing && existing.version === VERSION) { return; }
   var L = window.L;
@@ -142,23 +142,31 @@
       bbox[4 * i] = 2147483647; bbox[4 * i + 1] = 2147483647;
       bbox[4 * i + 2] = -2147483648; bbox[4 * i + 3] = -2147483648;
     }
-    var fields = {}, core20 = new Array(n).fill('0'), index = {}, rBase = 0, vBase = 0;
-    Object.keys(parts[0].fields).forEach(function (key) { if (key !== 'core20') { fields[key] = new Array(n); } });
+    // tooltip facts copied field by field (a loop over the keys per LSOA was ~half the merge);
+    // the code -> LSOA index is built on first use (codeIndex), not on the way to the first paint
+    var fields = {}, core20 = [], at = 0, rBase = 0, vBase = 0;
+    var keys = Object.keys(parts[0].fields).filter(function (key) { return key !== 'core20'; });
+    keys.forEach(function (key) { fields[key] = new Array(n); });
     for (k = 0; k < parts.length; k++) {
       p = parts[k];
       for (r = 0; r < p.R; r++) { ringVert[rBase + r + 1] = vBase + p.ringVert[r + 1]; }
       xy.set(p.xy, 2 * vBase);
       edgeFlags.set(p.edgeFlags, vBase);
       partStart.set(p.partStart, rBase);
+      loaded.fill(1, p.start, p.start + p.n);
+      for (var f = 0; f < keys.length; f++) {
+        var dst = fields[keys[f]], src = p.fields[keys[f]];
+        for (j = 0; j < p.n; j++) { dst[p.start + j] = src[j]; }
+      }
+      if (p.start > at) { core20.push('0'.repeat(p.start - at)); }
+      core20.push(p.fields.core20);
+      at = p.start + p.n;
+      var pxy = p.xy, pRing = p.lsoaRing, pVert = p.ringVert;
       for (j = 0; j < p.n; j++) {
         i = p.start + j;
-        loaded[i] = 1;
-        for (var key in fields) { fields[key][i] = p.fields[key][j]; }
-        core20[i] = p.fields.core20.charAt(j);
-        index[p.fields.lsoa_code[j]] = i;
         var x0 = 2147483647, y0 = 2147483647, x1 = -2147483648, y1 = -2147483648;
-        for (var v = p.ringVert[p.lsoaRing[j]]; v < p.ringVert[p.lsoaRing[j + 1]]; v++) {
-          var px = p.xy[2 * v], py = p.xy[2 * v + 1];
+        for (var v = pVert[pRing[j]], ve = pVert[pRing[j + 1]]; v < ve; v++) {
+          var px = pxy[2 * v], py = pxy[2 * v + 1];
           if (px < x0) { x0 = px; } if (px > x1) { x1 = px; }
           if (py < y0) { y0 = py; } if (py > y1) { y1 = py; }
         }
@@ -167,11 +175,22 @@
       rBase += p.R;
       vBase += p.V;
     }
+    if (n > at) { core20.push('0'.repeat(n - at)); }
     fields.core20 = core20.join('');
     var head = parts[0].head;
     return {version: VERSION, vintage: head.vintage, n: n, q: head.q, scale: Math.pow(2, head.q),
             lsoaRing: lsoaRing, ringVert: ringVert, xy: xy, edgeFlags: edgeFlags, partStart: partStart,
-            bbox: bbox, loaded: loaded, fields: fields, index: index, grid: null};
+            bbox: bbox, loaded: loaded, fields: fields, index: null, grid: null};
+  }
+
+  function codeIndex(geo) {
+    // LSOA code -> position (loaded LSOAs only), built once per geometry when first asked
+    if (!geo.index) {
+      var index = {}, codes = geo.fields.lsoa_code;
+      for (var i = 0; i < geo.n; i++) { if (geo.loaded[i]) { index[codes[i]] = i; } }
+      geo.index = index;
+    }
+    return geo.index;
   }
 
   function sharedStore() {
@@ -690,7 +709,7 @@
 
     styleOf: function (code) {
       if (!this._geo) { return null; }
-      var i = this._geo.index[code];
+      var i = codeIndex(this._geo)[code];
       if (i === undefined) { return null; }
       var k = this._cls[i], core = this._geo.fields.core20.charAt(i) === '1';
       return {visible: k >= 0, classIndex: k, fill: k >= 0 ? this._o.palette[k] : null,
