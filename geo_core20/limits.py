@@ -85,6 +85,13 @@ WORKER_POLL_SECONDS = 0.02
 ROUTING_BUILD_RAM_MB = 4_096
 """Most resident memory (MB) the tile builder may use for one extract."""
 
+SHARED_GEOMETRY_MB = 1_024
+"""Most disk (MB) the maps' shared geometry files (static/shared/) may take; past it, the files unused
+longest are removed (an ICB's polygons are ~0.2 MB gzipped plus a 0.5 MB uncompressed twin)."""
+SHARED_GEOMETRY_KEEP_S = 24 * 3600
+"""A shared geometry file used within this many seconds is never removed (a page that has its map
+script may still fetch it)."""
+
 ROUTING_BUILD_CPU_SECONDS = 1_800
 """Most processor time (s, all its threads together) the tile builder may take for one extract."""
 

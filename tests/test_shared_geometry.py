@@ -171,3 +171,31 @@ def test_plus_page_layer_and_hotspot_changes_send_no_geometry_to_the_kept_map(at
     assert set(_urls(hot2["feature_group"])) == set(_urls(hot["feature_group"]))
     codes = pd.Series([f["properties"]["code"] for f in lsoas["features"]])
     assert codes.is_unique
+
+
+def test_the_shared_folder_stays_under_its_cap_and_keeps_what_is_in_use(tmp_path):
+    """Files unused longest go first once the folder is past limits.SHARED_GEOMETRY_MB; a file used
+    recently (publish touches it) stays even past the cap; a file removed is written again on use."""
+    import os
+    import time
+
+    urls = [shared_geometry.publish({"n": i, "pad": "x" * 100_000}, tmp_path) for i in range(4)]
+    out = shared_geometry.folder(tmp_path)
+    old = time.time() - 10 * 24 * 3600
+    for p in out.iterdir():
+        os.utime(p, (old, old))
+    shared_geometry.publish({"n": 0, "pad": "x" * 100_000}, tmp_path)  # the first one used again now
+    removed = shared_geometry.prune(out, cap_mb=0.25, keep_s=3600)
+    names = {p.name for p in out.iterdir()}
+    first = urls[0].rsplit("/", 1)[1]
+    assert first in names and first.removesuffix(".gz") in names  # in use: kept
+    assert removed and not set(removed) & names
+    assert sum(p.stat().st_size for p in out.iterdir()) <= 0.25 * 1024 * 1024 + 2 * 100_100
+    # a removed file is written again when a map asks for it
+    gone = next(u for u in urls[1:] if u.rsplit("/", 1)[1] not in names)
+    again = shared_geometry.publish({"n": urls.index(gone), "pad": "x" * 100_000}, tmp_path)
+    assert again == gone and (out / gone.rsplit("/", 1)[1]).exists()
+    # nothing used within keep_s is removed, whatever the cap
+    shared_geometry.prune(out, cap_mb=0, keep_s=3600)
+    recent = {first, gone.rsplit("/", 1)[1]}
+    assert {p.name for p in out.iterdir()} == recent | {n.removesuffix(".gz") for n in recent}

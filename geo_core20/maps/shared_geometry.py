@@ -12,18 +12,23 @@ fetches the file once and keeps it parsed on the Streamlit page (``templates/sha
 so a second map of the same view draws from memory. Standalone HTML exports stay inline.
 
 The file names are content hashes: the same geometry is one file, whatever map or session asked
-for it, and a changed geometry is a new name (no stale cache). Files are never rewritten.
+for it, and a changed geometry is a new name (no stale cache). Files are never rewritten; each use
+touches them, and once the folder holds more than ``limits.SHARED_GEOMETRY_MB`` the files unused
+longest (never one used in the last ``limits.SHARED_GEOMETRY_KEEP_S``) are removed (``prune``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
+import os
+import time
 from functools import lru_cache
 from pathlib import Path
 
-from geo_core20 import atomic
+from geo_core20 import atomic, limits
 from geo_core20.maps import assets
 
 SUBDIR = "shared"
@@ -39,10 +44,48 @@ def publish(payload: dict, static_dir: Path | str | None = None) -> str:
     name = f"{hashlib.sha256(raw).hexdigest()[:20]}.json"
     out = folder(static_dir)
     path = out / f"{name}.gz"
-    if not (path.exists() and path.with_suffix("").exists()):
+    if path.exists() and path.with_suffix("").exists():
+        for p in (path, path.with_suffix("")):
+            _touch(p)
+    else:
         atomic.write_bytes(out / name, raw)
         atomic.write_bytes(path, gzip.compress(raw, compresslevel=6, mtime=0))
+        prune(out)
     return f"{assets.STATIC_URL}/{SUBDIR}/{name}.gz"
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):  # removed meanwhile by another process: written on its next use
+        os.utime(path)
+
+
+def prune(out: Path, *, cap_mb: float | None = None, keep_s: float | None = None) -> list[str]:
+    """Remove the files unused longest until the folder is under its cap; returns the names removed.
+
+    A file used within ``keep_s`` seconds stays even past the cap (a page may still fetch it).
+    """
+    cap = (limits.SHARED_GEOMETRY_MB if cap_mb is None else cap_mb) * 1024 * 1024
+    keep = limits.SHARED_GEOMETRY_KEEP_S if keep_s is None else keep_s
+    files = []
+    for p in out.glob("*.json*"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        files.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in files)
+    removed: list[str] = []
+    now = time.time()
+    for mtime, size, p in sorted(files, key=lambda f: f[0]):
+        if total <= cap or now - mtime < keep:
+            break
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed.append(p.name)
+    return removed
 
 
 @lru_cache(maxsize=1)
