@@ -654,6 +654,10 @@ def test_outreach_plan_chosen_saved_and_reopened(session, browser, pages_app, at
     session.snap("03-saved-hostile-name", full_page=True)
     # the area profile holds the latest saved plan: its name must read as text there too
     session.goto(f"/?vintage=2025&level=icb&area={CORNWALL}")
+    menu = page.get_by_role("button", name="Print and present files")  # the files' buttons are behind it
+    menu.wait_for(timeout=WAIT)
+    menu.scroll_into_view_if_needed()
+    menu.click()
     button = page.get_by_role("button", name=re.compile(r"Area profile \(HTML\)"))
     button.wait_for(timeout=WAIT)
     profile = _download(page, button, session.folder)
@@ -880,9 +884,9 @@ def _menu_buttons(page, menu: str) -> list[tuple[str, object]]:
     body = page.locator("[data-testid='stPopoverBody']")
     body.locator("[data-testid='stDownloadButton'] button").first.wait_for(timeout=WAIT)
     buttons = body.locator("[data-testid='stDownloadButton'] button")
-    # the button's text is its icon's ligature name, then its label
-    return [(buttons.nth(i).inner_text().strip().splitlines()[-1].strip(), buttons.nth(i))
-            for i in range(buttons.count())]
+    # the visible ones (each has a hidden twin); the text is the icon's ligature name, then the label
+    shown = [buttons.nth(i) for i in range(buttons.count()) if buttons.nth(i).is_visible()]
+    return [(b.inner_text().strip().splitlines()[-1].strip(), b) for b in shown]
 
 
 def _download_checked(session, page, label: str, button, name: str, hull, checked: dict) -> None:
