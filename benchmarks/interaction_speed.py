@@ -152,6 +152,13 @@ average 7.2 -> 6.2 -> 4.9 over the six runs; medians of each run:
 
 The browser's extra CPU for the England view fell by ~1.0 CPU-s (a third), its wall-clock cost on top
 of a bare page from +3.2 s to +1.8 s (medians) at this load; the pass bar (0.5 s) is still NOT met.
+
+Which cut did what (21:50-22:00, lighter load 1.9-3.0): the share-link popover alone (0df7084) vs both
+cuts, two alternating runs: +1.30 / +1.55 s vs +1.28 / +1.04 s on top of the bare page, browser CPU-s
+3.68 / 3.71 vs 3.64 / 3.12 (within this machine's noise); main-thread busy time from navigation to
+painted in a V8 CPU profile (4 visits per run, page and in-process map iframe, idle excluded): main
+2437 ms, share link folded 1806 / 1859 ms, downloads folded too 1491 / 1709 ms: the highlighter was
+~0.6 s of main-thread time, the download buttons ~0.15-0.3 s.
 What is left (V8 profile after): React laying out the sidebar's nine controls and their help icons,
 five metrics, the tabs and the map's column (react-dom, emotion and styled-components ~0.7 s of self
 time), the legend's HTML through the markdown pipeline (rehype-raw), and the map iframe's own
