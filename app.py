@@ -75,17 +75,19 @@ def table_tab(view: View) -> TableFilter:
 
 
 def downloads(view: View, core20_outline: bool, flt: TableFilter, page_slug: str) -> None:
+    """The view's data files, behind one button: the browser draws the buttons when it is opened (a
+    first visit does not lay out buttons nobody pressed yet; each file is built only when its button is)."""
     st.subheader("Downloads")
     slug = f"core20_{page_slug}"
-    d1, d2, d3 = st.columns(3)
+    menu = st.popover("Download the LSOAs in view", icon=":material/download:")
     v = view
     stem = f"{slug}{'_filtered' if flt.active else ''}"
-    dl.table_files(d1, "LSOAs in view", stem, lambda: ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
+    dl.table_files(menu, "LSOAs in view", stem, lambda: ui.csv_bytes_cached(v.vintage, v.level, v.area, flt),
                    lambda: ui.xlsx_bytes_cached(v.vintage, v.level, v.area, flt),
                    help=(f"The rows the table shows. {flt.describe()} " if flt.active else "") + dl.CSV_HELP)
-    dl.geojson(d2, "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(v.vintage, v.level, v.area),
+    dl.geojson(menu, "LSOAs in view (GeoJSON)", lambda: ui.geojson_bytes_cached(v.vintage, v.level, v.area),
                f"{slug}.geojson")
-    d3.download_button(
+    menu.download_button(
         "Interactive map (HTML)",
         lambda: ui.map_html_cached(view.vintage, view.level, view.area, view.shade, core20_outline,
                                    view.basemap),

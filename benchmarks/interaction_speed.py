@@ -129,6 +129,40 @@ share link's highlighter, which cannot be cut without removing or changing contr
 region outlines as a cached static file (192 kB less on the websocket, but at most a few tens of ms in
 the browser: all the map's layers evaluate in 58 ms) and quantised/smaller geometry (the decode is
 50-85 ms of the ~2.3 s).
+
+What was cut next (i22-weight): the page's own drawing, nothing the user has removed. The sidebar's
+"Link to this view" is a popover whose code box (with its copy button) is drawn when it is opened, so
+a first visit no longer loads and sets up Streamlit's syntax highlighter (``StreamlitSyntaxHighlighter``,
+1.56 MB: 377 ms of main-thread self time per England visit in a V8 profile of three visits, load ~6;
+absent after); the explorer's 12 download buttons sit in two popovers ("Download the LSOAs in view",
+"Print and present files"), drawn when opened (``StreamlitMarkdown`` self time 232 -> 117 ms in the
+same profiles). Measured 2026-12-06 21:34-21:41, three runs of this script per tree alternating
+(base = main at 2a651fa, after = the branch), ``--only england --modes after --repeats 5``, load
+average 7.2 -> 6.2 -> 4.9 over the six runs; medians of each run:
+
+| England view | before (main) | after |
+|---|---|---|
+| to drawn, s (runs 1 / 2 / 3) | 4.45 / 4.87 / 4.32 | 3.03 / 3.38 / 2.94 |
+| on top of the bare page, s | +3.20 / +3.43 / +2.60 | +1.82 / +2.05 / +1.59 |
+| browser CPU-s to drawn, all Chromium | 4.44 / 5.59 / 5.03 | 3.45 / 4.08 / 3.59 |
+| ... on top of the bare page's (same run) | +3.03 / +3.78 / +2.88 | +1.86 / +2.13 / +1.87 |
+| ... of it the page's renderer, on top of the bare page's | +2.26 / +2.69 / +2.14 | +1.37 / +1.49 / +1.43 |
+| map iframe created, ms from navigation | 3023 / 3749 / 3541 | 2245 / 2637 / 2194 |
+| server CPU-s per new session | 0.33 / 0.40 / 0.37 | 0.29 / 0.34 / 0.31 |
+
+The browser's extra CPU for the England view fell by ~1.0 CPU-s (a third), its wall-clock cost on top
+of a bare page from +3.2 s to +1.8 s (medians) at this load; the pass bar (0.5 s) is still NOT met.
+
+Which cut did what (21:50-22:00, lighter load 1.9-3.0): the share-link popover alone (0df7084) vs both
+cuts, two alternating runs: +1.30 / +1.55 s vs +1.28 / +1.04 s on top of the bare page, browser CPU-s
+3.68 / 3.71 vs 3.64 / 3.12 (within this machine's noise); main-thread busy time from navigation to
+painted in a V8 CPU profile (4 visits per run, page and in-process map iframe, idle excluded): main
+2437 ms, share link folded 1806 / 1859 ms, downloads folded too 1491 / 1709 ms: the highlighter was
+~0.6 s of main-thread time, the download buttons ~0.15-0.3 s.
+What is left (V8 profile after): React laying out the sidebar's nine controls and their help icons,
+five metrics, the tabs and the map's column (react-dom, emotion and styled-components ~0.7 s of self
+time), the legend's HTML through the markdown pipeline (rehype-raw), and the map iframe's own
+bootstrap and geometry (~0.7 s from iframe created to painted).
 """
 
 from __future__ import annotations

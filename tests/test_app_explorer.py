@@ -192,3 +192,38 @@ def test_table_filter_finds_a_ward_and_the_csv_holds_the_rows_shown(atlas2025, m
     at.toggle(key="gc20_table_core20").set_value(False).run()
     exported, text = csv_rows(at)
     assert len(exported) == len(full) and "Filtered as the table" not in text
+
+
+def _placed(node, popover: str | None = None, found: list | None = None) -> list[tuple[str, str, str | None]]:
+    """(type, label or value, the popover holding it or None) of every code box and download button."""
+    found = [] if found is None else found
+    for child in getattr(node, "children", {}).values():
+        kind = getattr(child, "type", "")
+        if kind == "code":
+            found.append((kind, child.value, popover))
+        elif kind == "download_button":
+            found.append((kind, child.proto.label, popover))
+        _placed(child, child.proto.popover.label if kind == "popover" else popover, found)
+    return found
+
+
+def test_first_paint_has_no_code_box_or_download_button_outside_a_popover(atlas2025):
+    """The browser draws a popover's content only when it is opened: the share link's code box (which
+    loads Streamlit's 1.56 MB syntax highlighter) and the 12 download buttons are all still there, each
+    behind the button a person opens to reach it."""
+    at = _run(atlas2025, vintage="2025", level="england")
+    placed = _placed(at.sidebar) + _placed(at.main)
+    assert [p for p in placed if p[2] is None] == []
+    link = [(v, p) for k, v, p in placed if k == "code"]
+    assert len(link) == 1 and link[0][1] == "Link to this view" and "level=england" in link[0][0]
+    menus = {}
+    for kind, label, popover in placed:
+        if kind == "download_button":
+            menus.setdefault(popover, []).append(label)
+    assert menus == {
+        "Download the LSOAs in view": ["LSOAs in view (CSV)", "LSOAs in view (Excel)",
+                                       "LSOAs in view (GeoJSON)", "Interactive map (HTML)"],
+        "Print and present files": ["Map (PNG)", "Map (SVG)", "Map (PDF)", "Slide deck (PPTX)",
+                                    "Area profile (HTML)", "Area profile (PDF)", "Decile chart (PNG)",
+                                    "Decile chart (SVG)"],
+    }

@@ -2,7 +2,7 @@
 app links (accelerator cards) name only what they set; ?plan= keeps presentation mode.
 
 Controls are changed the way a person does (set_value / click, then run); the link is the text in the
-sidebar's "Link to this view" box; reopening it is a new AppTest session given that link's parameters.
+sidebar's "Link to this view" popover; reopening it is a new AppTest session given that link's parameters.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ pytestmark = pytest.mark.usefixtures("atlas2025")  # skips (conftest) when the a
 
 
 def shown_link(at: AppTest) -> dict[str, str]:
-    """The parameters of the link shown in the sidebar under "Link to this view"."""
-    assert any(c.value == "Link to this view" for c in at.sidebar.caption)
+    """The parameters of the link shown in the sidebar's "Link to this view" popover (its code box)."""
+    boxes = [p for p in at.sidebar.get("popover") if p.proto.popover.label == "Link to this view"]
+    assert len(boxes) == 1, [p.proto.popover.label for p in at.sidebar.get("popover")]
     codes = [c.value for c in at.sidebar.code]
-    assert len(codes) == 1, codes
+    assert len(codes) == 1 and [c.value for c in boxes[0].code] == codes, codes  # the one link is in it
     return dict(parse_qsl(urlsplit(codes[0]).query, keep_blank_values=True))
 
 

@@ -32,20 +32,20 @@ def view_exports(vintage: str, level: str, area: str | None, shade: str, core20:
     def report(fmt: str):
         return lambda: cache.report_file(vintage, level, area, shade, f, fmt, plan)
 
-    c = st.columns(4)
-    for i, fmt in enumerate(("png", "svg", "pdf")):
-        _button(c[i], f"Map ({fmt.upper()})",
+    # one button opens the files' buttons: the browser draws them when asked, not on a first visit
+    menu = st.popover("Print and present files", icon=":material/download:")
+    for fmt in ("png", "svg", "pdf"):
+        _button(menu, f"Map ({fmt.upper()})",
                 lambda fmt=fmt: cache.view_map_bytes(vintage, level, area, shade, core20, fmt),
                 f"map_{slug}_{shade}.{fmt}", fmt, f"gc20_export_map_{fmt}")
-    _button(c[3], "Slide deck (PPTX)", report("pptx"),
+    _button(menu, "Slide deck (PPTX)", report("pptx"),
             f"core20_deck_{slug}.pptx", "pptx", "gc20_export_pptx")
-    d = st.columns(4)
-    _button(d[0], "Area profile (HTML)", report("html"),
+    _button(menu, "Area profile (HTML)", report("html"),
             f"core20_profile_{slug}.html", "html", "gc20_export_html")
-    _button(d[1], "Area profile (PDF)", report("pdf"),
+    _button(menu, "Area profile (PDF)", report("pdf"),
             f"core20_profile_{slug}.pdf", "pdf", "gc20_export_pdf")
-    for i, fmt in enumerate(("png", "svg")):
-        _button(d[2 + i], f"Decile chart ({fmt.upper()})",
+    for fmt in ("png", "svg"):
+        _button(menu, f"Decile chart ({fmt.upper()})",
                 lambda fmt=fmt: cache.decile_chart_bytes(vintage, level, area, area_name, fmt),
                 f"deciles_{slug}.{fmt}", fmt, f"gc20_export_deciles_{fmt}")
 

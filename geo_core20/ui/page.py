@@ -48,7 +48,7 @@ def presentation(page_id: str) -> None:
     present.toggle()
     present.apply()
     link.sync(page_id, None)
-    link.share_box(st.sidebar, link.share_url(page_id, None))
+    link.share_box(st.sidebar, link.share_url(page_id, None), fold=True)
 
 
 def context(page_id: str, *, with_shading: bool = False,
@@ -78,9 +78,11 @@ def context(page_id: str, *, with_shading: bool = False,
 
 def share_link(ctx: PageContext, extra: dict[str, str] | None = None, container=None,
                caption: str = "Link to this view") -> str:
-    """Show the share link of what the page shows (every parameter written out); returns it."""
+    """Show the share link of what the page shows (every parameter written out); returns it. The
+    sidebar's link (no ``container``) is folded into a "Link to this view" popover (``link.share_box``);
+    a link shown in the page after an action (a built target, a saved plan) is shown open."""
     return link.share_box(container if container is not None else ctx.link_box,
-                          link.share_url(ctx.page, ctx.view, extra), caption)
+                          link.share_url(ctx.page, ctx.view, extra), caption, fold=container is None)
 
 
 def finish(ctx: PageContext, extra: dict[str, str] | None = None) -> None:

@@ -20,7 +20,7 @@ MAP_HEIGHT = 400  # with the compact header below, title, key numbers, map and l
 # excluded from the hiding rule: a separate 'show' rule would lose on specificity).
 _WIDGETS = ("stSelectbox", "stMultiSelect", "stRadio", "stNumberInput", "stTextInput", "stSlider",
             "stCheckbox", "stFileUploader", "stDownloadButton", "stButtonGroup", "stCode", "stForm",
-            "stExpander", "stButton", "stTextArea")
+            "stExpander", "stButton", "stTextArea", "stPopover")
 _CSS = """
 <style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],

@@ -273,8 +273,11 @@ def test_csv_download_has_the_lsoas_in_view(app_page, atlas2025):
     page = app_page.page
     page.goto(f"{app_page.base_url}/?vintage=2025&level=lad&area={LAD}")
     _wait_drawn(page, 295)
+    menu = page.get_by_role("button", name="Download the LSOAs in view")  # the buttons are behind it
+    menu.scroll_into_view_if_needed()
+    menu.click()
     button = page.get_by_role("button", name="LSOAs in view (CSV)")
-    button.scroll_into_view_if_needed()
+    button.wait_for(timeout=30_000)
     with page.expect_download(timeout=30_000) as info:
         button.click()
     download = info.value

@@ -40,9 +40,25 @@ def legend_text(page) -> str:
 
 
 def shown_link(page) -> str:
-    """The text of the sidebar's "Link to this view" box (read from the page even when presentation
-    mode hides the sidebar)."""
-    return page.locator("section[data-testid='stSidebar'] [data-testid='stCode']").last.text_content().strip()
+    """The link in the sidebar's "Link to this view" popover: its button clicked (the box is drawn only
+    then), the code box's text read, the popover closed again. Presentation mode hides the sidebar, so
+    there the click is dispatched to the hidden button (the link is read from the page as before)."""
+    button = page.locator("section[data-testid='stSidebar'] [data-testid='stPopoverButton']",
+                          has_text="Link to this view")
+    box = page.locator("[data-testid='stPopoverBody'] [data-testid='stCode']")
+    _press(button)
+    box.wait_for(state="attached", timeout=WAIT)
+    text = box.last.text_content().strip()
+    page.keyboard.press("Escape")  # closed as a person closes it
+    box.wait_for(state="detached", timeout=WAIT)
+    return text
+
+
+def _press(button) -> None:
+    if button.is_visible():
+        button.click()
+    else:  # presentation mode hides the sidebar: the same click, dispatched to the hidden button
+        button.dispatch_event("click")
 
 
 def test_the_shown_link_opens_the_same_view_in_a_new_browser(served_app, browser, atlas2025):

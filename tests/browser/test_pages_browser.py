@@ -654,6 +654,10 @@ def test_outreach_plan_chosen_saved_and_reopened(session, browser, pages_app, at
     session.snap("03-saved-hostile-name", full_page=True)
     # the area profile holds the latest saved plan: its name must read as text there too
     session.goto(f"/?vintage=2025&level=icb&area={CORNWALL}")
+    menu = page.get_by_role("button", name="Print and present files")  # the files' buttons are behind it
+    menu.wait_for(timeout=WAIT)
+    menu.scroll_into_view_if_needed()
+    menu.click()
     button = page.get_by_role("button", name=re.compile(r"Area profile \(HTML\)"))
     button.wait_for(timeout=WAIT)
     profile = _download(page, button, session.folder)
@@ -854,29 +858,51 @@ def test_explorer_downloads_open(session, atlas2025):
     frame.wait_for_function(f"() => window.geoCore20National && window.geoCore20National.drawnCount() === "
                             f"{len(hull)}", timeout=WAIT)
     settle(page)
-    buttons = page.locator("[data-testid='stDownloadButton'] button")
-    # the button's text is its icon's ligature name, then its label
-    shown = [buttons.nth(i) for i in range(buttons.count()) if buttons.nth(i).is_visible()]  # not closed tabs
-    labels = [b.inner_text().strip().splitlines()[-1].strip() for b in shown]
+    checked, labels = {}, []
+    for menu in EXPLORER_DOWNLOAD_MENUS:  # each opened as a person opens it, its buttons pressed in turn
+        for label, button in _menu_buttons(page, menu):
+            labels.append(label)
+            _download_checked(session, page, label, button, name, hull, checked)
+        page.keyboard.press("Escape")
+        page.locator("[data-testid='stPopoverBody']").wait_for(state="detached", timeout=WAIT)
     assert {"LSOAs in view (CSV)", "LSOAs in view (Excel)", "LSOAs in view (GeoJSON)",
-            "Interactive map (HTML)"} <= set(labels), labels
-    checked = {}
-    for i, label in enumerate(labels):
-        path = _download(page, shown[i], session.folder)
-        check_download(session, label, path, name)
-        if path.suffix == ".csv":
-            table = pd.read_csv(path, comment="#", dtype={schema.LSOA_CODE: str})
-            assert len(table) == len(hull) == 168
-            assert set(table[schema.LSOA_CODE]) == set(hull[schema.LSOA_CODE])
-        if path.suffix == ".xlsx":
-            table, _ = tables.read_xlsx(path.read_bytes())
-            assert set(table[schema.LSOA_CODE]) == set(hull[schema.LSOA_CODE])
-        if path.suffix == ".geojson":
-            assert len(json.loads(path.read_bytes())["features"]) == len(hull)
-        checked[label] = path.name
+            "Interactive map (HTML)", "Map (PNG)", "Slide deck (PPTX)",
+            "Area profile (PDF)"} <= set(labels), labels
     session.snap("01-explorer-downloads", full_page=True)
     print("downloads checked:", checked)
     session.check()
+
+
+EXPLORER_DOWNLOAD_MENUS = ("Download the LSOAs in view", "Print and present files")
+
+
+def _menu_buttons(page, menu: str) -> list[tuple[str, object]]:
+    """The download buttons in the explorer's popover labelled ``menu``, opened by a click."""
+    opener = page.get_by_role("button", name=menu)
+    opener.scroll_into_view_if_needed()
+    opener.click()
+    body = page.locator("[data-testid='stPopoverBody']")
+    body.locator("[data-testid='stDownloadButton'] button").first.wait_for(timeout=WAIT)
+    buttons = body.locator("[data-testid='stDownloadButton'] button")
+    # the visible ones (each has a hidden twin); the text is the icon's ligature name, then the label
+    shown = [buttons.nth(i) for i in range(buttons.count()) if buttons.nth(i).is_visible()]
+    return [(b.inner_text().strip().splitlines()[-1].strip(), b) for b in shown]
+
+
+def _download_checked(session, page, label: str, button, name: str, hull, checked: dict) -> None:
+    """Download one button's file and check it holds the view (the LSOAs of ``hull``)."""
+    path = _download(page, button, session.folder)
+    check_download(session, label, path, name)
+    if path.suffix == ".csv":
+        table = pd.read_csv(path, comment="#", dtype={schema.LSOA_CODE: str})
+        assert len(table) == len(hull) == 168
+        assert set(table[schema.LSOA_CODE]) == set(hull[schema.LSOA_CODE])
+    if path.suffix == ".xlsx":
+        table, _ = tables.read_xlsx(path.read_bytes())
+        assert set(table[schema.LSOA_CODE]) == set(hull[schema.LSOA_CODE])
+    if path.suffix == ".geojson":
+        assert len(json.loads(path.read_bytes())["features"]) == len(hull)
+    checked[label] = path.name
 
 
 # --- 5. No script injection (issue 13) ------------------------------------------------------------
