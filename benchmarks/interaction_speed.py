@@ -163,6 +163,27 @@ What is left (V8 profile after): React laying out the sidebar's nine controls an
 five metrics, the tabs and the map's column (react-dom, emotion and styled-components ~0.7 s of self
 time), the legend's HTML through the markdown pipeline (rehype-raw), and the map iframe's own
 bootstrap and geometry (~0.7 s from iframe created to painted).
+
+Whole session, quiet machine (22:03-22:09, nothing else running, load 1.4-2.8 from the benchmark itself):
+this script run alternately on the session's start (5fd2ddf, this script copied in) and on main after
+every change above (c9c9fed), ``--only england --modes after --repeats 5``, medians of each run: on top of
+the bare page start +1.56 / +2.15 / +1.73 s, now +1.45 / +1.52 / +1.68 s (and +1.25 / +1.06 s in two
+more runs of main); browser CPU-s to drawn start 3.94 / 4.79 / 4.09, now 3.91 / 4.18 / 4.21 (2.94-3.41
+in the two more runs); server CPU-s per new session start 0.47-0.56, now 0.36-0.41. Quiet, the cuts are
+worth ~0.2-0.4 s, less than under load. All interactions, same machine (22:10-22:15, load 2.1-2.5, 3
+warm repeats; inline / after):
+
+| interaction | first load (s) | click to drawn (s) | after / first | server CPU-s / click | ws kB / click |
+|---|---|---|---|---|---|
+| explorer shading change | 1.99 | 0.69 / 0.72 | 0.36 | 0.05 / 0.07 | 150 / 150 |
+| explorer focus change | 2.31 | 1.17 / 0.91 | 0.39 | 0.12 / 0.09 | 774 / 154 |
+| PLUS layer change | 2.58 | 0.76 / 0.73 | 0.28 | 0.06 / 0.06 | 783 / 163 |
+| PLUS hot spots | 2.82 | 0.79 / 0.73 | 0.26 | 0.09 / 0.08 | 774 / 138 |
+| accelerator card | 2.80 | 0.99 / 1.02 | 0.36 | 0.11 / 0.13 | 608 / 122 |
+| planner run | 1.99 | 2.97 / 2.70 | 1.35 | 1.39 / 1.16 | 501 / 271 |
+
+England in that run: 2.22 s to drawn vs the bare page's 0.98 s, +1.24 s (bar 0.5 s: NOT met); heading
+1085 ms (bare 958), map iframe 1633, Leaflet 1789, map script 1893, geometry decoded 2145, painted 2156.
 """
 
 from __future__ import annotations
