@@ -39,6 +39,11 @@ def test_utf8_bom_and_semicolons():
     (b"Referrals 2024\n\nlsoa_code|value\nE01000001|3\nE01000002|4\n", "|", ["lsoa_code", "value"], 4),
     (b'lsoa;name;rate\nE01000001;"Smith, J";12,5\nE01000002;Bob;3,25\n', ";", ["lsoa", "name", "rate"], 2),
     (b'lsoa,name\nE01000001,"Smith, J; and co"\nE01000002,Bob\n', ",", ["lsoa", "name"], 2),
+    # found by test_uploads_props (hypothesis): a title with a comma above a one-row semicolon table whose
+    # value has a thousands comma splits two lines either way; header and data split alike in a row
+    (b"Referrals by LSOA, 2024 (provisional)\nlsoa_code;value\nE01000001;1,000\n", ";",
+     ["lsoa_code", "value"], 3),
+    (b"lsoa_code;value\nE01000001;3\nE01000002;4\nSource: NHS, 2024\n", ";", ["lsoa_code", "value"], 2),
 ])
 def test_delimiters_and_title_lines(data, delimiter, columns, first_row):
     raw = uploads.read_upload(data, "x.csv")

@@ -139,14 +139,21 @@ def _sniff_delimiter(text: str) -> str:
     quoted names and decimal commas in semicolon files do not fool it.
     """
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
-    best, best_score = ",", (0, 0)
+    best, best_score = ",", (0, 0, 0)
     for delim in (",", ";", "\t", "|"):
         counts = [len(next(csv.reader([ln], delimiter=delim), [])) - 1 for ln in lines]
         split = [c for c in counts if c > 0]
         if not split:
             continue
         mode = max(set(split), key=split.count)
-        score = (split.count(mode), mode)
+        # a tie on lines split alike goes to the delimiter whose lines split alike *in a row* (header
+        # and data), not to one a title line shares with a value: "Referrals by LSOA, 2024" above
+        # "lsoa_code;value" and "E01000001;1,000" splits two lines either way
+        run = longest = 0
+        for c in counts:
+            run = run + 1 if c == mode else 0
+            longest = max(longest, run)
+        score = (split.count(mode), longest, mode)
         if score > best_score:
             best, best_score = delim, score
     return best
