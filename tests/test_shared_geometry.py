@@ -199,3 +199,23 @@ def test_the_shared_folder_stays_under_its_cap_and_keeps_what_is_in_use(tmp_path
     shared_geometry.prune(out, cap_mb=0, keep_s=3600)
     recent = {first, gone.rsplit("/", 1)[1]}
     assert {p.name for p in out.iterdir()} == recent | {n.removesuffix(".gz") for n in recent}
+
+
+def test_a_cached_map_shown_again_keeps_its_files_from_the_prune(static):
+    """A map held in a Streamlit cache never calls publish again; showing it touches its files, so the
+    prune (files unused longest first) does not remove what a cached map still loads."""
+    import os
+    import time
+
+    cached = map_display.prepare(_indicator("imd_score"))
+    urls = cached.rendered.shared
+    assert urls
+    out = shared_geometry.folder(static)
+    old = time.time() - 10 * 24 * 3600
+    for p in out.iterdir():
+        os.utime(p, (old, old))
+    shared_geometry.touch(urls)  # what show_map does on every run that draws the map
+    shared_geometry.prune(out, cap_mb=0, keep_s=3600)
+    for url in urls:
+        name = url.rsplit("/", 1)[1]
+        assert (out / name).exists() and (out / name.removesuffix(".gz")).exists()

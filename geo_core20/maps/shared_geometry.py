@@ -59,6 +59,15 @@ def _touch(path: Path) -> None:
         os.utime(path)
 
 
+def touch(urls, static_dir: Path | str | None = None) -> None:
+    """Mark the files behind ``urls`` (as ``publish`` returned them) used now, so ``prune`` keeps them."""
+    out = folder(static_dir)
+    for url in urls:
+        path = out / url.rsplit("/", 1)[-1]
+        _touch(path)
+        _touch(path.with_suffix(""))
+
+
 def prune(out: Path, *, cap_mb: float | None = None, keep_s: float | None = None) -> list[str]:
     """Remove the files unused longest until the folder is under its cap; returns the names removed.
 

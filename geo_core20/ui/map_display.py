@@ -62,7 +62,7 @@ from streamlit_folium import (
     get_full_id,
 )
 
-from geo_core20.maps import assets, choropleth, classify, elements, national
+from geo_core20.maps import assets, choropleth, classify, elements, national, shared_geometry
 from geo_core20.maps.view import ViewMap
 from geo_core20.safety import escape_html
 from geo_core20.ui import present
@@ -144,6 +144,7 @@ class RenderedMap:
     bounds: dict
     zoom: float | None
     preload: tuple[str, ...] = ()  # the map's scripts and national geometry, preloaded: see preload_html
+    shared: tuple[str, ...] = ()  # shared geometry files the layers load (maps.shared_geometry)
 
     @property
     def script(self) -> str:
@@ -198,8 +199,9 @@ def preload_html(urls: tuple[str, ...] | list[str]) -> str:
 def render_map(m: folium.Map) -> RenderedMap:
     """Render a map for the component, as ``st_folium`` does (mutates ``m``: render once)."""
     assets.trim_unused_assets(m)  # no jQuery/Bootstrap/icon fonts for maps without markers
+    shared: list[str] = []
     if "1" not in (os.environ.get(REBUILD_ENV), os.environ.get(INLINE_ENV)):
-        choropleth.share_geometry(m)  # polygons from a file the browser keeps (module docstring)
+        shared = choropleth.share_geometry(m)  # polygons from a file the browser keeps (module docstring)
     _put_layers_last(m)
     m.get_root().render()
     m.render()
@@ -219,7 +221,8 @@ def render_map(m: folium.Map) -> RenderedMap:
                        css_links=tuple(css), js_links=tuple(js),
                        bounds={"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}},
                        zoom=m.options.get("zoom"),
-                       preload=tuple(u for u in js if u.startswith(assets.STATIC_URL)) + _fetched_files(m))
+                       preload=tuple(u for u in js if u.startswith(assets.STATIC_URL)) + _fetched_files(m),
+                       shared=tuple(dict.fromkeys(shared)))
 
 
 def clicked_code(out: dict | None) -> str | None:
@@ -273,6 +276,9 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, leg
     rerun the script; a click reruns it without redrawing the map, because the cached
     strings are identical and the component keeps its iframe.
     """
+    # a map kept in a Streamlit cache outlives the prune window of the files it loads: using it
+    # counts as using them (maps.shared_geometry.prune removes only files unused longest)
+    shared_geometry.touch(cached.rendered.shared)
     height = present.map_height(height)
     legend = cached.legend
     if legend is None or legend_in is not None:
