@@ -184,6 +184,35 @@ warm repeats; inline / after):
 
 England in that run: 2.22 s to drawn vs the bare page's 0.98 s, +1.24 s (bar 0.5 s: NOT met); heading
 1085 ms (bare 958), map iframe 1633, Leaflet 1789, map script 1893, geometry decoded 2145, painted 2156.
+
+Where the England view's time goes, and what was cut (2026-12-07 00:00-01:00, quiet machine: load
+0.5-3.3 from the benchmarks themselves). Server: the whole script run of a new England session is ~30 ms
+and every message is written within ~40 ms of the session starting (Streamlit's websocket sender
+patched to log); everything after is the browser. Browser (Chromium traces of the renderer's main
+thread; experiment pages that drop one part of the explorer at a time, 5 visits each): the map alone
+on a page cost +0.64-0.77 s on top of a bare page; the explorer page itself +0.4-0.5 s more, most of
+it Streamlit laying out the sidebar's controls before the map's iframe is made (6 select boxes, a
+toggle and help icons alone: +0.15-0.2 s); dropping the metrics, the downloads, the legend or the
+help icons one at a time changed nothing measurable. The map's iframe then spent ~0.5 s: its
+component code (~150 ms), the map script (~80-150 ms: 275 kB, 194 kB of it England's NHS-region
+outlines as SVG GeoJSON) and the geometry (~220 ms from the map script to decoded: unzipping 1.5 MB,
+~50-110 ms cold, decoding 30-50 ms, merging 15-45 ms, all on the one main thread the page shares).
+
+Cut (i22-worker): the national geometry is fetched, unzipped and decoded in a Web Worker (off the main
+thread) that the Streamlit page starts beside the map as soon as the legend is drawn
+(``maps.national.page_prefetch``, the renderer's own decoder), while the map's iframe is still loading;
+the map takes the decoded arrays (a browser without workers, or a failing worker, decodes in the page
+as before). The surrounding areas (England: NHS regions) and the area boundary come from shared
+geometry files like the PLUS maps' (England's layers' script 275 -> 85 kB; a shading change sends
+~190 kB less). Geometry on the critical path (map script run to decoded): 141-174 ms -> 23-64 ms.
+England on top of a bare page, three alternating runs per tree, 5 visits each (medians): main +1.09 /
++1.16 / +1.16 s and +1.13 / +1.18 / +1.08 s, worker only +0.97 / +1.00 / +1.00 s, worker and shared
+outlines +1.06 / +1.04 / +1.11 s: ~0.1 s, the pass bar (0.5 s) NOT met. This script's own split
+(``benchmarks/map_only_page.py``: the same England map and legend on a page with a title only), load
+1.5-2.4: England +0.97 s on a bare page; the map alone +0.41 s (within the bar), the rest of the
+explorer page +0.56 s on top of it. All interactions, same run (after): explorer shading 0.62 s (ws
+120 kB per click, was 150), focus 0.88, PLUS layer 0.78, hot spots 0.68, accelerator card 0.91,
+planner run 2.59 (the solver: 1.0 server CPU-s).
 """
 
 from __future__ import annotations
@@ -208,6 +237,7 @@ IFRAME = "iframe[title='streamlit_folium.st_folium']"
 VIEWPORT = {"width": 1400, "height": 1000}
 STEP_TIMEOUT_MS = 300_000  # a cold plan (the uncounted first repeat) on a loaded 2-core machine
 BARE = ROOT / "benchmarks" / "bare_page.py"
+MAP_ONLY = ROOT / "benchmarks" / "map_only_page.py"  # the England map alone on a page: the map's own cost
 
 DRAWN_JS = """(since) => {
   for (const f of document.querySelectorAll("iframe[title='streamlit_folium.st_folium']")) {
@@ -443,8 +473,10 @@ def first_visit(browser, url: str, done: Callable, server=None) -> dict:
         ctx.close()
 
 
-def england_cost(browser, base: str, server, bare_base: str, bare_server, repeats: int) -> dict:
-    """England view vs a bare Streamlit page, each opened in a fresh context (warm servers), in turn."""
+def england_cost(browser, base: str, server, bare_base: str, bare_server, repeats: int,
+                 map_only: tuple[str, object] | None = None) -> dict:
+    """England view vs a bare Streamlit page (and the England map alone on a page, ``map_only``: its base
+    URL and server process), each opened in a fresh context (warm servers), in turn."""
     def bare_done(page, t0):
         page.get_by_role("heading", name="Bare page").wait_for(timeout=STEP_TIMEOUT_MS)
 
@@ -454,11 +486,27 @@ def england_cost(browser, base: str, server, bare_base: str, bare_server, repeat
     england = f"{base}/?vintage=2025&level=england"
     first_visit(browser, bare_base + "/", bare_done)  # warm both servers and the browser cache path
     first_visit(browser, england, map_done)
-    bare, eng = [], []
+    if map_only:
+        first_visit(browser, map_only[0] + "/", map_done)
+    bare, eng, alone = [], [], []
     for _ in range(repeats):
         bare.append(first_visit(browser, bare_base + "/", bare_done, bare_server))
         eng.append(first_visit(browser, england, map_done, server))
-    return {"bare": bare, "england": eng}
+        if map_only:
+            alone.append(first_visit(browser, map_only[0] + "/", map_done, map_only[1]))
+    return {"bare": bare, "england": eng, "map_only": alone}
+
+
+@contextlib.contextmanager
+def _beside_the_app(script) -> Iterator[str]:
+    """A copy of ``script`` next to app.py while it is served: Streamlit serves the ``static/`` folder
+    beside the main script, and the map needs the app's (Leaflet, the national geometry)."""
+    copy = ROOT / f"_bench_{script.name}"
+    copy.write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
+    try:
+        yield copy.name
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def run(args) -> dict:
@@ -493,10 +541,12 @@ def run(args) -> dict:
             res["interactions"][name] = {"label": cases[name][0], "runs": runs}
         if "england" in asked:
             mode = "after" if "after" in srv else modes[0]
-            with serve_app(str(BARE)) as bare_base:
+            with serve_app(str(BARE)) as bare_base, _beside_the_app(MAP_ONLY) as alone_script, \
+                    serve_app(alone_script) as alone_base:
                 try:
                     res["england"] = england_cost(browser, srv[mode][0], srv[mode][1], bare_base,
-                                                  server_process(bare_base), args.repeats)
+                                                  server_process(bare_base), args.repeats,
+                                                  (alone_base, server_process(alone_base)))
                 except Exception as exc:  # noqa: BLE001
                     res["errors"].append(f"england: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         browser.close()
@@ -549,6 +599,14 @@ def report(res: dict) -> bool:
               f"first canvas draw {marks['draw_ms']:.0f} ms")
         bm = statistics.median(r["milestones_ms"].get("heading", float("nan")) for r in bare)
         print(f"  bare page: heading at {bm:.0f} ms")
+        alone = res["england"].get("map_only") or []
+        if alone:
+            a = _median(alone, "s")
+            am = {k: statistics.median(r["milestones_ms"].get(k, float("nan")) for r in alone) for k in keys}
+            print(f"  where it goes: the map alone on a page {a:.2f} s (+{a - b:.2f} s on the bare page; "
+                  f"browser CPU-s {_median(alone, 'browser_cpu_s'):.2f}), the rest of the explorer page "
+                  f"+{e - a:.2f} s on top of it")
+            print("  map-alone milestones (ms): " + ", ".join(f"{k} {am[k]:.0f}" for k in keys[:6]))
     for e in res["errors"]:
         print(f"error: {e}")
     print(f"total {res['total_s']:.0f} s")

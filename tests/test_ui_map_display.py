@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import inspect
+import json
+import re
 from pathlib import Path
 
 import folium
 from streamlit.testing.v1 import AppTest
+
+from geo_core20.maps import palette
+from geo_core20.ui import map_display
 
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
 
@@ -118,3 +123,17 @@ def test_the_rebuild_flag_draws_every_map_whole_in_a_new_iframe(monkeypatch):
     assert calls[0]["key"] != calls[1]["key"]  # a new component: a new iframe
     assert [c["script"] for c in calls] == [m.rendered.script for m in maps]
     assert [c["feature_group"] for c in calls] == [None, None]
+
+
+def test_a_layer_that_cannot_load_its_geometry_says_so_on_the_map():
+    """The layers' script notes a failed geometry load on the map (a browser test sees it,
+    tests/browser/test_pages_browser.py); the note is text in the project's words, the next layers'
+    script removes it, and no colour is written outside the palette."""
+    script = map_display._layers_script("var x = 1;")
+    assert json.dumps(map_display.LAYER_ERROR) in script and "textContent" in script
+    assert "innerHTML" not in script and "role', 'alert'" in script
+    assert script.index("window.gc20Layer.note.remove()") < script.index("var x = 1;")
+    rest = map_display._ERROR_CSS
+    for colour in (palette.NOTICE_BACKGROUND, palette.NOTICE_BORDER, palette.TEXT):
+        rest = rest.replace(colour, "")
+    assert not re.findall(r"#[0-9a-fA-F]{3,6}\b", rest)

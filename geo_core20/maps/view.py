@@ -242,7 +242,7 @@ def render_view_map(vd: ViewData, *, basemap: str = "none", standalone: bool = F
     if context is not None:
         choropleth.add_outline(m, context, name="Surrounding areas" if vd.level != "england" else "Regions",
                                colour=palette.CONTEXT_LINE, weight=1.0 if large else 1.2, dash="4 3",
-                               decimals=4)
+                               decimals=4, shareable=True)
     codes = None if vd.level == "england" else vd.frame[schema.LSOA_CODE].tolist()
     # the national layer outlines Core20 itself (edges or areas by zoom)
     national.add_national_layer(m, vd.national, vd.vintage, vd.shade, vd.core20_outline, codes,
@@ -250,7 +250,7 @@ def render_view_map(vd: ViewData, *, basemap: str = "none", standalone: bool = F
     if vd.boundary is not None:
         boundary = shapely.simplify(vd.boundary, tolerance / 2) if large else vd.boundary
         choropleth.add_outline(m, boundary, name=f"{vd.area_name} boundary", colour=palette.AREA_LINE,
-                               weight=3, decimals=4 if large else 5)
+                               weight=3, decimals=4 if large else 5, shareable=True)
     choropleth.finish_map(m, vd.legend)
     return m
 

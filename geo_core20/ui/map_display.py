@@ -40,6 +40,7 @@ geometry inline in the layers' script (as before shared geometry). Only
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import time
@@ -62,7 +63,7 @@ from streamlit_folium import (
     get_full_id,
 )
 
-from geo_core20.maps import assets, choropleth, classify, elements, national, shared_geometry
+from geo_core20.maps import assets, choropleth, classify, elements, national, palette, shared_geometry
 from geo_core20.maps.view import ViewMap
 from geo_core20.safety import escape_html
 from geo_core20.ui import present
@@ -75,6 +76,11 @@ BASE_ELEMENTS = (folium.map.FitBounds, folium.TileLayer, folium.plugins.Fullscre
 _NO_DRAWN_ITEMS = "\nvar drawnItems = [];"
 REBUILD_ENV = "GEO_CORE20_MAP_REBUILD"  # "1": every change rebuilds the map (the benchmark's "before")
 INLINE_ENV = "GEO_CORE20_MAP_INLINE"  # "1": polygons inline in the layers' script (the benchmark's "inline")
+LAYER_ERROR = ("A layer of this map could not be loaded, so parts of it are blank. Reload the page; if "
+               "this persists, restart the app (its map files are rebuilt when a map is drawn)")
+_ERROR_CSS = (f"background:{palette.NOTICE_BACKGROUND};border:1px solid {palette.NOTICE_BORDER};"
+              "padding:6px 8px;max-width:280px;font:12px system-ui,Arial,sans-serif;"
+              f"color:{palette.TEXT};overflow-wrap:anywhere")
 _LAYER_CONTROL = re.compile(r"\blet\s+(\w+)\s*=\s*L\.control\.layers\(")
 
 
@@ -110,6 +116,9 @@ def _layers_script(body: str) -> str:
                     if name else "window.layer_control = undefined;\n")
     return ("(function () {\nvar t0 = Date.now(), before = {};\n"
             "window.gc20Pending = [];\n"
+            # the last layers' failure note goes with them
+            "if (window.gc20Layer && window.gc20Layer.note) { window.gc20Layer.note.remove(); "
+            "window.gc20Layer.note = null; }\n"
             "for (var k0 in map_div._layers) { before[k0] = true; }\n"
             f"{body}\n"
             "var added = [];\n"
@@ -125,7 +134,18 @@ def _layers_script(body: str) -> str:
             # (an iframe out of view gets no animation frames: ``drawn`` does not wait for them)
             " requestAnimationFrame(function () { requestAnimationFrame(function () {"
             " if (hook.runs === run) { hook.paintedAt = Date.now(); } }); });\n"
-            "}, function (e) { hook.error = String(e); console.error(e); });\n"
+            "}, function (e) {\n hook.error = String(e); console.error(e);\n"
+            # say so on the map (the layer would stay blank): textContent, never markup
+            " if (hook.runs !== run) { return; }\n"
+            " var note = L.control({position: 'topright'});\n"
+            " note.onAdd = function () {\n"
+            "  var div = L.DomUtil.create('div', 'leaflet-control gc20-layer-error');\n"
+            "  div.setAttribute('role', 'alert');\n"
+            f"  div.style.cssText = {json.dumps(_ERROR_CSS)};\n"
+            f"  div.textContent = {json.dumps(LAYER_ERROR)} + ' (' + String(e && e.message || e) + ')';\n"
+            "  return div;\n };\n"
+            " note.addTo(map_div);\n hook.note = note;\n"
+            "});\n"
             "})();\n")
 
 
@@ -301,9 +321,12 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, leg
         )
     if legend is not None and legend_col is not None:
         # legend_html escapes every text it shows (titles may hold uploaded layer names)
-        # the geometry's preload rides on the legend (no element of its own: see preload_html)
-        legend_col.markdown(classify.legend_html(legend) + preload_html(rendered.preload),
-                            unsafe_allow_html=True)
+        # the scripts' preload rides on the legend (no element of its own: see preload_html)
+        geometry = [u for u in rendered.preload if not u.endswith(".js")]
+        scripts = [u for u in rendered.preload if u.endswith(".js")]
+        legend_col.markdown(classify.legend_html(legend) + preload_html(scripts), unsafe_allow_html=True)
+        if geometry:  # our own script (no user text): the page decodes the geometry while the map loads
+            legend_col.html(national.page_prefetch(geometry), unsafe_allow_javascript=True)
     return remember_click(key, clicked_code(out))
 
 

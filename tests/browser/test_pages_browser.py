@@ -123,6 +123,7 @@ FOLDERS = {"test_plus_layers_controls_change_the_map": "plus",
            "test_a_new_plus_layer_redraws_in_the_same_map": "plus",
            "test_plus_target_small_lsoas_visible_in_cornwall": "plus",
            "test_a_new_plus_layer_sends_no_polygons_and_its_tooltips_show_the_new_values": "plus",
+           "test_a_layer_whose_geometry_cannot_be_fetched_says_so_on_the_map": "plus",
            "test_outreach_plan_chosen_saved_and_reopened": "outreach",
            "test_accelerator_presets_open_their_icb_focus_and_layer": "accelerator",
            "test_presentation_mode_from_a_share_link": "presentation",
@@ -426,6 +427,36 @@ def test_a_new_plus_layer_sends_no_polygons_and_its_tooltips_show_the_new_values
         raise AssertionError("no tooltip opened on Hull's largest LSOAs")
     assert new.label in tip and plus.format_value(new, values.loc[row.name]) in tip, tip
     session.check()
+
+
+def test_a_layer_whose_geometry_cannot_be_fetched_says_so_on_the_map(session):
+    """A PLUS map's polygons come from files the browser fetches (maps.shared_geometry). When those
+    fail (here: every one answers 404), the map says so in a note a person can read, instead of
+    staying blank; a layer change that loads again takes the note away."""
+    page = session.page
+    refused = {"on": True}
+
+    def shared(route) -> None:
+        if refused["on"]:
+            route.fulfill(status=404, body="gone")
+        else:
+            route.continue_()
+
+    page.route("**/app/static/shared/**", shared)
+    session.goto(f"/PLUS_layers?vintage=2025&level=lad&area={HULL}")
+    note = page.frame_locator(IFRAME).locator(".gc20-layer-error[role='alert']")
+    note.wait_for(state="visible", timeout=WAIT)
+    text = note.inner_text()
+    assert "could not be loaded" in text and "Reload the page" in text and "HTTP 404" in text, text
+    session.snap("shared-geometry-missing")
+    refused["on"] = False
+    new = plus.get("disability")
+    select(page, "plus_indicator", f"{new.group}: {new.full_label}")
+    legend(page, new.label)
+    frame = map_frame(page)
+    frame.wait_for_function("() => (window.gc20Layer || {}).drawn > 0", timeout=WAIT)  # its polygons came
+    assert frame.locator(".gc20-layer-error").count() == 0
+    assert session.errors == [] and session.dialogs == []
 
 
 def test_plus_target_small_lsoas_visible_in_cornwall(session, atlas2025):

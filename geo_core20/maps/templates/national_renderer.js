@@ -11,7 +11,7 @@
  */
 (function () {
   'use strict';
-  var VERSION = 6;
+  var VERSION = 7;
   var existing = window.geoCore20National;
   if (existing && existing.version === VERSION) { return; }
   var L = window.L;
@@ -66,61 +66,6 @@
       if (!r.ok) { throw new Error('national map asset: HTTP ' + r.status + ' for ' + src.url); }
       return r.arrayBuffer();
     });
-  }
-
-  function gunzip(buf) {
-    var u = new Uint8Array(buf);
-    // A proxy may already have decoded it (Content-Encoding): then it starts with the magic.
-    if (u[0] !== 0x1f || u[1] !== 0x8b) { return Promise.resolve(buf); }
-    var stream = new Blob([u]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Response(stream).arrayBuffer();
-  }
-
-  function bitsToBytes(bytes, pos, count) {
-    var out = new Uint8Array(count);
-    for (var i = 0; i < count; i++) { out[i] = (bytes[pos + (i >> 3)] >> (i & 7)) & 1; }
-    return out;
-  }
-
-  function decode(buf) {
-    // one asset file (a chunk of consecutive LSOAs, usually one NHS region)
-    var bytes = new Uint8Array(buf);
-    if (bytes[0] !== 71 || bytes[1] !== 67 || bytes[2] !== 50 || bytes[3] !== 48) {
-      throw new Error('national map asset: not a GC20 file');
-    }
-    var hlen = new DataView(buf).getUint32(4, true);
-    var head = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
-    var pos = 8 + hlen;
-    function varint() {
-      var v = 0, shift = 0, b;
-      do {
-        b = bytes[pos++];
-        v += (b & 127) * Math.pow(2, shift);
-        shift += 7;
-      } while (b & 128);
-      return v;
-    }
-    var n = head.n, R = head.rings, V = head.vertices, i, r;
-    var lsoaRing = new Uint32Array(n + 1);
-    for (i = 0; i < n; i++) { lsoaRing[i + 1] = lsoaRing[i] + varint(); }
-    var ringVert = new Uint32Array(R + 1);
-    for (r = 0; r < R; r++) { ringVert[r + 1] = ringVert[r] + varint(); }
-    var xy = new Int32Array(2 * V);
-    var x = 0, y = 0, z, shift, b;
-    for (i = 0; i < V; i++) {
-      // zigzag varints; |delta| < 2^27 so the fast bit path is exact
-      z = 0; shift = 0;
-      do { b = bytes[pos++]; z |= (b & 127) << shift; shift += 7; } while (b & 128);
-      x += (z >>> 1) ^ -(z & 1);
-      z = 0; shift = 0;
-      do { b = bytes[pos++]; z |= (b & 127) << shift; shift += 7; } while (b & 128);
-      y += (z >>> 1) ^ -(z & 1);
-      xy[2 * i] = x; xy[2 * i + 1] = y;
-    }
-    var edgeFlags = bitsToBytes(bytes, pos, V); pos += (V + 7) >> 3;
-    var partStart = bitsToBytes(bytes, pos, R);
-    return {head: head, start: head.start, n: n, R: R, V: V, lsoaRing: lsoaRing, ringVert: ringVert, xy: xy,
-            edgeFlags: edgeFlags, partStart: partStart, fields: head.fields};
   }
 
   function merge(parts, total) {
@@ -208,17 +153,199 @@
 
   function chunkKey(c) { return c.url ? resolveUrl(c.url) : ('inline:' + c.hash); }
 
+  // --- decoding, in a worker off the page's main thread ---------------------------------------
+  // Fetching, unzipping and decoding England's seven files is ~0.2 s of work that would hold up
+  // everything else the page draws on its one main thread (Streamlit's own page included: the map's
+  // iframe shares it). A Web Worker does it on another core and hands back the decoded arrays
+  // (transferred, not copied). Where no worker can be made (or it fails), the page decodes itself.
+
+  /* gc20:decoder */
+  function gunzip(buf) {
+    var u = new Uint8Array(buf);
+    // A proxy may already have decoded it (Content-Encoding): then it starts with the magic.
+    if (u[0] !== 0x1f || u[1] !== 0x8b) { return Promise.resolve(buf); }
+    var stream = new Blob([u]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(stream).arrayBuffer();
+  }
+
+  function bitsToBytes(bytes, pos, count) {
+    var out = new Uint8Array(count);
+    for (var i = 0; i < count; i++) { out[i] = (bytes[pos + (i >> 3)] >> (i & 7)) & 1; }
+    return out;
+  }
+
+  function decode(buf) {
+    // one asset file (a chunk of consecutive LSOAs, usually one NHS region)
+    var bytes = new Uint8Array(buf);
+    if (bytes[0] !== 71 || bytes[1] !== 67 || bytes[2] !== 50 || bytes[3] !== 48) {
+      throw new Error('national map asset: not a GC20 file');
+    }
+    var hlen = new DataView(buf).getUint32(4, true);
+    var head = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
+    var pos = 8 + hlen;
+    function varint() {
+      var v = 0, shift = 0, b;
+      do {
+        b = bytes[pos++];
+        v += (b & 127) * Math.pow(2, shift);
+        shift += 7;
+      } while (b & 128);
+      return v;
+    }
+    var n = head.n, R = head.rings, V = head.vertices, i, r;
+    var lsoaRing = new Uint32Array(n + 1);
+    for (i = 0; i < n; i++) { lsoaRing[i + 1] = lsoaRing[i] + varint(); }
+    var ringVert = new Uint32Array(R + 1);
+    for (r = 0; r < R; r++) { ringVert[r + 1] = ringVert[r] + varint(); }
+    var xy = new Int32Array(2 * V);
+    var x = 0, y = 0, z, shift, b;
+    for (i = 0; i < V; i++) {
+      // zigzag varints; |delta| < 2^27 so the fast bit path is exact
+      z = 0; shift = 0;
+      do { b = bytes[pos++]; z |= (b & 127) << shift; shift += 7; } while (b & 128);
+      x += (z >>> 1) ^ -(z & 1);
+      z = 0; shift = 0;
+      do { b = bytes[pos++]; z |= (b & 127) << shift; shift += 7; } while (b & 128);
+      y += (z >>> 1) ^ -(z & 1);
+      xy[2 * i] = x; xy[2 * i + 1] = y;
+    }
+    var edgeFlags = bitsToBytes(bytes, pos, V); pos += (V + 7) >> 3;
+    var partStart = bitsToBytes(bytes, pos, R);
+    return {head: head, start: head.start, n: n, R: R, V: V, lsoaRing: lsoaRing, ringVert: ringVert, xy: xy,
+            edgeFlags: edgeFlags, partStart: partStart, fields: head.fields};
+  }
+
+  function workerMain() {
+    // in the worker: one message per asset file ({id, url} or {id, buf}); replies with its arrays
+    self.onmessage = function (ev) {
+      var m = ev.data;
+      var got = m.buf ? Promise.resolve(m.buf) : fetch(m.url, {credentials: 'same-origin'}).then(function (r) {
+        if (!r.ok) { throw new Error('national map asset: HTTP ' + r.status + ' for ' + m.name); }
+        return r.arrayBuffer();
+      });
+      got.then(function (buf) {
+        var n = buf.byteLength;
+        return gunzip(buf).then(function (raw) { return {bytes: n, part: decode(raw)}; });
+      }).then(function (res) {
+        var p = res.part, seen = m.url && self.performance && performance.getEntriesByName(m.url)[0];
+        // bytes that came over the network for it (0 when read from the browser's cache)
+        var transfer = seen ? seen.transferSize : null;
+        self.postMessage({id: m.id, bytes: res.bytes, transferSize: transfer, part: p},
+                         [p.lsoaRing.buffer, p.ringVert.buffer, p.xy.buffer, p.edgeFlags.buffer,
+                          p.partStart.buffer]);
+      }, function (e) {
+        self.postMessage({id: m.id, error: String(e && e.message || e)});
+      });
+    };
+  }
+
+  function startDecoder() {
+    // a decoding worker: {run(msg, transfer) -> Promise of its reply}; null where none can be made
+    try {
+      if (typeof Worker === 'undefined' || typeof Blob === 'undefined' || typeof URL === 'undefined' ||
+          typeof DecompressionStream === 'undefined') { return null; }
+      var code = [bitsToBytes, decode, gunzip].map(String).join('\n') + '\n(' + String(workerMain) + ')();';
+      var url = URL.createObjectURL(new Blob([code], {type: 'text/javascript'}));
+      var w = new Worker(url);
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      return null;
+    }
+    var pending = {}, next = 0, failed = null;
+    w.onmessage = function (ev) {
+      var m = ev.data, job = pending[m.id];
+      if (!job) { return; }
+      delete pending[m.id];
+      if (m.error) { job.reject(new Error(m.error)); } else { job.resolve(m); }
+    };
+    w.onerror = function (ev) {
+      // the worker itself failed (e.g. a policy forbids it): its jobs, and any later, fall back
+      if (ev && ev.preventDefault) { ev.preventDefault(); }
+      failed = new Error('worker failed' + (ev && ev.message ? ': ' + ev.message : ''));
+      Object.keys(pending).forEach(function (id) { pending[id].reject(failed); });
+      pending = {};
+    };
+    return {
+      failed: function () { return failed; },
+      run: function (msg, transfer) {
+        return new Promise(function (resolve, reject) {
+          if (failed) { reject(failed); return; }
+          msg.id = ++next;
+          pending[msg.id] = {resolve: resolve, reject: reject};
+          w.postMessage(msg, transfer || []);
+        });
+      }
+    };
+  }
+  /* gc20:decoder-end */
+
+  function decoder() {
+    // the renderer's own decoding worker, made on first use (null: none, or it failed)
+    if (api._worker === undefined) { api._worker = startDecoder(); }
+    if (api._worker && api._worker.failed()) { api._worker = null; }
+    return api._worker;
+  }
+
+  function pageJobs() {
+    // jobs the Streamlit page started before this map's iframe existed (maps.national.page_prefetch)
+    try {
+      var top = window.top;
+      if (top && top !== window && top.location.origin === window.location.origin) {
+        return top.__gc20Jobs || null;
+      }
+    } catch (e) { /* cross-origin parent */ }
+    return null;
+  }
+
+  function decodeHere(c) {
+    return fetchBytes(c).then(function (buf) {
+      api.assetBytes = (api.assetBytes || 0) + buf.byteLength;
+      return gunzip(buf);
+    }).then(function (buf) {
+      var part = decode(buf);
+      part.decodedIn = 'page';
+      return part;
+    });
+  }
+
+  function decodeInWorker(c) {
+    // a URL asset in a worker (null: no worker); a failed worker falls back to decodeHere
+    if (!c.url) { return null; }
+    var abs = new URL(resolveUrl(c.url), window.location.href).href;
+    var jobs = pageJobs(), job, w;
+    var early = window.__gc20Prefetch && window.__gc20Prefetch[c.url];
+    if (jobs && jobs[abs]) {
+      job = jobs[abs];
+      delete jobs[abs];  // its arrays were handed over once; the shared store keeps the part
+      api.startedByPage = (api.startedByPage || 0) + 1;
+    } else if (!(w = decoder())) {
+      return null;
+    } else if (early) {
+      delete window.__gc20Prefetch[c.url];
+      job = early.then(function (buf) { return w.run({buf: buf, name: c.url}, [buf]); });
+    } else {
+      job = w.run({url: abs, name: c.url});
+    }
+    return job.then(function (m) {
+      api.assetBytes = (api.assetBytes || 0) + m.bytes;
+      (api.workerFetches = api.workerFetches || []).push([abs, m.transferSize]);
+      m.part.decodedIn = 'worker';
+      return m.part;
+    }, function (err) {
+      api.workerErrors = (api.workerErrors || 0) + 1;
+      if (window.console) { console.warn('geo_core20: decoding in the page instead (' + err + ')'); }
+      return decodeHere(c);
+    });
+  }
+
   function loadChunk(c, store) {
     var key = chunkKey(c);
     if (store[key] && store[key].version === VERSION) { return Promise.resolve(store[key]); }
     if (!api._cache[key]) {
-      api._cache[key] = fetchBytes(c).then(function (buf) {
-        api.assetBytes = (api.assetBytes || 0) + buf.byteLength;
-        return gunzip(buf);
-      }).then(function (buf) {
-        var part = decode(buf);
+      api._cache[key] = (decodeInWorker(c) || decodeHere(c)).then(function (part) {
         part.version = VERSION;
         store[key] = part;
+        api.decodedIn = part.decodedIn;
         return part;
       });
       api._cache[key].catch(function () { delete api._cache[key]; });
