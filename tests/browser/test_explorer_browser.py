@@ -185,6 +185,18 @@ def test_icb_share_link_draws_every_lsoa_with_legend_and_tooltips(app_page, atla
     core_styles = frame.evaluate(f"codes => codes.map(c => {API}.styleOf(c))", core)
     assert core and all(st["visible"] and st["outlined"] for st in core_styles)
     _assert_legend_beside_the_map(page, frame, "1 (most deprived 10%)")
+    # the ICB's boundary and the surrounding areas are drawn from their shared geometry files (fetched by
+    # the map, not sent in its script): lines of the boundary's and the context's colours are on the map
+    frame.wait_for_function("() => (window.gc20Layer || {}).drawn > 0", timeout=60_000)
+    lines = frame.evaluate("""() => { const n = {};
+        Object.values(window.map._layers).forEach(l => {
+            if (l.getLatLngs && l.options && l.options.color) {
+                const pts = JSON.stringify(l.getLatLngs()).split('lat').length - 1;
+                n[l.options.color] = (n[l.options.color] || 0) + pts; } });
+        return n; }""")
+    assert lines.get(palette.AREA_LINE, 0) > 100 and lines.get(palette.CONTEXT_LINE, 0) > 100, lines
+    assert "/app/static/shared/" in " ".join(frame.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"))
     app_page.snap("icb-drawn")
     app_page.snap("icb-map", page.locator(IFRAME))
     _assert_wheel_zooms_only_after_focus(page, frame)

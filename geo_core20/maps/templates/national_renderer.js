@@ -138,16 +138,21 @@
     return geo.index;
   }
 
-  function sharedStore() {
-    // Decoded geometry is kept on the top (Streamlit) page when it is ours (same origin):
-    // streamlit-folium remounts its iframe whenever the map's script changes, and this way
-    // a rerun redraws at once instead of fetching and decoding the asset again.
+  function ourTop() {
+    // the top (Streamlit) page when this map is in an iframe of the same origin, else null
     try {
       var top = window.top;
-      if (top && top !== window && top.location.origin === window.location.origin) {
-        return top.__gc20NationalGeo || (top.__gc20NationalGeo = {});
-      }
-    } catch (e) { /* cross-origin parent: keep it per page */ }
+      if (top && top !== window && top.location.origin === window.location.origin) { return top; }
+    } catch (e) { /* cross-origin parent */ }
+    return null;
+  }
+
+  function sharedStore() {
+    // Decoded geometry is kept on the top (Streamlit) page when it is ours: streamlit-folium
+    // remounts its iframe whenever the map's script changes, and this way a rerun redraws at
+    // once instead of fetching and decoding the asset again.
+    var top = ourTop();
+    if (top) { return top.__gc20NationalGeo || (top.__gc20NationalGeo = {}); }
     return api._geo || (api._geo = {});
   }
 
@@ -288,13 +293,8 @@
 
   function pageJobs() {
     // jobs the Streamlit page started before this map's iframe existed (maps.national.page_prefetch)
-    try {
-      var top = window.top;
-      if (top && top !== window && top.location.origin === window.location.origin) {
-        return top.__gc20Jobs || null;
-      }
-    } catch (e) { /* cross-origin parent */ }
-    return null;
+    var top = ourTop();
+    return (top && top.__gc20Jobs) || null;
   }
 
   function decodeHere(c) {
