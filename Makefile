@@ -71,7 +71,7 @@ browser: setup chromium data
 
 # Timing scripts (not the load test, which has its own target)
 bench: setup data
-	for b in $(filter-out benchmarks/load_test.py benchmarks/_common.py benchmarks/crowd_front.py benchmarks/bare_page.py benchmarks/interaction_speed.py,$(wildcard benchmarks/*.py)); do \
+	for b in $(filter-out benchmarks/load_test.py benchmarks/_common.py benchmarks/crowd_front.py benchmarks/bare_page.py benchmarks/interaction_speed.py benchmarks/map_only_page.py benchmarks/map_inpage_page.py benchmarks/england_floor.py,$(wildcard benchmarks/*.py)); do \
 	  echo "== $$b"; $(PY) $$b || exit 1; done
 
 # Many users: 10 concurrent Chromium sessions on one server (~5 min; figures printed, exit 1 on failure).
@@ -82,9 +82,11 @@ load: setup chromium data
 crowd: setup chromium nginx data
 	$(PY) benchmarks/crowd_front.py --sessions 50 --wave 10 --replicas 2
 
-# Click to map drawn for the main interactions, against each page's first load (issue 22).
-interactions: setup chromium data
+# Click to map drawn for the main interactions, against each page's first load; then what sets the
+# England view's floor (the map alone, in its iframe or in the page; each page also through nginx) (issue 22).
+interactions: setup chromium nginx data
 	$(PY) benchmarks/interaction_speed.py
+	$(PY) benchmarks/england_floor.py --front
 
 clean-data:
 	rm -rf data/raw data/processed boundaries/raw

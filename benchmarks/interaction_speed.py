@@ -213,6 +213,20 @@ outlines +1.06 / +1.04 / +1.11 s: ~0.1 s, the pass bar (0.5 s) NOT met. This scr
 explorer page +0.56 s on top of it. All interactions, same run (after): explorer shading 0.62 s (ws
 120 kB per click, was 150), focus 0.88, PLUS layer 0.78, hot spots 0.68, accelerator card 0.91,
 planner run 2.59 (the solver: 1.0 server CPU-s).
+
+What sets the floor (2026-12-07, quiet machine; ``benchmarks/england_floor.py`` and its table): the map
+drawn in the page itself without streamlit-folium's iframe costs what the iframe does (+0.62 vs +0.61 s
+on a bare page; +0.51 vs +0.54 through nginx); sending the map before the sidebar, or drawing the
+sidebar after the map, changed nothing (1.85 / 1.86 s vs 1.89 s); Streamlit's frontend files from
+nginx make the bare page and the England view faster alike (+0.96 s vs +1.09 s direct). What is left is
+Streamlit's frontend laying out the page on the browser's one main thread (react-dom 136 ms for the
+bare page, 345 ms for the map alone, 596 ms for the explorer; each element type loaded on first use).
+The legend beside the map is now one ``st.html`` element (``ui.map_display.beside_html``) instead of
+HTML in Markdown, so a first visit no longer loads Streamlit's HTML-in-Markdown parser (188 kB) for it:
+map alone 1.59 -> 1.46 s in one run of 7 visits each; the whole England view, two alternating runs
+each: main +1.01 / +1.09 s, with it +1.14 / +0.97 s (within this machine's spread). Even a page with
+nothing but the England map and its legend costs +0.5-0.6 s on a bare page here: the pass bar (0.5 s)
+is NOT met, and no arrangement of the explorer page can meet it while its map costs that.
 """
 
 from __future__ import annotations

@@ -58,3 +58,9 @@ def save_plan(at: AppTest, name: str | None = None) -> str:
         at.text_input(key="op_save_name").input(name)
     at = ok(at.button[[b.label for b in at.button].index("Save plan")].click().run())
     return at.session_state["op_result"]["plan_id"]
+
+
+def shown_legends(at) -> list[str]:
+    """The legends an AppTest run shows beside its maps (HTML, as sent: ``ui.map_display.beside_html``,
+    one ``st.html`` element per map with the legend, its preloads and the page's decoder)."""
+    return [h.proto.body for h in at.get("html") if "gc20-legend" in h.proto.body]

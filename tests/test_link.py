@@ -11,7 +11,7 @@ import html
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from apptests import APP, PLANNER_PAGE, PLUS_PAGE, metric, ok, open_page, run_plan, save_plan
+from apptests import APP, PLANNER_PAGE, PLUS_PAGE, metric, ok, open_page, run_plan, save_plan, shown_legends
 from streamlit.testing.v1 import AppTest
 
 from geo_core20 import clinical, plus
@@ -32,7 +32,7 @@ def shown_link(at: AppTest) -> dict[str, str]:
 
 
 def legend(at: AppTest) -> str:
-    return html.unescape(" ".join(m.value for m in at.markdown if "gc20-legend" in m.value))
+    return html.unescape(" ".join(shown_legends(at)))
 
 
 # --- the shown link reopens the same view -------------------------------------------------------

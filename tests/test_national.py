@@ -354,49 +354,48 @@ def test_the_streamlit_page_preloads_the_scripts_and_decodes_the_geometry_beside
     """Issue 22 (England view): the map's iframe asks for Leaflet and the geometry only once its own
     code has loaded; the page preloads the scripts with the legend beside the map (relative URLs, a
     script request as the iframe makes it) and starts fetching and decoding the geometry of the regions
-    drawn (none inline) in a worker, from a script of its own (``national.page_prefetch``)."""
+    drawn (none inline) in a worker, from a script of its own (``national.page_prefetch``). All of it is
+    one ``st.html`` element: no HTML in Markdown, whose parser a first visit would load for the legend."""
     from geo_core20.maps import choropleth, classify
     from geo_core20.ui import map_display
 
-    def shown(inline: bool) -> tuple[map_display.CachedMap, str, list[tuple[str, dict]]]:
+    def shown(inline: bool) -> tuple[map_display.CachedMap, list[tuple[str, dict]]]:
         m = choropleth.base_map((-1.6, 53.78, -1.57, 53.81))
         national.add_national_layer(m, tiny, "2025", "imd_decile", True, ["E01000100"], static_dir=tmp_path,
                                     inline_geometry=inline)
         choropleth.finish_map(m, classify.legend("x", ["#440154"], ["a"], [1]))
         cached = map_display.prepare(m)
-        written: list[str] = []
         html: list[tuple[str, dict]] = []
 
-        class Beside:  # the legend's container
-            def markdown(self, body: str, **kwargs) -> None:
-                written.append(body)
-
+        class Beside:  # the legend's container: st.html only (no st.markdown here)
             def html(self, body: str, **kwargs) -> None:
                 html.append((body, kwargs))
 
         map_display.show_map(cached, key="m", legend_in=Beside())
-        return cached, "".join(written), html
+        return cached, html
 
     monkeypatch.setattr(map_display, "_component_func", lambda **kw: None)
-    cached, beside, html = shown(inline=False)
+    cached, html = shown(inline=False)
     chunks = json.loads((tmp_path / "national" / "lsoa_2025.json").read_text())["chunks"]
     by_start = sorted(chunks, key=lambda c: c["start"])
     drawn, other = (f"/app/static/national/{c['file']}" for c in by_start[::-1])
     assert drawn in cached.rendered.preload and other not in cached.rendered.preload
-    assert "gc20-legend" in beside  # the legend is still there, the scripts' preload rides on it
+    assert len(html) == 1 and html[0][1] == {"unsafe_allow_javascript": True}
+    beside = html[0][0]
+    legend = classify.legend_html(cached.legend)
+    assert beside.startswith(legend)  # the legend first, then our scripts
     scripts = [u for u in cached.rendered.js_links if u.endswith(".js")]
     assert scripts and all(f'<link rel="preload" as="script" href="{u[1:]}">' in beside for u in scripts)
-    assert ".bin.gz" not in beside
     escaped = '<link rel="preload" as="script" href="a/&quot;x&quot;.js">'
     assert map_display.preload_html(['/a/"x".js']) == escaped
     # the geometry: one script of our own, run by the page (st.html with JavaScript), the drawn region's
     # file only, by a relative URL
-    assert html == [(national.page_prefetch([drawn]), {"unsafe_allow_javascript": True})]
-    assert json.dumps([drawn[1:]]) in html[0][0] and other[1:] not in html[0][0]
+    assert beside.endswith(national.page_prefetch([drawn])) and beside.count("<script") == 1
+    assert json.dumps([drawn[1:]]) in beside and other[1:] not in beside
 
-    cached, beside, html = shown(inline=True)  # a standalone map fetches nothing
-    assert not any(u.endswith(".bin.gz") for u in cached.rendered.preload) and ".bin.gz" not in beside
-    assert html == []
+    cached, html = shown(inline=True)  # a standalone map fetches nothing
+    assert not any(u.endswith(".bin.gz") for u in cached.rendered.preload)
+    assert len(html) == 1 and ".bin.gz" not in html[0][0] and "<script" not in html[0][0]
 
 
 def test_page_prefetch_is_the_renderers_own_decoder_and_cannot_break_out_of_its_script():

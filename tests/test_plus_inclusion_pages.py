@@ -5,7 +5,7 @@ that LSOA counts exist (Census 2021 TS021) and how to get them, and nothing brea
 from __future__ import annotations
 
 import pytest
-from apptests import APP, PLUS_PAGE, ok, open_page
+from apptests import APP, PLUS_PAGE, ok, open_page, shown_legends
 
 from geo_core20 import plus
 from geo_core20.clinical.accelerators import GRT_NOTE
@@ -27,7 +27,7 @@ def test_north_central_london_coastal_layer_says_the_tidal_thames():
     at = open_page(PLUS_PAGE, vintage="2025", level="icb", area=NCL)
     ok(at.selectbox(key="plus_indicator").set_value("coastal").run())  # as a person picks the layer
     assert any(i.value.startswith(TIDAL) for i in at.info)
-    assert any(TIDAL in m.value for m in at.markdown)  # the legend beside the map
+    assert any(TIDAL in legend for legend in shown_legends(at))  # the legend beside the map
     ok(at.selectbox(key="plus_indicator").set_value("coastal_core20").run())
     assert any(i.value.startswith(TIDAL) for i in at.info)
 
@@ -54,7 +54,7 @@ def test_grt_lsoa_layer_offline_says_how_to_get_it_and_the_page_carries_on():
     ok(at.selectbox(key="plus_indicator").set_value("grt_pct").run())
     assert not at.warning or all("census21_ethnicity_detailed" not in w.value for w in at.warning)
     assert any(plain(i.value) == GRT_NOTE for i in at.info)
-    assert any("Gypsy or Irish Traveller" in m.value for m in at.markdown)
+    assert any("Gypsy or Irish Traveller" in legend for legend in shown_legends(at))  # its map and legend
 
 
 def test_cornwall_accelerator_card_says_lsoa_counts_exist_and_need_the_download():

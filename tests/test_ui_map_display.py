@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import folium
+from apptests import shown_legends
 from streamlit.testing.v1 import AppTest
 
 from geo_core20.maps import palette
@@ -55,7 +56,7 @@ def _page() -> None:
 def test_the_legend_is_shown_beside_the_map_and_escaped():
     at = AppTest.from_function(_page, default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
-    legend = next(m.value for m in at.markdown if "gc20-legend" in m.value)
+    legend = next(iter(shown_legends(at)))
     assert "Layer &lt;i&gt;x&lt;/i&gt;" in legend and "(3)" in legend and "(4)" in legend
     assert len(at.columns) == 2  # the map and, beside it, the legend
 
