@@ -71,7 +71,7 @@ def test_accelerator_presets_show_numbers_and_open_their_icb(atlas2025):
 def test_presentation_mode_from_a_link_and_the_toggle():
     at = open_page(APP, level="icb", area=ICB, present="1")
     assert at.toggle(key="gc20_present").value is True
-    assert any("stSidebar" in m.value for m in at.markdown)  # the hiding CSS is on the page
+    assert any("stSidebar" in h.proto.body for h in at.get("html"))  # the hiding CSS is on the page
     assert at.query_params["present"] == "1" and at.title[0].value.startswith("NHS Cheshire")
     at.button(key="gc20_present_exit").click().run()
     ok(at)

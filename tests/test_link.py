@@ -56,7 +56,7 @@ def test_explorer_link_restores_focus_outline_presentation_shading_and_tab():
         assert again.selectbox(key=key).value == at.selectbox(key=key).value, key
     assert again.toggle(key="gc20_core20").value is False
     assert again.toggle(key="gc20_present").value is True
-    assert any("stSidebar" in m.value for m in again.markdown)  # presentation CSS is on
+    assert any("stSidebar" in h.proto.body for h in again.get("html"))  # presentation CSS is on
     assert again.subheader[0].value.startswith(clinical.FOCI["cancer"].label)  # the focus tab is open
     assert shown_link(again) == params  # and it shows the same link again
 
@@ -127,7 +127,7 @@ def test_a_plan_link_with_present_1_opens_in_presentation_mode(plan_store):
 
     again = open_page(PLANNER_PAGE, plan=pid, present="1")
     assert again.toggle(key="gc20_present").value is True
-    assert any("stSidebar" in m.value for m in again.markdown)
+    assert any("stSidebar" in h.proto.body for h in again.get("html"))
     assert again.query_params["present"] == "1" and again.query_params["plan"] == pid
     assert again.title[0].value.startswith("NHS Cheshire and Merseyside")
 

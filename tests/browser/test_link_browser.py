@@ -79,7 +79,7 @@ def test_the_shown_link_opens_the_same_view_in_a_new_browser(served_app, browser
         page.locator(".st-key-gc20_present label").first.click()
         wait_for(page, lambda: query(page).get("present") == "1", "present=1 in the address bar")
         # presenting, the sidebar and its link box are hidden: a presenter copies the address bar
-        assert not page.locator("section[data-testid='stSidebar']").is_visible()
+        page.locator("section[data-testid='stSidebar']").wait_for(state="hidden", timeout=WAIT)
         link = page.url
         copied = dict(parse_qsl(urlsplit(link).query))
         # (the address bar leaves out parameters at their defaults; the shown link writes every one)
