@@ -47,16 +47,14 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from _common import ROOT, launch_chromium, machine, serve_app
-from interaction_speed import BARE, DRAWN_JS, MAP_ONLY, STEP_TIMEOUT_MS, _beside_the_app, first_visit
+from interaction_speed import BARE, DRAWN_JS, MAP_ONLY, STEP_TIMEOUT_MS, beside_the_app, first_visit
 from load_test import server_process
 
 from geo_core20 import front
@@ -83,24 +81,17 @@ def _in_page_done(page, t0) -> None:
 
 @contextlib.contextmanager
 def _front_before(base: str) -> Iterator[str]:
-    """nginx with the project's front configuration before the one server at ``base``."""
-    nginx = front.nginx_binary()
-    if nginx is None:
-        raise FileNotFoundError("nginx not installed (apt-get install nginx)")
+    """nginx with the project's front configuration (``geo_core20.front``) before the server at ``base``."""
     with tempfile.TemporaryDirectory(prefix="gc20_floor_") as tmp:
         run = Path(tmp)
         run.chmod(0o755)  # nginx's worker reads its cache and temp folders as another user
         port = front.free_port()
-        conf = run / "nginx.conf"
-        conf.write_text(front.render_config(run, port, [int(base.rsplit(":", 1)[1])]), encoding="utf-8")
-        proc = subprocess.Popen([nginx, "-p", str(run), "-c", str(conf), "-g", "daemon off;"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = front.start_nginx(run, port, [int(base.rsplit(":", 1)[1])])
         try:
-            front._wait_http(f"http://127.0.0.1:{port}/_stcore/health", 30, [proc])
+            front.wait_http(f"http://127.0.0.1:{port}/_stcore/health", 30, [proc])
             yield f"http://127.0.0.1:{port}"
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
+            front.stop([proc])
 
 
 def run(args) -> dict:
@@ -110,8 +101,8 @@ def run(args) -> dict:
                  "pages": {}}
     t_start = time.monotonic()
     with contextlib.ExitStack() as stack, sync_playwright() as pw:
-        alone = stack.enter_context(_beside_the_app(MAP_ONLY))
-        in_page = stack.enter_context(_beside_the_app(IN_PAGE))
+        alone = stack.enter_context(beside_the_app(MAP_ONLY))
+        in_page = stack.enter_context(beside_the_app(IN_PAGE))
         specs = [("bare", str(BARE), "/", _bare_done), ("map alone", alone, "/", _map_done),
                  ("map in page", in_page, "/", _in_page_done),
                  ("explorer", "app.py", "/?vintage=2025&level=england", _map_done)]

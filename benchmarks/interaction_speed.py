@@ -221,7 +221,7 @@ sidebar after the map, changed nothing (1.85 / 1.86 s vs 1.89 s); Streamlit's fr
 nginx make the bare page and the England view faster alike (+0.96 s vs +1.09 s direct). What is left is
 Streamlit's frontend laying out the page on the browser's one main thread (react-dom 136 ms for the
 bare page, 345 ms for the map alone, 596 ms for the explorer; each element type loaded on first use).
-The legend beside the map is now one ``st.html`` element (``ui.map_display.beside_html``) instead of
+The legend beside the map is now an ``st.html`` element (``ui.map_display.show_beside``) instead of
 HTML in Markdown, so a first visit no longer loads Streamlit's HTML-in-Markdown parser (188 kB) for it:
 map alone 1.59 -> 1.46 s in one run of 7 visits each; the whole England view, two alternating runs
 each: main +1.01 / +1.09 s, with it +1.14 / +0.97 s (within this machine's spread). Even a page with
@@ -512,7 +512,7 @@ def england_cost(browser, base: str, server, bare_base: str, bare_server, repeat
 
 
 @contextlib.contextmanager
-def _beside_the_app(script) -> Iterator[str]:
+def beside_the_app(script) -> Iterator[str]:
     """A copy of ``script`` next to app.py while it is served: Streamlit serves the ``static/`` folder
     beside the main script, and the map needs the app's (Leaflet, the national geometry)."""
     copy = ROOT / f"_bench_{script.name}"
@@ -555,7 +555,7 @@ def run(args) -> dict:
             res["interactions"][name] = {"label": cases[name][0], "runs": runs}
         if "england" in asked:
             mode = "after" if "after" in srv else modes[0]
-            with serve_app(str(BARE)) as bare_base, _beside_the_app(MAP_ONLY) as alone_script, \
+            with serve_app(str(BARE)) as bare_base, beside_the_app(MAP_ONLY) as alone_script, \
                     serve_app(alone_script) as alone_base:
                 try:
                     res["england"] = england_cost(browser, srv[mode][0], srv[mode][1], bare_base,

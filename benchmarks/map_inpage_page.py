@@ -3,7 +3,7 @@ experiment page for ``benchmarks/england_floor.py`` (not part of the app).
 
 The same rendered map as ``benchmarks/map_only_page.py`` (``ui.view_map_cached`` with the explorer's
 defaults, rendered once by ``ui.map_display``) and the same legend and page decoder beside it
-(``map_display.beside_html``), but the map is a ``st.components.v2`` element mounted in the page's own
+(``map_display.show_beside``), but the map is a ``st.components.v2`` element mounted in the page's own
 document: it adds Leaflet's files to the page, makes the map's ``<div id="map_div">`` and runs the map's
 script and its layers' script there. Clicks, redraws and the map's header scripts beyond the national
 geometry prefetch are left out: it only has to draw the map, to time what the iframe costs.
@@ -67,4 +67,4 @@ with left:
     in_page_map(key="inpage", height=620,
                 data={"css": list(r.css_links), "js": list(r.js_links), "styles": styles, "scripts": scripts,
                       "base": r.base, "layers": r.layers, "height": 620, "key": r.component_key("inpage")})
-right.html(map_display.beside_html(shown.legend, r.preload), unsafe_allow_javascript=True)
+map_display.show_beside(right, shown.legend, r.preload)

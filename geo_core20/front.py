@@ -152,7 +152,8 @@ def render_config(run_dir: Path, port: int, replica_ports: list[int], *, host: s
                         replica_header=REPLICA_HEADER)
 
 
-def _wait_http(url: str, timeout: float, procs: list[subprocess.Popen]) -> None:
+def wait_http(url: str, timeout: float, procs: list[subprocess.Popen]) -> None:
+    """Wait until ``url`` answers 200 (a process of ``procs`` ending first is an error)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for p in procs:
@@ -201,8 +202,7 @@ def running(replicas: int = 2, port: int | None = None, *, run_dir: Path | None 
             env: dict[str, str] | None = None, startup_timeout: float = 180.0,
             app_args: list[str] | None = None):
     """Start ``replicas`` app processes and nginx before them; stop everything on exit."""
-    nginx = nginx_binary()
-    if nginx is None:
+    if nginx_binary() is None:  # before any replica is started
         raise FileNotFoundError("nginx not installed (apt-get install nginx)")
     run_dir = Path(run_dir or RUN_DIR)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -218,26 +218,40 @@ def running(replicas: int = 2, port: int | None = None, *, run_dir: Path | None 
                 [sys.executable, "-m", "geo_core20.serve", "--server.port", str(p), "--server.address",
                  "127.0.0.1", "--server.headless", "true", *(app_args or [])],
                 cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
-        conf = run_dir / "nginx.conf"
-        conf.write_text(render_config(run_dir, port, ports), encoding="utf-8")
-        nginx_log = open(run_dir / "nginx.log", "w")  # noqa: SIM115
-        front.nginx = subprocess.Popen([nginx, "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"],
-                                       stdout=nginx_log, stderr=subprocess.STDOUT, start_new_session=True)
+        front.nginx = start_nginx(run_dir, port, ports)
         for p in ports:
-            _wait_http(f"http://127.0.0.1:{p}/_stcore/health", startup_timeout, [*procs, front.nginx])
-        _wait_http(f"{front.url}/_stcore/health", 30, [front.nginx])
+            wait_http(f"http://127.0.0.1:{p}/_stcore/health", startup_timeout, [*procs, front.nginx])
+        wait_http(f"{front.url}/_stcore/health", 30, [front.nginx])
         yield front
     finally:
-        for proc in [front.nginx, *procs]:
-            if proc is not None and proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in [front.nginx, *procs]:
-            if proc is not None:
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+        stop([front.nginx, *procs])
+
+
+def start_nginx(run_dir: Path, port: int, replica_ports: list[int]) -> subprocess.Popen:
+    """nginx with the front's configuration (``render_config``) on ``port`` before ``replica_ports``, run
+    from ``run_dir`` (its config, caches and log there), in its own process group."""
+    nginx = nginx_binary()
+    if nginx is None:
+        raise FileNotFoundError("nginx not installed (apt-get install nginx)")
+    conf = run_dir / "nginx.conf"
+    conf.write_text(render_config(run_dir, port, replica_ports), encoding="utf-8")
+    log = open(run_dir / "nginx.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([nginx, "-p", str(run_dir), "-c", str(conf), "-g", "daemon off;"],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(procs: list[subprocess.Popen | None]) -> None:
+    """Stop processes started in their own process groups: SIGTERM, then SIGKILL after 20 s."""
+    for proc in procs:
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        if proc is not None:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> int:

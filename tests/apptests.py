@@ -61,6 +61,6 @@ def save_plan(at: AppTest, name: str | None = None) -> str:
 
 
 def shown_legends(at) -> list[str]:
-    """The legends an AppTest run shows beside its maps (HTML, as sent: ``ui.map_display.beside_html``,
-    one ``st.html`` element per map with the legend, its preloads and the page's decoder)."""
+    """The legends an AppTest run shows beside its maps (HTML, as sent: ``ui.map_display.show_beside``,
+    a sanitised ``st.html`` element per map)."""
     return [h.proto.body for h in at.get("html") if "gc20-legend" in h.proto.body]

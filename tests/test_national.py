@@ -354,8 +354,9 @@ def test_the_streamlit_page_preloads_the_scripts_and_decodes_the_geometry_beside
     """Issue 22 (England view): the map's iframe asks for Leaflet and the geometry only once its own
     code has loaded; the page preloads the scripts with the legend beside the map (relative URLs, a
     script request as the iframe makes it) and starts fetching and decoding the geometry of the regions
-    drawn (none inline) in a worker, from a script of its own (``national.page_prefetch``). All of it is
-    one ``st.html`` element: no HTML in Markdown, whose parser a first visit would load for the legend."""
+    drawn (none inline) in a worker, from a script of its own (``national.page_prefetch``). All as ``st.html``
+    (no HTML in Markdown, whose parser a first visit would load for the legend): the legend sanitised by
+    Streamlit, our scripts in an element of their own with JavaScript allowed."""
     from geo_core20.maps import choropleth, classify
     from geo_core20.ui import map_display
 
@@ -380,22 +381,28 @@ def test_the_streamlit_page_preloads_the_scripts_and_decodes_the_geometry_beside
     by_start = sorted(chunks, key=lambda c: c["start"])
     drawn, other = (f"/app/static/national/{c['file']}" for c in by_start[::-1])
     assert drawn in cached.rendered.preload and other not in cached.rendered.preload
-    assert len(html) == 1 and html[0][1] == {"unsafe_allow_javascript": True}
-    beside = html[0][0]
     legend = classify.legend_html(cached.legend)
-    assert beside.startswith(legend)  # the legend first, then our scripts
+    assert len(html) == 2 and html[0] == (legend, {})  # the legend first, sanitised (no JavaScript)
+    assert html[1][1] == {"unsafe_allow_javascript": True} and "gc20-legend" not in html[1][0]
+    beside = html[1][0]  # then our scripts
     scripts = [u for u in cached.rendered.js_links if u.endswith(".js")]
-    assert scripts and all(f'<link rel="preload" as="script" href="{u[1:]}">' in beside for u in scripts)
-    escaped = '<link rel="preload" as="script" href="a/&quot;x&quot;.js">'
-    assert map_display.preload_html(['/a/"x".js']) == escaped
+    # the scripts preloaded by a script of ours (st.html drops <link> tags), by relative URLs
+    assert scripts and beside.count(map_display.preload_script(scripts)) == 1
+    assert json.dumps([u[1:] for u in scripts]) in beside
+    hostile = map_display.preload_script(['/a/"x</script><b>.js'])
+    assert hostile.count("</script>") == 1 and hostile.endswith("</script>")  # cannot break out
+    assert r'["a/\"x<\/script><b>.js"]' in hostile  # the URL, relative, as a JSON string
+    assert map_display.preload_script([]) == ""
     # the geometry: one script of our own, run by the page (st.html with JavaScript), the drawn region's
     # file only, by a relative URL
-    assert beside.endswith(national.page_prefetch([drawn])) and beside.count("<script") == 1
+    assert beside.endswith(national.page_prefetch([drawn])) and beside.count("<script") == 2
     assert json.dumps([drawn[1:]]) in beside and other[1:] not in beside
 
     cached, html = shown(inline=True)  # a standalone map fetches nothing
     assert not any(u.endswith(".bin.gz") for u in cached.rendered.preload)
-    assert len(html) == 1 and ".bin.gz" not in html[0][0] and "<script" not in html[0][0]
+    assert html[0] == (classify.legend_html(cached.legend), {})
+    assert len(html) == 2 and ".bin.gz" not in html[1][0] and "__gc20Jobs" not in html[1][0]
+    assert html[1][0].count("<script") == 1  # the scripts' preload only: no decoder
 
 
 def test_page_prefetch_is_the_renderers_own_decoder_and_cannot_break_out_of_its_script():

@@ -58,6 +58,10 @@ def test_the_legend_is_shown_beside_the_map_and_escaped():
     assert not at.exception, [e.value for e in at.exception]
     legend = next(iter(shown_legends(at)))
     assert "Layer &lt;i&gt;x&lt;/i&gt;" in legend and "(3)" in legend and "(4)" in legend
+    # the element holding the legend (uploaded layer names) is sanitised by Streamlit: no script runs
+    # from it even if a text escaped the escaping; our own scripts are an element of their own
+    shown = [h.proto for h in at.get("html") if "gc20-legend" in h.proto.body]
+    assert len(shown) == 1 and not shown[0].unsafe_allow_javascript and "<script" not in shown[0].body
     assert len(at.columns) == 2  # the map and, beside it, the legend
 
 

@@ -9,7 +9,7 @@ come from mapclassify; deciles, flags, categories and fixed bins are plain looku
     classes.find_bin(area_values)       # class of each value, -1 where missing
     classes.colour(area_values)         # fill colours (NO_DATA_COLOUR where missing)
     lgd = classes.legend(area_values)   # title, swatches, labels, counts, notes
-    st.html(legend_html(lgd))   # beside the map, never on it (ui.map_display.beside_html)
+    st.html(legend_html(lgd))   # beside the map, never on it (ui.map_display.show_beside)
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ _NOTE = f"color:{palette.TEXT_MUTED};font-size:12px;margin-top:4px"
 
 def legend_html(legend: Legend) -> str:
     """The legend as a self-contained HTML fragment (inline styles) to show *beside* the map,
-    e.g. ``st.html(legend_html(lgd))`` (``ui.map_display.beside_html``). Every text is escaped."""
+    e.g. ``st.html(legend_html(lgd))`` (``ui.map_display.show_beside``). Every text is escaped."""
     rows = []
     for e in legend.entries:
         count = ("" if e.count is None

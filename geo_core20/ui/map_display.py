@@ -65,8 +65,7 @@ from streamlit_folium import (
 
 from geo_core20.maps import assets, choropleth, classify, elements, national, palette, shared_geometry
 from geo_core20.maps.view import ViewMap
-from geo_core20.safety import escape_html
-from geo_core20.ui import present
+from geo_core20.ui import present, style
 
 RETURNED = ["last_active_drawing"]
 SPLIT = "/*gc20:layers*/"
@@ -163,7 +162,7 @@ class RenderedMap:
     js_links: tuple[str, ...]
     bounds: dict
     zoom: float | None
-    preload: tuple[str, ...] = ()  # the map's scripts and national geometry, preloaded: see preload_html
+    preload: tuple[str, ...] = ()  # the map's scripts and national geometry, preloaded: see preload_script
     shared: tuple[str, ...] = ()  # shared geometry files the layers load (maps.shared_geometry)
 
     @property
@@ -196,24 +195,36 @@ def _fetched_files(m: folium.Map) -> tuple[str, ...]:
     return tuple(found)
 
 
-def preload_html(urls: tuple[str, ...] | list[str]) -> str:
-    """``<link rel=preload>`` tags that start downloading ``urls`` (the map's scripts) from the
-    Streamlit page itself.
+_PRELOAD_JS = """(function (urls) {
+var have = {};
+document.head.querySelectorAll('link[rel="preload"]').forEach(function (l) {
+  have[l.getAttribute('href')] = 1;
+});
+urls.forEach(function (u) {
+  if (have[u]) { return; }
+  var l = document.createElement('link');
+  l.rel = 'preload'; l.as = 'script'; l.href = u;
+  document.head.appendChild(l);
+});
+})(%s);"""
 
-    The map's iframe asks for Leaflet only once the component's own code has loaded, and for its
-    geometry only after Leaflet and the map script have run (~0.7 s after the iframe appears on a
-    first visit); preloaded by the page as soon as the legend beside the map is drawn, the files are
-    in the browser's HTTP cache (same origin, heuristically fresh: Streamlit's static route sends
-    Last-Modified and no Cache-Control) or on their way when the iframe asks. Scripts as the
-    iframe's ``<script src>`` asks for them; geometry (``.bin.gz``) as the renderer's ``fetch``
-    does (``as=fetch``, ``crossorigin=anonymous``). Relative URLs, so an app served under a base
-    path preloads its own.
+
+def preload_script(scripts: tuple[str, ...] | list[str]) -> str:
+    """A ``<script>`` that adds ``<link rel=preload as=script>`` for the map's ``scripts`` (Leaflet and
+    its plugins, under ``/app/static``) to the Streamlit page's head, once per page.
+
+    The map's iframe asks for them only once the component's own code has loaded; preloaded by the
+    page as soon as the legend beside the map is drawn, they are in the browser's HTTP cache (same
+    origin, heuristically fresh: Streamlit's static route sends Last-Modified and no Cache-Control) or
+    on their way when the iframe asks, as its ``<script src>`` asks for them. A script, not the tags
+    themselves: ``st.html`` drops ``<link>`` elements, even with JavaScript allowed. (The national
+    geometry is fetched by the page's own decoder, ``national.page_prefetch``.) Relative URLs, so an
+    app served under a base path preloads its own; "" when there are none.
     """
-    tags = []
-    for url in urls:
-        kind = 'as="script"' if url.endswith(".js") else 'as="fetch" crossorigin="anonymous"'
-        tags.append(f'<link rel="preload" {kind} href="{escape_html(url.lstrip("/"))}">')
-    return "".join(tags)
+    rel = [u.lstrip("/") for u in scripts]
+    if not rel:
+        return ""
+    return "<script>" + (_PRELOAD_JS % json.dumps(rel)).replace("</", "<\\/") + "</script>"
 
 
 def render_map(m: folium.Map) -> RenderedMap:
@@ -320,23 +331,37 @@ def show_map(cached: CachedMap, *, key: str = "gc20_map", height: int = 620, leg
             css_links=list(rendered.css_links), js_links=list(rendered.js_links), wrap_longitude=False,
         )
     if legend is not None and legend_col is not None:
-        legend_col.html(beside_html(legend, rendered.preload), unsafe_allow_javascript=True)
+        show_beside(legend_col, legend, rendered.preload)
     return remember_click(key, clicked_code(out))
 
 
-def beside_html(legend: classify.Legend, preload: tuple[str, ...] | list[str]) -> str:
-    """What the page shows beside a map, as one ``st.html`` element: the legend (``legend_html``
-    escapes every text it shows: titles may hold uploaded layer names), the map's scripts preloaded
-    (``preload_html``) and, for national geometry, our own script that decodes it while the map loads
-    (``national.page_prefetch``, no user text in it).
+def show_beside(container, legend: classify.Legend, preload: tuple[str, ...] | list[str]) -> None:
+    """Beside a map: its legend, then our own scripts for it.
+
+    The legend (``legend_html``: every text escaped, titles may hold uploaded layer names) is a plain
+    ``st.html`` element, sanitised by Streamlit (no script or event handler can run from it even if a
+    text escaped the escaping). The scripts (``own_scripts_html``: no user text) are a second element
+    with JavaScript allowed, drawn only when there is something to preload or decode.
 
     Not ``st.markdown(..., unsafe_allow_html=True)``: HTML in Markdown makes Streamlit's frontend load
     its HTML-in-Markdown parser (~190 kB of script) on a first visit, for this legend alone; ``st.html``
     is already loaded for the page's CSS. The England map alone on a page: 1.59 -> 1.46 s to drawn,
     the browser's renderer 1.82 -> 1.60 CPU-s (7 fresh visits each, medians; issue 22)."""
+    container.html(classify.legend_html(legend))
+    scripts = own_scripts_html(preload)
+    if scripts:
+        container.html(scripts, unsafe_allow_javascript=True)
+
+
+def own_scripts_html(preload: tuple[str, ...] | list[str]) -> str:
+    """The map's scripts preloaded (``preload_script``) and, for national geometry, the page's script
+    that decodes it while the map loads (``national.page_prefetch``); "" when there is neither. Marked
+    so that its element takes no room beside the map (``style.SCRIPTS_MARK``: its scripts have run and
+    its preloads started as soon as it was added to the page)."""
     geometry = [u for u in preload if not u.endswith(".js")]
     scripts = [u for u in preload if u.endswith(".js")]
-    return classify.legend_html(legend) + preload_html(scripts) + national.page_prefetch(geometry)
+    body = preload_script(scripts) + national.page_prefetch(geometry)
+    return f'<span class="{style.SCRIPTS_MARK}" hidden></span>{body}' if body else ""
 
 
 def remember_click(key: str, code: str | None) -> str | None:

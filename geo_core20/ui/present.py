@@ -69,7 +69,7 @@ def apply() -> None:
     """Hide the controls when presentation mode is on, with one button to leave it."""
     if not enabled():
         return
-    # style-only st.html takes no room, and needs no HTML-in-Markdown parser (ui.map_display.beside_html)
+    # style-only st.html takes no room, and needs no HTML-in-Markdown parser (ui.map_display.show_beside)
     st.html(_css())
     # a callback: it runs before the next run draws the toggle, so the toggle can be set
     st.button("Exit presentation", key="gc20_present_exit", icon=":material/close_fullscreen:",

@@ -13,6 +13,8 @@ import streamlit as st
 
 from geo_core20.maps import palette
 
+SCRIPTS_MARK = "gc20-scripts"  # an element holding only scripts and preloads: hidden (it has nothing to show)
+
 CSS = f"""<style>
 /* gc20-contrast: WCAG 2 AA text contrast (tests/browser/test_accessibility_browser.py) */
 [data-testid="stCaptionContainer"] {{
@@ -23,6 +25,8 @@ CSS = f"""<style>
 [data-testid="stElementContainer"]:has(:disabled) [data-testid="stWidgetLabel"] p {{
   color: {palette.CAPTION_TEXT} !important;
 }}
+/* our own scripts beside a map (ui.map_display.own_scripts_html) take no room on the page */
+[data-testid="stElementContainer"]:has(.{SCRIPTS_MARK}) {{display: none;}}
 </style>"""
 
 

@@ -420,6 +420,12 @@ def test_in_the_app_click_through_and_a_shading_change_reuse_the_geometry(app_pa
                           IFRAME)
     assert sizes["page"] == 0 and sizes["map"] == 0, sizes  # neither document fetched them itself
     assert len(sizes["worker"]) == 7 and all(size > 10_000 for _, size in sizes["worker"]), sizes
+    # the page's own scripts are an element of their own that takes no room beside the legend, while the
+    # legend (sanitised) is shown; the map's scripts were preloaded from it
+    scripts = page.locator("[data-testid='stElementContainer']:has(.gc20-scripts)")
+    assert scripts.count() == 1 and not scripts.is_visible()
+    assert page.locator(".gc20-legend").is_visible()
+    assert page.locator("link[rel='preload'][href$='leaflet.js']").count() == 1
     # zoom in, hover and click an LSOA: its details appear beside the map, as for an ICB
     frame.evaluate("""() => new Promise(resolve => {
         const before = geoCore20National.drawCount;
